@@ -1,0 +1,79 @@
+// Package app assembles the zdt command: Main exits the process, Run is what tests call.
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
+
+	"github.com/zdt-dev/zdt/cmd/zdt/app/scenarioscmd"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/validate"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
+)
+
+// Main runs zdt with the process's arguments and exits with its exit code. The first Ctrl-C
+// cancels the run's context so that the run stops cleanly and keeps what it measured.
+func Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := Run(ctx, cli.StandardStreams(), os.Args[1:])
+	stop()
+	os.Exit(cli.ExitCode(err))
+}
+
+// Run runs zdt with args and returns the error whose exit code the process should end with.
+// It prints the error, if any, to streams.ErrOut.
+func Run(ctx context.Context, streams cli.IOStreams, args []string) error {
+	cmd := NewCommand(streams)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err != nil {
+		if msg := err.Error(); msg != "" && !isSilent(err) {
+			fmt.Fprintf(streams.ErrOut, "zdt: %s\n", msg)
+		}
+		if cli.ExitCode(err) == cli.ExitPass {
+			// An error that is no ExitError (e.g. a bad flag) is bad input.
+			err = cli.BadInput(err)
+		}
+	}
+	return err
+}
+
+func isSilent(err error) bool {
+	e, ok := err.(*cli.ExitError)
+	return ok && e.Err == nil
+}
+
+// NewCommand returns the root zdt command with every verb.
+func NewCommand(streams cli.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "zdt",
+		Short: "zdt certifies that a Kubernetes upgrade causes zero downtime",
+		Long: `zdt certifies the claim "this Kubernetes upgrade causes zero downtime".
+
+It reads a scenario (cluster, versions, workloads, load, faults, criteria), brings the cluster up
+on a provider (the deterministic simulator "sim" by default, or a real kind + Cluster API cluster),
+sends HTTP load through a full preflight -> control plane -> workers -> postflight upgrade,
+measures dropped requests, PDB stalls, capacity floors, API downtime and phase durations, and
+prints PASS or FAIL with the reasons.
+
+` + cli.ExitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetIn(streams.In)
+	cmd.SetOut(streams.Out)
+	cmd.SetErr(streams.ErrOut)
+	cmd.AddCommand(
+
+		validate.NewCommand(streams),
+		scenarioscmd.NewCommand(streams),
+		version.NewCommand(streams),
+	)
+	return cmd
+}

@@ -1,0 +1,51 @@
+// Package scenarioscmd implements `zdt scenarios list` and `zdt scenarios show`.
+package scenarioscmd
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// NewCommand returns `zdt scenarios` with its sub-commands.
+func NewCommand(streams cli.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "scenarios",
+		Short: "List and print the built-in scenarios",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the built-in scenarios with their descriptions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tUPGRADE\tDESCRIPTION")
+			for _, name := range scenarios.Names() {
+				s, _, err := scenarios.Open(name)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "%s\t%s -> %s\t%s\n", name, s.Spec.Versions.From, s.Spec.Versions.To, s.Metadata.Description)
+			}
+			return w.Flush()
+		},
+	}, &cobra.Command{
+		Use:   "show NAME",
+		Short: "Print a built-in scenario's YAML, to copy and adapt",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, ok := scenarios.Builtin(args[0])
+			if !ok {
+				return cli.BadInput(fmt.Errorf("no built-in scenario %q; see zdt scenarios list", args[0]))
+			}
+			_, err := streams.Out.Write(data)
+			return err
+		},
+	})
+	return cmd
+}

@@ -1,0 +1,218 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zdt-dev/zdt/harness/preflight"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// Options tune a run.
+type Options struct {
+	// Version is zdt's version, written into run.json.
+	Version string
+	// Start is the instant offsets count from (the simulator uses a fixed epoch).
+	Start time.Time
+	// Progress, when set, receives one line per step of the run.
+	Progress func(format string, args ...any)
+	// PreflightOnly stops after the preflight checks.
+	PreflightOnly bool
+}
+
+// Cooldown is how long load keeps running after the last pool, before postflight.
+const Cooldown = 30 * time.Second
+
+// Run runs a scenario on a provider: create the cluster, start the load, preflight, upgrade each
+// step of the plan (control plane, then every pool), postflight, stop the load. Everything
+// measured goes to rec; the returned RunInfo says how the run went. A cancelled ctx stops the run
+// where it is and marks it aborted, keeping what was measured. The error is a harness error
+// (the run could not be carried out); a failed upgrade is not an error.
+func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Recorder, opts Options) (*model.RunInfo, error) {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, ...any) {}
+	}
+	plan, err := Plan(sc.Spec.Versions)
+	if err != nil {
+		return nil, err
+	}
+	info := &model.RunInfo{
+		Scenario: sc.Metadata.Name,
+		Provider: p.Name(),
+		Seed:     *sc.Spec.Seed,
+		Start:    opts.Start,
+		Plan:     plan,
+		Version:  opts.Version,
+	}
+	progress("creating the %s cluster (%s, %d control plane, %d pools)", p.Name(), plan[0],
+		*sc.Spec.Cluster.ControlPlane.Replicas, len(sc.Spec.Cluster.WorkerPools))
+	cl, err := p.Create(ctx, sc, rec)
+	if err != nil {
+		return info, fmt.Errorf("create cluster: %w", err)
+	}
+	e := &engine{sc: sc, cl: cl, rec: rec, info: info, progress: progress}
+	runErr := e.run(ctx, plan, opts.PreflightOnly)
+	info.End = cl.Now()
+	if ctx.Err() != nil {
+		info.Aborted = true
+		info.AbortReason = "interrupted: " + context.Cause(ctx).Error()
+		runErr = nil
+	}
+	// Stopping and closing must happen even when ctx is cancelled.
+	cleanup := context.WithoutCancel(ctx)
+	if !e.loadStopped {
+		stats, err := cl.StopLoad(cleanup)
+		info.Streams = stats
+		runErr = errors.Join(runErr, err)
+	}
+	runErr = errors.Join(runErr, cl.Close(cleanup))
+	if runErr != nil {
+		info.Error = runErr.Error()
+	}
+	return info, runErr
+}
+
+type engine struct {
+	sc          *scenarios.Scenario
+	cl          Cluster
+	rec         model.Recorder
+	info        *model.RunInfo
+	progress    func(string, ...any)
+	loadStopped bool
+}
+
+// phase records one phase in run.json and the timeline.
+func (e *engine) phase(name, step string, from time.Duration, outcome model.PhaseOutcome, msg string) error {
+	ph := model.Phase{Name: name, Step: step, From: from, To: e.cl.Now(), Outcome: outcome, Message: msg}
+	e.info.Phases = append(e.info.Phases, ph)
+	level := model.Info
+	if outcome != model.PhaseSucceeded {
+		level = model.Error
+	}
+	if msg == "" {
+		msg = string(outcome)
+	}
+	e.progress("%-22s %-9s %8s  %s", name, outcome, (ph.To - ph.From).Round(time.Second), msg)
+	return e.rec.Interval(&model.Interval{
+		Level: level, Locator: model.Locator{Phase: name}, Reason: model.ReasonPhase,
+		Message: fmt.Sprintf("%s %s", name, msg), From: ph.From, To: ph.To,
+	})
+}
+
+func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) error {
+	sc := e.sc
+	if err := e.cl.StartLoad(ctx); err != nil {
+		return fmt.Errorf("start load: %w", err)
+	}
+	if err := e.cl.Pass(ctx, sc.Spec.Load.Warmup.Duration); err != nil {
+		return err
+	}
+
+	// Preflight: checks on the cluster as it is, then the etcd snapshot as recovery anchor.
+	start := e.cl.Now()
+	if err := e.cl.StartPhase(ctx, "preflight"); err != nil {
+		return err
+	}
+	before, err := e.cl.Inventory(ctx)
+	if err != nil {
+		return fmt.Errorf("preflight inventory: %w", err)
+	}
+	snap, err := e.cl.SnapshotEtcd(ctx)
+	if err != nil {
+		return fmt.Errorf("etcd snapshot: %w", err)
+	}
+	before.EtcdSnapshot = snap
+	e.info.Preflight = preflight.Run(&preflight.Input{Inventory: before, Scenario: sc, Plan: plan})
+	if model.Failed(e.info.Preflight) {
+		return e.phase("preflight", "", start, model.PhaseFailed, "a check failed: no node was touched")
+	}
+	if err := e.phase("preflight", "", start, model.PhaseSucceeded, ""); err != nil {
+		return err
+	}
+	if preflightOnly {
+		return nil
+	}
+
+	// The rolling upgrade, one minor at a time: control plane first, then every pool in order.
+	deadline := e.cl.Now() + sc.Spec.Criteria.UpgradeDeadline.Duration
+	upgradeStart := e.cl.Now()
+	if err := e.cl.StartPhase(ctx, "upgrade"); err != nil {
+		return err
+	}
+	target := plan[0]
+	for _, step := range plan[1:] {
+		stepStart := e.cl.Now()
+		if err := e.cl.SetVersion(ctx, step); err != nil {
+			return fmt.Errorf("set version %s: %w", step, err)
+		}
+		milestones := []struct {
+			phase string
+			m     Milestone
+		}{{"control-plane", Milestone{Version: step}}}
+		for _, p := range sc.Spec.Cluster.WorkerPools {
+			milestones = append(milestones, struct {
+				phase string
+				m     Milestone
+			}{"pool/" + p.Name, Milestone{Pool: p.Name, Version: step}})
+		}
+		for i, ms := range milestones {
+			from := e.cl.Now()
+			if err := e.cl.StartPhase(ctx, ms.phase); err != nil {
+				return err
+			}
+			if i == 1 {
+				if err := e.cl.StartPhase(ctx, "workers"); err != nil {
+					return err
+				}
+			}
+			err := e.cl.Await(ctx, ms.m, deadline-e.cl.Now())
+			switch {
+			case errors.Is(err, ErrDeadline):
+				return e.phase(ms.phase, step, from, model.PhaseTimedOut,
+					fmt.Sprintf("not at %s when the upgrade deadline (%s) passed", step, sc.Spec.Criteria.UpgradeDeadline.Duration))
+			case err != nil:
+				return err
+			}
+			if err := e.phase(ms.phase, step, from, model.PhaseSucceeded, "at "+step); err != nil {
+				return err
+			}
+		}
+		target = step
+		if err := e.rec.Interval(&model.Interval{
+			Level: model.Info, Locator: model.Locator{Phase: "upgrade"}, Reason: model.ReasonUpgradeStep,
+			Message: fmt.Sprintf("upgrade step %s", step), From: stepStart, To: e.cl.Now(),
+		}); err != nil {
+			return err
+		}
+	}
+	if err := e.rec.Interval(&model.Interval{
+		Level: model.Info, Locator: model.Locator{Phase: "upgrade"}, Reason: model.ReasonPhase,
+		Message: "upgrade " + plan[0] + " -> " + target, From: upgradeStart, To: e.cl.Now(),
+	}); err != nil {
+		return err
+	}
+
+	// Postflight: let the load run a little longer, then compare with the baseline.
+	if err := e.cl.Pass(ctx, Cooldown); err != nil {
+		return err
+	}
+	start = e.cl.Now()
+	if err := e.cl.StartPhase(ctx, "postflight"); err != nil {
+		return err
+	}
+	after, err := e.cl.Inventory(ctx)
+	if err != nil {
+		return fmt.Errorf("postflight inventory: %w", err)
+	}
+	e.info.Postflight = preflight.RunPostflight(&preflight.PostInput{Before: before, After: after, Scenario: sc, Target: target})
+	outcome := model.PhaseSucceeded
+	msg := ""
+	if model.Failed(e.info.Postflight) {
+		outcome, msg = model.PhaseFailed, "a check failed"
+	}
+	return e.phase("postflight", "", start, outcome, msg)
+}

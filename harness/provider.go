@@ -1,0 +1,55 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// ErrDeadline is returned by Cluster.Await when the deadline passes before the milestone.
+var ErrDeadline = errors.New("deadline passed")
+
+// Provider brings up clusters. The engine sees providers only through this interface.
+type Provider interface {
+	// Name is sim, kind or kubeconfig.
+	Name() string
+	// Create brings up a cluster at the scenario's "from" version with its workloads deployed.
+	// Everything the cluster measures from then on goes to rec.
+	Create(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder) (Cluster, error)
+}
+
+// Milestone is a state the engine waits for: the control plane (Pool empty) or a worker pool
+// entirely at Version, every machine Ready and no old machine left.
+type Milestone struct {
+	Pool    string
+	Version string
+}
+
+// Cluster is a running cluster under test. Times are offsets from the start of the run: virtual
+// in the simulator, wall-clock in the real providers.
+type Cluster interface {
+	// Now returns the current offset from the start of the run.
+	Now() time.Duration
+	// Inventory reads the cluster's objects for preflight and postflight checks.
+	Inventory(ctx context.Context) (*model.Inventory, error)
+	// SnapshotEtcd takes an etcd snapshot and verifies it.
+	SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
+	// StartLoad starts the scenario's HTTP load and the API prober.
+	StartLoad(ctx context.Context) error
+	// StopLoad stops the load and reports how each stream kept up with its pacer.
+	StopLoad(ctx context.Context) ([]model.StreamStats, error)
+	// StartPhase tells the cluster a phase begins, so that faults timed to it can be armed.
+	StartPhase(ctx context.Context, phase string) error
+	// SetVersion starts the upgrade to version: one change of the Cluster's
+	// spec.topology.version, after which Cluster API rolls the control plane, then the pools.
+	SetVersion(ctx context.Context, version string) error
+	// Await returns when the milestone is reached, or ErrDeadline once timeout has passed.
+	Await(ctx context.Context, m Milestone, timeout time.Duration) error
+	// Pass lets d go by with the load running (warm-up, cool-down).
+	Pass(ctx context.Context, d time.Duration) error
+	// Close tears the cluster down (unless the provider was asked to keep it).
+	Close(ctx context.Context) error
+}

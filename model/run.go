@@ -1,0 +1,68 @@
+package model
+
+import "time"
+
+// PhaseOutcome says how an upgrade phase ended.
+type PhaseOutcome string
+
+const (
+	// PhaseSucceeded means the phase reached its goal before its deadline.
+	PhaseSucceeded PhaseOutcome = "succeeded"
+	// PhaseTimedOut means the deadline passed first.
+	PhaseTimedOut PhaseOutcome = "timedOut"
+	// PhaseFailed means the phase could not go on (preflight failed, harness error).
+	PhaseFailed PhaseOutcome = "failed"
+	// PhaseSkipped means the phase did not run because an earlier one stopped the run.
+	PhaseSkipped PhaseOutcome = "skipped"
+)
+
+// Phase is one step of the upgrade: preflight, control-plane, a worker pool, postflight.
+type Phase struct {
+	// Name is e.g. "preflight", "control-plane", "pool/md-0", "postflight".
+	Name string `json:"name"`
+	// Step is the target version of the plan step this phase belongs to.
+	Step    string        `json:"step,omitempty"`
+	From    time.Duration `json:"from"`
+	To      time.Duration `json:"to"`
+	Outcome PhaseOutcome  `json:"outcome"`
+	Message string        `json:"message,omitempty"`
+}
+
+// StreamStats describes how well one load stream kept up with its pacer.
+type StreamStats struct {
+	Target string   `json:"target"`
+	Conn   ConnMode `json:"conn"`
+	// Planned is how many requests the pacer asked for; Sent how many were sent.
+	Planned int64 `json:"planned"`
+	Sent    int64 `json:"sent"`
+	// Recorded is how many samples reached the sample file.
+	Recorded int64 `json:"recorded"`
+	// MaxLag is the largest delay between a request's planned and actual send time.
+	MaxLag time.Duration `json:"maxLag"`
+}
+
+// RunInfo is run.json: everything about a run that is not a sample, an interval or a state.
+type RunInfo struct {
+	// Scenario is the scenario's metadata.name.
+	Scenario string `json:"scenario"`
+	// Provider is sim, kind or kubeconfig.
+	Provider string `json:"provider"`
+	Seed     int64  `json:"seed"`
+	// Start is the wall-clock (real providers) or fixed epoch (simulator) the offsets count from.
+	Start time.Time `json:"start"`
+	// End is the offset at which the run stopped measuring.
+	End time.Duration `json:"end"`
+	// Plan lists the versions the cluster was upgraded through, in order, starting with "from".
+	Plan       []string      `json:"plan"`
+	Phases     []Phase       `json:"phases"`
+	Preflight  []CheckResult `json:"preflight"`
+	Postflight []CheckResult `json:"postflight"`
+	Streams    []StreamStats `json:"streams"`
+	// Aborted is set when the run was interrupted; the data up to then is kept.
+	Aborted     bool   `json:"aborted,omitempty"`
+	AbortReason string `json:"abortReason,omitempty"`
+	// Error is a harness error that stopped the run, if any.
+	Error string `json:"error,omitempty"`
+	// Version is the zdt version that made the run.
+	Version string `json:"zdtVersion"`
+}

@@ -1,0 +1,103 @@
+package scenarios
+
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Calibration is every timing the simulator uses. The defaults are Kubernetes' and Cluster API's
+// own defaults where those exist, and typical figures for a kind + CAPD cluster otherwise; each
+// field says which. A scenario overrides any of them under spec.calibration, so the profile can be
+// fitted to measurements from a real cluster.
+type Calibration struct {
+	// MachineProvision is from Machine creation to the infrastructure running (CAPD: a container
+	// start, ~10s; clouds: 1-3 min). Default 20s.
+	MachineProvision metav1.Duration `json:"machineProvision"`
+	// NodeJoin is from infrastructure running to a worker Node Ready (kubeadm join, kubelet
+	// start, CNI ready). Default 25s.
+	NodeJoin metav1.Duration `json:"nodeJoin"`
+	// ControlPlaneJoin is from infrastructure running to a control plane node Ready with its
+	// apiserver healthy (kubeadm join --control-plane, etcd member added). Default 45s.
+	ControlPlaneJoin metav1.Duration `json:"controlPlaneJoin"`
+	// EtcdQuorumLoss is how long etcd has no quorum when a voting member joins a one-member
+	// cluster (quorum becomes 2 before the new member runs). Default 6s.
+	EtcdQuorumLoss metav1.Duration `json:"etcdQuorumLoss"`
+	// MachineDelete is from the end of a drain to the infrastructure gone. Default 5s.
+	MachineDelete metav1.Duration `json:"machineDelete"`
+	// ImagePull is the time to pull a workload image on a new node. Default 3s.
+	ImagePull metav1.Duration `json:"imagePull"`
+	// ContainerStart is from pod bound to container running. Default 1s.
+	ContainerStart metav1.Duration `json:"containerStart"`
+	// SchedulerDelay is from pod creation to binding. Default 100ms.
+	SchedulerDelay metav1.Duration `json:"schedulerDelay"`
+	// KubeletSync is how long the kubelet takes to see a pod deletion and start preStop/SIGTERM
+	// (watch latency). Default 200ms.
+	KubeletSync metav1.Duration `json:"kubeletSync"`
+	// EndpointSync is from a pod change to its EndpointSlice updated (endpointslice controller,
+	// watch latency). Default 300ms.
+	EndpointSync metav1.Duration `json:"endpointSync"`
+	// ProxySyncMin and ProxySyncMax bound the delay before a node's kube-proxy programs an
+	// EndpointSlice change (--iptables-min-sync-period default 1s). Each node draws its own delay
+	// in this range. Defaults 500ms and 2s.
+	ProxySyncMin metav1.Duration `json:"proxySyncMin"`
+	ProxySyncMax metav1.Duration `json:"proxySyncMax"`
+	// LBHealthInterval is the load balancers' health check period (haproxy inter). Default 2s.
+	LBHealthInterval metav1.Duration `json:"lbHealthInterval"`
+	// LBFall and LBRise are consecutive failed/passed checks to mark a backend down/up
+	// (haproxy defaults fall 3, rise 2).
+	LBFall int32 `json:"lbFall"`
+	LBRise int32 `json:"lbRise"`
+	// LBRetries is how many other backends the load balancers try when a connection fails
+	// (haproxy retries with option redispatch). Default 3.
+	LBRetries int32 `json:"lbRetries"`
+	// EvictionRetry is how often Cluster API retries evictions refused by a PDB (drain requeue,
+	// 20s in Cluster API v1.9+).
+	EvictionRetry metav1.Duration `json:"evictionRetry"`
+	// NodeMonitorGrace is the node-monitor-grace-period before a silent node is NotReady
+	// (Kubernetes 1.32+ default 50s).
+	NodeMonitorGrace metav1.Duration `json:"nodeMonitorGrace"`
+	// PodEvictionToleration is how long pods stay bound to a NotReady node (default
+	// not-ready/unreachable tolerations, 300s).
+	PodEvictionToleration metav1.Duration `json:"podEvictionToleration"`
+	// RequestLatency is the mean latency of a request answered by a healthy pod. Default 4ms.
+	RequestLatency metav1.Duration `json:"requestLatency"`
+	// ConnectTimeout is how long a client waits for a connection to an address nobody answers
+	// for (a node or pod that is gone) before giving up. Default 1s.
+	ConnectTimeout metav1.Duration `json:"connectTimeout"`
+	// APIServerStart is how long an apiserver takes to become healthy after a restart. Default 15s.
+	APIServerStart metav1.Duration `json:"apiServerStart"`
+	// StateInterval is the period of state samples. Default 5s.
+	StateInterval metav1.Duration `json:"stateInterval"`
+}
+
+func d(v time.Duration) metav1.Duration { return metav1.Duration{Duration: v} }
+
+// DefaultCalibration returns the default timing profile.
+func DefaultCalibration() Calibration {
+	return Calibration{
+		MachineProvision:      d(20 * time.Second),
+		NodeJoin:              d(25 * time.Second),
+		ControlPlaneJoin:      d(45 * time.Second),
+		EtcdQuorumLoss:        d(6 * time.Second),
+		MachineDelete:         d(5 * time.Second),
+		ImagePull:             d(3 * time.Second),
+		ContainerStart:        d(time.Second),
+		SchedulerDelay:        d(100 * time.Millisecond),
+		KubeletSync:           d(200 * time.Millisecond),
+		EndpointSync:          d(300 * time.Millisecond),
+		ProxySyncMin:          d(500 * time.Millisecond),
+		ProxySyncMax:          d(2 * time.Second),
+		LBHealthInterval:      d(2 * time.Second),
+		LBFall:                3,
+		LBRise:                2,
+		LBRetries:             3,
+		EvictionRetry:         d(20 * time.Second),
+		NodeMonitorGrace:      d(50 * time.Second),
+		PodEvictionToleration: d(300 * time.Second),
+		RequestLatency:        d(4 * time.Millisecond),
+		ConnectTimeout:        d(time.Second),
+		APIServerStart:        d(15 * time.Second),
+		StateInterval:         d(5 * time.Second),
+	}
+}

@@ -1,0 +1,121 @@
+package scenarios
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// InvalidError lists every problem found in a scenario file, each naming its field path.
+type InvalidError struct {
+	// Source is the file (or built-in name) the scenario came from.
+	Source string
+	// Problems are one line each, e.g. "spec.workloads[1].replicas: Invalid value: -1: must not be negative".
+	Problems []string
+}
+
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("%s: %d problem(s):\n  %s", e.Source, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// Parse decodes a scenario strictly (unknown and duplicate fields are errors), applies defaults
+// and validates it. On any problem it returns an *InvalidError listing all of them.
+func Parse(source string, data []byte) (*Scenario, error) {
+	invalid := &InvalidError{Source: source}
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		invalid.Problems = append(invalid.Problems, "not valid YAML: "+err.Error())
+		return nil, invalid
+	}
+	var s Scenario
+	// Decoding into a filled calibration profile keeps the defaults of fields left out.
+	cal := DefaultCalibration()
+	s.Spec.Calibration = &cal
+	strict, err := sigsjson.UnmarshalStrict(js, &s, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	for _, e := range strict {
+		invalid.Problems = append(invalid.Problems, strictProblem(e.Error()))
+	}
+	if err != nil {
+		invalid.Problems = append(invalid.Problems, strings.TrimPrefix(err.Error(), "json: "))
+		return nil, invalid
+	}
+	SetDefaults(&s)
+	for _, e := range Validate(&s) {
+		invalid.Problems = append(invalid.Problems, e.Error())
+	}
+	if len(invalid.Problems) > 0 {
+		return nil, invalid
+	}
+	return &s, nil
+}
+
+// strictProblem turns `unknown field "spec.foo"` into `spec.foo: unknown field; ...`.
+func strictProblem(msg string) string {
+	for _, kind := range []string{"unknown field", "duplicate field"} {
+		if rest, ok := strings.CutPrefix(msg, kind+" "); ok {
+			fieldPath := strings.Trim(rest, `"`)
+			fix := "remove it or check its spelling against the README"
+			if kind == "duplicate field" {
+				fix = "keep only one of them"
+			}
+			return fmt.Sprintf("%s: %s; %s", fieldPath, kind, fix)
+		}
+	}
+	return msg
+}
+
+//go:embed *.yaml
+var library embed.FS
+
+// Names lists the built-in scenarios.
+func Names() []string {
+	entries, _ := fs.Glob(library, "*.yaml")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e, ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Builtin returns the YAML of a built-in scenario.
+func Builtin(name string) ([]byte, bool) {
+	data, err := library.ReadFile(name + ".yaml")
+	return data, err == nil
+}
+
+// Open reads a scenario from a file path or, when no such file exists, from the built-in
+// library by name. It returns the scenario and the YAML it came from.
+func Open(nameOrPath string) (*Scenario, []byte, error) {
+	data, err := os.ReadFile(nameOrPath)
+	source := nameOrPath
+	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(nameOrPath, `/\`) {
+		name := strings.TrimSuffix(path.Base(nameOrPath), ".yaml")
+		var ok bool
+		if data, ok = Builtin(name); ok {
+			err, source = nil, "builtin:"+name
+		}
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("scenario %q: no such file and no built-in scenario of that name (built-in: %s)",
+				nameOrPath, strings.Join(Names(), ", "))
+		}
+		return nil, nil, fmt.Errorf("read scenario: %w", err)
+	}
+	s, err := Parse(source, data)
+	return s, data, err
+}
+
+// Marshal renders a scenario as YAML (the resolved scenario of a run directory).
+func Marshal(s *Scenario) ([]byte, error) {
+	return yaml.Marshal(s)
+}

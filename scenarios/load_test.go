@@ -1,0 +1,201 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBuiltinScenariosAreValid(t *testing.T) {
+	names := Names()
+	if len(names) == 0 {
+		t.Fatal("no built-in scenario")
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			s, _, err := Open(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Metadata.Name != name {
+				t.Errorf("metadata.name %q differs from the file name %q", s.Metadata.Name, name)
+			}
+		})
+	}
+}
+
+func TestDefaultsFollowKubernetes(t *testing.T) {
+	s, err := Parse("t", []byte(`
+apiVersion: zdt.dev/v1alpha1
+kind: Scenario
+metadata: {name: minimal}
+spec:
+  cluster:
+    workerPools: [{name: md-0}]
+  versions: {from: v1.35.0, to: v1.36.0}
+  workloads:
+    - name: web
+      readinessProbe: {}
+      pdb: {minAvailable: 1}
+      topologySpread: {}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.Spec.Workloads[0]
+	p := s.Spec.Cluster.WorkerPools[0]
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"deployment replicas", *w.Replicas, int32(1)},
+		{"strategy maxSurge", w.Strategy.MaxSurge.String(), "25%"},
+		{"probe period", w.ReadinessProbe.Period.Duration.String(), "10s"},
+		{"probe failureThreshold", *w.ReadinessProbe.FailureThreshold, int32(3)},
+		{"termination grace", w.TerminationGracePeriod.Duration.String(), "30s"},
+		{"pdb policy", w.PDB.UnhealthyPodEvictionPolicy, IfHealthyBudget},
+		{"pdb name", w.PDB.Name, "web"},
+		{"spread key", w.TopologySpread.TopologyKey, TopologyHostname},
+		{"spread when", w.TopologySpread.WhenUnsatisfiable, DoNotSchedule},
+		{"control plane replicas", *s.Spec.Cluster.ControlPlane.Replicas, int32(3)},
+		{"pool replicas", *p.Replicas, int32(1)},
+		{"pool maxSurge", p.MaxSurge.String(), "1"},
+		{"pool maxUnavailable", p.MaxUnavailable.String(), "0"},
+		{"pool drain timeout", p.NodeDrainTimeout.Duration.String(), "0s"},
+		{"max pods", *p.Capacity.Pods, int32(110)},
+		{"load targets", strings.Join(s.Spec.Load.Targets, ","), "web"},
+		{"eviction retry", s.Spec.Calibration.EvictionRetry.Duration.String(), "20s"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestCalibrationOverrideKeepsOtherDefaults(t *testing.T) {
+	s, err := Parse("t", []byte(`
+apiVersion: zdt.dev/v1alpha1
+kind: Scenario
+metadata: {name: cal}
+spec:
+  cluster: {workerPools: [{name: md-0}]}
+  versions: {from: v1.35.0, to: v1.36.0}
+  workloads: [{name: web}]
+  calibration: {nodeJoin: 90s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Spec.Calibration.NodeJoin.Duration.String(); got != "1m30s" {
+		t.Errorf("nodeJoin = %s, want 1m30s", got)
+	}
+	if got := s.Spec.Calibration.EvictionRetry.Duration.String(); got != "20s" {
+		t.Errorf("evictionRetry = %s, want the default 20s", got)
+	}
+}
+
+func TestErrorsNameTheirFieldPaths(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{
+			name: "unknown field, negative replicas, PDB above replicas",
+			yaml: `
+apiVersion: zdt.dev/v1alpha1
+kind: Scenario
+metadata: {name: bad}
+spec:
+  cluster: {workerPools: [{name: md-0, replicas: 2}]}
+  versions: {from: v1.35.0, to: v1.36.0}
+  workloads:
+    - name: web
+      replicas: -1
+      colour: blue
+    - name: api
+      replicas: 3
+      pdb: {minAvailable: 4}
+`,
+			want: []string{
+				"spec.workloads[0].colour: unknown field",
+				"spec.workloads[0].replicas: Invalid value: -1: must not be negative",
+				"spec.workloads[1].pdb.minAvailable: Invalid value: 4: exceeds replicas (3)",
+			},
+		},
+		{
+			name: "versions backwards and bad pacer",
+			yaml: `
+apiVersion: zdt.dev/v1alpha1
+kind: Scenario
+metadata: {name: bad}
+spec:
+  cluster: {workerPools: [{name: md-0}]}
+  versions: {from: v1.36.0, to: v1.35.0}
+  workloads: [{name: web}]
+  load: {pacer: {type: burst}, targets: [nope]}
+`,
+			want: []string{
+				"spec.versions.to: Invalid value: \"v1.35.0\": must be newer than from",
+				"spec.load.pacer.type: Unsupported value: \"burst\"",
+				"spec.load.targets[0]: Unsupported value: \"nope\"",
+			},
+		},
+		{
+			name: "even control plane and no pools",
+			yaml: `
+apiVersion: zdt.dev/v1alpha1
+kind: Scenario
+metadata: {name: bad}
+spec:
+  cluster: {controlPlane: {replicas: 2}}
+  versions: {from: v1.35.0, to: v1.36.0}
+  workloads: [{name: web}]
+`,
+			want: []string{
+				"spec.cluster.controlPlane.replicas: Invalid value: 2: must be odd",
+				"spec.cluster.workerPools: Required value",
+			},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(c.yaml))
+			inv, ok := err.(*InvalidError)
+			if !ok {
+				t.Fatalf("want *InvalidError, got %v", err)
+			}
+			if len(inv.Problems) != len(c.want) {
+				t.Errorf("got %d problems, want %d:\n%s", len(inv.Problems), len(c.want), inv.Error())
+			}
+			for _, w := range c.want {
+				found := false
+				for _, p := range inv.Problems {
+					found = found || strings.HasPrefix(p, w)
+				}
+				if !found {
+					t.Errorf("no problem starting with %q in:\n%s", w, inv.Error())
+				}
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, name := range Names() {
+		data, _ := Builtin(name)
+		f.Add(data)
+	}
+	f.Add([]byte("apiVersion: zdt.dev/v1alpha1\nkind: Scenario\nspec: {workloads: [{pdb: {minAvailable: 50%}}]}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz", data)
+		if err == nil && s == nil {
+			t.Fatal("no scenario and no error")
+		}
+		if err == nil {
+			if _, err := Marshal(s); err != nil {
+				t.Fatalf("a valid scenario does not marshal: %v", err)
+			}
+		}
+	})
+}

@@ -1,0 +1,346 @@
+package scenarios
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// APIVersion and Kind identify a scenario file.
+const (
+	APIVersion = "zdt.dev/v1alpha1"
+	Kind       = "Scenario"
+)
+
+// Scenario is one certification scenario: a cluster, the versions to upgrade between, workloads,
+// load, faults and the criteria the run is judged by.
+type Scenario struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       Spec     `json:"spec"`
+}
+
+// Metadata names and describes a scenario.
+type Metadata struct {
+	// Name identifies the scenario in reports; lowercase letters, digits and '-'.
+	Name string `json:"name"`
+	// Description says what the scenario shows, in a sentence or two.
+	Description string `json:"description,omitempty"`
+}
+
+// Spec is the body of a scenario.
+type Spec struct {
+	// Seed drives every random choice of the simulator and of random fault schedules.
+	Seed *int64 `json:"seed,omitempty"`
+	// Cluster describes the management-side topology: control plane and worker pools.
+	Cluster Cluster `json:"cluster"`
+	// Versions are the Kubernetes versions upgraded from and to.
+	Versions Versions `json:"versions"`
+	// Workloads are the sample applications deployed before the upgrade.
+	Workloads []Workload `json:"workloads"`
+	// Load is the HTTP load sent through the upgrade.
+	Load Load `json:"load"`
+	// Faults are injected during the upgrade; may be empty.
+	Faults []Fault `json:"faults,omitempty"`
+	// Criteria are the pass/fail thresholds.
+	Criteria Criteria `json:"criteria"`
+	// Preflight tunes the preflight checks.
+	Preflight *PreflightSpec `json:"preflight,omitempty"`
+	// Calibration holds the simulator's timings; fields left out keep their defaults.
+	Calibration *Calibration `json:"calibration,omitempty"`
+}
+
+// Cluster is the cluster to upgrade.
+type Cluster struct {
+	// ControlPlane is the KubeadmControlPlane.
+	ControlPlane ControlPlane `json:"controlPlane"`
+	// WorkerPools are the MachineDeployments, upgraded one after another in this order.
+	WorkerPools []WorkerPool `json:"workerPools"`
+	// Zones are the failure domains machines are spread over (default: one zone "zone-a").
+	Zones []string `json:"zones,omitempty"`
+}
+
+// ControlPlane is the KubeadmControlPlane of the cluster.
+type ControlPlane struct {
+	// Replicas is the number of control plane machines: 1, 3 or 5 (default 3).
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Capacity is each control plane node's allocatable resources.
+	Capacity *Capacity `json:"capacity,omitempty"`
+}
+
+// WorkerPool is one MachineDeployment.
+type WorkerPool struct {
+	Name string `json:"name"`
+	// Replicas is the number of machines (default 1).
+	Replicas *int32 `json:"replicas,omitempty"`
+	// MaxSurge is the rolling update surge (Cluster API default 1).
+	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
+	// MaxUnavailable is the rolling update unavailability (Cluster API default 0).
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+	// NodeDrainTimeout bounds a drain; 0 (the default) waits for ever.
+	NodeDrainTimeout *metav1.Duration `json:"nodeDrainTimeout,omitempty"`
+	// Capacity is each node's allocatable resources.
+	Capacity *Capacity `json:"capacity,omitempty"`
+	// Zones restricts the pool to some of the cluster's zones (default: all, round-robin).
+	Zones []string `json:"zones,omitempty"`
+}
+
+// Capacity is a node's allocatable resources.
+type Capacity struct {
+	CPU    *resource.Quantity `json:"cpu,omitempty"`
+	Memory *resource.Quantity `json:"memory,omitempty"`
+	// Pods is the kubelet's maxPods (default 110).
+	Pods *int32 `json:"pods,omitempty"`
+}
+
+// Versions are the Kubernetes versions of the upgrade.
+type Versions struct {
+	// From is the version the cluster is created at, e.g. v1.35.2.
+	From string `json:"from"`
+	// To is the target version. Several minors ahead become a stepwise plan, one minor at a time.
+	To string `json:"to"`
+	// Via names the patch version of each intermediate minor of a stepwise plan (default vX.Y.0).
+	Via []string `json:"via,omitempty"`
+}
+
+// ShutdownMode is what the application does when it receives SIGTERM.
+type ShutdownMode string
+
+const (
+	// ShutdownDrain keeps serving for DrainTime after SIGTERM, then exits (a graceful server).
+	ShutdownDrain ShutdownMode = "Drain"
+	// ShutdownExit exits at once on SIGTERM, refusing every request from then on.
+	ShutdownExit ShutdownMode = "Exit"
+)
+
+// Workload is one sample application: a Deployment, its Service, and optionally a PDB.
+type Workload struct {
+	Name string `json:"name"`
+	// Replicas of the Deployment (Kubernetes default 1).
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Requests are each pod's resource requests.
+	Requests *Resources `json:"requests,omitempty"`
+	// Strategy is the Deployment's rolling update (Kubernetes defaults 25%/25%).
+	Strategy *Strategy `json:"strategy,omitempty"`
+	// StartupTime is how long the application takes to serve after its container starts.
+	StartupTime *metav1.Duration `json:"startupTime,omitempty"`
+	// ReadinessProbe; without one a pod is Ready as soon as its container starts.
+	ReadinessProbe *Probe `json:"readinessProbe,omitempty"`
+	// PreStop is the preStop hook; without one SIGTERM is sent at deletion.
+	PreStop *PreStop `json:"preStop,omitempty"`
+	// TerminationGracePeriod is the time from deletion to SIGKILL (Kubernetes default 30s).
+	TerminationGracePeriod *metav1.Duration `json:"terminationGracePeriod,omitempty"`
+	// Shutdown is the application's behaviour at SIGTERM.
+	Shutdown *Shutdown `json:"shutdown,omitempty"`
+	// PDB is the workload's PodDisruptionBudget, if any.
+	PDB *PDB `json:"pdb,omitempty"`
+	// TopologySpread is the pod topology spread constraint, if any.
+	TopologySpread *TopologySpread `json:"topologySpread,omitempty"`
+}
+
+// Resources are CPU and memory requests.
+type Resources struct {
+	CPU    *resource.Quantity `json:"cpu,omitempty"`
+	Memory *resource.Quantity `json:"memory,omitempty"`
+}
+
+// Strategy is a Deployment's rolling update.
+type Strategy struct {
+	MaxSurge       *intstr.IntOrString `json:"maxSurge,omitempty"`
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+}
+
+// Probe is a readiness probe.
+type Probe struct {
+	InitialDelay     *metav1.Duration `json:"initialDelay,omitempty"`
+	Period           *metav1.Duration `json:"period,omitempty"`
+	FailureThreshold *int32           `json:"failureThreshold,omitempty"`
+	SuccessThreshold *int32           `json:"successThreshold,omitempty"`
+}
+
+// PreStop is a preStop hook that sleeps.
+type PreStop struct {
+	Sleep metav1.Duration `json:"sleep"`
+}
+
+// Shutdown is the application's behaviour at SIGTERM.
+type Shutdown struct {
+	// OnSigterm is Drain (default) or Exit.
+	OnSigterm ShutdownMode `json:"onSigterm,omitempty"`
+	// DrainTime is how long a draining application keeps serving before it exits (default 5s).
+	DrainTime *metav1.Duration `json:"drainTime,omitempty"`
+}
+
+// UnhealthyPodEvictionPolicy is the PDB field of the same name.
+type UnhealthyPodEvictionPolicy string
+
+// The policies Kubernetes knows.
+const (
+	IfHealthyBudget UnhealthyPodEvictionPolicy = "IfHealthyBudget"
+	AlwaysAllow     UnhealthyPodEvictionPolicy = "AlwaysAllow"
+)
+
+// PDB is a PodDisruptionBudget. Exactly one of MinAvailable and MaxUnavailable is set.
+type PDB struct {
+	// Name defaults to the workload's name.
+	Name           string              `json:"name,omitempty"`
+	MinAvailable   *intstr.IntOrString `json:"minAvailable,omitempty"`
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+	// UnhealthyPodEvictionPolicy defaults to IfHealthyBudget.
+	UnhealthyPodEvictionPolicy UnhealthyPodEvictionPolicy `json:"unhealthyPodEvictionPolicy,omitempty"`
+	// ExtraSelects names other workloads this PDB also selects (a PDB selecting several
+	// workloads, or several PDBs on one pod).
+	ExtraSelects []string `json:"extraSelects,omitempty"`
+	// SelectsNothing makes the PDB's selector match no pod (a common mistake).
+	SelectsNothing bool `json:"selectsNothing,omitempty"`
+}
+
+// Topology keys zdt knows.
+const (
+	TopologyHostname = "kubernetes.io/hostname"
+	TopologyZone     = "topology.kubernetes.io/zone"
+)
+
+// WhenUnsatisfiable is the topology spread field of the same name.
+type WhenUnsatisfiable string
+
+// The values Kubernetes knows.
+const (
+	DoNotSchedule  WhenUnsatisfiable = "DoNotSchedule"
+	ScheduleAnyway WhenUnsatisfiable = "ScheduleAnyway"
+)
+
+// TopologySpread is a pod topology spread constraint.
+type TopologySpread struct {
+	// TopologyKey is kubernetes.io/hostname (default) or topology.kubernetes.io/zone.
+	TopologyKey string `json:"topologyKey,omitempty"`
+	// MaxSkew defaults to 1.
+	MaxSkew *int32 `json:"maxSkew,omitempty"`
+	// WhenUnsatisfiable defaults to DoNotSchedule.
+	WhenUnsatisfiable WhenUnsatisfiable `json:"whenUnsatisfiable,omitempty"`
+}
+
+// UntilUpgradeDone is the Load.Duration that keeps load on from before the upgrade until
+// postflight ends.
+const UntilUpgradeDone = "whole-upgrade"
+
+// Load is the HTTP load sent at the workloads.
+type Load struct {
+	// Rate is requests per second per stream (default 50).
+	Rate *float64 `json:"rate,omitempty"`
+	// Pacer shapes the rate over time (default constant).
+	Pacer *Pacer `json:"pacer,omitempty"`
+	// Duration is "whole-upgrade" (default) or a duration like "20m".
+	Duration string `json:"duration,omitempty"`
+	// Targets are workload names (default: every workload).
+	Targets []string `json:"targets,omitempty"`
+	// Connections lists the streams per target: new, reused (default both).
+	Connections []string `json:"connections,omitempty"`
+	// Timeout is the client's request timeout (default 5s).
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+	// Warmup is how long load runs before the upgrade starts (default 30s).
+	Warmup *metav1.Duration `json:"warmup,omitempty"`
+}
+
+// PacerType names one of vegeta's pacers.
+type PacerType string
+
+// The pacers zdt knows.
+const (
+	PacerConstant PacerType = "constant"
+	PacerLinear   PacerType = "linear"
+	PacerSine     PacerType = "sine"
+)
+
+// Pacer shapes the load's rate over time, as vegeta's pacers do.
+type Pacer struct {
+	Type PacerType `json:"type"`
+	// Slope is the linear pacer's change of rate, in requests per second per second.
+	Slope *float64 `json:"slope,omitempty"`
+	// Period and Amplitude shape the sine pacer around Rate.
+	Period    *metav1.Duration `json:"period,omitempty"`
+	Amplitude *float64         `json:"amplitude,omitempty"`
+}
+
+// FaultKind names a kind of injected fault.
+type FaultKind string
+
+// The fault kinds zdt knows.
+const (
+	FaultNodeCrash         FaultKind = "NodeCrash"
+	FaultKubeletStop       FaultKind = "KubeletStop"
+	FaultPodKill           FaultKind = "PodKill"
+	FaultAPIServerRestart  FaultKind = "APIServerRestart"
+	FaultNetworkDelay      FaultKind = "NetworkDelay"
+	FaultNetworkPartition  FaultKind = "NetworkPartition"
+	FaultSlowReadiness     FaultKind = "SlowReadiness"
+	FaultEvictionError     FaultKind = "EvictionError"
+	FaultProvisionFailure  FaultKind = "MachineProvisionFailure"
+	FaultProvisionSlowness FaultKind = "MachineProvisionSlowness"
+)
+
+// FaultKinds lists every fault kind, in documentation order.
+var FaultKinds = []FaultKind{
+	FaultNodeCrash, FaultKubeletStop, FaultPodKill, FaultAPIServerRestart, FaultNetworkDelay,
+	FaultNetworkPartition, FaultSlowReadiness, FaultEvictionError, FaultProvisionFailure,
+	FaultProvisionSlowness,
+}
+
+// Fault is one injected fault.
+type Fault struct {
+	// Name identifies the fault in reports (default: kind and index).
+	Name string    `json:"name,omitempty"`
+	Kind FaultKind `json:"kind"`
+	// Target selects what the fault hits.
+	Target FaultTarget `json:"target"`
+	// At is when the fault starts.
+	At FaultTime `json:"at"`
+	// Duration is how long the fault lasts (0: until the end of the run for lasting faults).
+	Duration *metav1.Duration `json:"duration,omitempty"`
+	// Delay is the added latency of a NetworkDelay fault.
+	Delay *metav1.Duration `json:"delay,omitempty"`
+}
+
+// FaultTarget selects what a fault hits. Unset fields match anything.
+type FaultTarget struct {
+	// Node is "draining" (the node being drained at that time), a pool name with "pool/",
+	// "control-plane", or a node name.
+	Node string `json:"node,omitempty"`
+	// Workload picks a workload's pods (PodKill, SlowReadiness).
+	Workload string `json:"workload,omitempty"`
+	// Count is how many matching targets are hit (default 1).
+	Count *int32 `json:"count,omitempty"`
+}
+
+// FaultTime places a fault in the run: an offset into a phase, or from the start of the run.
+type FaultTime struct {
+	// Phase is "upgrade" (start of the first upgrade step), "control-plane", "workers",
+	// "pool/<name>" or empty (start of the run).
+	Phase string `json:"phase,omitempty"`
+	// After is the offset from the start of that phase.
+	After metav1.Duration `json:"after"`
+}
+
+// Criteria are the thresholds a run is judged by.
+type Criteria struct {
+	// MaxDroppedRequests is the number of failed requests tolerated (default 0).
+	MaxDroppedRequests *int64 `json:"maxDroppedRequests,omitempty"`
+	// MaxAPIDowntime is the Kubernetes API unavailability tolerated (default 0s).
+	MaxAPIDowntime *metav1.Duration `json:"maxAPIDowntime,omitempty"`
+	// MaxPDBStall is the longest a drain may be blocked by a PodDisruptionBudget (default 5m).
+	MaxPDBStall *metav1.Duration `json:"maxPDBStall,omitempty"`
+	// MinReadyPercent is the lowest ready replicas of any workload, in percent of its desired
+	// replicas (default 0: only the PDB floor counts). Every workload with a PDB must also stay
+	// at or above its PDB floor.
+	MinReadyPercent *int32 `json:"minReadyPercent,omitempty"`
+	// UpgradeDeadline bounds the whole upgrade, all steps included (default 2h).
+	UpgradeDeadline *metav1.Duration `json:"upgradeDeadline,omitempty"`
+}
+
+// PreflightSpec tunes the preflight checks.
+type PreflightSpec struct {
+	// Ignore names checks whose failure is turned into a warning, so that a run can measure what
+	// the failure does (e.g. a PDB that blocks drains). The report lists them as ignored.
+	Ignore []string `json:"ignore,omitempty"`
+}
