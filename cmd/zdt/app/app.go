@@ -12,6 +12,7 @@ import (
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 
+	"github.com/zdt-dev/zdt/cmd/zdt/app/audit"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/scenarioscmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/validate"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
@@ -72,6 +73,7 @@ prints PASS or FAIL with the reasons.
 	cmd.AddCommand(
 
 		validate.NewCommand(streams),
+		audit.NewCommand(streams),
 		scenarioscmd.NewCommand(streams),
 		version.NewCommand(streams),
 	)
