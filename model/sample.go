@@ -13,7 +13,7 @@ const (
 )
 
 // APITarget is the Target of samples taken by the Kubernetes API availability prober.
-const APITarget = "api"
+const APITarget = "kube-api"
 
 // Sample is the record of one request, in the manner of vegeta's Result.
 //

@@ -230,6 +230,9 @@ func validateWorkload(w *Workload, p *field.Path) field.ErrorList {
 		for _, msg := range validation.IsDNS1123Label(w.Name) {
 			errs = append(errs, field.Invalid(p.Child("name"), w.Name, msg))
 		}
+		if w.Name == ReservedTarget {
+			errs = append(errs, field.Invalid(p.Child("name"), w.Name, "is reserved for the Kubernetes API prober's samples; pick another name"))
+		}
 	}
 	replicas := int32(1)
 	if w.Replicas != nil {
@@ -370,6 +373,10 @@ func validateLoad(l *Load, workloads sets.Set[string], p *field.Path) field.Erro
 	errs = append(errs, nonNegative(l.Warmup, p.Child("warmup"))...)
 	return errs
 }
+
+// ReservedTarget is the sample target of the API prober (model.APITarget); no workload may
+// take its name.
+const ReservedTarget = "kube-api"
 
 // FaultPhases are the phase names a fault can be timed to, besides "pool/<name>".
 var FaultPhases = []string{"", "upgrade", "control-plane", "workers"}

@@ -1,0 +1,209 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// outcome is what a simulated run measured, in the shared data model.
+type outcome struct {
+	info      *model.RunInfo
+	mem       *model.Memory
+	requests  int64
+	dropped   int64
+	apiFailed int64
+}
+
+func runScenario(t testing.TB, name string, seed int64, edit func(*scenarios.Scenario)) *outcome {
+	t.Helper()
+	sc, _, err := scenarios.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Spec.Seed = &seed
+	if edit != nil {
+		edit(sc)
+	}
+	mem := &model.Memory{}
+	info, err := harness.Run(context.Background(), sc, NewProvider(), mem, harness.Options{})
+	if err != nil {
+		t.Fatalf("run %s: %v", name, err)
+	}
+	o := &outcome{info: info, mem: mem}
+	for i := range mem.Samples {
+		s := &mem.Samples[i]
+		if s.Target == model.APITarget {
+			if !s.OK() {
+				o.apiFailed += s.N()
+			}
+			continue
+		}
+		o.requests += s.N()
+		if !s.OK() {
+			o.dropped += s.N()
+		}
+	}
+	return o
+}
+
+func (o *outcome) phase(name string) *model.Phase {
+	for i := range o.info.Phases {
+		if o.info.Phases[i].Name == name {
+			return &o.info.Phases[i]
+		}
+	}
+	return nil
+}
+
+func TestSameSeedSameRecords(t *testing.T) {
+	encode := func(o *outcome) []byte {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		for _, v := range []any{o.info, o.mem.Samples, o.mem.Intervals, o.mem.States} {
+			if err := enc.Encode(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.Bytes()
+	}
+	for _, name := range []string{"ha-well-configured", "no-prestop-exit"} {
+		a := encode(runScenario(t, name, 42, nil))
+		b := encode(runScenario(t, name, 42, nil))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: two runs with seed 42 differ", name)
+		}
+		c := encode(runScenario(t, name, 43, nil))
+		if bytes.Equal(a, c) {
+			t.Errorf("%s: seeds 42 and 43 gave identical records; the seed is not used", name)
+		}
+	}
+}
+
+func TestWellConfiguredDropsNothing(t *testing.T) {
+	for seed := int64(1); seed <= 5; seed++ {
+		o := runScenario(t, "ha-well-configured", seed, nil)
+		if o.requests == 0 {
+			t.Fatal("no request was sent")
+		}
+		if o.dropped != 0 || o.apiFailed != 0 {
+			t.Errorf("seed %d: %d of %d requests dropped, %d API probes failed; want none", seed, o.dropped, o.requests, o.apiFailed)
+		}
+		for _, ph := range o.info.Phases {
+			if ph.Outcome != model.PhaseSucceeded {
+				t.Errorf("seed %d: phase %s %s: %s", seed, ph.Name, ph.Outcome, ph.Message)
+			}
+		}
+		if model.Failed(o.info.Postflight) {
+			t.Errorf("seed %d: postflight failed: %+v", seed, o.info.Postflight)
+		}
+	}
+}
+
+func TestMisconfigurationsDropRequests(t *testing.T) {
+	for _, name := range []string{"no-prestop-exit", "single-replica"} {
+		for seed := int64(1); seed <= 5; seed++ {
+			o := runScenario(t, name, seed, nil)
+			if o.dropped == 0 {
+				t.Errorf("%s seed %d: no request dropped out of %d", name, seed, o.requests)
+			}
+		}
+	}
+}
+
+func TestPreStopAloneIsNotEnoughWhenShorterThanPropagation(t *testing.T) {
+	// A preStop shorter than endpoint + kube-proxy propagation still drops requests when the
+	// application exits at SIGTERM.
+	o := runScenario(t, "ha-well-configured", 1, func(sc *scenarios.Scenario) {
+		for i := range sc.Spec.Workloads {
+			w := &sc.Spec.Workloads[i]
+			w.PreStop.Sleep.Duration = 0
+			w.Shutdown.OnSigterm = scenarios.ShutdownExit
+		}
+	})
+	if o.dropped == 0 {
+		t.Error("exit at SIGTERM without a preStop sleep dropped nothing")
+	}
+}
+
+func TestBlockingPDBStallsTheDrain(t *testing.T) {
+	o := runScenario(t, "pdb-blocks-drain", 1, nil)
+	ph := o.phase("pool/md-0")
+	if ph == nil || ph.Outcome != model.PhaseTimedOut {
+		t.Fatalf("pool phase: %+v, want timedOut", ph)
+	}
+	stalls := map[string]bool{}
+	for _, iv := range o.mem.Intervals {
+		if iv.Reason == model.ReasonEvictionBlocked {
+			stalls[iv.Locator.PDB] = true
+			if !strings.Contains(iv.Message, "429") || iv.Locator.Node == "" || iv.Locator.Pod == "" {
+				t.Errorf("stall interval lacks its cause or locator: %+v", iv)
+			}
+		}
+	}
+	for _, want := range []string{"web", "orders", "checkout"} {
+		if !stalls[want] {
+			t.Errorf("no PDB stall names PDB %q (stalls: %v)", want, stalls)
+		}
+	}
+}
+
+func TestSingleControlPlaneLosesTheAPI(t *testing.T) {
+	o := runScenario(t, "single-control-plane", 1, nil)
+	if o.apiFailed == 0 {
+		t.Error("a single control plane node was replaced without any API probe failing")
+	}
+	found := false
+	for _, iv := range o.mem.Intervals {
+		found = found || iv.Reason == model.ReasonAPIUnavailable && iv.Duration() > 0
+	}
+	if !found {
+		t.Error("no APIUnavailable interval in the timeline")
+	}
+	ha := runScenario(t, "ha-well-configured", 1, nil)
+	if ha.apiFailed != 0 {
+		t.Errorf("three control plane nodes: %d API probes failed", ha.apiFailed)
+	}
+}
+
+func TestStepwiseUpgradeRunsEveryStepInOrder(t *testing.T) {
+	o := runScenario(t, "stepwise-two-minors", 1, nil)
+	var got []string
+	for _, ph := range o.info.Phases {
+		got = append(got, ph.Name+"@"+ph.Step)
+	}
+	want := "preflight@ control-plane@v1.36.3 pool/md-0@v1.36.3 control-plane@v1.37.2 pool/md-0@v1.37.2 postflight@"
+	if strings.Join(got, " ") != want {
+		t.Errorf("phases %v, want %s", got, want)
+	}
+}
+
+func TestNotReadyNodeStopsTheRunBeforeAnyNodeIsTouched(t *testing.T) {
+	o := runScenario(t, "ha-well-configured", 1, func(sc *scenarios.Scenario) {
+		sc.Spec.Faults = append(sc.Spec.Faults, scenarios.Fault{
+			Name: "dead-worker", Kind: scenarios.FaultNodeCrash, Target: scenarios.FaultTarget{Count: ptr(int32(1))},
+		})
+		sc.Spec.Faults[0].Duration = nil
+		scenarios.SetDefaults(sc)
+		// Let the node controller notice before preflight.
+		sc.Spec.Load.Warmup.Duration = sc.Spec.Calibration.NodeMonitorGrace.Duration * 2
+	})
+	if !model.Failed(o.info.Preflight) {
+		t.Fatalf("preflight passed with a crashed worker: %+v", o.info.Preflight)
+	}
+	if len(o.info.Phases) != 1 || o.info.Phases[0].Name != "preflight" {
+		t.Errorf("phases after a failed preflight: %+v", o.info.Phases)
+	}
+	for _, iv := range o.mem.Intervals {
+		switch iv.Reason {
+		case model.ReasonMachineCreated, model.ReasonMachineDeleted, model.ReasonNodeDrain, model.ReasonNodeCordoned:
+			t.Errorf("a node was touched after a failed preflight: %+v", iv)
+		}
+	}
+}
