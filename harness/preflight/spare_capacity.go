@@ -26,7 +26,8 @@ func spareCapacity(in *Input) []model.CheckResult {
 		out = append(out, poolCapacity(in.Inventory, p, requests)...)
 	}
 	if len(out) == 0 {
-		return []model.CheckResult{{Status: model.CheckWarn, Message: "no worker pool to check: capacity for drains was not checked"}}
+		return []model.CheckResult{{Status: model.CheckWarn, Message: "no worker pool to check: capacity for drains was not checked",
+			Fix: "list the worker pools in spec.cluster.workerPools"}}
 	}
 	return out
 }
@@ -71,7 +72,8 @@ func poolCapacity(inv *model.Inventory, p scenarios.WorkerPool, requests map[str
 	}
 	if len(nodes) == 0 {
 		return []model.CheckResult{{Status: model.CheckWarn,
-			Message: fmt.Sprintf("pool %s has no node in the inventory: its capacity for drains was not checked", p.Name)}}
+			Message: fmt.Sprintf("pool %s has no node in the inventory: its capacity for drains was not checked", p.Name),
+			Fix:     fmt.Sprintf("check that the nodes of pool %s carry its MachineDeployment's label", p.Name)}}
 	}
 	surge, err := scaled(p.MaxSurge, len(nodes), true, 1)
 	if err != nil {
