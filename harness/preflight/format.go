@@ -15,8 +15,11 @@ func cpu(milli int64) string { return resource.NewMilliQuantity(milli, resource.
 // mem formats bytes the way Kubernetes writes requests: 768Mi, 8Gi.
 func mem(b int64) string { return resource.NewQuantity(b, resource.BinarySI).String() }
 
-// parseVersion parses a Kubernetes version such as v1.36.3 (or v1.36).
+// parseVersion parses a Kubernetes version such as v1.36.3, v1.36.3+k3s1 or v1.36.
 func parseVersion(s string) (*version.Version, error) {
+	if v, err := version.ParseSemantic(s); err == nil {
+		return v, nil
+	}
 	v, err := version.ParseGeneric(s)
 	if err != nil {
 		return nil, fmt.Errorf("version %q: %w", s, err)

@@ -26,6 +26,8 @@ func TestSpareCapacity(t *testing.T) {
 		{name: "surge node and spare room", mutate: func(in *Input) {}, want: model.CheckPass,
 			texts: []string{"pool md-0 (3 nodes, maxSurge 1, maxUnavailable 0)", "including 1 new surge node"}},
 		{name: "full nodes but a surge node", mutate: fill, want: model.CheckPass},
+		{name: "pools taken from the nodes with Cluster API's defaults", mutate: func(in *Input) { in.Scenario.Spec.Cluster.WorkerPools = nil },
+			want: model.CheckPass, texts: []string{"pool md-0 (3 nodes, maxSurge 1, maxUnavailable 0)"}},
 		{name: "no surge, room on the other nodes", mutate: func(in *Input) {
 			p := &in.Scenario.Spec.Cluster.WorkerPools[0]
 			p.MaxSurge, p.MaxUnavailable = intOrStr("0"), intOrStr("1")
