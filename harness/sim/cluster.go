@@ -120,7 +120,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) (*Cluster, error) {
 		w := &workload{
 			idx: i, name: ws.Name, spec: ws, replicas: int(*ws.Replicas),
 			cpu: ws.Requests.CPU.MilliValue(), mem: ws.Requests.Memory.Value(),
-			target: targets[ws.Name], perNode: map[*node]int{}, perZone: map[string]int{},
+			target: targets[ws.Name], perZone: map[string]int{},
 		}
 		c.workloads = append(c.workloads, w)
 	}
@@ -343,7 +343,7 @@ func (c *Cluster) StartLoad(ctx context.Context) error {
 	}
 	t := &c.traffic
 	*t = traffic{on: true, start: c.clock.now, last: c.clock.now, end: math.MaxInt64, pacer: pacer,
-		timeout: l.Timeout.Duration}
+		timeout: l.Timeout.Duration, bin: bin{start: c.clock.now}}
 	t.probe, err = loadgen.NewPacer(&scenarios.Load{Rate: ptr(1.0)})
 	if err != nil {
 		return err
@@ -375,6 +375,9 @@ func ptr[T any](v T) *T { return &v }
 func (c *Cluster) StopLoad(ctx context.Context) ([]model.StreamStats, error) {
 	c.flush()
 	t := &c.traffic
+	if t.on {
+		c.closeBin(c.clock.now)
+	}
 	t.on = false
 	var out []model.StreamStats
 	for _, s := range append(append([]*stream(nil), t.streams...), t.api) {

@@ -72,6 +72,12 @@ func (c *Cluster) syncEndpoint(p *pod) {
 		if p.ep.present && p.ep.ready && !ep.ready && p.w.target {
 			c.instant(model.Warning, locPod(p), model.ReasonEndpointRemoved, "endpoint of "+p.name+" removed from service "+p.w.name)
 		}
+		if p.ep.present && p.ep.ready {
+			p.w.endpoints--
+		}
+		if ep.present && ep.ready {
+			p.w.endpoints++
+		}
 		p.ep = ep
 		for b := 0; b < buckets; b++ {
 			b := b

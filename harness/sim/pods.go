@@ -68,7 +68,10 @@ func (w *workload) domainCount(n *node, key string) int {
 	if key == scenarios.TopologyZone {
 		return w.perZone[n.zone]
 	}
-	return w.perNode[n]
+	if n.idx < len(w.perNode) {
+		return w.perNode[n.idx]
+	}
+	return 0
 }
 
 // pickNode filters and scores workers as kube-scheduler does, for the parts zdt models:
@@ -125,7 +128,10 @@ func (c *Cluster) bind(p *pod, n *node) {
 	n.pods = append(n.pods, p)
 	n.usedCPU += w.cpu
 	n.usedMem += w.mem
-	w.perNode[n]++
+	for len(w.perNode) <= n.idx {
+		w.perNode = append(w.perNode, 0)
+	}
+	w.perNode[n.idx]++
 	w.perZone[n.zone]++
 	start := c.cal.ContainerStart.Duration
 	if !n.pulled[w] {
@@ -210,7 +216,7 @@ func (c *Cluster) removeActive(p *pod) {
 		w.readyCount--
 	}
 	if p.bound {
-		w.perNode[p.node]--
+		w.perNode[p.node.idx]--
 		w.perZone[p.node.zone]--
 	}
 }

@@ -44,13 +44,7 @@ func (c *Cluster) stateSample() {
 	}
 	s := model.StateSample{At: c.clock.now, NodesByVersion: map[string]int{}, APIAvailable: c.apiUp}
 	for _, w := range c.workloads {
-		ws := model.WorkloadState{Name: w.name, Desired: w.replicas, Ready: w.readyCount, PDBFloor: -1}
-		// Endpoints as the EndpointSlice has them.
-		for _, p := range w.active {
-			if p.ep.present && p.ep.ready {
-				ws.Endpoints++
-			}
-		}
+		ws := model.WorkloadState{Name: w.name, Desired: w.replicas, Ready: w.readyCount, Endpoints: w.endpoints, PDBFloor: -1}
 		if len(w.pdbs) > 0 {
 			_, desired, _ := c.pdbStatus(w.pdbs[0])
 			ws.PDBFloor = desired

@@ -42,8 +42,7 @@ type traffic struct {
 	streams   []*stream
 	api       *stream
 	timeout   time.Duration
-	planned   int64
-	probesDue int64
+	bin       bin
 }
 
 // flush emits the requests sent since the last flush, under the routing that held since then.
@@ -58,13 +57,16 @@ func (c *Cluster) flush() {
 		to = t.end
 	}
 	for t.last < to {
-		// Stretches end on whole seconds, so that reports can bin by second exactly.
+		// Bins end on whole seconds, so that reports can bin by second exactly.
 		next := (t.last/time.Second + 1) * time.Second
 		if next > to {
 			next = to
 		}
 		c.emit(t.last, next)
 		t.last = next
+		if next%time.Second == 0 || next == t.end {
+			c.closeBin(next)
+		}
 	}
 	if c.clock.now >= t.end {
 		t.last = c.clock.now
@@ -269,18 +271,69 @@ func (c *Cluster) emitProbes(from, to time.Duration, n int64) {
 	}
 }
 
+// binKey identifies the requests of one second that are recorded together.
+type binKey struct {
+	s       *stream
+	code    int
+	err     string
+	backend string
+}
+
+type binEntry struct {
+	n      int64
+	latSum time.Duration
+	at     time.Duration // the send time, when the bin holds one request
+}
+
+// bin gathers the requests of the current second, so that each second gives one sample per
+// stream and outcome however many times the cluster changed in it.
+type bin struct {
+	start   time.Duration
+	keys    []binKey
+	entries map[binKey]*binEntry
+}
+
 func (c *Cluster) sample(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string) {
-	target := model.APITarget
-	if s.w != nil {
-		target = s.w.name
+	b := &c.traffic.bin
+	if b.entries == nil {
+		b.entries = map[binKey]*binEntry{}
 	}
-	sm := model.Sample{
-		Target: target, Conn: s.mode, At: from, Latency: lat, Code: code, Error: errMsg,
-		Backend: backend, Count: n, Span: to - from,
+	k := binKey{s: s, code: code, err: errMsg, backend: backend}
+	e := b.entries[k]
+	if e == nil {
+		e = &binEntry{}
+		b.entries[k] = e
+		b.keys = append(b.keys, k)
 	}
-	if n == 1 {
-		sm.Count, sm.Span = 0, 0
-		sm.At = from + time.Duration(c.rng.Int64N(int64(to-from)+1))
+	if e.n == 0 && n == 1 {
+		e.at = from
+		if to > from {
+			e.at += time.Duration(c.rng.Int64N(int64(to - from)))
+		}
 	}
-	c.record(c.rec.Sample(&sm))
+	e.n += n
+	e.latSum += lat * time.Duration(n)
+}
+
+// closeBin records the samples of the second that ends at end.
+func (c *Cluster) closeBin(end time.Duration) {
+	b := &c.traffic.bin
+	for _, k := range b.keys {
+		e := b.entries[k]
+		target := model.APITarget
+		if k.s.w != nil {
+			target = k.s.w.name
+		}
+		sm := model.Sample{
+			Target: target, Conn: k.s.mode, At: b.start, Latency: e.latSum / time.Duration(e.n),
+			Code: k.code, Error: k.err, Backend: k.backend, Count: e.n, Span: end - b.start,
+		}
+		if e.n == 1 {
+			sm.At, sm.Count, sm.Span = e.at, 0, 0
+		}
+		c.record(c.rec.Sample(&sm))
+		delete(b.entries, k)
+	}
+	b.keys = b.keys[:0]
+	b.start = end
 }
