@@ -1,0 +1,613 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// criteria judges the run against the scenario's criteria, in a fixed order.
+func (e *evaluation) criteria() []Criterion {
+	// A failed preflight stops the run before any node is touched: the upgrade's criteria do
+	// not apply then.
+	stoppedEarly := model.Failed(e.info.Preflight)
+	cs := []Criterion{e.preflight()}
+	upgrade := []Criterion{e.droppedRequests(), e.apiDowntime(), e.pdbStall(), e.readyPercent()}
+	upgrade = append(upgrade, e.pdbFloors()...)
+	upgrade = append(upgrade, e.upgradeDeadline(), e.postflight())
+	for _, c := range upgrade {
+		if stoppedEarly {
+			c = skip(c, "the run stopped after the failed preflight")
+		}
+		cs = append(cs, c)
+	}
+	cs = append(cs, e.runCompleted(), e.measurement())
+	for i := range cs {
+		cs[i].Passed = cs[i].Outcome == OutcomePass
+	}
+	return cs
+}
+
+func skip(c Criterion, why string) Criterion {
+	c.Outcome, c.Detail, c.Cause, c.Fix = OutcomeSkipped, why, "", ""
+	return c
+}
+
+func outcome(ok bool) Outcome {
+	if ok {
+		return OutcomePass
+	}
+	return OutcomeFail
+}
+
+func (e *evaluation) criteriaSpec() scenarios.Criteria { return e.sc.Spec.Criteria }
+
+func (e *evaluation) preflight() Criterion {
+	return checkCriterion("preflight", "every preflight check passes (warnings allowed)", e.info.Preflight, false)
+}
+
+func (e *evaluation) postflight() Criterion {
+	c := checkCriterion("postflight", "every postflight check passes: nodes upgraded and Ready, system pods and add-ons healthy, workloads available",
+		e.info.Postflight, e.info.Aborted || e.info.Error != "")
+	return c
+}
+
+// checkCriterion turns a list of checks into one criterion. stopped says the run ended before
+// the checks could run.
+func checkCriterion(name, desc string, results []model.CheckResult, stopped bool) Criterion {
+	c := Criterion{Name: name, Description: desc, Unit: "failed checks"}
+	if len(results) == 0 {
+		if stopped {
+			return skip(c, "the run stopped before the "+name+" checks ran")
+		}
+		c.Outcome = OutcomeInconclusive
+		c.Detail = "no " + name + " check was recorded"
+		return c
+	}
+	var failed, warned []string
+	var fixes []string
+	for _, r := range results {
+		switch r.Status {
+		case model.CheckFail:
+			failed = append(failed, fmt.Sprintf("%s (%s)", r.Name, r.Message))
+			if r.Fix != "" {
+				fixes = append(fixes, r.Fix)
+			}
+		case model.CheckWarn:
+			warned = append(warned, r.Name)
+		}
+	}
+	c.Observed = float64(len(failed))
+	c.Outcome = outcome(len(failed) == 0)
+	c.Detail = fmt.Sprintf("%d checks: %d failed, %d warned", len(results), len(failed), len(warned))
+	if len(warned) > 0 {
+		c.Detail += " (" + strings.Join(warned, ", ") + ")"
+	}
+	if len(failed) > 0 {
+		c.Cause = "failed: " + strings.Join(failed, "; ")
+		c.Fix = strings.Join(fixes, "; ")
+	}
+	return c
+}
+
+func (e *evaluation) droppedRequests() Criterion {
+	limit := *e.criteriaSpec().MaxDroppedRequests
+	rq := e.r.Requests
+	c := Criterion{Name: "dropped-requests", Description: "requests to the workloads that failed (error, timeout or 5xx)",
+		Observed: float64(rq.Dropped), Limit: float64(limit), Unit: "requests"}
+	if rq.Total == 0 {
+		if e.info.Aborted || e.info.Error != "" {
+			return skip(c, "the run stopped before any request to a workload was recorded")
+		}
+		c.Outcome = OutcomeInconclusive
+		c.Detail = "no request to a workload was recorded"
+		return c
+	}
+	c.Outcome = outcome(rq.Dropped <= limit)
+	c.Detail = fmt.Sprintf("%d of %d requests dropped (%s) in %d window(s)", rq.Dropped, rq.Total, pct(rq.DropRate), len(rq.Windows))
+	if rq.Dropped > 0 {
+		var parts []string
+		for _, cc := range rq.ByConn {
+			parts = append(parts, fmt.Sprintf("%s connections %d", cc.Conn, cc.Dropped))
+		}
+		c.Detail += "; " + strings.Join(parts, ", ")
+	}
+	if c.Outcome == OutcomeFail {
+		c.Cause, c.Fix = e.diagnoseDrops()
+	}
+	return c
+}
+
+// diagnosis is the likely cause of a problem and what to change.
+type diagnosis struct {
+	cause, fix string
+	weight     int64
+}
+
+// diagnoseDrops explains the drop windows, most drops first.
+func (e *evaluation) diagnoseDrops() (string, string) {
+	var ds []diagnosis
+	for i, w := range e.r.Requests.Windows {
+		d := e.diagnoseWindow(&e.r.Requests.Windows[i], e.m.windows[i])
+		d.weight = w.Dropped
+		// Windows with the same fix are one diagnosis.
+		if j := slices.IndexFunc(ds, func(x diagnosis) bool { return x.fix == d.fix }); j >= 0 {
+			ds[j].weight += d.weight
+			continue
+		}
+		ds = append(ds, d)
+	}
+	return joinDiagnoses(ds)
+}
+
+func joinDiagnoses(ds []diagnosis) (string, string) {
+	slices.SortStableFunc(ds, func(x, y diagnosis) int { return cmp.Compare(y.weight, x.weight) })
+	if len(ds) > 3 {
+		ds = ds[:3]
+	}
+	var causes, fixes []string
+	for _, d := range ds {
+		causes = append(causes, d.cause)
+		fixes = append(fixes, d.fix)
+	}
+	return strings.Join(causes, "; "), strings.Join(fixes, "; ")
+}
+
+// diagnoseWindow names the likely cause of one drop window from what overlapped it.
+func (e *evaluation) diagnoseWindow(w *DropWindow, fw failWindow) diagnosis {
+	at := fmt.Sprintf("%s dropped %d requests at %s-%s", w.Target, w.Dropped, offset(fw.from), offset(fw.to))
+	// 1. A node lost or a fault injected.
+	for _, iv := range e.timeline {
+		if !relevant(&iv, w.Target, fw.from, fw.to) {
+			continue
+		}
+		switch iv.Reason {
+		case model.ReasonFaultInjected:
+			kind := e.faultKind(iv.Locator.Fault)
+			what := fmt.Sprintf("injected fault %s (%s%s)", cmp.Or(iv.Locator.Fault, "?"), kind, onNode(iv.Locator.Node))
+			switch kind {
+			case scenarios.FaultNodeCrash, scenarios.FaultKubeletStop, scenarios.FaultNetworkPartition:
+				return diagnosis{cause: at + " while " + what + " took a node away",
+					fix: "requests routed to a lost node fail until the node is marked NotReady and its endpoints are removed: spread replicas across nodes, retry idempotent requests in clients, or allow for the fault in maxDroppedRequests"}
+			case scenarios.FaultPodKill:
+				return diagnosis{cause: at + " when " + what + " killed a pod",
+					fix: "a killed pod drops its in-flight requests and those sent before its endpoint is removed: run several replicas and retry idempotent requests, or allow for the fault in maxDroppedRequests"}
+			case scenarios.FaultNetworkDelay:
+				return diagnosis{cause: at + " during " + what,
+					fix: "requests timed out under the added delay: raise the client timeout (load.timeout) or shorten the fault"}
+			default:
+				return diagnosis{cause: at + " during " + what, fix: "check whether the workload should tolerate this fault; see the timeline in report.html"}
+			}
+		case model.ReasonNodeNotReady:
+			return diagnosis{cause: at + " while node " + iv.Locator.Node + " was NotReady",
+				fix: "requests routed to a lost node fail until its endpoints are removed: spread replicas across nodes and retry idempotent requests in clients"}
+		case model.ReasonDrainTimeout:
+			cause := fmt.Sprintf("%s after nodeDrainTimeout expired on node %s and its machine was deleted with %s pods still on it", at, iv.Locator.Node, w.Target)
+			if st, ok := e.r.PDBStalls.longestStall(); ok {
+				cause += fmt.Sprintf(" (the drain was blocked by PDB %s)", st.PDB)
+			}
+			return diagnosis{cause: cause,
+				fix: fmt.Sprintf("fix the PDB that blocked the drain so that it allows one disruption, and spread %s's pods across nodes (topologySpread) so that one machine never holds every replica", w.Target)}
+		}
+	}
+	// 2. Too few replicas.
+	wl := e.workload(w.Target)
+	replicas := 0
+	if wl != nil && wl.Replicas != nil {
+		replicas = int(*wl.Replicas)
+	}
+	if w.MinReady >= 0 && w.MinReady <= 1 && (replicas <= 1 || w.MinReady == 0) {
+		if replicas <= 1 {
+			return diagnosis{cause: fmt.Sprintf("%s with a single ready replica", at),
+				fix: fmt.Sprintf("run at least 2 replicas of %s with a PDB (maxUnavailable: 1) and spread them across nodes", w.Target)}
+		}
+		d := diagnosis{cause: fmt.Sprintf("%s while no replica of %s was ready", at, w.Target),
+			fix: fmt.Sprintf("give %s a PDB (maxUnavailable: 1) so that drains keep replicas ready, and spread its pods across nodes", w.Target)}
+		if wl != nil && wl.PDB != nil {
+			d.fix = fmt.Sprintf("spread %s's pods across nodes (topologySpread) and check that its PDB selects them, so that no drain or node loss takes every replica", w.Target)
+		}
+		return d
+	}
+	// 3. Pods that stopped serving before their endpoints were gone everywhere.
+	for _, iv := range e.timeline {
+		if (iv.Reason != model.ReasonPodTerminating && iv.Reason != model.ReasonEndpointRemoved) || iv.Locator.Workload != w.Target {
+			continue
+		}
+		lead := fw.from - iv.From
+		if lead < -time.Second || lead > attributionLead {
+			continue
+		}
+		cause := fmt.Sprintf("%s, %s pod %s began terminating%s", at, after(lead), iv.Locator.Pod, onNode(iv.Locator.Node))
+		if dr := e.drainOf(iv.Locator.Node, iv.From); dr != "" {
+			cause += " (" + dr + ")"
+		}
+		cause += e.shutdownNote(wl)
+		need := time.Duration(math.Ceil((fw.to - iv.From).Seconds())) * time.Second
+		return diagnosis{cause: cause,
+			fix: fmt.Sprintf("add a preStop sleep longer than the endpoint propagation delay to %s (here drops lasted until %s after termination began: sleep at least %s) and keep serving in-flight requests after SIGTERM",
+				w.Target, offsetDelta(fw.to-iv.From), need+time.Second)}
+	}
+	// 4. A drain without a better explanation.
+	for _, iv := range e.timeline {
+		if iv.Reason == model.ReasonNodeDrain && iv.Overlaps(fw.from-attributionLead, fw.to) {
+			return diagnosis{cause: at + " during the drain of node " + iv.Locator.Node,
+				fix: fmt.Sprintf("check %s's readiness probe, preStop hook and graceful shutdown: its pods stopped serving while still receiving traffic", w.Target)}
+		}
+	}
+	return diagnosis{cause: at + " with no cluster event overlapping",
+		fix: "look at the timeline in report.html and at the load generator (client timeouts, network) around that time"}
+}
+
+// shutdownNote says what in the workload's shutdown may explain drops at termination.
+func (e *evaluation) shutdownNote(wl *scenarios.Workload) string {
+	if wl == nil {
+		return ""
+	}
+	var notes []string
+	if wl.PreStop == nil {
+		notes = append(notes, wl.Name+" has no preStop hook")
+	} else {
+		notes = append(notes, fmt.Sprintf("%s's preStop sleep is %s", wl.Name, wl.PreStop.Sleep.Duration))
+	}
+	if wl.Shutdown != nil && wl.Shutdown.OnSigterm == scenarios.ShutdownExit {
+		notes = append(notes, "it exits at once on SIGTERM")
+	}
+	return "; " + strings.Join(notes, " and ")
+}
+
+func (e *evaluation) workload(name string) *scenarios.Workload {
+	for i := range e.sc.Spec.Workloads {
+		if e.sc.Spec.Workloads[i].Name == name {
+			return &e.sc.Spec.Workloads[i]
+		}
+	}
+	return nil
+}
+
+func (e *evaluation) faultKind(name string) scenarios.FaultKind {
+	for _, f := range e.sc.Spec.Faults {
+		if f.Name == name {
+			return f.Kind
+		}
+	}
+	return "unknown kind"
+}
+
+// drainOf names the drain of node at time t, if one was running.
+func (e *evaluation) drainOf(node string, t time.Duration) string {
+	if node == "" {
+		return ""
+	}
+	for _, iv := range e.timeline {
+		if iv.Reason == model.ReasonNodeDrain && iv.Locator.Node == node && iv.Overlaps(t, t) {
+			return "drain of node " + node
+		}
+	}
+	return ""
+}
+
+func onNode(node string) string {
+	if node == "" {
+		return ""
+	}
+	return " on node " + node
+}
+
+func (e *evaluation) apiDowntime() Criterion {
+	limit := e.criteriaSpec().MaxAPIDowntime.Duration
+	a := e.r.API
+	c := Criterion{Name: "api-downtime", Description: "time the Kubernetes API was unavailable (failed API probes and APIUnavailable intervals)",
+		Observed: a.Seconds, Limit: secs(limit), Unit: "seconds"}
+	c.Outcome = outcome(a.Seconds <= secs(limit))
+	c.Detail = fmt.Sprintf("%d of %d API probes failed; %d window(s) of unavailability", a.FailedProbes, a.Probes, len(a.Windows))
+	if a.Probes == 0 {
+		c.Detail = fmt.Sprintf("no API probe recorded: measured from the timeline's APIUnavailable intervals only; %d window(s)", len(a.Windows))
+	}
+	if c.Outcome == OutcomeFail {
+		c.Cause, c.Fix = e.diagnoseAPI()
+	}
+	return c
+}
+
+func (e *evaluation) diagnoseAPI() (string, string) {
+	var ds []diagnosis
+	add := func(d diagnosis) {
+		if !slices.ContainsFunc(ds, func(x diagnosis) bool { return x.fix == d.fix }) {
+			ds = append(ds, d)
+		}
+	}
+	for _, w := range e.m.apiWindows {
+		at := fmt.Sprintf("API unavailable for %s at %s", (w.to - w.from).Round(time.Millisecond), offset(w.from))
+		d := diagnosis{weight: int64(w.to - w.from)}
+		for _, iv := range e.timeline {
+			if !iv.Overlaps(w.from-attributionLead, w.to) {
+				continue
+			}
+			if iv.Reason == model.ReasonFaultInjected {
+				d.cause = fmt.Sprintf("%s during injected fault %s (%s)", at, iv.Locator.Fault, e.faultKind(iv.Locator.Fault))
+				d.fix = "with 3 or more control plane replicas and an API load balancer that health-checks /readyz, one apiserver going down is not seen by clients"
+				break
+			}
+			if (iv.Reason == model.ReasonMachineDeleted || iv.Reason == model.ReasonMachineCreated) && (iv.Locator.Phase == "control-plane" || strings.Contains(iv.Locator.Machine, "control-plane")) {
+				d.cause = fmt.Sprintf("%s while control plane machine %s was replaced", at, iv.Locator.Machine)
+			}
+		}
+		if d.fix == "" {
+			if d.cause == "" {
+				d.cause = at
+			}
+			if r := e.sc.Spec.Cluster.ControlPlane.Replicas; r != nil && *r < 3 {
+				d.cause += fmt.Sprintf("; the control plane has %d replica(s)", *r)
+				d.fix = "run 3 control plane replicas behind the API load balancer, so that one can be replaced while the others serve"
+			} else {
+				d.fix = "make the API load balancer health-check each apiserver (/readyz) and stop sending to one before it is removed"
+			}
+		}
+		add(d)
+	}
+	return joinDiagnoses(ds)
+}
+
+func (e *evaluation) pdbStall() Criterion {
+	limit := e.criteriaSpec().MaxPDBStall.Duration
+	s := e.r.PDBStalls
+	c := Criterion{Name: "pdb-stall", Description: "longest time a drain was blocked by a PodDisruptionBudget",
+		Observed: s.LongestSeconds, Limit: secs(limit), Unit: "seconds"}
+	c.Outcome = outcome(s.LongestSeconds <= secs(limit))
+	c.Detail = fmt.Sprintf("%d stall(s), %s in total", s.Count, dur(s.TotalSeconds))
+	if st, ok := s.longestStall(); ok {
+		c.Detail += fmt.Sprintf("; longest %s: PDB %s, pod %s on node %s", dur(st.Seconds), st.PDB, st.Pod, st.Node)
+		if c.Outcome == OutcomeFail {
+			c.Cause = fmt.Sprintf("the drain of node %s was blocked for %s by PDB %s, which allowed no disruption of pod %s", st.Node, dur(st.Seconds), st.PDB, st.Pod)
+			if note := e.pdbNote(st.PDB); note != "" {
+				c.Cause += " (" + note + ")"
+			}
+			c.Fix = fmt.Sprintf("allow at least one disruption in PDB %s (maxUnavailable: 1, or minAvailable below the replica count) and run enough replicas to spare one", st.PDB)
+		}
+	}
+	return c
+}
+
+// pdbNote describes a PDB of the scenario by name, when its setting explains a stall.
+func (e *evaluation) pdbNote(name string) string {
+	for _, w := range e.sc.Spec.Workloads {
+		if w.PDB == nil || w.PDB.Name != name || w.Replicas == nil {
+			continue
+		}
+		switch {
+		case w.PDB.MinAvailable != nil:
+			return fmt.Sprintf("minAvailable %s with %d replicas of %s", w.PDB.MinAvailable.String(), *w.Replicas, w.Name)
+		case w.PDB.MaxUnavailable != nil:
+			return fmt.Sprintf("maxUnavailable %s with %d replicas of %s", w.PDB.MaxUnavailable.String(), *w.Replicas, w.Name)
+		}
+	}
+	return ""
+}
+
+func (e *evaluation) readyPercent() Criterion {
+	limit := *e.criteriaSpec().MinReadyPercent
+	c := Criterion{Name: "ready-replicas", Description: "lowest ready replicas of any workload, in percent of its desired replicas",
+		Limit: float64(limit), Unit: "percent"}
+	ws := e.r.Capacity.Workloads
+	if len(ws) == 0 {
+		c.Outcome = OutcomeInconclusive
+		c.Detail = "no state sample recorded"
+		if limit == 0 {
+			c.Outcome = OutcomePass
+			c.Detail += "; no limit set"
+		}
+		return c
+	}
+	low := ws[0]
+	for _, w := range ws[1:] {
+		if w.MinReadyPercent < low.MinReadyPercent {
+			low = w
+		}
+	}
+	c.Observed = low.MinReadyPercent
+	c.Outcome = outcome(low.MinReadyPercent >= float64(limit))
+	c.Detail = fmt.Sprintf("%s fell to %d of %d ready at %s", low.Workload, low.MinReady, low.Desired, offset(dsec(low.MinReadyAtSeconds)))
+	if c.Outcome == OutcomeFail {
+		d := e.diagnoseCapacity(low.Workload, dsec(low.MinReadyAtSeconds), low.MinReady, low.Desired, fmt.Sprintf("%d%% of desired", limit))
+		c.Cause, c.Fix = d.cause, d.fix
+	}
+	return c
+}
+
+// pdbFloors is one criterion per workload with a PDB: its ready replicas never fall below the
+// floor the PDB sets.
+func (e *evaluation) pdbFloors() []Criterion {
+	var out []Criterion
+	names := sortedMapKeys(e.floors)
+	if len(e.states) == 0 {
+		// Without state samples, the scenario says which workloads have a PDB.
+		for _, w := range e.sc.Spec.Workloads {
+			if w.PDB != nil {
+				out = append(out, Criterion{Name: "pdb-floor/" + w.Name, Description: "ready replicas of " + w.Name + " stay at or above its PDB floor",
+					Unit: "replicas", Outcome: OutcomeInconclusive, Detail: "no state sample recorded"})
+			}
+		}
+		slices.SortFunc(out, func(x, y Criterion) int { return strings.Compare(x.Name, y.Name) })
+		return out
+	}
+	for _, n := range names {
+		f := e.floors[n]
+		c := Criterion{Name: "pdb-floor/" + n, Description: "ready replicas of " + n + " stay at or above its PDB floor",
+			Observed: float64(f.ready), Limit: float64(f.floor), Unit: "replicas", Outcome: outcome(f.ready >= f.floor)}
+		c.Detail = fmt.Sprintf("lowest %d ready of %d (PDB floor %d) at %s", f.ready, f.desired, f.floor, offset(f.at))
+		if c.Outcome == OutcomeFail {
+			d := e.diagnoseCapacity(n, f.at, f.ready, f.desired, fmt.Sprintf("its PDB floor %d", f.floor))
+			c.Cause, c.Fix = d.cause, d.fix
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// diagnoseCapacity explains why workload fell to ready replicas at t.
+func (e *evaluation) diagnoseCapacity(workload string, t time.Duration, ready, desired int, below string) diagnosis {
+	at := fmt.Sprintf("%s fell to %d of %d ready at %s, below %s", workload, ready, desired, offset(t), below)
+	// The state sample shows the result of what happened since the previous one.
+	from := t - attributionLead
+	for i := range e.states {
+		if e.states[i].At == t && i > 0 {
+			from = min(from, e.states[i-1].At)
+		}
+	}
+	for _, iv := range e.timeline {
+		if !iv.Overlaps(from, t) {
+			continue
+		}
+		switch iv.Reason {
+		case model.ReasonNodeNotReady, model.ReasonFaultInjected:
+			what := "node " + iv.Locator.Node + " was NotReady"
+			if iv.Reason == model.ReasonFaultInjected {
+				what = fmt.Sprintf("injected fault %s (%s%s) was active", iv.Locator.Fault, e.faultKind(iv.Locator.Fault), onNode(iv.Locator.Node))
+			}
+			return diagnosis{cause: at + " while " + what,
+				fix: fmt.Sprintf("PDBs do not guard against node failures: run enough replicas of %s, spread across nodes, that losing one node keeps the floor", workload)}
+		case model.ReasonDrainTimeout:
+			return diagnosis{cause: fmt.Sprintf("%s: nodeDrainTimeout expired on node %s and the machine was deleted with pods still on it", at, iv.Locator.Node),
+				fix: "raise nodeDrainTimeout above the longest PDB stall, or fix the PDB that blocks the drain, so that machines are not deleted with pods on them"}
+		}
+	}
+	wl := e.workload(workload)
+	if wl != nil && wl.PDB == nil {
+		return diagnosis{cause: at + "; it has no PodDisruptionBudget", fix: fmt.Sprintf("give %s a PDB (maxUnavailable: 1) so that drains keep replicas ready", workload)}
+	}
+	for _, iv := range e.timeline {
+		if iv.Reason == model.ReasonNodeDrain && iv.Overlaps(from, t) {
+			return diagnosis{cause: fmt.Sprintf("%s during the drain of node %s", at, iv.Locator.Node),
+				fix: fmt.Sprintf("make sure %s's PDB selects its pods and counts only ready ones (unhealthyPodEvictionPolicy: IfHealthyBudget), and that its readiness probe reflects real readiness so that replacements are ready before the next eviction", workload)}
+		}
+	}
+	return diagnosis{cause: at, fix: "look at the timeline in report.html around that time"}
+}
+
+func (e *evaluation) upgradeDeadline() Criterion {
+	limit := e.criteriaSpec().UpgradeDeadline.Duration
+	c := Criterion{Name: "upgrade-deadline", Description: "duration of the whole upgrade, every step included; no phase timed out",
+		Observed: e.r.UpgradeSeconds, Limit: secs(limit), Unit: "seconds"}
+	var upgradePhases int
+	var timedOut []model.Phase
+	var longest model.Phase
+	for _, p := range e.info.Phases {
+		if !isUpgradePhase(p) {
+			continue
+		}
+		upgradePhases++
+		if p.Outcome == model.PhaseTimedOut {
+			timedOut = append(timedOut, p)
+		}
+		if p.To-p.From > longest.To-longest.From {
+			longest = p
+		}
+	}
+	if upgradePhases == 0 {
+		if e.info.Aborted || e.info.Error != "" {
+			return skip(c, "the run stopped before the upgrade began")
+		}
+		c.Outcome = OutcomeInconclusive
+		c.Detail = "no upgrade phase was recorded"
+		return c
+	}
+	c.Outcome = outcome(e.r.UpgradeSeconds <= secs(limit) && len(timedOut) == 0)
+	c.Detail = fmt.Sprintf("%d phase(s) in %s; longest %s (%s)", upgradePhases, dur(e.r.UpgradeSeconds), longest.Name, (longest.To - longest.From).Round(time.Millisecond))
+	if c.Outcome == OutcomePass {
+		return c
+	}
+	p := longest
+	if len(timedOut) > 0 {
+		p = timedOut[0]
+		c.Cause = fmt.Sprintf("phase %s timed out after %s", p.Name, (p.To - p.From).Round(time.Millisecond))
+		if p.Message != "" {
+			c.Cause += ": " + p.Message
+		}
+	} else {
+		c.Cause = fmt.Sprintf("the upgrade took %s, over the deadline of %s; the longest phase was %s (%s)", dur(e.r.UpgradeSeconds), limit, p.Name, (p.To - p.From).Round(time.Millisecond))
+	}
+	// PDB stalls inside the phase are the usual reason.
+	var stalled time.Duration
+	var pdb string
+	for _, iv := range e.timeline {
+		if iv.Reason == model.ReasonEvictionBlocked && iv.Overlaps(p.From, p.To) {
+			stalled += iv.Duration()
+			pdb = cmp.Or(pdb, iv.Locator.PDB)
+		}
+	}
+	if stalled > 0 {
+		c.Cause += fmt.Sprintf("; drains were blocked %s by PDB %s", stalled.Round(time.Millisecond), pdb)
+		c.Fix = fmt.Sprintf("allow at least one disruption in PDB %s so that drains can proceed", pdb)
+	} else {
+		c.Fix = "look at the phase's machines in the timeline (provisioning, node Ready, drains) or raise upgradeDeadline if the cluster is simply large"
+	}
+	return c
+}
+
+func (e *evaluation) runCompleted() Criterion {
+	c := Criterion{Name: "run-completed", Description: "the run ran to its end without a harness error or interruption", Unit: "interruptions"}
+	switch {
+	case e.info.Error != "":
+		c.Observed, c.Outcome = 1, OutcomeInconclusive
+		c.Detail = "harness error: " + e.info.Error
+	case e.info.Aborted:
+		c.Observed, c.Outcome = 1, OutcomeInconclusive
+		c.Detail = "the run was aborted"
+		if e.info.AbortReason != "" {
+			c.Detail += ": " + e.info.AbortReason
+		}
+	default:
+		c.Outcome = OutcomePass
+		c.Detail = "the run completed"
+	}
+	return c
+}
+
+func (e *evaluation) measurement() Criterion {
+	m := e.r.Measurement
+	c := Criterion{Name: "measurement", Description: "the load generator kept up with its plan (at most 1% short, no sample lost, at most 1s late)",
+		Limit: maxShortfallPercent, Unit: "percent"}
+	for _, s := range e.info.Streams {
+		c.Observed = max(c.Observed, round(shortfall(s), 3))
+	}
+	if m.Reliable {
+		c.Outcome = OutcomePass
+		c.Detail = fmt.Sprintf("%d stream(s) kept up", len(m.Streams))
+		return c
+	}
+	c.Outcome = OutcomeInconclusive
+	c.Detail = strings.Join(m.Problems, "; ")
+	c.Fix = "give the load generator more CPU or lower load.rate, and rerun"
+	return c
+}
+
+// offset renders an offset from the start of the run, e.g. "t+6m2.5s".
+func offset(d time.Duration) string { return "t+" + d.Round(100*time.Millisecond).String() }
+
+// after renders how long after an event something happened.
+func after(d time.Duration) string {
+	switch {
+	case d < 0:
+		return offsetDelta(-d) + " before"
+	case d < 100*time.Millisecond:
+		return "right after"
+	default:
+		return offsetDelta(d) + " after"
+	}
+}
+
+// offsetDelta renders a short delay, e.g. "0.4s".
+func offsetDelta(d time.Duration) string { return d.Round(100 * time.Millisecond).String() }
+
+// dur renders seconds as a duration, e.g. "5m40s".
+func dur(s float64) string { return dsec(s).Round(100 * time.Millisecond).String() }
+
+func dsec(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
+
+func pct(r float64) string { return fmt.Sprintf("%.3f%%", 100*r) }

@@ -1,0 +1,71 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// FromDir reads a run directory (scenario.yaml, run.json, samples.jsonl, timeline.jsonl and
+// states.jsonl) and evaluates it. Samples are streamed: only their aggregates stay in memory.
+// A missing timeline or states file counts as empty; a missing scenario or run.json is an error.
+func FromDir(dir string) (*Report, error) {
+	path := filepath.Join(dir, model.ScenarioFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read run directory %s: %w", dir, err)
+	}
+	sc, err := scenarios.Parse(path, data)
+	if err != nil {
+		return nil, fmt.Errorf("read run directory %s: %w", dir, err)
+	}
+	info, err := model.ReadRunInfo(dir)
+	if err != nil {
+		return nil, err
+	}
+	acc := newAccumulator()
+	if err := model.EachSample(dir, func(s *model.Sample) error { acc.add(s); return nil }); err != nil && !missing(err) {
+		return nil, err
+	}
+	timeline, err := model.ReadTimeline(dir)
+	if err != nil && !missing(err) {
+		return nil, err
+	}
+	states, err := model.ReadStates(dir)
+	if err != nil && !missing(err) {
+		return nil, err
+	}
+	return evaluate(sc, info, acc, timeline, states), nil
+}
+
+func missing(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// WriteAll writes report.json, junit.xml and report.html into dir.
+func (r *Report) WriteAll(dir string) error {
+	js, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	ju, err := r.JUnit()
+	if err != nil {
+		return err
+	}
+	html, err := r.HTML()
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{model.ReportJSON, js}, {model.JUnitFile, ju}, {model.ReportHTML, html}} {
+		if err := model.WriteFile(dir, f.name, f.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}

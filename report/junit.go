@@ -1,0 +1,120 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"strings"
+)
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Error     *junitMessage `xml:"error,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Body    string `xml:",chardata"`
+}
+
+// JUnit returns junit.xml's content: one suite per run with a test case per criterion and per
+// preflight and postflight check. A failed criterion or check is a <failure>, an inconclusive
+// one an <error> (so that CI never shows it green), a skipped one <skipped>.
+func (r *Report) JUnit() ([]byte, error) {
+	s := junitSuite{Name: "zdt/" + r.Scenario, Time: "0"}
+	s.Properties = []junitProperty{
+		{"scenario", r.Scenario}, {"provider", r.Provider}, {"seed", fmt.Sprint(r.Seed)},
+		{"from", r.From}, {"to", r.To}, {"verdict", string(r.Verdict)},
+	}
+	for _, c := range r.Criteria {
+		tc := junitCase{Name: c.Name, Classname: "zdt.criteria", Time: "0", SystemOut: c.Detail}
+		body := strings.TrimSpace(strings.Join(nonEmpty(c.Detail, prefixed("cause: ", c.Cause), prefixed("fix: ", c.Fix)), "\n"))
+		msg := fmt.Sprintf("%s: %s", c.Name, observedVsLimit(c))
+		switch c.Outcome {
+		case OutcomeFail:
+			tc.Failure = &junitMessage{Message: msg, Type: "CriterionFailed", Body: body}
+		case OutcomeInconclusive:
+			tc.Error = &junitMessage{Message: msg, Type: "Inconclusive", Body: body}
+		case OutcomeSkipped:
+			tc.Skipped = &junitMessage{Message: c.Detail}
+		}
+		s.Cases = append(s.Cases, tc)
+	}
+	for _, group := range []struct {
+		class  string
+		checks []Check
+	}{{"zdt.preflight", r.Preflight}, {"zdt.postflight", r.Postflight}} {
+		for _, ch := range group.checks {
+			tc := junitCase{Name: ch.Name, Classname: group.class, Time: "0", SystemOut: ch.Status + ": " + ch.Message}
+			if ch.Status == "fail" {
+				tc.Failure = &junitMessage{Message: ch.Message, Type: "CheckFailed", Body: prefixed("fix: ", ch.Fix)}
+			}
+			s.Cases = append(s.Cases, tc)
+		}
+	}
+	for _, tc := range s.Cases {
+		s.Tests++
+		switch {
+		case tc.Failure != nil:
+			s.Failures++
+		case tc.Error != nil:
+			s.Errors++
+		case tc.Skipped != nil:
+			s.Skipped++
+		}
+	}
+	all := junitSuites{Name: "zdt", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Suites: []junitSuite{s}}
+	data, err := xml.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode junit.xml: %w", err)
+	}
+	return append(append([]byte(xml.Header), data...), '\n'), nil
+}
+
+func prefixed(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,525 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/zdt-dev/zdt/model"
+)
+
+// Tunables of the measurements, documented in SCHEMA.md.
+const (
+	// mergeGap joins two failed requests of one target into one drop window when they are at
+	// most this far apart (or two request intervals, if the stream is slower).
+	mergeGap = time.Second
+	// attributionLead lets a drop window be attributed to an interval that began this long
+	// before it: endpoint changes take a moment to reach every node.
+	attributionLead = 5 * time.Second
+	// binWidth is the resolution of the plots.
+	binWidth = time.Second
+)
+
+type backendKey struct {
+	target string
+	conn   model.ConnMode
+}
+
+// failSpan is a run of failed requests of one backend.
+type failSpan struct {
+	backendKey
+	from, to time.Duration // send time of the first and last failed request
+	n        int64
+}
+
+// backendAcc counts the requests of one backend (one load stream, or the API prober).
+type backendAcc struct {
+	total, ok   int64
+	first, last time.Duration
+	seen        bool
+	lat         latHist
+	spans       []failSpan
+	open        int // index of the span still growing, -1 if none
+	errors      map[string]int64
+}
+
+// fail records failed requests sent over [from, to]: the span still growing takes them when
+// they follow it closely, otherwise they start a new span.
+func (b *backendAcc) fail(k backendKey, from, to time.Duration, n int64) {
+	if b.open >= 0 {
+		sp := &b.spans[b.open]
+		if from >= sp.from && from-sp.to <= mergeGap {
+			sp.to = max(sp.to, to)
+			sp.n += n
+			return
+		}
+	}
+	b.spans = append(b.spans, failSpan{backendKey: k, from: from, to: to, n: n})
+	b.open = len(b.spans) - 1
+}
+
+// latHist keeps latencies rounded to three significant digits, weighted by request count, so
+// that percentiles need no per-request memory.
+type latHist struct {
+	weights map[int64]float64 // rounded latency in microseconds -> requests
+	sum     float64           // exact sum of latencies in milliseconds
+	n       float64
+	max     time.Duration
+}
+
+func (h *latHist) add(d time.Duration, n int64) {
+	if h.weights == nil {
+		h.weights = map[int64]float64{}
+	}
+	h.weights[round3(d.Microseconds())] += float64(n)
+	h.sum += ms(d) * float64(n)
+	h.n += float64(n)
+	h.max = max(h.max, d)
+}
+
+func (h *latHist) merge(o *latHist) {
+	for k, w := range o.weights {
+		if h.weights == nil {
+			h.weights = map[int64]float64{}
+		}
+		h.weights[k] += w
+	}
+	h.sum += o.sum
+	h.n += o.n
+	h.max = max(h.max, o.max)
+}
+
+// round3 keeps three significant digits of v.
+func round3(v int64) int64 {
+	p := int64(1)
+	for v >= 1000 {
+		v /= 10
+		p *= 10
+	}
+	return v * p
+}
+
+func (h *latHist) latency() Latency {
+	if h.n == 0 {
+		return Latency{}
+	}
+	keys := make([]int64, 0, len(h.weights))
+	for k := range h.weights {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	x := make([]float64, len(keys))
+	w := make([]float64, len(keys))
+	for i, k := range keys {
+		x[i] = float64(k) / 1000
+		w[i] = h.weights[k]
+	}
+	q := func(p float64) float64 { return round(stat.Quantile(p, stat.Empirical, x, w), 3) }
+	return Latency{P50: q(0.5), P90: q(0.9), P99: q(0.99), Max: round(ms(h.max), 3), Mean: round(h.sum/h.n, 3)}
+}
+
+// bin is one second of one target's requests, for the plots.
+type bin struct {
+	total, ok int64
+	latSum    float64 // milliseconds times successful requests
+}
+
+// series is the per-second data behind the HTML plots.
+type series struct {
+	end      time.Duration
+	targets  []string
+	bins     map[string]map[int64]*bin
+	states   []model.StateSample
+	timeline []model.Interval
+}
+
+// accumulator aggregates samples as they stream by.
+type accumulator struct {
+	backends map[backendKey]*backendAcc
+	bins     map[string]map[int64]*bin
+	maxAt    time.Duration
+}
+
+func newAccumulator() *accumulator {
+	return &accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string]map[int64]*bin{}}
+}
+
+// add counts one sample (which may stand for many requests).
+func (a *accumulator) add(s *model.Sample) {
+	k := backendKey{s.Target, s.Conn}
+	b := a.backends[k]
+	if b == nil {
+		b = &backendAcc{open: -1, errors: map[string]int64{}}
+		a.backends[k] = b
+	}
+	n := s.N()
+	end := s.At // send time of the last request the sample stands for
+	if n > 1 {
+		end += s.Span * time.Duration(n-1) / time.Duration(n)
+	}
+	if !b.seen || s.At < b.first {
+		b.first = s.At
+	}
+	b.last = max(b.last, end)
+	b.seen = true
+	b.total += n
+	a.maxAt = max(a.maxAt, end)
+	ok := s.OK()
+	if ok {
+		b.ok += n
+		b.lat.add(s.Latency, n)
+	} else {
+		b.errors[errorKey(s)] += n
+		b.fail(k, s.At, end, n)
+	}
+	if s.Target == model.APITarget {
+		return
+	}
+	tb := a.bins[s.Target]
+	if tb == nil {
+		tb = map[int64]*bin{}
+		a.bins[s.Target] = tb
+	}
+	spread(s.At, s.Span, n, func(sec, cnt int64) {
+		bn := tb[sec]
+		if bn == nil {
+			bn = &bin{}
+			tb[sec] = bn
+		}
+		bn.total += cnt
+		if ok {
+			bn.ok += cnt
+			bn.latSum += ms(s.Latency) * float64(cnt)
+		}
+	})
+}
+
+// spread splits n requests sent evenly over [at, at+span) into per-second bins.
+func spread(at, span time.Duration, n int64, fn func(sec, cnt int64)) {
+	if n <= 1 || span <= 0 {
+		fn(int64(at/binWidth), n)
+		return
+	}
+	// Request i is sent at at + i*span/n.
+	idx := func(t time.Duration) int64 { // first request sent at or after t
+		v := math.Ceil(float64(t-at) * float64(n) / float64(span))
+		return int64(min(max(v, 0), float64(n)))
+	}
+	for sec := int64(at / binWidth); ; sec++ {
+		lo := idx(time.Duration(sec) * binWidth)
+		hi := idx(time.Duration(sec+1) * binWidth)
+		if hi > lo {
+			fn(sec, hi-lo)
+		}
+		if hi >= n {
+			return
+		}
+	}
+}
+
+func errorKey(s *model.Sample) string {
+	if s.Error != "" {
+		return s.Error
+	}
+	return fmt.Sprintf("HTTP %d", s.Code)
+}
+
+// interval is the mean time between two requests of a backend.
+func (b *backendAcc) interval() time.Duration {
+	if b.total <= 1 {
+		return 0
+	}
+	return (b.last - b.first) / time.Duration(b.total-1)
+}
+
+// windows merges the failure spans of one backend (or several) into windows. A window ends
+// when the next request was due after its last failure.
+func mergeSpans(spans []failSpan, gap func(backendKey) time.Duration) []failWindow {
+	slices.SortFunc(spans, func(x, y failSpan) int {
+		return cmp.Or(cmp.Compare(x.from, y.from), cmp.Compare(x.to, y.to),
+			cmp.Compare(x.conn, y.conn), cmp.Compare(x.n, y.n))
+	})
+	var out []failWindow
+	for _, sp := range spans {
+		g := gap(sp.backendKey)
+		end := sp.to + g
+		if len(out) > 0 {
+			w := &out[len(out)-1]
+			if sp.from <= w.to+max(mergeGap, g) {
+				w.to = max(w.to, end)
+				w.add(sp)
+				continue
+			}
+		}
+		w := failWindow{from: sp.from, to: end}
+		w.add(sp)
+		out = append(out, w)
+	}
+	return out
+}
+
+type failWindow struct {
+	from, to    time.Duration
+	n           int64
+	new, reused int64
+}
+
+func (w *failWindow) add(sp failSpan) {
+	w.n += sp.n
+	switch sp.conn {
+	case model.ConnNew:
+		w.new += sp.n
+	case model.ConnReused:
+		w.reused += sp.n
+	}
+}
+
+// sortedKeys returns the keys of the accumulator's backends in a fixed order.
+func (a *accumulator) sortedKeys() []backendKey {
+	keys := make([]backendKey, 0, len(a.backends))
+	for k := range a.backends {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y backendKey) int {
+		return cmp.Or(cmp.Compare(x.target, y.target), cmp.Compare(x.conn, y.conn))
+	})
+	return keys
+}
+
+// measurements is what the accumulator yields, with the timeline and states applied.
+type measurements struct {
+	requests   Requests
+	disruption []BackendDisruption
+	api        APIDowntime
+	apiWindows []failWindow
+	windows    []failWindow // per target, in the same order as requests.Windows
+}
+
+func (a *accumulator) finish(phases []model.Phase, timeline []model.Interval, states []model.StateSample) measurements {
+	var m measurements
+	byTarget := map[string][]backendKey{}
+	var targets []string
+	all := latHist{}
+	errs := map[string]int64{}
+	conns := map[model.ConnMode]*ConnCount{}
+	gap := func(k backendKey) time.Duration { return a.backends[k].interval() }
+	for _, k := range a.sortedKeys() {
+		b := a.backends[k]
+		if k.target == model.APITarget {
+			continue
+		}
+		if len(byTarget[k.target]) == 0 {
+			targets = append(targets, k.target)
+		}
+		byTarget[k.target] = append(byTarget[k.target], k)
+		all.merge(&b.lat)
+		for e, n := range b.errors {
+			errs[e] += n
+		}
+		c := conns[k.conn]
+		if c == nil {
+			c = &ConnCount{Conn: string(k.conn)}
+			conns[k.conn] = c
+		}
+		c.Total += b.total
+		c.Succeeded += b.ok
+		c.Dropped += b.total - b.ok
+		m.requests.Total += b.total
+		m.requests.Succeeded += b.ok
+
+		d := BackendDisruption{Backend: k.target + "-" + string(k.conn) + "-connections", Target: k.target,
+			Conn: string(k.conn), Dropped: b.total - b.ok, Total: b.total}
+		for _, w := range mergeSpans(slices.Clone(b.spans), gap) {
+			d.Seconds += seconds(w.to - w.from)
+		}
+		d.Seconds = round(d.Seconds, 3)
+		m.disruption = append(m.disruption, d)
+	}
+	m.requests.Dropped = m.requests.Total - m.requests.Succeeded
+	m.requests.DropRate = ratio(m.requests.Dropped, m.requests.Total)
+	m.requests.Latency = all.latency()
+	for _, c := range sortedMapKeys(conns) {
+		m.requests.ByConn = append(m.requests.ByConn, *conns[c])
+	}
+	for _, e := range sortedMapKeys(errs) {
+		m.requests.Errors = append(m.requests.Errors, ErrorCount{Error: e, Count: errs[e]})
+	}
+	slices.SortStableFunc(m.requests.Errors, func(x, y ErrorCount) int { return cmp.Compare(y.Count, x.Count) })
+
+	type targetWindow struct {
+		target string
+		w      failWindow
+	}
+	var tws []targetWindow
+	for _, t := range targets {
+		tr := TargetRequests{Target: t}
+		lat := latHist{}
+		var spans []failSpan
+		for _, k := range byTarget[t] {
+			b := a.backends[k]
+			tr.Total += b.total
+			tr.Succeeded += b.ok
+			tr.ByConn = append(tr.ByConn, ConnCount{Conn: string(k.conn), Total: b.total, Succeeded: b.ok, Dropped: b.total - b.ok})
+			lat.merge(&b.lat)
+			spans = append(spans, b.spans...)
+		}
+		tr.Dropped = tr.Total - tr.Succeeded
+		tr.DropRate = ratio(tr.Dropped, tr.Total)
+		tr.Latency = lat.latency()
+		m.requests.ByTarget = append(m.requests.ByTarget, tr)
+		for _, w := range mergeSpans(spans, gap) {
+			tws = append(tws, targetWindow{t, w})
+		}
+	}
+	slices.SortStableFunc(tws, func(x, y targetWindow) int {
+		return cmp.Or(cmp.Compare(x.w.from, y.w.from), strings.Compare(x.target, y.target))
+	})
+	for _, tw := range tws {
+		w := DropWindow{Target: tw.target, FromSeconds: secs(tw.w.from), ToSeconds: secs(tw.w.to),
+			Phase: phaseAt(phases, tw.w.from), Dropped: tw.w.n, New: tw.w.new, Reused: tw.w.reused,
+			MinReady: minReady(states, tw.target, tw.w.from, tw.w.to), During: []TimelineRef{}}
+		for i := range timeline {
+			if relevant(&timeline[i], tw.target, tw.w.from, tw.w.to) {
+				w.During = append(w.During, ref(&timeline[i]))
+			}
+		}
+		m.requests.Windows = append(m.requests.Windows, w)
+		m.windows = append(m.windows, tw.w)
+	}
+
+	// The API: failed probes and APIUnavailable intervals, merged.
+	var apiSpans []failSpan
+	for _, k := range a.sortedKeys() {
+		if k.target != model.APITarget {
+			continue
+		}
+		b := a.backends[k]
+		m.api.Probes += b.total
+		m.api.FailedProbes += b.total - b.ok
+		apiSpans = append(apiSpans, b.spans...)
+	}
+	m.apiWindows = mergeSpans(apiSpans, gap)
+	for _, iv := range timeline {
+		if iv.Reason == model.ReasonAPIUnavailable {
+			m.apiWindows = append(m.apiWindows, failWindow{from: iv.From, to: iv.To})
+		}
+	}
+	m.apiWindows = unionWindows(m.apiWindows)
+	m.api.Windows = []Window{}
+	for _, w := range m.apiWindows {
+		m.api.Windows = append(m.api.Windows, Window{FromSeconds: secs(w.from), ToSeconds: secs(w.to)})
+		m.api.Seconds += seconds(w.to - w.from)
+	}
+	m.api.Seconds = round(m.api.Seconds, 3)
+	return m
+}
+
+// unionWindows merges overlapping windows; counts are dropped.
+func unionWindows(ws []failWindow) []failWindow {
+	slices.SortFunc(ws, func(x, y failWindow) int { return cmp.Or(cmp.Compare(x.from, y.from), cmp.Compare(x.to, y.to)) })
+	var out []failWindow
+	for _, w := range ws {
+		if len(out) > 0 && w.from <= out[len(out)-1].to {
+			out[len(out)-1].to = max(out[len(out)-1].to, w.to)
+			continue
+		}
+		out = append(out, failWindow{from: w.from, to: w.to})
+	}
+	return out
+}
+
+// relevant reports whether an interval may explain drops of target in [from, to].
+func relevant(iv *model.Interval, target string, from, to time.Duration) bool {
+	if !iv.Overlaps(from-attributionLead, to) {
+		return false
+	}
+	switch iv.Reason {
+	case model.ReasonNodeDrain, model.ReasonNodeNotReady, model.ReasonDrainTimeout, model.ReasonMachineDeleted,
+		model.ReasonFaultInjected:
+		return iv.Locator.Workload == "" || iv.Locator.Workload == target
+	case model.ReasonPodTerminating, model.ReasonEndpointRemoved, model.ReasonPodNotReady, model.ReasonWorkloadDegraded:
+		return iv.Locator.Workload == target
+	}
+	return false
+}
+
+// minReady is the lowest ready count of a workload in the state samples that cover [from, to]:
+// the last sample at or before from and every one up to to. -1 when none does.
+func minReady(states []model.StateSample, workload string, from, to time.Duration) int {
+	lowest := -1
+	start := 0
+	for i := range states {
+		if states[i].At <= from {
+			start = i
+		}
+	}
+	for i := start; i < len(states) && states[i].At <= to; i++ {
+		for _, w := range states[i].Workloads {
+			if w.Name == workload && (lowest < 0 || w.Ready < lowest) {
+				lowest = w.Ready
+			}
+		}
+	}
+	return lowest
+}
+
+// phaseAt names the phase running at t; the last one that began, when several overlap.
+func phaseAt(phases []model.Phase, t time.Duration) string {
+	name := ""
+	for _, p := range phases {
+		if p.From <= t && t <= p.To {
+			name = p.Name
+		}
+	}
+	return name
+}
+
+func ref(iv *model.Interval) TimelineRef {
+	return TimelineRef{Reason: string(iv.Reason), Level: string(iv.Level), Locator: locatorString(iv.Locator),
+		Message: iv.Message, FromSeconds: secs(iv.From), ToSeconds: secs(iv.To)}
+}
+
+// locatorString renders a locator as "node/md-0-a pod/web-1", fields in a fixed order.
+func locatorString(l model.Locator) string {
+	var parts []string
+	for _, kv := range [][2]string{{"cluster", l.Cluster}, {"phase", l.Phase}, {"pool", l.Pool}, {"machine", l.Machine},
+		{"node", l.Node}, {"workload", l.Workload}, {"pod", l.Pod}, {"pdb", l.PDB}, {"fault", l.Fault}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"/"+kv[1])
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func sortedMapKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func seconds(d time.Duration) float64 { return d.Seconds() }
+
+// secs renders an offset in seconds with millisecond precision.
+func secs(d time.Duration) float64 { return round(d.Seconds(), 3) }
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return round(float64(a)/float64(b), 6)
+}

@@ -1,0 +1,256 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"image/color"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Plot sizes: wide and short, one above the other, sharing the time axis.
+const (
+	plotWidth  = 13 * vg.Inch
+	plotHeight = 3 * vg.Inch
+)
+
+// plotSVG is one rendered plot.
+type plotSVG struct {
+	Title string
+	SVG   template.HTML
+}
+
+// plots renders the report's plots as inline SVG.
+func (r *Report) plots() ([]plotSVG, error) {
+	s := r.series
+	if s == nil {
+		return nil, nil
+	}
+	var out []plotSVG
+	for _, mk := range []func(*series) (string, *plot.Plot, error){successPlot, latencyPlot, readyPlot, nodesPlot} {
+		title, p, err := mk(s)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			continue
+		}
+		svg, err := renderSVG(p)
+		if err != nil {
+			return nil, fmt.Errorf("render plot %q: %w", title, err)
+		}
+		out = append(out, plotSVG{Title: title, SVG: svg})
+	}
+	return out, nil
+}
+
+func newPlot(s *series, title, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "seconds since start of run"
+	p.Y.Label.Text = ylabel
+	p.X.Min, p.X.Max = 0, s.end.Seconds()
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+func addLine(p *plot.Plot, i int, name string, pts plotter.XYs, dashed bool) error {
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", name, err)
+	}
+	l.Color = plotutil.Color(i)
+	l.Width = vg.Points(1.2)
+	if dashed {
+		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	}
+	p.Add(l)
+	p.Legend.Add(name, l)
+	return nil
+}
+
+// binPoints returns one point per second of a target's requests.
+func binPoints(s *series, target string, value func(*bin) (float64, bool)) plotter.XYs {
+	bins := s.bins[target]
+	var pts plotter.XYs
+	for _, sec := range sortedMapKeys(bins) {
+		if v, ok := value(bins[sec]); ok {
+			pts = append(pts, plotter.XY{X: float64(sec), Y: v})
+		}
+	}
+	return pts
+}
+
+func successPlot(s *series) (string, *plot.Plot, error) {
+	const title = "Success rate per second"
+	if len(s.targets) == 0 {
+		return title, nil, nil
+	}
+	p := newPlot(s, title, "% of requests that succeeded")
+	for i, t := range s.targets {
+		pts := binPoints(s, t, func(b *bin) (float64, bool) { return 100 * float64(b.ok) / float64(b.total), b.total > 0 })
+		if len(pts) == 0 {
+			continue
+		}
+		if err := addLine(p, i, t, pts, false); err != nil {
+			return title, nil, err
+		}
+		p.Y.Min = min(p.Y.Min, minY(pts))
+	}
+	p.Y.Max = 100.5
+	p.Y.Min = max(0, p.Y.Min-1)
+	return title, p, nil
+}
+
+func latencyPlot(s *series) (string, *plot.Plot, error) {
+	const title = "Mean latency per second (successful requests)"
+	if len(s.targets) == 0 {
+		return title, nil, nil
+	}
+	p := newPlot(s, title, "milliseconds")
+	for i, t := range s.targets {
+		pts := binPoints(s, t, func(b *bin) (float64, bool) { return b.latSum / float64(b.ok), b.ok > 0 })
+		if len(pts) == 0 {
+			continue
+		}
+		if err := addLine(p, i, t, pts, false); err != nil {
+			return title, nil, err
+		}
+	}
+	p.Y.Min = 0
+	return title, p, nil
+}
+
+// stepPoints draws a value that holds until the next state sample.
+func stepPoints(xs []float64, ys []float64) plotter.XYs {
+	var pts plotter.XYs
+	for i := range xs {
+		if i > 0 {
+			pts = append(pts, plotter.XY{X: xs[i], Y: ys[i-1]})
+		}
+		pts = append(pts, plotter.XY{X: xs[i], Y: ys[i]})
+	}
+	return pts
+}
+
+func readyPlot(s *series) (string, *plot.Plot, error) {
+	const title = "Ready replicas per workload (dashed: PDB floor)"
+	var names []string
+	for _, st := range s.states {
+		for _, w := range st.Workloads {
+			if !slices.Contains(names, w.Name) {
+				names = append(names, w.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return title, nil, nil
+	}
+	slices.Sort(names)
+	p := newPlot(s, title, "ready replicas")
+	top := 0.0
+	for i, n := range names {
+		var xs, ready, floor []float64
+		hasFloor := false
+		for _, st := range s.states {
+			for _, w := range st.Workloads {
+				if w.Name == n {
+					xs = append(xs, st.At.Seconds())
+					ready = append(ready, float64(w.Ready))
+					floor = append(floor, float64(w.PDBFloor))
+					hasFloor = hasFloor || w.PDBFloor >= 0
+					top = max(top, float64(max(w.Ready, w.Desired)))
+				}
+			}
+		}
+		if err := addLine(p, i, n, stepPoints(xs, ready), false); err != nil {
+			return title, nil, err
+		}
+		if hasFloor {
+			if err := addLine(p, i, n+" PDB floor", stepPoints(xs, floor), true); err != nil {
+				return title, nil, err
+			}
+		}
+	}
+	p.Y.Min, p.Y.Max = 0, top+1
+	return title, p, nil
+}
+
+func nodesPlot(s *series) (string, *plot.Plot, error) {
+	const title = "Ready nodes by kubelet version (dashed: schedulable workers)"
+	var versions []string
+	for _, st := range s.states {
+		for v := range st.NodesByVersion {
+			if !slices.Contains(versions, v) {
+				versions = append(versions, v)
+			}
+		}
+	}
+	if len(versions) == 0 {
+		return title, nil, nil
+	}
+	slices.Sort(versions)
+	p := newPlot(s, title, "nodes")
+	var xs, sched []float64
+	top := 0.0
+	for _, st := range s.states {
+		xs = append(xs, st.At.Seconds())
+		sched = append(sched, float64(st.SchedulableNodes))
+	}
+	for i, v := range versions {
+		var ys []float64
+		for _, st := range s.states {
+			ys = append(ys, float64(st.NodesByVersion[v]))
+			top = max(top, float64(st.NodesByVersion[v]))
+		}
+		if err := addLine(p, i, v, stepPoints(xs, ys), false); err != nil {
+			return title, nil, err
+		}
+	}
+	if err := addLine(p, len(versions), "schedulable workers", stepPoints(xs, sched), true); err != nil {
+		return title, nil, err
+	}
+	for _, v := range sched {
+		top = max(top, v)
+	}
+	p.Y.Min, p.Y.Max = 0, top+1
+	return title, p, nil
+}
+
+func minY(pts plotter.XYs) float64 {
+	m := 100.0
+	for _, p := range pts {
+		m = min(m, p.Y)
+	}
+	return m
+}
+
+// renderSVG draws a plot on an SVG canvas and returns the <svg> element, without the XML
+// prologue, ready to inline into HTML.
+func renderSVG(p *plot.Plot) (template.HTML, error) {
+	p.BackgroundColor = color.White
+	c := vgsvg.New(plotWidth, plotHeight)
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return "", err
+	}
+	out := buf.String()
+	if i := strings.Index(out, "<svg"); i >= 0 {
+		out = out[i:]
+	}
+	// Scale with the page rather than at the fixed size of points.
+	out = strings.Replace(out, `<svg width=`, `<svg class="plot" data-width=`, 1)
+	out = strings.Replace(out, ` height=`, ` data-height=`, 1)
+	return template.HTML(out), nil
+}

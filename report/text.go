@@ -1,0 +1,146 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// maxSummaryWindows bounds the drop windows the summary lists; report.json has them all.
+const maxSummaryWindows = 5
+
+// Summary writes the short terminal summary: the verdict, each criterion, and the measurements
+// a CI log reader needs to see at a glance.
+func (r *Report) Summary(w io.Writer) error {
+	b := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("zdt: scenario %s (provider %s, seed %d)", r.Scenario, r.Provider, r.Seed)
+	if r.From != "" {
+		p(", %s -> %s", r.From, r.To)
+	}
+	p("\n")
+	p("verdict: %s - %s\n", r.Verdict, r.VerdictReason)
+	p("\ncriteria:\n")
+	width := 0
+	for _, c := range r.Criteria {
+		width = max(width, len(c.Name))
+	}
+	for _, c := range r.Criteria {
+		p("  %-12s %-*s  %s\n", strings.ToUpper(string(c.Outcome)), width, c.Name, observedVsLimit(c))
+		if c.Outcome == OutcomeSkipped {
+			continue
+		}
+		if c.Outcome != OutcomePass && c.Detail != "" {
+			p("  %-12s %*s  %s\n", "", width, "", c.Detail)
+		}
+		if c.Cause != "" {
+			p("  %-12s %*s  cause: %s\n", "", width, "", c.Cause)
+		}
+		if c.Fix != "" {
+			p("  %-12s %*s  fix:   %s\n", "", width, "", c.Fix)
+		}
+	}
+	rq := r.Requests
+	p("\nrequests: %d sent, %d succeeded, %d dropped (%s)", rq.Total, rq.Succeeded, rq.Dropped, pct(rq.DropRate))
+	if rq.Dropped > 0 {
+		var parts []string
+		for _, c := range rq.ByConn {
+			parts = append(parts, fmt.Sprintf("%s %d", c.Conn, c.Dropped))
+		}
+		p("; dropped by connection: %s", strings.Join(parts, ", "))
+	}
+	p("\n")
+	if rq.Total > rq.Dropped {
+		p("latency: p50 %.1fms, p90 %.1fms, p99 %.1fms, max %.1fms\n", rq.Latency.P50, rq.Latency.P90, rq.Latency.P99, rq.Latency.Max)
+	}
+	for i, win := range rq.Windows {
+		if i == maxSummaryWindows {
+			p("  ... %d more window(s) in report.json\n", len(rq.Windows)-maxSummaryWindows)
+			break
+		}
+		p("  %s %s-%s: %d dropped (new %d, reused %d)", win.Target, offset(dsec(win.FromSeconds)), offset(dsec(win.ToSeconds)), win.Dropped, win.New, win.Reused)
+		if win.Phase != "" {
+			p(" in %s", win.Phase)
+		}
+		if len(win.During) > 0 {
+			var during []string
+			for _, d := range win.During {
+				during = append(during, d.Reason+" "+d.Locator)
+				if len(during) == 3 {
+					break
+				}
+			}
+			p(" during %s", strings.Join(during, ", "))
+			if len(win.During) > 3 {
+				p(" (+%d)", len(win.During)-3)
+			}
+		}
+		p("\n")
+	}
+	var disrupted []string
+	for _, d := range r.Disruption {
+		if d.Seconds > 0 {
+			disrupted = append(disrupted, fmt.Sprintf("%s %s", d.Backend, dur(d.Seconds)))
+		}
+	}
+	if len(disrupted) > 0 {
+		p("disruption: %s\n", strings.Join(disrupted, ", "))
+	}
+	s := r.PDBStalls
+	p("pdb stalls: %d, total %s, longest %s", s.Count, dur(s.TotalSeconds), dur(s.LongestSeconds))
+	if st, ok := s.longestStall(); ok {
+		p(" (PDB %s, pod %s, node %s)", st.PDB, st.Pod, st.Node)
+	}
+	p("\n")
+	if len(r.Capacity.Workloads) > 0 {
+		var parts []string
+		for _, w := range r.Capacity.Workloads {
+			part := fmt.Sprintf("%s %d/%d", w.Workload, w.MinReady, w.Desired)
+			if w.PDBFloor >= 0 {
+				part += fmt.Sprintf(" (floor %d)", w.PDBFloor)
+			}
+			parts = append(parts, part)
+		}
+		p("lowest ready: %s; schedulable workers %d\n", strings.Join(parts, ", "), r.Capacity.MinSchedulableNodes)
+	}
+	p("api downtime: %s (%d of %d probes failed)\n", dur(r.APIDowntimeSeconds), r.API.FailedProbes, r.API.Probes)
+	if len(r.Phases) > 0 {
+		var parts []string
+		for _, ph := range r.Phases {
+			part := fmt.Sprintf("%s %s", ph.Name, dur(ph.Seconds))
+			if ph.Outcome != "succeeded" {
+				part += " " + ph.Outcome
+			}
+			parts = append(parts, part)
+		}
+		p("phases: %s; upgrade %s\n", strings.Join(parts, ", "), dur(r.UpgradeSeconds))
+	}
+	return b.Flush()
+}
+
+// observedVsLimit renders "observed 12 requests, limit 0".
+func observedVsLimit(c Criterion) string {
+	if c.Outcome == OutcomeSkipped {
+		return "(" + c.Detail + ")"
+	}
+	switch c.Unit {
+	case "seconds":
+		return fmt.Sprintf("%s (limit %s)", dur(c.Observed), dur(c.Limit))
+	case "percent":
+		return fmt.Sprintf("%g%% (limit %g%%)", c.Observed, c.Limit)
+	default:
+		return fmt.Sprintf("%g %s (limit %g)", c.Observed, c.Unit, c.Limit)
+	}
+}
+
+// JSON returns report.json's content: indented, with a final newline, the same bytes for the
+// same run.
+func (r *Report) JSON() ([]byte, error) {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	return append(data, '\n'), nil
+}
