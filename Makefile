@@ -4,7 +4,7 @@ BIN      := bin/zdt
 SCENARIO ?= ha-well-configured
 OUT      ?= runs/latest
 
-.PHONY: all build run test vet fmt fuzz bench e2e clean
+.PHONY: all build run test vet fmt fuzz bench bench-loadgen e2e clean
 
 all: build
 
@@ -30,6 +30,16 @@ fuzz:
 ## bench: simulator and load generator benchmarks
 bench:
 	$(GO) test ./harness/sim ./loadgen -run '^$$' -bench . -benchmem
+
+## bench-loadgen: zdt's attacker and recorder side by side with plain `vegeta attack` at the same
+## rate (BENCH_RATE req/s, BENCH_DURATION per attack): achieved rate and CPU per request of each
+BENCH_RATE     ?= 500
+BENCH_DURATION ?= 10s
+BENCH_ROUNDS   ?= 2
+bench-loadgen:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/tsenart/vegeta/v12@v12.13.0
+	$(GO) build -o bin/zdt-loadbench ./loadgen/bench
+	./bin/zdt-loadbench -vegeta bin/vegeta -rate $(BENCH_RATE) -duration $(BENCH_DURATION) -rounds $(BENCH_ROUNDS)
 
 clean:
 	rm -rf bin runs
