@@ -13,6 +13,8 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/audit"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/compare"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/reportcmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/scenarioscmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/validate"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
@@ -74,6 +76,8 @@ prints PASS or FAIL with the reasons.
 
 		validate.NewCommand(streams),
 		audit.NewCommand(streams),
+		reportcmd.NewCommand(streams),
+		compare.NewCommand(streams),
 		scenarioscmd.NewCommand(streams),
 		version.NewCommand(streams),
 	)

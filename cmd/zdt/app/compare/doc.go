@@ -1,0 +1,2 @@
+// Package compare implements `zdt compare`: what regressed between two runs.
+package compare

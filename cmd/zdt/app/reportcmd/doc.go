@@ -1,0 +1,2 @@
+// Package reportcmd implements `zdt report`: re-render a run directory's reports from its saved data.
+package reportcmd
