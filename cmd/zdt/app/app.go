@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -10,11 +11,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
-
 	"github.com/zdt-dev/zdt/cmd/zdt/app/audit"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/compare"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/reportcmd"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/scenarioscmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/validate"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
@@ -39,9 +40,12 @@ func Run(ctx context.Context, streams cli.IOStreams, args []string) error {
 		if msg := err.Error(); msg != "" && !isSilent(err) {
 			fmt.Fprintf(streams.ErrOut, "zdt: %s\n", msg)
 		}
-		if cli.ExitCode(err) == cli.ExitPass {
+		var exit *cli.ExitError
+		if !errors.As(err, &exit) {
 			// An error that is no ExitError (e.g. a bad flag) is bad input.
 			err = cli.BadInput(err)
+		} else if exit.Code == cli.ExitPass {
+			err = nil
 		}
 	}
 	return err
@@ -73,6 +77,8 @@ prints PASS or FAIL with the reasons.
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
 	cmd.AddCommand(
+		run.NewCommand(streams),
+		run.NewPreflightCommand(streams),
 
 		validate.NewCommand(streams),
 		audit.NewCommand(streams),

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
+)
+
+func zdt(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, args)
+	return cli.ExitCode(err), out.String(), errOut.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"valid library", []string{"validate", "../../../scenarios/ha-well-configured.yaml"}, cli.ExitPass, []string{"valid"}},
+		{"three errors with field paths", []string{"validate", "../../../testdata/scenarios/three-errors.yaml"}, cli.ExitBadInput, []string{
+			"3 problem(s)",
+			"spec.workloads[0].colour: unknown field",
+			"spec.workloads[0].replicas: Invalid value: -1",
+			"spec.workloads[1].pdb.minAvailable: Invalid value: 4: exceeds replicas (3)",
+		}},
+		{"well configured passes", []string{"run", "ha-well-configured", "-q", "--out", dir + "/pass"}, cli.ExitPass, []string{"verdict: PASS"}},
+		{"no preStop fails", []string{"run", "no-prestop-exit", "-q", "--out", dir + "/fail"}, cli.ExitFail, []string{"verdict: FAIL", "dropped-requests", "preStop"}},
+		{"blocking PDB fails naming it", []string{"run", "pdb-blocks-drain", "-q", "--out", dir + "/stall"}, cli.ExitFail, []string{"verdict: FAIL", "pdb-stall"}},
+		{"unknown provider", []string{"run", "ha-well-configured", "--provider", "vm"}, cli.ExitBadInput, []string{"unknown provider"}},
+		{"unknown scenario", []string{"run", "no-such-scenario"}, cli.ExitBadInput, []string{"no built-in scenario"}},
+		{"bad flag", []string{"run", "--nope"}, cli.ExitBadInput, []string{"unknown flag"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := zdt(t, c.args...)
+			if code != c.code {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.code, out, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out+errOut, w) {
+					t.Errorf("output lacks %q\nstdout:\n%s\nstderr:\n%s", w, out, errOut)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,181 @@
+// Package run implements `zdt run` and `zdt preflight`.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
+	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/harness/sim"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+type flagpole struct {
+	provider string
+	seed     int64
+	out      string
+	quiet    bool
+}
+
+// Providers lists the provider names zdt knows.
+var Providers = []string{"sim", "kind", "kubeconfig"}
+
+// NewCommand returns `zdt run`.
+func NewCommand(streams cli.IOStreams) *cobra.Command {
+	f := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "run SCENARIO",
+		Short: "Run a scenario: bring a cluster up, upgrade it under load, and judge it",
+		Long: `Run a scenario: bring the cluster up at the "from" version, start the load, run the preflight
+checks, upgrade the control plane and then every worker pool (one minor version at a time), run
+the postflight checks, and judge the run against the scenario's criteria.
+
+SCENARIO is a file path or the name of a built-in scenario (see "zdt scenarios list").
+
+The run directory (--out) receives the resolved scenario, run.json, samples.jsonl, timeline.jsonl,
+states.jsonl, report.json, junit.xml and report.html. Ctrl-C stops the run where it is and still
+writes what was measured, marked aborted.
+
+` + cli.ExitCodesHelp,
+		Example: `  zdt run ha-well-configured
+  zdt run my-scenario.yaml --seed 7 --out runs/seed-7`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runE(cmd.Context(), streams, f, args[0], cmd.Flags().Changed("seed"), false)
+		},
+	}
+	addFlags(cmd, f)
+	return cmd
+}
+
+// NewPreflightCommand returns `zdt preflight`.
+func NewPreflightCommand(streams cli.IOStreams) *cobra.Command {
+	f := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "preflight SCENARIO",
+		Short: "Bring the cluster up and run only the preflight checks",
+		Long: `Bring the scenario's cluster up and run only the preflight checks: nodes Ready, version skew,
+PDBs that would block a drain, workloads lacking replicas/probes/spread/graceful shutdown, spare
+capacity, removed APIs, etcd snapshot. No node is touched.
+
+Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 bad input.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runE(cmd.Context(), streams, f, args[0], cmd.Flags().Changed("seed"), true)
+		},
+	}
+	addFlags(cmd, f)
+	return cmd
+}
+
+func addFlags(cmd *cobra.Command, f *flagpole) {
+	cmd.Flags().StringVar(&f.provider, "provider", "sim", "where to run: sim (the simulator), kind or kubeconfig")
+	cmd.Flags().Int64Var(&f.seed, "seed", 0, "override the scenario's seed")
+	cmd.Flags().StringVar(&f.out, "out", "", "run directory (default runs/<scenario>-<seed>)")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only the verdict summary")
+}
+
+// NewProvider returns the provider of a name.
+func NewProvider(name string) (harness.Provider, error) {
+	switch name {
+	case "sim":
+		return sim.NewProvider(), nil
+	case "kind", "kubeconfig":
+		return nil, fmt.Errorf("--provider %s: this build of zdt has no %s provider yet; use --provider sim", name, name)
+	}
+	return nil, fmt.Errorf("--provider %q: unknown provider; use one of %v", name, Providers)
+}
+
+func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, seedSet, preflightOnly bool) error {
+	sc, _, err := scenarios.Open(arg)
+	if err != nil {
+		return cli.BadInput(err)
+	}
+	if seedSet {
+		sc.Spec.Seed = &f.seed
+	}
+	p, err := NewProvider(f.provider)
+	if err != nil {
+		return cli.BadInput(err)
+	}
+	out := f.out
+	if out == "" {
+		out = filepath.Join("runs", fmt.Sprintf("%s-%d", sc.Metadata.Name, *sc.Spec.Seed))
+	}
+	var progress func(string, ...any)
+	if !f.quiet {
+		progress = func(format string, args ...any) {
+			fmt.Fprintf(streams.ErrOut, "zdt: "+format+"\n", args...)
+		}
+	}
+	info, rep, err := Execute(ctx, sc, p, out, harness.Options{Progress: progress, PreflightOnly: preflightOnly})
+	if rep == nil {
+		return err
+	}
+	if serr := rep.Summary(streams.Out); serr != nil {
+		return serr
+	}
+	fmt.Fprintf(streams.Out, "run directory: %s (open %s)\n", out, filepath.Join(out, model.ReportHTML))
+	if err != nil {
+		return err
+	}
+	if preflightOnly {
+		if model.Failed(info.Preflight) {
+			return cli.Exit(cli.ExitFail, nil)
+		}
+		return nil
+	}
+	return cli.Exit(rep.Verdict.ExitCode(), nil)
+}
+
+// Execute runs a scenario into a run directory and renders its report. The report is returned
+// even when the run stopped early (aborted, harness error), so that what was measured is kept.
+func Execute(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, out string, opts harness.Options) (*model.RunInfo, *report.Report, error) {
+	w, err := model.Create(out)
+	if err != nil {
+		return nil, nil, cli.BadInput(err)
+	}
+	data, err := scenarios.Marshal(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := model.WriteFile(out, model.ScenarioFile, data); err != nil {
+		return nil, nil, err
+	}
+	opts.Version = version.String()
+	if p.Name() == "sim" {
+		opts.Start = sim.Epoch
+	} else {
+		opts.Start = time.Now().UTC()
+	}
+	info, runErr := harness.Run(ctx, sc, p, w, opts)
+	if err := errors.Join(w.Close()); err != nil {
+		return nil, nil, err
+	}
+	if info == nil {
+		return nil, nil, runErr
+	}
+	if err := model.WriteRunInfo(out, info); err != nil {
+		return nil, nil, err
+	}
+	rep, err := report.FromDir(out)
+	if err != nil {
+		return info, nil, errors.Join(runErr, err)
+	}
+	if err := rep.WriteAll(out); err != nil {
+		return info, nil, errors.Join(runErr, err)
+	}
+	if runErr != nil {
+		runErr = fmt.Errorf("run stopped by a harness error: %w", runErr)
+	}
+	return info, rep, runErr
+}
