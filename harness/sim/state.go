@@ -82,8 +82,8 @@ type workload struct {
 
 	active     []*pod // pods not terminating (the ReplicaSet's count)
 	readyCount int    // active pods that are Ready
-	perNode    []int // non-terminating pods per node, by node index
-	endpoints  int   // ready addresses in the EndpointSlice
+	perNode    []int  // non-terminating pods per node, by node index
+	endpoints  int    // ready addresses in the EndpointSlice
 	perZone    map[string]int
 	pdbs       []*pdb
 	seq        int

@@ -33,16 +33,16 @@ type stream struct {
 // not simulated one by one: each stretch of at most one second becomes, per stream, one sample
 // for the requests that succeeded and one for those that failed, with their counts.
 type traffic struct {
-	on        bool
-	start     time.Duration
-	end       time.Duration // when a fixed-duration load stops; math.MaxInt64 otherwise
-	last      time.Duration // requests before last have been emitted
-	pacer     vegeta.Pacer
-	probe     vegeta.Pacer
-	streams   []*stream
-	api       *stream
-	timeout   time.Duration
-	bin       bin
+	on      bool
+	start   time.Duration
+	end     time.Duration // when a fixed-duration load stops; math.MaxInt64 otherwise
+	last    time.Duration // requests before last have been emitted
+	pacer   vegeta.Pacer
+	probe   vegeta.Pacer
+	streams []*stream
+	api     *stream
+	timeout time.Duration
+	bin     bin
 }
 
 // flush emits the requests sent since the last flush, under the routing that held since then.
