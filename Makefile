@@ -41,5 +41,22 @@ bench-loadgen:
 	$(GO) build -o bin/zdt-loadbench ./loadgen/bench
 	./bin/zdt-loadbench -vegeta bin/vegeta -rate $(BENCH_RATE) -duration $(BENCH_DURATION) -rounds $(BENCH_ROUNDS)
 
+## report-screenshot: render the failing fixture run's report.html with zdt report and take a
+## screenshot of it in headless Chromium (installs Debian's chromium if missing); PNG in $(SHOT_DIR)
+SHOT_DIR ?= runs/report-screenshot
+.PHONY: report-screenshot
+report-screenshot:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
+	rm -rf $(SHOT_DIR) && mkdir -p $(SHOT_DIR)
+	cp report/testdata/runs/broken/* $(SHOT_DIR)/
+	$(GO) build -o bin/zdt ./cmd/zdt
+	@# The fixture is a failing run: zdt report must exit 1 (FAIL).
+	./bin/zdt report $(SHOT_DIR) > $(SHOT_DIR)/summary.txt; code=$$?; cat $(SHOT_DIR)/summary.txt; \
+	  if [ $$code -ne 1 ]; then echo "zdt report exited $$code, want 1 (FAIL)"; exit 1; fi
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+	  --disable-sync --no-first-run --user-data-dir=$$(mktemp -d) \
+	  --screenshot=$(CURDIR)/$(SHOT_DIR)/report.png --window-size=1400,3000 file://$(CURDIR)/$(SHOT_DIR)/report.html
+	@echo "screenshot: $(SHOT_DIR)/report.png"
+
 clean:
 	rm -rf bin runs

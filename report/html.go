@@ -44,6 +44,7 @@ type tlBar struct {
 	from, to time.Duration
 	level    string
 	title    string
+	text     string // drawn on the bar when it is wide enough
 }
 
 type tlRow struct {
@@ -65,7 +66,7 @@ func (r *Report) timelineRows() []tlRow {
 			lvl = "Error"
 		}
 		phases.bars = append(phases.bars, tlBar{dsec(p.FromSeconds), dsec(p.ToSeconds), lvl + " phase",
-			fmt.Sprintf("%s (%s, %s)", p.Name, dur(p.Seconds), p.Outcome)})
+			fmt.Sprintf("%s (%s, %s)", p.Name, dur(p.Seconds), p.Outcome), p.Name})
 	}
 	rows = append(rows, phases)
 	for _, t := range r.Requests.ByTarget {
@@ -73,14 +74,14 @@ func (r *Report) timelineRows() []tlRow {
 		for _, w := range r.Requests.Windows {
 			if w.Target == t.Target {
 				row.bars = append(row.bars, tlBar{dsec(w.FromSeconds), dsec(w.ToSeconds), "Error",
-					fmt.Sprintf("%s: %d dropped (new %d, reused %d) %s-%s", t.Target, w.Dropped, w.New, w.Reused, offset(dsec(w.FromSeconds)), offset(dsec(w.ToSeconds)))})
+					fmt.Sprintf("%s: %d dropped (new %d, reused %d) %s-%s", t.Target, w.Dropped, w.New, w.Reused, offset(dsec(w.FromSeconds)), offset(dsec(w.ToSeconds))), ""})
 			}
 		}
 		rows = append(rows, row)
 	}
 	api := tlRow{label: "API down"}
 	for _, w := range r.API.Windows {
-		api.bars = append(api.bars, tlBar{dsec(w.FromSeconds), dsec(w.ToSeconds), "Error", fmt.Sprintf("API unavailable %s-%s", offset(dsec(w.FromSeconds)), offset(dsec(w.ToSeconds)))})
+		api.bars = append(api.bars, tlBar{dsec(w.FromSeconds), dsec(w.ToSeconds), "Error", fmt.Sprintf("API unavailable %s-%s", offset(dsec(w.FromSeconds)), offset(dsec(w.ToSeconds))), ""})
 	}
 	rows = append(rows, api)
 	if r.series == nil {
@@ -119,7 +120,7 @@ func (r *Report) timelineRows() []tlRow {
 		if iv.Message != "" {
 			title += ": " + iv.Message
 		}
-		row.bars = append(row.bars, tlBar{iv.From, iv.To, string(iv.Level), title})
+		row.bars = append(row.bars, tlBar{iv.From, iv.To, string(iv.Level), title, ""})
 	}
 	slices.Sort(keys)
 	for i, k := range keys {
@@ -173,6 +174,9 @@ func (r *Report) timelineSVG() template.HTML {
 			w := math.Max(x1-x0, 2)
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="bar %s"><title>%s</title></rect>`+"\n",
 				x0, y+barPad/2, w, rowH-barPad, strings.ToLower(bar.level), template.HTMLEscapeString(bar.title))
+			if bar.text != "" && w > 7*float64(len(bar.text)) {
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" class="barlabel">%s</text>`+"\n", x0+3, y+rowH-4, template.HTMLEscapeString(bar.text))
+			}
 		}
 	}
 	b.WriteString("</svg>")
@@ -221,7 +225,8 @@ th { background: #f6f8fa; }
 svg.plot { width: 100%; height: auto; display: block; margin-bottom: 12px; }
 svg.timeline { width: 100%; height: auto; font-size: 11px; }
 .stripe { fill: #f6f8fa; } .tick { stroke: #ddd; } .axis { fill: #555; font-size: 10px; text-anchor: middle; }
-.label { fill: #333; font-size: 11px; }
+.label { fill: #333; font-size: 11px; } .barlabel { fill: #fff; font-size: 10px; pointer-events: none; }
+.o-warn { color: #9a6700; }
 .bar.info { fill: #8fb3d9; } .bar.warning { fill: #e8a33d; } .bar.error { fill: #d1242f; }
 .bar.info.phase { fill: #4a7ab8; } .bar.error.phase { fill: #a40e26; }
 </style>

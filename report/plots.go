@@ -109,6 +109,7 @@ func successPlot(s *series) (string, *plot.Plot, error) {
 	}
 	p.Y.Max = 100.5
 	p.Y.Min = max(0, p.Y.Min-1)
+	p.Legend.Top = false // the lines run along the top
 	return title, p, nil
 }
 
