@@ -325,6 +325,7 @@ func (e *evaluation) diagnoseAPI() (string, string) {
 	for _, w := range e.m.apiWindows {
 		at := fmt.Sprintf("API unavailable for %s at %s", (w.to - w.from).Round(time.Millisecond), offset(w.from))
 		d := diagnosis{weight: int64(w.to - w.from)}
+		deleted := false
 		for _, iv := range e.timeline {
 			if !iv.Overlaps(w.from-attributionLead, w.to) {
 				continue
@@ -334,8 +335,12 @@ func (e *evaluation) diagnoseAPI() (string, string) {
 				d.fix = "with 3 or more control plane replicas and an API load balancer that health-checks /readyz, one apiserver going down is not seen by clients"
 				break
 			}
-			if (iv.Reason == model.ReasonMachineDeleted || iv.Reason == model.ReasonMachineCreated) && (iv.Locator.Phase == "control-plane" || strings.Contains(iv.Locator.Machine, "control-plane")) {
-				d.cause = fmt.Sprintf("%s while control plane machine %s was replaced", at, iv.Locator.Machine)
+			// The machine being removed explains an outage better than the one being added.
+			if iv.Reason == model.ReasonMachineDeleted && !deleted && isControlPlane(iv.Locator) {
+				d.cause, deleted = fmt.Sprintf("%s while control plane machine %s was removed", at, iv.Locator.Machine), true
+			}
+			if iv.Reason == model.ReasonMachineCreated && d.cause == "" && isControlPlane(iv.Locator) {
+				d.cause = fmt.Sprintf("%s while control plane machine %s was added", at, iv.Locator.Machine)
 			}
 		}
 		if d.fix == "" {
@@ -352,6 +357,10 @@ func (e *evaluation) diagnoseAPI() (string, string) {
 		add(d)
 	}
 	return joinDiagnoses(ds)
+}
+
+func isControlPlane(l model.Locator) bool {
+	return l.Phase == "control-plane" || strings.Contains(l.Machine, "control-plane")
 }
 
 func (e *evaluation) pdbStall() Criterion {
