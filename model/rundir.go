@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // Names of the files in a run directory.
@@ -33,8 +34,10 @@ type Recorder interface {
 }
 
 // Writer writes a run directory. Samples, intervals and states are appended as JSON lines, so a
-// run that is interrupted leaves every complete line readable.
+// run that is interrupted leaves every complete line readable. It is safe for concurrent use: the
+// real providers record load samples and timeline intervals from different goroutines.
 type Writer struct {
+	mu       sync.Mutex
 	dir      string
 	files    []*os.File
 	bufs     []*bufio.Writer
@@ -72,6 +75,11 @@ func Create(dir string) (*Writer, error) {
 func (w *Writer) Dir() string { return w.dir }
 
 func (w *Writer) write(stream int, v any) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.encs == nil {
+		return errors.New("run directory writer is closed")
+	}
 	return w.encs[stream].Encode(v)
 }
 
@@ -86,6 +94,8 @@ func (w *Writer) State(s *StateSample) error { return w.write(streamStates, s) }
 
 // Flush pushes buffered lines to the files, so that what was measured so far survives a crash.
 func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	var errs []error
 	for _, b := range w.bufs {
 		errs = append(errs, b.Flush())
@@ -95,10 +105,15 @@ func (w *Writer) Flush() error {
 
 // Close flushes and closes the streams. It is safe to call more than once.
 func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.files == nil {
 		return w.closeErr
 	}
-	errs := []error{w.Flush()}
+	var errs []error
+	for _, b := range w.bufs {
+		errs = append(errs, b.Flush())
+	}
 	for _, f := range w.files {
 		errs = append(errs, f.Close())
 	}
