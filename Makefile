@@ -58,5 +58,22 @@ report-screenshot:
 	  --screenshot=$(CURDIR)/$(SHOT_DIR)/report.png --window-size=1400,3000 file://$(CURDIR)/$(SHOT_DIR)/report.html
 	@echo "screenshot: $(SHOT_DIR)/report.png"
 
+## docker-setup: install and start Docker where missing; on hosts that withhold CAP_SYS_RESOURCE,
+## register zdt's runc wrapper as dockerd's default runtime (idempotent; needs root)
+.PHONY: docker-setup images
+docker-setup:
+	sh scripts/docker-setup.sh
+
+## images: build, offline, every image the kind + Cluster API Docker path needs (cached;
+## KUBERNETES=v1.36.3,v1.37.2 picks the node image versions)
+KUBERNETES ?=
+images: docker-setup build
+	./$(BIN) images build $(if $(KUBERNETES),--kubernetes $(KUBERNETES))
+
+## e2e: the tests that need Docker and the built images (gated by the e2e build tag)
+E2E_TIMEOUT ?= 60m
+e2e: docker-setup images
+	ZDT_E2E=1 $(GO) test -tags e2e -timeout $(E2E_TIMEOUT) ./...
+
 clean:
 	rm -rf bin runs
