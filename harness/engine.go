@@ -26,6 +26,10 @@ type Options struct {
 // Cooldown is how long load keeps running after the last pool, before postflight.
 const Cooldown = 30 * time.Second
 
+// SettleTimeout bounds the wait, after the cooldown, for every workload to be back to its
+// desired Ready replicas before the postflight checks judge it.
+const SettleTimeout = 5 * time.Minute
+
 // Run runs a scenario on a provider: create the cluster, start the load, preflight, upgrade each
 // step of the plan (control plane, then every pool), postflight, stop the load. Everything
 // measured goes to rec; the returned RunInfo says how the run went. A cancelled ctx stops the run
@@ -196,8 +200,12 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 		return err
 	}
 
-	// Postflight: let the load run a little longer, then compare with the baseline.
+	// Postflight: let the load run a little longer, give the workloads time to be whole again,
+	// then compare with the baseline.
 	if err := e.cl.Pass(ctx, Cooldown); err != nil {
+		return err
+	}
+	if err := e.cl.Await(ctx, Milestone{WorkloadsReady: true}, SettleTimeout); err != nil && !errors.Is(err, ErrDeadline) {
 		return err
 	}
 	start = e.cl.Now()

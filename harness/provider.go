@@ -22,10 +22,12 @@ type Provider interface {
 }
 
 // Milestone is a state the engine waits for: the control plane (Pool empty) or a worker pool
-// entirely at Version, every machine Ready and no old machine left.
+// entirely at Version, every machine Ready and no old machine left; or, with WorkloadsReady,
+// every workload back to its desired count of Ready replicas.
 type Milestone struct {
-	Pool    string
-	Version string
+	Pool           string
+	Version        string
+	WorkloadsReady bool
 }
 
 // Cluster is a running cluster under test. Times are offsets from the start of the run: virtual

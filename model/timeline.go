@@ -27,6 +27,7 @@ const (
 	ReasonNodeDrain        Reason = "NodeDrain"        // a drain from start to last pod gone (or timeout)
 	ReasonNodeNotReady     Reason = "NodeNotReady"     // a node reported NotReady
 	ReasonEvictionBlocked  Reason = "EvictionBlocked"  // a PDB stall: evictions refused (429) by a budget
+	ReasonEvictionFailed   Reason = "EvictionFailed"   // evictions refused by an API error (5xx), not by a budget
 	ReasonDrainTimeout     Reason = "DrainTimeout"     // nodeDrainTimeout passed; the machine was deleted with pods on it
 	ReasonPodNotReady      Reason = "PodNotReady"      // a pod existing but not ready
 	ReasonPodTerminating   Reason = "PodTerminating"   // a pod from deletion to gone

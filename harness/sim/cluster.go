@@ -318,7 +318,11 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 	if timeout < 0 {
 		timeout = 0
 	}
-	ok, err := c.advance(ctx, c.clock.now+timeout, func() bool { return c.machinesAt(p, m.Version) })
+	done := func() bool { return c.machinesAt(p, m.Version) }
+	if m.WorkloadsReady {
+		done = c.workloadsReady
+	}
+	ok, err := c.advance(ctx, c.clock.now+timeout, done)
 	if err != nil {
 		return err
 	}
@@ -434,4 +438,14 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 // Inventory implements harness.Cluster.
 func (c *Cluster) Inventory(ctx context.Context) (*model.Inventory, error) {
 	return c.inventory(), c.err
+}
+
+// workloadsReady reports whether every workload has its desired count of Ready pods.
+func (c *Cluster) workloadsReady() bool {
+	for _, w := range c.workloads {
+		if w.readyCount < w.replicas {
+			return false
+		}
+	}
+	return true
 }

@@ -201,10 +201,14 @@ func (c *Cluster) closeStalls(p *pod, why string) {
 		if st.node.drainBlocked[p] == st {
 			delete(st.node.drainBlocked, p)
 		}
+		level, reason := model.Warning, model.ReasonEvictionBlocked
+		if st.pdb == "" {
+			level, reason = model.Error, model.ReasonEvictionFailed
+		}
 		c.record(c.rec.Interval(&model.Interval{
-			Level:   model.Warning,
+			Level:   level,
 			Locator: model.Locator{Node: st.node.name, Pod: p.name, PDB: st.pdb, Workload: p.w.name},
-			Reason:  model.ReasonEvictionBlocked,
+			Reason:  reason,
 			Message: fmt.Sprintf("drain of %s blocked %d time(s): %s", st.node.name, st.attempts, st.reason),
 			From:    st.from, To: c.clock.now,
 		}))

@@ -290,21 +290,24 @@ type binEntry struct {
 type bin struct {
 	start   time.Duration
 	keys    []binKey
-	entries map[binKey]*binEntry
+	vals    []binEntry
+	entries map[binKey]int // index into keys and vals
 }
 
 func (c *Cluster) sample(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string) {
 	b := &c.traffic.bin
 	if b.entries == nil {
-		b.entries = map[binKey]*binEntry{}
+		b.entries = map[binKey]int{}
 	}
 	k := binKey{s: s, code: code, err: errMsg, backend: backend}
-	e := b.entries[k]
-	if e == nil {
-		e = &binEntry{}
-		b.entries[k] = e
+	i, ok := b.entries[k]
+	if !ok {
+		i = len(b.vals)
+		b.entries[k] = i
 		b.keys = append(b.keys, k)
+		b.vals = append(b.vals, binEntry{})
 	}
+	e := &b.vals[i]
 	if e.n == 0 && n == 1 {
 		e.at = from
 		if to > from {
@@ -318,8 +321,8 @@ func (c *Cluster) sample(s *stream, from, to time.Duration, n int64, lat time.Du
 // closeBin records the samples of the second that ends at end.
 func (c *Cluster) closeBin(end time.Duration) {
 	b := &c.traffic.bin
-	for _, k := range b.keys {
-		e := b.entries[k]
+	for i, k := range b.keys {
+		e := &b.vals[i]
 		target := model.APITarget
 		if k.s.w != nil {
 			target = k.s.w.name
@@ -332,8 +335,8 @@ func (c *Cluster) closeBin(end time.Duration) {
 			sm.At, sm.Count, sm.Span = e.at, 0, 0
 		}
 		c.record(c.rec.Sample(&sm))
-		delete(b.entries, k)
 	}
-	b.keys = b.keys[:0]
+	clear(b.entries)
+	b.keys, b.vals = b.keys[:0], b.vals[:0]
 	b.start = end
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/reportcmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/scenarioscmd"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/sweep"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/validate"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
 )
@@ -85,6 +86,7 @@ prints PASS or FAIL with the reasons.
 		reportcmd.NewCommand(streams),
 		compare.NewCommand(streams),
 		scenarioscmd.NewCommand(streams),
+		sweep.NewCommand(streams),
 		version.NewCommand(streams),
 	)
 	return cmd

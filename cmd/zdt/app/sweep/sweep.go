@@ -1,0 +1,197 @@
+// Package sweep implements `zdt sweep`.
+package sweep
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
+	"github.com/zdt-dev/zdt/harness/sim"
+	"github.com/zdt-dev/zdt/harness/sweep"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+type flagpole struct {
+	seeds     int
+	firstSeed int64
+	faults    string
+	parallel  int
+	out       string
+	noShrink  bool
+	maxShrink int
+	list      int
+}
+
+// Judge judges a run held in memory with zdt's report: the failed criteria in report order.
+func Judge(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) sweep.Verdict {
+	r := report.Evaluate(sc, info, data.Samples, data.Intervals, data.States)
+	v := sweep.Verdict{Inconclusive: r.Verdict == report.Inconclusive}
+	for _, c := range r.Criteria {
+		if c.Outcome == report.OutcomeFail {
+			if len(v.Failed) == 0 {
+				v.Reason = c.Cause
+			}
+			v.Failed = append(v.Failed, c.Name)
+		}
+	}
+	return v
+}
+
+// NewCommand returns `zdt sweep`.
+func NewCommand(streams cli.IOStreams) *cobra.Command {
+	f := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "sweep SCENARIO",
+		Short: "Run a scenario over many seeds and shrink each failure to a reproducer",
+		Long: `Run a scenario on the simulator over many seeds (optionally with a random fault schedule drawn
+from each seed), print how many passed and failed, the failing seeds with their first failed
+criterion, and for each distinct failure (runs whose first failed criterion is the same) shrink
+the fault schedule (fewer faults, shorter, later) to the smallest one that still fails. Each
+shrunk failure is written as a scenario file under --out that reproduces it with "zdt run FILE".
+
+Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input, 3 no failure but some runs
+were inconclusive.`,
+		Example: `  zdt sweep ha-well-configured --seeds 1000 --faults random
+  zdt sweep my.yaml --seeds 200 --first-seed 5000 --parallel 2 --out runs/sweep`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, _, err := scenarios.Open(args[0])
+			if err != nil {
+				return cli.BadInput(err)
+			}
+			if f.faults != "none" && f.faults != "random" && f.faults != "scenario" {
+				return cli.BadInput(fmt.Errorf("--faults %q: use scenario (the scenario's own faults), random or none", f.faults))
+			}
+			if f.faults == "none" {
+				sc.Spec.Faults = nil
+			}
+			if f.seeds < 1 {
+				return cli.BadInput(fmt.Errorf("--seeds %d: run at least one seed", f.seeds))
+			}
+			return runE(cmd, streams, f, sc)
+		},
+	}
+	cmd.Flags().IntVar(&f.seeds, "seeds", 100, "how many seeds to run")
+	cmd.Flags().Int64Var(&f.firstSeed, "first-seed", 1, "the first seed")
+	cmd.Flags().StringVar(&f.faults, "faults", "scenario", "fault schedule: scenario (its own faults), random (drawn from each seed) or none")
+	cmd.Flags().IntVar(&f.parallel, "parallel", runtime.NumCPU(), "runs at once")
+	cmd.Flags().StringVar(&f.out, "out", "", "directory for the reproducer scenarios (default runs/sweep-<scenario>)")
+	cmd.Flags().BoolVar(&f.noShrink, "no-shrink", false, "do not shrink failures")
+	cmd.Flags().IntVar(&f.maxShrink, "max-shrink-runs", sweep.DefaultMaxShrinkRuns, "runs spent shrinking each distinct failure")
+	cmd.Flags().IntVar(&f.list, "list", 20, "failing seeds listed")
+	return cmd
+}
+
+func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.Scenario) error {
+	out := f.out
+	if out == "" {
+		out = filepath.Join("runs", "sweep-"+sc.Metadata.Name)
+	}
+	last := time.Now()
+	res, err := sweep.Run(cmd.Context(), sc, sim.NewProvider(), Judge, sweep.Options{
+		Seeds: f.seeds, FirstSeed: f.firstSeed, RandomFaults: f.faults == "random", Parallel: f.parallel,
+		Shrink: !f.noShrink, MaxShrinkRuns: f.maxShrink,
+		Progress: func(done, total int) {
+			if time.Since(last) > 2*time.Second || done == total {
+				last = time.Now()
+				fmt.Fprintf(streams.ErrOut, "zdt: sweep %d/%d seeds\n", done, total)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	w := streams.Out
+	rate := float64(res.Runs) / res.Elapsed.Seconds()
+	fmt.Fprintf(w, "sweep %s: %d seeds (%d..%d), faults %s: %d passed, %d failed, %d inconclusive in %s (%.0f seeds/s incl. shrinking, %d parallel)\n",
+		sc.Metadata.Name, res.Runs, f.firstSeed, f.firstSeed+int64(res.Runs)-1, f.faults, res.Passed, res.Failed, res.Inconclusive,
+		res.Elapsed.Round(time.Millisecond), rate, f.parallel)
+	listFailing(w, res, f.list)
+	for _, fl := range res.Failures {
+		fmt.Fprintf(w, "\nfailure %q: %d seed(s), first seed %d with %d fault(s)\n", fl.Criterion, len(fl.Seeds), fl.Example.Seed, len(fl.Example.Faults))
+		if fl.Shrunk == nil {
+			continue
+		}
+		fmt.Fprintf(w, "  shrunk in %d runs to %d fault(s):\n", fl.ShrinkRuns, len(fl.Shrunk.Spec.Faults))
+		for _, ft := range fl.Shrunk.Spec.Faults {
+			fmt.Fprintf(w, "    %s\n", describe(ft))
+		}
+		path, err := writeRepro(out, fl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  reproduce: zdt run %s\n", path)
+	}
+	switch {
+	case res.Failed > 0:
+		return cli.Exit(cli.ExitFail, nil)
+	case res.Inconclusive > 0:
+		return cli.Exit(cli.ExitInconclusive, nil)
+	}
+	return nil
+}
+
+func listFailing(w io.Writer, res *sweep.Result, limit int) {
+	shown := 0
+	for _, r := range res.Results {
+		if r.Verdict.First() == "" {
+			continue
+		}
+		if shown == limit {
+			fmt.Fprintf(w, "  ... %d more failing seed(s)\n", res.Failed-shown)
+			return
+		}
+		shown++
+		fmt.Fprintf(w, "  seed %-6d FAIL %-20s %d fault(s)  %s\n", r.Seed, r.Verdict.First(), len(r.Faults), firstLine(r.Verdict.Reason))
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.Index(s, "; "); i > 0 {
+		s = s[:i]
+	}
+	if len(s) > 110 {
+		s = s[:107] + "..."
+	}
+	return s
+}
+
+func describe(f scenarios.Fault) string {
+	target := f.Target.Node
+	if f.Target.Workload != "" {
+		target = "workload " + f.Target.Workload
+	}
+	if target == "" {
+		target = "any worker"
+	}
+	phase := f.At.Phase
+	if phase == "" {
+		phase = "run start"
+	}
+	return fmt.Sprintf("%s on %s at %s+%s for %s", f.Kind, target, phase, f.At.After.Duration, f.Duration.Duration)
+}
+
+func writeRepro(dir string, fl sweep.Failure) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("write reproducer: %w", err)
+	}
+	data, err := scenarios.Marshal(fl.Shrunk)
+	if err != nil {
+		return "", err
+	}
+	header := fmt.Sprintf("# Found by zdt sweep: %s fails with seed %d and this fault schedule.\n# Reproduce: zdt run <this file>\n", fl.Criterion, *fl.Shrunk.Spec.Seed)
+	path := filepath.Join(dir, fl.Shrunk.Metadata.Name+".yaml")
+	if err := os.WriteFile(path, append([]byte(header), data...), 0o644); err != nil {
+		return "", fmt.Errorf("write reproducer: %w", err)
+	}
+	return path, nil
+}

@@ -1,0 +1,110 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// DefaultMaxShrinkRuns bounds the runs spent shrinking one failure.
+const DefaultMaxShrinkRuns = 200
+
+// minFaultDuration is the shortest a fault is shrunk to.
+const minFaultDuration = time.Second
+
+// Shrink looks for the smallest fault schedule that still fails the example's first failed
+// criterion under the same seed: fewer faults first, then shorter ones, then later ones. Each
+// step keeps a change only when the run still fails that criterion. It returns the scenario that
+// reproduces the failure and the number of runs it took.
+func Shrink(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge Judge, example SeedResult, maxRuns int) (*scenarios.Scenario, int, error) {
+	if maxRuns <= 0 {
+		maxRuns = DefaultMaxShrinkRuns
+	}
+	criterion := example.Verdict.First()
+	faults := cloneFaults(example.Faults)
+	runs := 0
+	var runErr error
+	fails := func(candidate []scenarios.Fault) bool {
+		if runs >= maxRuns || runErr != nil {
+			return false
+		}
+		runs++
+		v, err := RunOne(ctx, Variant(sc, example.Seed, candidate), p, judge)
+		if err != nil {
+			runErr = err
+			return false
+		}
+		return v.Fails(criterion)
+	}
+
+	// Fewer: drop faults one at a time, starting again after each success.
+	for removed := true; removed; {
+		removed = false
+		for i := range faults {
+			candidate := append(cloneFaults(faults[:i]), cloneFaults(faults[i+1:])...)
+			if fails(candidate) {
+				faults, removed = candidate, true
+				break
+			}
+		}
+	}
+	// Shorter: halve each fault's duration while it still fails (0 means lasting: left alone).
+	for i := range faults {
+		for d := faults[i].Duration.Duration / 2; d >= minFaultDuration; d /= 2 {
+			candidate := cloneFaults(faults)
+			candidate[i].Duration = &metav1.Duration{Duration: d}
+			if !fails(candidate) {
+				break
+			}
+			faults = candidate
+		}
+	}
+	// Later: push each fault later in its phase while it still fails.
+	for i := range faults {
+		for step := 0; step < 4; step++ {
+			candidate := cloneFaults(faults)
+			after := candidate[i].At.After.Duration
+			candidate[i].At.After.Duration = after*2 + 5*time.Second
+			if !fails(candidate) {
+				break
+			}
+			faults = candidate
+		}
+	}
+	if runErr != nil {
+		return nil, runs, runErr
+	}
+	out := Variant(sc, example.Seed, faults)
+	out.Metadata.Name = reproName(sc.Metadata.Name, example.Seed, criterion)
+	out.Metadata.Description = fmt.Sprintf("Shrunk from %s seed %d: %d fault(s) that still fail %s. Reproduce with zdt run on this file.",
+		sc.Metadata.Name, example.Seed, len(faults), criterion)
+	return out, runs, nil
+}
+
+func cloneFaults(fs []scenarios.Fault) []scenarios.Fault {
+	out := make([]scenarios.Fault, len(fs))
+	for i, f := range fs {
+		out[i] = f
+		if f.Duration != nil {
+			d := *f.Duration
+			out[i].Duration = &d
+		}
+	}
+	return out
+}
+
+// reproName makes a scenario name (a DNS label) for a shrunk failure.
+func reproName(base string, seed int64, criterion string) string {
+	crit := strings.NewReplacer("/", "-", "_", "-").Replace(criterion)
+	name := fmt.Sprintf("%s-seed%d-%s", base, seed, crit)
+	if len(name) > 63 {
+		name = strings.TrimRight(name[:63], "-")
+	}
+	return name
+}

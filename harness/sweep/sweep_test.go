@@ -1,0 +1,151 @@
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/harness/sim"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// judge is zdt's judge (cmd/zdt/app/sweep.Judge), restated here to keep the test inside the
+// package.
+func judge(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict {
+	r := report.Evaluate(sc, info, data.Samples, data.Intervals, data.States)
+	v := Verdict{Inconclusive: r.Verdict == report.Inconclusive}
+	for _, c := range r.Criteria {
+		if c.Outcome == report.OutcomeFail {
+			v.Failed = append(v.Failed, c.Name)
+		}
+	}
+	return v
+}
+
+func load(t *testing.T, path string) *scenarios.Scenario {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+func TestSweepFindsAndShrinksTheCrashUnderDrain(t *testing.T) {
+	sc := load(t, "testdata/crash-under-drain.yaml")
+	ctx := context.Background()
+	res, err := Run(ctx, sc, sim.NewProvider(), judge, Options{Seeds: 30, FirstSeed: 1, Parallel: 2, Shrink: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed == 0 || res.Passed == 0 {
+		t.Fatalf("%d passed, %d failed: the crash should hit the singleton's node for some seeds only", res.Passed, res.Failed)
+	}
+	if len(res.Failures) != 1 || res.Failures[0].Criterion != "dropped-requests" {
+		t.Fatalf("distinct failures %+v, want one on dropped-requests", res.Failures)
+	}
+	shrunk := res.Failures[0].Shrunk
+	if got := shrunk.Spec.Faults; len(got) != 1 || got[0].Name != "crash-draining-node" {
+		t.Fatalf("shrunk to %+v, want the node crash alone", got)
+	}
+
+	// Without the faults, every seed passes: the failure is the crash's.
+	calm := *sc
+	calm.Spec.Faults = nil
+	res, err = Run(ctx, &calm, sim.NewProvider(), judge, Options{Seeds: 30, FirstSeed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 0 {
+		t.Errorf("%d seeds failed without faults", res.Failed)
+	}
+}
+
+func TestShrunkScenarioFileReproducesTheRun(t *testing.T) {
+	sc := load(t, "testdata/crash-under-drain.yaml")
+	ctx := context.Background()
+	res, err := Run(ctx, sc, sim.NewProvider(), judge, Options{Seeds: 10, FirstSeed: 1, Shrink: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) == 0 {
+		t.Fatal("no failure to reproduce")
+	}
+	shrunk := res.Failures[0].Shrunk
+	data, err := scenarios.Marshal(shrunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayed, err := scenarios.Parse("repro.yaml", data)
+	if err != nil {
+		t.Fatalf("the reproducer does not load: %v", err)
+	}
+	reportOf := func(s *scenarios.Scenario) []byte {
+		mem := &model.Memory{}
+		info, err := harness.Run(ctx, s, sim.NewProvider(), mem, harness.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := report.Evaluate(s, info, mem.Samples, mem.Intervals, mem.States)
+		r.Scenario = "" // the only difference allowed: the reproducer's own name
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if a, b := reportOf(shrunk), reportOf(replayed); !bytes.Equal(a, b) {
+		t.Error("the scenario file written for the failure gives another report than the run inside the sweep")
+	}
+}
+
+func TestRandomFaultsAreDrawnFromTheSeed(t *testing.T) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := RandomFaults(sc, 7), RandomFaults(sc, 7)
+	if !reflect.DeepEqual(a, b) {
+		t.Error("the same seed drew two schedules")
+	}
+	distinct := 0
+	for seed := int64(1); seed <= 50; seed++ {
+		f := RandomFaults(sc, seed)
+		if !reflect.DeepEqual(f, a) {
+			distinct++
+		}
+		if errs := scenarios.Validate(Variant(sc, seed, f)); len(errs) > 0 {
+			t.Errorf("seed %d drew an invalid schedule: %v", seed, errs)
+		}
+	}
+	if distinct < 40 {
+		t.Errorf("only %d of 50 seeds drew a schedule unlike seed 7's", distinct)
+	}
+}
+
+func TestResultsDoNotDependOnParallelism(t *testing.T) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(parallel int) []SeedResult {
+		res, err := Run(context.Background(), sc, sim.NewProvider(), judge, Options{Seeds: 24, FirstSeed: 100, RandomFaults: true, Parallel: parallel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Results
+	}
+	if !reflect.DeepEqual(run(1), run(2)) {
+		t.Error("a sweep on one worker and on two gave different results")
+	}
+}
