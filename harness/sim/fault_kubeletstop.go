@@ -1,0 +1,18 @@
+package sim
+
+import "github.com/zdt-dev/zdt/scenarios"
+
+func init() { registerFault(scenarios.FaultKubeletStop, injectKubeletStop) }
+
+// injectKubeletStop stops the kubelet: the node's pods keep serving, but the node stops
+// reporting, goes NotReady after the grace period, and no pod on it can be stopped.
+func injectKubeletStop(c *Cluster, f *scenarios.Fault) (string, func()) {
+	return c.onNodes(f, func(n *node) func() {
+		n.kubeletDown = true
+		c.watchNodeHealth(n)
+		return func() {
+			n.kubeletDown = false
+			c.nodeRecovered(n)
+		}
+	})
+}

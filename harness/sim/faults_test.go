@@ -1,0 +1,148 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+func TestEveryFaultKindHasAnInjector(t *testing.T) {
+	for _, k := range scenarios.FaultKinds {
+		if injectors[k] == nil {
+			t.Errorf("the simulator has no injector for %s", k)
+		}
+	}
+}
+
+// TestFaultEffects injects each kind alone into the well-configured scenario and checks the
+// effect a real cluster would show.
+func TestFaultEffects(t *testing.T) {
+	d := func(v time.Duration) *metav1.Duration { return &metav1.Duration{Duration: v} }
+	fault := func(kind scenarios.FaultKind, phase string, after, duration time.Duration) scenarios.Fault {
+		return scenarios.Fault{Name: "f", Kind: kind, At: scenarios.FaultTime{Phase: phase, After: metav1.Duration{Duration: after}},
+			Duration: d(duration), Target: scenarios.FaultTarget{Count: ptr(int32(1))}}
+	}
+	has := func(o *outcome, reason model.Reason, cond func(model.Interval) bool) bool {
+		for _, iv := range o.mem.Intervals {
+			if iv.Reason == reason && (cond == nil || cond(iv)) {
+				return true
+			}
+		}
+		return false
+	}
+	baseline := runScenario(t, "ha-well-configured", 1, nil)
+	cases := []struct {
+		name  string
+		fault func() scenarios.Fault
+		check func(t *testing.T, o *outcome)
+	}{
+		{"node crash: NotReady after the grace period, requests dropped", func() scenarios.Fault {
+			return fault(scenarios.FaultNodeCrash, "upgrade", 0, 3*time.Minute)
+		}, func(t *testing.T, o *outcome) {
+			if !has(o, model.ReasonNodeNotReady, nil) || o.dropped == 0 {
+				t.Errorf("NotReady seen %v, %d dropped", has(o, model.ReasonNodeNotReady, nil), o.dropped)
+			}
+		}},
+		{"kubelet stop: NotReady, pods keep serving", func() scenarios.Fault {
+			return fault(scenarios.FaultKubeletStop, "upgrade", 0, 2*time.Minute)
+		}, func(t *testing.T, o *outcome) {
+			if !has(o, model.ReasonNodeNotReady, nil) {
+				t.Error("no NodeNotReady")
+			}
+		}},
+		{"network partition: NotReady and drops", func() scenarios.Fault {
+			return fault(scenarios.FaultNetworkPartition, "upgrade", 0, 2*time.Minute)
+		}, func(t *testing.T, o *outcome) {
+			if !has(o, model.ReasonNodeNotReady, nil) || o.dropped == 0 {
+				t.Errorf("NotReady seen %v, %d dropped", has(o, model.ReasonNodeNotReady, nil), o.dropped)
+			}
+		}},
+		{"network delay: slower answers", func() scenarios.Fault {
+			f := fault(scenarios.FaultNetworkDelay, "upgrade", 0, 2*time.Minute)
+			f.Target.Count = ptr(int32(3))
+			f.Delay = d(400 * time.Millisecond)
+			return f
+		}, func(t *testing.T, o *outcome) {
+			slow := false
+			for _, s := range o.mem.Samples {
+				slow = slow || s.OK() && s.Latency >= 400*time.Millisecond
+			}
+			if !slow {
+				t.Error("no request took the added 400ms")
+			}
+		}},
+		{"pod kill: the pod is replaced", func() scenarios.Fault {
+			f := fault(scenarios.FaultPodKill, "upgrade", 0, 0)
+			f.Target.Workload = "web"
+			return f
+		}, func(t *testing.T, o *outcome) {
+			if !has(o, model.ReasonFaultInjected, func(iv model.Interval) bool { return strings.Contains(iv.Message, "killed web-") }) {
+				t.Error("no pod of web killed")
+			}
+		}},
+		{"apiserver restart of every control plane node: API down", func() scenarios.Fault {
+			f := fault(scenarios.FaultAPIServerRestart, "upgrade", 0, 20*time.Second)
+			f.Target.Count = ptr(int32(3))
+			return f
+		}, func(t *testing.T, o *outcome) {
+			if o.apiFailed == 0 {
+				t.Error("no API probe failed")
+			}
+		}},
+		{"slow readiness: new pods not ready for longer", func() scenarios.Fault {
+			f := fault(scenarios.FaultSlowReadiness, "upgrade", 0, time.Hour)
+			f.Target.Workload = "web"
+			f.Delay = d(time.Minute)
+			return f
+		}, func(t *testing.T, o *outcome) {
+			if !has(o, model.ReasonPodNotReady, func(iv model.Interval) bool {
+				return iv.Locator.Workload == "web" && iv.Duration() > time.Minute
+			}) {
+				t.Error("no web pod took over a minute to be ready")
+			}
+		}},
+		{"eviction errors: drain retries", func() scenarios.Fault {
+			return fault(scenarios.FaultEvictionError, "workers", 0, 2*time.Minute)
+		}, func(t *testing.T, o *outcome) {
+			if !has(o, model.ReasonEvictionFailed, nil) {
+				t.Error("no EvictionFailed interval")
+			}
+		}},
+		{"provisioning failure: the machine is replaced", func() scenarios.Fault {
+			return fault(scenarios.FaultProvisionFailure, "upgrade", 0, 0)
+		}, func(t *testing.T, o *outcome) {
+			if !has(o, model.ReasonMachineCreated, func(iv model.Interval) bool { return strings.Contains(iv.Message, "failed to provision") }) {
+				t.Error("no failed machine")
+			}
+			if o.phase("control-plane").Outcome != model.PhaseSucceeded {
+				t.Error("the control plane did not recover from one failed machine")
+			}
+		}},
+		{"provisioning slowness: a longer control plane phase", func() scenarios.Fault {
+			f := fault(scenarios.FaultProvisionSlowness, "upgrade", 0, time.Hour)
+			f.Delay = d(time.Minute)
+			return f
+		}, func(t *testing.T, o *outcome) {
+			slow, base := o.phase("control-plane"), baseline.phase("control-plane")
+			if slow.To-slow.From < base.To-base.From+3*time.Minute {
+				t.Errorf("control plane took %s with 1m slower machines, %s without", slow.To-slow.From, base.To-base.From)
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := runScenario(t, "ha-well-configured", 1, func(sc *scenarios.Scenario) {
+				sc.Spec.Faults = []scenarios.Fault{c.fault()}
+			})
+			if !has(o, model.ReasonFaultInjected, nil) {
+				t.Fatal("the fault is not in the timeline")
+			}
+			c.check(t, o)
+		})
+	}
+}
