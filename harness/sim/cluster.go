@@ -409,7 +409,7 @@ func (c *Cluster) Close(ctx context.Context) error {
 	}
 	sort.Slice(open, func(i, j int) bool { return open[i].name < open[j].name })
 	for _, p := range open {
-		c.closeStalls(p, "run ended")
+		c.closeStalls(p)
 	}
 	if !c.apiUp {
 		c.interval(model.Error, model.Locator{Cluster: c.name}, model.ReasonAPIUnavailable,

@@ -196,7 +196,7 @@ func (c *Cluster) podsLeft(n *node) int {
 }
 
 // closeStalls ends the PDB stalls of a pod: it was evicted at last, or it went away.
-func (c *Cluster) closeStalls(p *pod, why string) {
+func (c *Cluster) closeStalls(p *pod) {
 	for _, st := range p.stalls {
 		if st.node.drainBlocked[p] == st {
 			delete(st.node.drainBlocked, p)
@@ -222,7 +222,7 @@ func (c *Cluster) finishDrain(n *node) {
 	}
 	n.drainDone = true
 	for _, p := range append([]*pod(nil), n.pods...) {
-		c.closeStalls(p, "drain finished")
+		c.closeStalls(p)
 	}
 	c.interval(model.Info, locNode(n), model.ReasonNodeDrain, fmt.Sprintf("drain of %s", n.name), n.drainStart, c.clock.now)
 	c.clock.after(c.cal.MachineDelete.Duration, func() { c.deleteInfra(n) })

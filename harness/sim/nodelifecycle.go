@@ -32,7 +32,7 @@ func (c *Cluster) watchNodeHealth(n *node) {
 				return
 			}
 			for _, p := range append([]*pod(nil), n.pods...) {
-				c.deletePod(p, "node unreachable")
+				c.deletePod(p)
 			}
 		})
 	})

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -203,15 +204,7 @@ func (c *Cluster) setReady(p *pod, ready bool) {
 // removeActive takes a pod out of its workload's count (it is terminating or gone).
 func (c *Cluster) removeActive(p *pod) {
 	w := p.w
-	for i, q := range w.active {
-		if q == p {
-			last := len(w.active) - 1
-			w.active[i] = w.active[last]
-			w.active[last] = nil
-			w.active = w.active[:last]
-			break
-		}
-	}
+	swapRemove(&w.active, p)
 	if p.ready {
 		w.readyCount--
 	}
@@ -223,7 +216,7 @@ func (c *Cluster) removeActive(p *pod) {
 
 // deletePod deletes a pod gracefully (an eviction, or a kill): endpoints are updated while the
 // kubelet runs preStop, then SIGTERM, then SIGKILL after the grace period.
-func (c *Cluster) deletePod(p *pod, why string) {
+func (c *Cluster) deletePod(p *pod) {
 	if p.terminating || p.gone {
 		return
 	}
@@ -326,17 +319,9 @@ func (c *Cluster) podGone(p *pod) {
 	if p.deletedAt < c.clock.now {
 		c.interval(model.Info, locPod(p), model.ReasonPodTerminating, p.name+" terminating", p.deletedAt, c.clock.now)
 	}
-	c.closeStalls(p, "pod gone")
+	c.closeStalls(p)
 	if n := p.node; n != nil && p.bound {
-		for i, q := range n.pods {
-			if q == p {
-				last := len(n.pods) - 1
-				n.pods[i] = n.pods[last]
-				n.pods[last] = nil
-				n.pods = n.pods[:last]
-				break
-			}
-		}
+		swapRemove(&n.pods, p)
 		n.usedCPU -= p.w.cpu
 		n.usedMem -= p.w.mem
 	}
@@ -390,6 +375,16 @@ func (c *Cluster) evict(p *pod) (refusal, pdbName string) {
 			return fmt.Sprintf("429 Too Many Requests: pod is not ready and the disruption budget %s is not healthy (%d healthy, %d needed)", b.name, healthy, desired), b.name
 		}
 	}
-	c.deletePod(p, "evicted")
+	c.deletePod(p)
 	return "", ""
+}
+
+// swapRemove removes p from a slice in O(1) by moving the last element into its place.
+func swapRemove(s *[]*pod, p *pod) {
+	if i := slices.Index(*s, p); i >= 0 {
+		last := len(*s) - 1
+		(*s)[i] = (*s)[last]
+		(*s)[last] = nil
+		*s = (*s)[:last]
+	}
 }
