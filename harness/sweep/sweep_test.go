@@ -149,3 +149,33 @@ func TestResultsDoNotDependOnParallelism(t *testing.T) {
 		t.Error("a sweep on one worker and on two gave different results")
 	}
 }
+
+// TestLibraryVerdictsDoNotDependOnTheSeed: seeds change the details of a run (placement, which
+// kube-proxy sees what when), never the verdict of the built-in scenarios.
+func TestLibraryVerdictsDoNotDependOnTheSeed(t *testing.T) {
+	want := map[string]string{
+		"ha-well-configured":   "",
+		"stepwise-two-minors":  "",
+		"no-prestop-exit":      "dropped-requests",
+		"single-replica":       "dropped-requests",
+		"pdb-blocks-drain":     "pdb-stall",
+		"single-control-plane": "api-downtime",
+	}
+	for name, first := range want {
+		t.Run(name, func(t *testing.T) {
+			sc, _, err := scenarios.Open(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), sc, sim.NewProvider(), judge, Options{Seeds: 40, FirstSeed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res.Results {
+				if got := r.Verdict.First(); got != first {
+					t.Errorf("seed %d: first failed criterion %q, want %q", r.Seed, got, first)
+				}
+			}
+		})
+	}
+}
