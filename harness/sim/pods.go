@@ -294,6 +294,13 @@ func (c *Cluster) processExit(p *pod, graceful bool) {
 	c.flush()
 	p.exited, p.serving = true, false
 	p.w.route.dirty = true
+	// The kubelet sees the container stop (PLEG) and reports the pod not ready.
+	gen := p.gen
+	c.clock.after(c.cal.KubeletSync.Duration, func() {
+		if p.gen == gen && !p.gone && p.node.reachable() && !p.node.kubeletDown {
+			c.setReady(p, false)
+		}
+	})
 	if graceful {
 		c.dropConns(p)
 	} else {
