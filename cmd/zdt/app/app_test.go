@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,5 +52,24 @@ func TestExitCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestInterruptedRunKeepsItsReport(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Ctrl-C before the run got anywhere
+	var out, errOut bytes.Buffer
+	err := Run(ctx, cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		[]string{"run", "ha-well-configured", "-q", "--out", dir})
+	if code := cli.ExitCode(err); code != cli.ExitInconclusive {
+		t.Errorf("exit code %d, want %d (INCONCLUSIVE)\n%s%s", code, cli.ExitInconclusive, out.String(), errOut.String())
+	}
+	data, rerr := os.ReadFile(filepath.Join(dir, "report.json"))
+	if rerr != nil {
+		t.Fatalf("no report.json after an interrupted run: %v", rerr)
+	}
+	if !strings.Contains(string(data), `"aborted": true`) {
+		t.Error("report.json does not say the run was aborted")
 	}
 }
