@@ -108,90 +108,31 @@ func (e *engine) phase(name, step string, from time.Duration, outcome model.Phas
 }
 
 func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) error {
-	sc := e.sc
+	// Load first, so that the whole upgrade is measured from a warm steady state.
 	if err := e.cl.StartLoad(ctx); err != nil {
 		return fmt.Errorf("start load: %w", err)
 	}
-	if err := e.cl.Pass(ctx, sc.Spec.Load.Warmup.Duration); err != nil {
+	if err := e.cl.Pass(ctx, e.sc.Spec.Load.Warmup.Duration); err != nil {
 		return err
 	}
-
-	// Preflight: checks on the cluster as it is, then the etcd snapshot as recovery anchor.
-	start := e.cl.Now()
-	if err := e.cl.StartPhase(ctx, "preflight"); err != nil {
+	// Preflight: any failed check stops the run before a node is touched.
+	before, ok, err := e.preflight(ctx, plan)
+	if err != nil || !ok || preflightOnly {
 		return err
 	}
-	before, err := e.cl.Inventory(ctx)
-	if err != nil {
-		return fmt.Errorf("preflight inventory: %w", err)
-	}
-	snap, err := e.cl.SnapshotEtcd(ctx)
-	if err != nil {
-		return fmt.Errorf("etcd snapshot: %w", err)
-	}
-	before.EtcdSnapshot = snap
-	e.info.Preflight = preflight.Run(&preflight.Input{Inventory: before, Scenario: sc, Plan: plan})
-	if model.Failed(e.info.Preflight) {
-		return e.phase("preflight", "", start, model.PhaseFailed, "a check failed: no node was touched")
-	}
-	if err := e.phase("preflight", "", start, model.PhaseSucceeded, ""); err != nil {
-		return err
-	}
-	if preflightOnly {
-		return nil
-	}
-
-	// The rolling upgrade, one minor at a time: control plane first, then every pool in order.
-	deadline := e.cl.Now() + sc.Spec.Criteria.UpgradeDeadline.Duration
+	// The rolling upgrade, one minor at a time.
+	deadline := e.cl.Now() + e.sc.Spec.Criteria.UpgradeDeadline.Duration
 	upgradeStart := e.cl.Now()
 	if err := e.cl.StartPhase(ctx, "upgrade"); err != nil {
 		return err
 	}
 	target := plan[0]
 	for _, step := range plan[1:] {
-		stepStart := e.cl.Now()
-		if err := e.cl.SetVersion(ctx, step); err != nil {
-			return fmt.Errorf("set version %s: %w", step, err)
-		}
-		milestones := []struct {
-			phase string
-			m     Milestone
-		}{{"control-plane", Milestone{Version: step}}}
-		for _, p := range sc.Spec.Cluster.WorkerPools {
-			milestones = append(milestones, struct {
-				phase string
-				m     Milestone
-			}{"pool/" + p.Name, Milestone{Pool: p.Name, Version: step}})
-		}
-		for i, ms := range milestones {
-			from := e.cl.Now()
-			if err := e.cl.StartPhase(ctx, ms.phase); err != nil {
-				return err
-			}
-			if i == 1 {
-				if err := e.cl.StartPhase(ctx, "workers"); err != nil {
-					return err
-				}
-			}
-			err := e.cl.Await(ctx, ms.m, deadline-e.cl.Now())
-			switch {
-			case errors.Is(err, ErrDeadline):
-				return e.phase(ms.phase, step, from, model.PhaseTimedOut,
-					fmt.Sprintf("not at %s when the upgrade deadline (%s) passed", step, sc.Spec.Criteria.UpgradeDeadline.Duration))
-			case err != nil:
-				return err
-			}
-			if err := e.phase(ms.phase, step, from, model.PhaseSucceeded, "at "+step); err != nil {
-				return err
-			}
-		}
-		target = step
-		if err := e.rec.Interval(&model.Interval{
-			Level: model.Info, Locator: model.Locator{Phase: "upgrade"}, Reason: model.ReasonUpgradeStep,
-			Message: fmt.Sprintf("upgrade step %s", step), From: stepStart, To: e.cl.Now(),
-		}); err != nil {
+		done, err := e.upgradeStep(ctx, step, deadline)
+		if err != nil || !done {
 			return err
 		}
+		target = step
 	}
 	if err := e.rec.Interval(&model.Interval{
 		Level: model.Info, Locator: model.Locator{Phase: "upgrade"}, Reason: model.ReasonPhase,
@@ -199,16 +140,88 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 	}); err != nil {
 		return err
 	}
+	// Postflight: compare the upgraded cluster with the baseline.
+	return e.postflight(ctx, before, target)
+}
 
-	// Postflight: let the load run a little longer, give the workloads time to be whole again,
-	// then compare with the baseline.
+// preflight runs the checks on the cluster as it is, after taking the etcd snapshot that is the
+// recovery anchor. It reports whether the upgrade may go on.
+func (e *engine) preflight(ctx context.Context, plan []string) (*model.Inventory, bool, error) {
+	start := e.cl.Now()
+	if err := e.cl.StartPhase(ctx, "preflight"); err != nil {
+		return nil, false, err
+	}
+	before, err := e.cl.Inventory(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("preflight inventory: %w", err)
+	}
+	snap, err := e.cl.SnapshotEtcd(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("etcd snapshot: %w", err)
+	}
+	before.EtcdSnapshot = snap
+	e.info.Preflight = preflight.Run(&preflight.Input{Inventory: before, Scenario: e.sc, Plan: plan})
+	if model.Failed(e.info.Preflight) {
+		return before, false, e.phase("preflight", "", start, model.PhaseFailed, "a check failed: no node was touched")
+	}
+	return before, true, e.phase("preflight", "", start, model.PhaseSucceeded, "")
+}
+
+// upgradeStep upgrades the cluster to one version: one change of the topology version, then
+// the control plane and every worker pool in order, each a phase with the shared deadline. It
+// reports whether every phase reached the version.
+func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Duration) (bool, error) {
+	stepStart := e.cl.Now()
+	if err := e.cl.SetVersion(ctx, step); err != nil {
+		return false, fmt.Errorf("set version %s: %w", step, err)
+	}
+	type phase struct {
+		name string
+		m    Milestone
+	}
+	phases := []phase{{"control-plane", Milestone{Version: step}}}
+	for _, p := range e.sc.Spec.Cluster.WorkerPools {
+		phases = append(phases, phase{"pool/" + p.Name, Milestone{Pool: p.Name, Version: step}})
+	}
+	for i, ph := range phases {
+		from := e.cl.Now()
+		if i == 1 {
+			// Faults timed to "workers" start with the first pool.
+			if err := e.cl.StartPhase(ctx, "workers"); err != nil {
+				return false, err
+			}
+		}
+		if err := e.cl.StartPhase(ctx, ph.name); err != nil {
+			return false, err
+		}
+		err := e.cl.Await(ctx, ph.m, deadline-e.cl.Now())
+		switch {
+		case errors.Is(err, ErrDeadline):
+			return false, e.phase(ph.name, step, from, model.PhaseTimedOut,
+				fmt.Sprintf("not at %s when the upgrade deadline (%s) passed", step, e.sc.Spec.Criteria.UpgradeDeadline.Duration))
+		case err != nil:
+			return false, err
+		}
+		if err := e.phase(ph.name, step, from, model.PhaseSucceeded, "at "+step); err != nil {
+			return false, err
+		}
+	}
+	return true, e.rec.Interval(&model.Interval{
+		Level: model.Info, Locator: model.Locator{Phase: "upgrade"}, Reason: model.ReasonUpgradeStep,
+		Message: fmt.Sprintf("upgrade step %s", step), From: stepStart, To: e.cl.Now(),
+	})
+}
+
+// postflight lets the load run a little longer, gives the workloads time to be whole again,
+// then runs the postflight checks against the preflight baseline.
+func (e *engine) postflight(ctx context.Context, before *model.Inventory, target string) error {
 	if err := e.cl.Pass(ctx, Cooldown); err != nil {
 		return err
 	}
 	if err := e.cl.Await(ctx, Milestone{WorkloadsReady: true}, SettleTimeout); err != nil && !errors.Is(err, ErrDeadline) {
 		return err
 	}
-	start = e.cl.Now()
+	start := e.cl.Now()
 	if err := e.cl.StartPhase(ctx, "postflight"); err != nil {
 		return err
 	}
@@ -216,9 +229,8 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 	if err != nil {
 		return fmt.Errorf("postflight inventory: %w", err)
 	}
-	e.info.Postflight = preflight.RunPostflight(&preflight.PostInput{Before: before, After: after, Scenario: sc, Target: target})
-	outcome := model.PhaseSucceeded
-	msg := ""
+	e.info.Postflight = preflight.RunPostflight(&preflight.PostInput{Before: before, After: after, Scenario: e.sc, Target: target})
+	outcome, msg := model.PhaseSucceeded, ""
 	if model.Failed(e.info.Postflight) {
 		outcome, msg = model.PhaseFailed, "a check failed"
 	}
