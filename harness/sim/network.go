@@ -326,9 +326,14 @@ func allAttemptsFail(down, up int, f float64, attempts int) float64 {
 		return 1
 	}
 	p := 1.0
-	for i := 0; i < attempts && i < n; i++ {
-		d := max(down-i, 0)
-		p *= (float64(d) + float64(up)*f) / float64(n-i)
+	for i := 0; i < attempts; i++ {
+		// Dead backends fail every attempt and are not tried twice; a live one fails with
+		// probability f each time (kube-proxy picks an endpoint anew per connection).
+		dead := float64(down) / float64(n) // every backend tried: start again
+		if i < n {
+			dead = float64(max(down-i, 0)) / float64(n-i)
+		}
+		p *= dead + (1-dead)*f
 	}
 	return p
 }
