@@ -14,6 +14,7 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/audit"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/compare"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/images"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/reportcmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/scenarioscmd"
@@ -86,6 +87,7 @@ prints PASS or FAIL with the reasons.
 		reportcmd.NewCommand(streams),
 		compare.NewCommand(streams),
 		scenarioscmd.NewCommand(streams),
+		images.NewCommand(streams),
 		sweep.NewCommand(streams),
 		version.NewCommand(streams),
 	)

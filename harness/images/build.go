@@ -1,0 +1,704 @@
+package images
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// DefaultKubernetesVersions are the versions node images are built for when none are asked for.
+var DefaultKubernetesVersions = []string{"v1.36.3", "v1.37.2"}
+
+// CRIToolsVersion is the cri-tools release crictl is built from.
+const CRIToolsVersion = "v1.37.0"
+
+// Image names zdt gives the images it makes for itself (upstream images keep upstream names).
+const (
+	NodeImageRepo   = "zdt.dev/kind-node"
+	RouteAgentImage = "zdt.dev/route-agent:" + recipeVersion
+	SampleAppImage  = "zdt.dev/sampleapp:dev"
+	EdgeLBImage     = "zdt.dev/edge-lb:" + recipeVersion
+	rootfsImageRepo = "zdt.dev/node-rootfs"
+)
+
+// NodeImage returns the reference of zdt's kind node image for a Kubernetes version.
+func NodeImage(version string) string { return NodeImageRepo + ":" + version }
+
+// Options configure Build.
+type Options struct {
+	// Kubernetes lists the versions to build node images for (DefaultKubernetesVersions if empty).
+	Kubernetes []string
+	// CacheDir keeps build outputs between runs (DefaultCacheDir if empty).
+	CacheDir string
+	// SourceDir is zdt's source tree, for the images of zdt's own programs (the current
+	// directory's module if empty).
+	SourceDir string
+	// Pull tries to pull upstream images before building them.
+	Pull bool
+	// Progress receives one line per step and the summary; BuildLog every command's output.
+	Progress io.Writer
+	BuildLog io.Writer
+}
+
+// Status says how a step's output came to be.
+type Status string
+
+// The statuses of a step.
+const (
+	Built  Status = "built"
+	Cached Status = "cached"
+	Pulled Status = "pulled"
+	Failed Status = "failed"
+)
+
+// StepResult is the outcome of one step: an image, or an input of images (binaries, a root file
+// system).
+type StepResult struct {
+	Name     string
+	Refs     []string
+	Status   Status
+	Duration time.Duration
+	Err      error
+}
+
+// Summary is the outcome of Build.
+type Summary struct {
+	Steps []StepResult
+	Total time.Duration
+}
+
+// Write prints the summary as a table with the time each step took.
+func (s *Summary) Write(w io.Writer) {
+	fmt.Fprintf(w, "\n%-44s %-7s %9s  %s\n", "STEP", "STATUS", "TIME", "IMAGE")
+	for _, r := range s.Steps {
+		ref := ""
+		if len(r.Refs) > 0 {
+			ref = r.Refs[0]
+			if len(r.Refs) > 1 {
+				ref += fmt.Sprintf(" (+%d)", len(r.Refs)-1)
+			}
+		}
+		fmt.Fprintf(w, "%-44s %-7s %8.1fs  %s\n", r.Name, r.Status, r.Duration.Seconds(), ref)
+	}
+	counts := map[Status]int{}
+	for _, r := range s.Steps {
+		counts[r.Status]++
+	}
+	fmt.Fprintf(w, "%d steps: %d built, %d cached, %d pulled, %d failed; total %.1fs\n",
+		len(s.Steps), counts[Built], counts[Cached], counts[Pulled], counts[Failed], s.Total.Seconds())
+}
+
+// Builder builds images; make one with Build.
+type Builder struct {
+	cacheDir  string
+	sourceDir string
+	goBin     string
+	pull      bool
+	progress  io.Writer
+	buildLog  io.Writer
+	docker    docker
+	// unreachable remembers the registries a pull failed from, so that each is tried once.
+	unreachable map[string]bool
+	summary     Summary
+}
+
+// Build builds every image the kind + Cluster API Docker path needs, skipping those already
+// present, and returns what each step did. It stops at the first failing step.
+func Build(ctx context.Context, opts Options) (*Summary, error) {
+	b, err := newBuilder(opts)
+	if err != nil {
+		return nil, err
+	}
+	versions := opts.Kubernetes
+	if len(versions) == 0 {
+		versions = DefaultKubernetesVersions
+	}
+	for _, v := range versions {
+		if _, _, _, err := parseVersion(v); err != nil {
+			return nil, err
+		}
+	}
+	start := time.Now()
+	err = b.buildAll(ctx, versions)
+	b.summary.Total = time.Since(start)
+	return &b.summary, err
+}
+
+func newBuilder(opts Options) (*Builder, error) {
+	b := &Builder{
+		cacheDir:    opts.CacheDir,
+		sourceDir:   opts.SourceDir,
+		pull:        opts.Pull,
+		progress:    opts.Progress,
+		buildLog:    opts.BuildLog,
+		docker:      docker{log: opts.BuildLog},
+		unreachable: map[string]bool{},
+	}
+	if b.progress == nil {
+		b.progress = io.Discard
+	}
+	if b.cacheDir == "" {
+		dir, err := DefaultCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		b.cacheDir = dir
+	}
+	if err := os.MkdirAll(b.cacheDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create the cache directory: %w", err)
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("the go command is needed to build images from Go modules: %w", err)
+	}
+	b.goBin = goBin
+	if b.sourceDir == "" {
+		b.sourceDir = zdtSourceDir()
+	}
+	if _, err := exec.LookPath("docker"); err != nil {
+		return nil, fmt.Errorf("the docker command is needed (make docker-setup installs Docker): %w", err)
+	}
+	return b, nil
+}
+
+// zdtSourceDir finds zdt's source tree from the current directory, or returns "".
+func zdtSourceDir() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for i := 0; i < 20; i++ {
+		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+			if strings.HasPrefix(string(mod), "module github.com/zdt-dev/zdt\n") {
+				return dir
+			}
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return ""
+}
+
+func (b *Builder) logf(format string, args ...any) {
+	fmt.Fprintf(b.progress, format+"\n", args...)
+}
+
+// step runs one step, times it, prints its outcome and records it in the summary.
+func (b *Builder) step(ctx context.Context, name string, refs []string, run func(ctx context.Context) (Status, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.logf("==> %s", name)
+	if b.buildLog != nil {
+		fmt.Fprintf(b.buildLog, "\n==> %s\n", name)
+	}
+	start := time.Now()
+	status, err := run(ctx)
+	if err != nil {
+		status = Failed
+	}
+	r := StepResult{Name: name, Refs: refs, Status: status, Duration: time.Since(start), Err: err}
+	b.summary.Steps = append(b.summary.Steps, r)
+	if err != nil {
+		b.logf("    %s after %.1fs: %v", status, r.Duration.Seconds(), err)
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	b.logf("    %s in %.1fs", status, r.Duration.Seconds())
+	return nil
+}
+
+// versionSet holds what the steps for one Kubernetes version share.
+type versionSet struct {
+	version string
+	kubeBin string
+	images  kubeadmImages
+}
+
+func (b *Builder) buildAll(ctx context.Context, versions []string) error {
+	var nodeRootfs string // the node root file system image
+	if err := b.step(ctx, "node root file system (debootstrap)", nil, func(ctx context.Context) (Status, error) {
+		ref, status, err := b.rootfsImage(ctx, "node", nodePackages)
+		nodeRootfs = ref
+		return status, err
+	}); err != nil {
+		return err
+	}
+	var crictl string
+	if err := b.step(ctx, "crictl "+CRIToolsVersion, nil, func(ctx context.Context) (Status, error) {
+		return b.binaries(ctx, goBuild{
+			name:     "cri-tools-" + CRIToolsVersion,
+			require:  map[string]string{"sigs.k8s.io/cri-tools": CRIToolsVersion},
+			binaries: map[string]string{"crictl": "sigs.k8s.io/cri-tools/cmd/crictl"},
+			ldflags:  "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + CRIToolsVersion,
+		}, func(dir string) { crictl = filepath.Join(dir, "crictl") })
+	}); err != nil {
+		return err
+	}
+	var routeAgentRef string
+	if err := b.step(ctx, "route agent (CNI)", []string{RouteAgentImage}, func(ctx context.Context) (Status, error) {
+		routeAgentRef = RouteAgentImage
+		return b.localImage(ctx, "./harness/images/internal/routeagent", "zdt-route-agent", []string{RouteAgentImage}, false)
+	}); err != nil {
+		return err
+	}
+	cni, err := RouteAgentManifest(routeAgentRef)
+	if err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(b.cacheDir, "manifests", "cni.yaml"), cni, 0o644); err != nil {
+		return err
+	}
+	built := map[string]bool{} // images shared by versions (etcd, CoreDNS, pause)
+	for _, v := range versions {
+		if err := b.buildVersion(ctx, v, nodeRootfs, crictl, cni, routeAgentRef, built); err != nil {
+			return err
+		}
+	}
+	if err := b.buildApps(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// buildVersion builds the Kubernetes binaries of a version, its control plane images, and the
+// node image with all of them preloaded.
+func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs, crictl, cni, routeAgent string, built map[string]bool) error {
+	vs := versionSet{version: version}
+	if err := b.step(ctx, "kubernetes binaries "+version, nil, func(ctx context.Context) (Status, error) {
+		g, err := b.kubernetesBuild(ctx, version)
+		if err != nil {
+			return Failed, err
+		}
+		return b.binaries(ctx, g, func(dir string) { vs.kubeBin = dir })
+	}); err != nil {
+		return err
+	}
+	imgs, err := b.kubeadmImages(ctx, vs.kubeBin, version)
+	if err != nil {
+		return err
+	}
+	vs.images = imgs
+	for _, c := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+		ref := imgs.ref(c)
+		if err := b.step(ctx, c+" "+version, []string{ref}, func(ctx context.Context) (Status, error) {
+			return b.staticImage(ctx, []string{ref}, true, filepath.Join(vs.kubeBin, c), nil)
+		}); err != nil {
+			return err
+		}
+	}
+	proxy := imgs.ref("kube-proxy")
+	if err := b.step(ctx, "kube-proxy "+version, []string{proxy}, func(ctx context.Context) (Status, error) {
+		return b.derivedImage(ctx, []string{proxy}, true, nodeRootfs, map[string]string{"usr/local/bin/kube-proxy": filepath.Join(vs.kubeBin, "kube-proxy")}, nil)
+	}); err != nil {
+		return err
+	}
+	for _, dep := range []struct {
+		name  string
+		build func(ctx context.Context, ref string) (Status, error)
+	}{
+		{"etcd", b.etcdImage},
+		{"coredns", b.corednsImage},
+		{"pause", b.pauseImage},
+	} {
+		ref := imgs.ref(dep.name)
+		if built[ref] {
+			continue
+		}
+		if err := b.step(ctx, dep.name+" "+imgs.tag(dep.name), []string{ref}, func(ctx context.Context) (Status, error) {
+			return dep.build(ctx, ref)
+		}); err != nil {
+			return err
+		}
+		built[ref] = true
+	}
+	node := NodeImage(version)
+	return b.step(ctx, "kind node image "+version, []string{node}, func(ctx context.Context) (Status, error) {
+		preload := append(imgs.all(), routeAgent)
+		in := nodeInputs{version: version, base: nodeRootfs, kubeBin: vs.kubeBin, crictl: crictl,
+			pause: imgs.ref("pause"), cni: cni, preload: preload}
+		keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": KindVersion}
+		for _, bin := range []string{"kubelet", "kubeadm", "kubectl"} {
+			d, err := fileDigest(filepath.Join(vs.kubeBin, bin))
+			if err != nil {
+				return Failed, err
+			}
+			keyIn["bin "+bin] = d
+		}
+		d, err := fileDigest(crictl)
+		if err != nil {
+			return Failed, err
+		}
+		keyIn["bin crictl"] = d
+		for _, r := range preload {
+			id, err := b.docker.run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", r)
+			if err != nil {
+				return Failed, err
+			}
+			keyIn["image "+r] = id
+		}
+		key := Key(keyIn)
+		if b.docker.label(ctx, node, KeyLabel) == key {
+			return Cached, nil
+		}
+		return Built, b.buildNode(ctx, node, key, in)
+	})
+}
+
+// kubernetesBuild describes the build of a version's Kubernetes binaries from k8s.io/kubernetes.
+func (b *Builder) kubernetesBuild(ctx context.Context, version string) (goBuild, error) {
+	info, err := b.download(ctx, "k8s.io/kubernetes", version)
+	if err != nil {
+		return goBuild{}, err
+	}
+	goMod, err := os.ReadFile(info.GoMod)
+	if err != nil {
+		return goBuild{}, fmt.Errorf("read k8s.io/kubernetes's go.mod: %w", err)
+	}
+	replace, err := stagingReplaces(goMod, version)
+	if err != nil {
+		return goBuild{}, err
+	}
+	ldflags, err := kubernetesLDFlags(version)
+	if err != nil {
+		return goBuild{}, err
+	}
+	bins := map[string]string{}
+	for _, c := range []string{"kubeadm", "kubectl", "kubelet", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"} {
+		bins[c] = "k8s.io/kubernetes/cmd/" + c
+	}
+	return goBuild{
+		name:     "kubernetes-" + version,
+		require:  map[string]string{"k8s.io/kubernetes": version},
+		replace:  replace,
+		binaries: bins,
+		ldflags:  ldflags,
+	}, nil
+}
+
+// binaries runs a Go build step and hands its output directory to use.
+func (b *Builder) binaries(ctx context.Context, g goBuild, use func(dir string)) (Status, error) {
+	status := Built
+	if stamped(filepath.Join(b.cacheDir, "bin", g.name+"-"+g.key()), g.key()) {
+		status = Cached
+	}
+	dir, err := b.buildGo(ctx, g)
+	if err != nil {
+		return Failed, err
+	}
+	use(dir)
+	return status, nil
+}
+
+// kubeadmImages are the images kubeadm of one version expects, by name (kube-apiserver, etcd,
+// coredns, pause, ...).
+type kubeadmImages map[string]string
+
+func (k kubeadmImages) ref(name string) string { return k[name] }
+
+func (k kubeadmImages) tag(name string) string {
+	ref := k[name]
+	return ref[strings.LastIndex(ref, ":")+1:]
+}
+
+func (k kubeadmImages) all() []string {
+	var out []string
+	for _, name := range sortedKeys(k) {
+		out = append(out, k[name])
+	}
+	return out
+}
+
+// kubeadmImages asks the version's own kubeadm which images it expects.
+func (b *Builder) kubeadmImages(ctx context.Context, kubeBin, version string) (kubeadmImages, error) {
+	out, err := exec.CommandContext(ctx, filepath.Join(kubeBin, "kubeadm"), "config", "images", "list", "--kubernetes-version", version).Output()
+	if err != nil {
+		return nil, fmt.Errorf("kubeadm config images list: %w", err)
+	}
+	return parseKubeadmImages(string(out))
+}
+
+// parseKubeadmImages reads the output of `kubeadm config images list`.
+func parseKubeadmImages(out string) (kubeadmImages, error) {
+	imgs := kubeadmImages{}
+	for _, line := range strings.Split(out, "\n") {
+		ref := strings.TrimSpace(line)
+		if ref == "" {
+			continue
+		}
+		colon := strings.LastIndex(ref, ":")
+		if colon < 0 {
+			return nil, fmt.Errorf("kubeadm lists an image without a tag: %q", ref)
+		}
+		repo := ref[:colon]
+		imgs[repo[strings.LastIndex(repo, "/")+1:]] = ref
+	}
+	for _, need := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "etcd", "coredns", "pause"} {
+		if imgs[need] == "" {
+			return nil, fmt.Errorf("kubeadm does not list a %s image in %q", need, out)
+		}
+	}
+	return imgs, nil
+}
+
+// etcdImage builds etcd (tag 3.6.8-0 is go.etcd.io/etcd/server/v3 v3.6.8).
+func (b *Builder) etcdImage(ctx context.Context, ref string) (Status, error) {
+	tag := ref[strings.LastIndex(ref, ":")+1:]
+	version := "v" + strings.SplitN(tag, "-", 2)[0]
+	if st, ok := b.tryExisting(ctx, ref); ok {
+		return st, nil
+	}
+	dir, err := b.buildGo(ctx, goBuild{
+		name:     "etcd-" + version,
+		require:  map[string]string{"go.etcd.io/etcd/server/v3": version},
+		binaries: map[string]string{"etcd": "go.etcd.io/etcd/server/v3"},
+		ldflags:  "-s -w",
+	})
+	if err != nil {
+		return Failed, err
+	}
+	return b.staticImage(ctx, []string{ref}, true, filepath.Join(dir, "etcd"), nil)
+}
+
+// corednsImage builds CoreDNS from github.com/coredns/coredns at the tag kubeadm asks for.
+func (b *Builder) corednsImage(ctx context.Context, ref string) (Status, error) {
+	version := ref[strings.LastIndex(ref, ":")+1:]
+	if st, ok := b.tryExisting(ctx, ref); ok {
+		return st, nil
+	}
+	dir, err := b.buildGo(ctx, goBuild{
+		name:     "coredns-" + version,
+		require:  map[string]string{"github.com/coredns/coredns": version},
+		binaries: map[string]string{"coredns": "github.com/coredns/coredns"},
+		ldflags:  "-s -w",
+	})
+	if err != nil {
+		return Failed, err
+	}
+	return b.staticImage(ctx, []string{ref}, true, filepath.Join(dir, "coredns"), []string{"/usr/local/bin/coredns"})
+}
+
+// pauseImage builds the pod sandbox image from zdt's pause program.
+func (b *Builder) pauseImage(ctx context.Context, ref string) (Status, error) {
+	if st, ok := b.tryExisting(ctx, ref); ok {
+		return st, nil
+	}
+	return b.localImage(ctx, "./harness/images/internal/pause", "pause", []string{ref}, true)
+}
+
+// tryExisting reports an upstream image that is present without zdt's label (pulled from its
+// registry) as cached, or pulls it when allowed. ok is false when the image must be built.
+func (b *Builder) tryExisting(ctx context.Context, ref string) (Status, bool) {
+	if b.docker.exists(ctx, ref) && b.docker.label(ctx, ref, KeyLabel) == "" {
+		return Cached, true
+	}
+	if b.docker.exists(ctx, ref) || !b.pull {
+		return "", false
+	}
+	registry := strings.SplitN(ref, "/", 2)[0]
+	if b.unreachable[registry] {
+		return "", false
+	}
+	pullCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := b.docker.pull(pullCtx, ref); err != nil {
+		b.unreachable[registry] = true
+		b.logf("    cannot pull %s (%v): building it", ref, firstLine(err.Error()))
+		return "", false
+	}
+	return Pulled, true
+}
+
+// localImage builds a program of zdt's own module into a minimal image.
+func (b *Builder) localImage(ctx context.Context, pkg, name string, refs []string, upstream bool) (Status, error) {
+	bin, err := b.buildLocal(ctx, pkg, filepath.Join(b.cacheDir, "bin", "zdt"), name)
+	if err != nil {
+		return Failed, err
+	}
+	return b.staticImage(ctx, refs, upstream, bin, []string{"/usr/local/bin/" + name})
+}
+
+// staticImage makes an image of one static binary in /usr/local/bin, with PATH set, /tmp, and a
+// passwd file; entrypoint may be nil (Kubernetes then names the command).
+func (b *Builder) staticImage(ctx context.Context, refs []string, upstream bool, bin string, entrypoint []string) (Status, error) {
+	digest, err := fileDigest(bin)
+	if err != nil {
+		return Failed, err
+	}
+	ep, _ := json.Marshal(entrypoint)
+	key := Key(map[string]string{"binary": digest, "name": filepath.Base(bin), "entrypoint": string(ep)})
+	if st, ok := b.upToDate(ctx, refs, upstream, key); ok {
+		return st, nil
+	}
+	var tarball bytes.Buffer
+	if err := staticRootfs(&tarball, bin); err != nil {
+		return Failed, err
+	}
+	changes := []string{"--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "--change", fmt.Sprintf("LABEL %s=%s", KeyLabel, key)}
+	if entrypoint != nil {
+		changes = append(changes, "--change", "ENTRYPOINT "+string(ep))
+	}
+	args := append([]string{"import"}, changes...)
+	args = append(args, "-", refs[0])
+	if _, err := b.docker.run(ctx, &tarball, args...); err != nil {
+		return Failed, err
+	}
+	return Built, b.tagAll(ctx, refs)
+}
+
+// derivedImage makes an image from base with files added (destination in the image → source).
+func (b *Builder) derivedImage(ctx context.Context, refs []string, upstream bool, base string, files map[string]string, entrypoint []string) (Status, error) {
+	keyIn := map[string]string{"base": base}
+	for dst, src := range files {
+		d, err := fileDigest(src)
+		if err != nil {
+			return Failed, err
+		}
+		keyIn["file "+dst] = d
+	}
+	ep, _ := json.Marshal(entrypoint)
+	keyIn["entrypoint"] = string(ep)
+	key := Key(keyIn)
+	if st, ok := b.upToDate(ctx, refs, upstream, key); ok {
+		return st, nil
+	}
+	work, err := os.MkdirTemp(b.cacheDir, "context-")
+	if err != nil {
+		return Failed, fmt.Errorf("create a build context: %w", err)
+	}
+	defer os.RemoveAll(work)
+	var df strings.Builder
+	fmt.Fprintf(&df, "FROM %s\n", base)
+	for _, dst := range sortedKeys(files) {
+		if err := copyFile(files[dst], filepath.Join(work, "files", dst), 0o755); err != nil {
+			return Failed, err
+		}
+	}
+	df.WriteString("COPY files/ /\n")
+	if entrypoint != nil {
+		fmt.Fprintf(&df, "ENTRYPOINT %s\n", ep)
+	}
+	fmt.Fprintf(&df, "LABEL %s=%s\n", KeyLabel, key)
+	if err := writeFile(filepath.Join(work, "Dockerfile"), df.String(), 0o644); err != nil {
+		return Failed, err
+	}
+	if err := b.docker.stream(ctx, "build", "--tag", refs[0], work); err != nil {
+		return Failed, err
+	}
+	return Built, b.tagAll(ctx, refs)
+}
+
+// upToDate reports whether refs need no build: present with key, or (for upstream images)
+// present without zdt's label or pulled. ok is false when the image must be built.
+func (b *Builder) upToDate(ctx context.Context, refs []string, upstream bool, key string) (Status, bool) {
+	if b.docker.label(ctx, refs[0], KeyLabel) == key {
+		if err := b.tagAll(ctx, refs); err != nil {
+			return "", false
+		}
+		return Cached, true
+	}
+	if upstream {
+		if st, ok := b.tryExisting(ctx, refs[0]); ok {
+			return st, true
+		}
+	}
+	return "", false
+}
+
+func (b *Builder) tagAll(ctx context.Context, refs []string) error {
+	for _, r := range refs[1:] {
+		if err := b.docker.tag(ctx, refs[0], r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rootfsImage imports a debootstrap root file system as an image and returns its reference.
+func (b *Builder) rootfsImage(ctx context.Context, name string, packages []string) (string, Status, error) {
+	status := Cached
+	tarball, err := b.rootfs(ctx, name, packages)
+	if err != nil {
+		return "", Failed, err
+	}
+	key := filepath.Base(filepath.Dir(tarball))
+	key = key[strings.LastIndex(key, "-")+1:]
+	ref := fmt.Sprintf("%s:%s-%s", rootfsImageRepo, name, key)
+	if b.docker.label(ctx, ref, KeyLabel) == key {
+		return ref, status, nil
+	}
+	f, err := os.Open(tarball)
+	if err != nil {
+		return "", Failed, fmt.Errorf("open the root file system: %w", err)
+	}
+	defer f.Close()
+	if _, err := b.docker.run(ctx, f, "import", "--change", fmt.Sprintf("LABEL %s=%s", KeyLabel, key),
+		"--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "-", ref); err != nil {
+		return "", Failed, err
+	}
+	return ref, Built, nil
+}
+
+// staticRootfs writes the tarball of a minimal root file system holding bin in /usr/local/bin.
+func staticRootfs(w io.Writer, bin string) error {
+	content, err := os.ReadFile(bin)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", bin, err)
+	}
+	tw := tar.NewWriter(w)
+	mtime := time.Unix(0, 0)
+	dirs := []struct {
+		name string
+		mode int64
+	}{{"etc/", 0o755}, {"tmp/", 0o1777}, {"usr/", 0o755}, {"usr/local/", 0o755}, {"usr/local/bin/", 0o755}, {"var/", 0o755}, {"var/run/", 0o755}}
+	for _, d := range dirs {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d.name, Mode: d.mode, ModTime: mtime}); err != nil {
+			return fmt.Errorf("write the image's root file system: %w", err)
+		}
+	}
+	files := []struct {
+		name    string
+		mode    int64
+		content []byte
+	}{
+		{"etc/passwd", 0o644, []byte("root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n")},
+		{"etc/group", 0o644, []byte("root:x:0:\nnogroup:x:65534:\n")},
+		{"etc/nsswitch.conf", 0o644, []byte("hosts: files dns\n")},
+		{"usr/local/bin/" + filepath.Base(bin), 0o755, content},
+	}
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: f.name, Mode: f.mode, Size: int64(len(f.content)), ModTime: mtime}); err != nil {
+			return fmt.Errorf("write the image's root file system: %w", err)
+		}
+		if _, err := tw.Write(f.content); err != nil {
+			return fmt.Errorf("write the image's root file system: %w", err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("write the image's root file system: %w", err)
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// buildApps builds the images of the sample workload and the edge load balancer.
+func (b *Builder) buildApps(ctx context.Context) error {
+	return b.step(ctx, "sample app", []string{SampleAppImage}, func(ctx context.Context) (Status, error) {
+		return b.localImage(ctx, "./cmd/zdt-sampleapp", "zdt-sampleapp", []string{SampleAppImage}, false)
+	})
+}

@@ -1,0 +1,347 @@
+package images
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+func TestKey(t *testing.T) {
+	base := Key(map[string]string{"a": "1", "b": "2"})
+	tests := []struct {
+		name string
+		in   map[string]string
+		same bool
+	}{
+		{"same inputs", map[string]string{"a": "1", "b": "2"}, true},
+		{"other value", map[string]string{"a": "1", "b": "3"}, false},
+		{"extra input", map[string]string{"a": "1", "b": "2", "c": ""}, false},
+		{"names and values do not blur", map[string]string{"a": "1\nb=2"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Key(tt.in)
+			if (got == base) != tt.same {
+				t.Errorf("Key(%v) = %s, base %s, want same=%v", tt.in, got, base, tt.same)
+			}
+			if len(got) != 16 {
+				t.Errorf("Key length %d, want 16", len(got))
+			}
+		})
+	}
+}
+
+func TestStamp(t *testing.T) {
+	dir := t.TempDir()
+	if stamped(dir, "k1") {
+		t.Fatal("an empty directory is stamped")
+	}
+	if err := stamp(dir, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		key  string
+		want bool
+	}{{"k1", true}, {"k2", false}}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			if got := stamped(dir, tt.key); got != tt.want {
+				t.Errorf("stamped(%s) = %v, want %v", tt.key, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNodeContainerdConfig(t *testing.T) {
+	kind, err := os.ReadFile("testdata/kind-v0.33.0-containerd-config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := NodeContainerdConfig(string(kind), "registry.k8s.io/pause:3.10.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"restrict_oom_score_adj = true",
+		`sandbox_image = "registry.k8s.io/pause:3.10.2"`,
+		`[plugins."io.containerd.grpc.v1.cri".cni]`,
+		`conf_template = "/etc/containerd/cni-template.json"`,
+		"SystemdCgroup = true",
+		"version = 2",
+	} {
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(got, want) {
+				t.Errorf("rendered config lacks %q:\n%s", want, got)
+			}
+		})
+	}
+	t.Run("no false restrict left", func(t *testing.T) {
+		if strings.Contains(got, "restrict_oom_score_adj = false") {
+			t.Error("restrict_oom_score_adj = false is still there")
+		}
+	})
+	t.Run("errors", func(t *testing.T) {
+		bad := []struct{ name, in string }{
+			{"no restrict", strings.ReplaceAll(string(kind), "restrict_oom_score_adj", "x")},
+			{"no sandbox", strings.ReplaceAll(string(kind), "sandbox_image", "x")},
+			{"cni already", string(kind) + "\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n"},
+		}
+		for _, b := range bad {
+			if _, err := NodeContainerdConfig(b.in, "p"); err == nil {
+				t.Errorf("%s: no error", b.name)
+			}
+		}
+	})
+}
+
+func TestCNITemplateIsJSON(t *testing.T) {
+	rendered := strings.ReplaceAll(CNITemplate, "{{.PodCIDR}}", "10.244.1.0/24")
+	var conf struct {
+		Name    string           `json:"name"`
+		Plugins []map[string]any `json:"plugins"`
+	}
+	if err := json.Unmarshal([]byte(rendered), &conf); err != nil {
+		t.Fatalf("rendered template is not JSON: %v", err)
+	}
+	types := []string{}
+	for _, p := range conf.Plugins {
+		types = append(types, p["type"].(string))
+	}
+	if got := strings.Join(types, ","); got != "ptp,portmap" {
+		t.Errorf("plugins %s, want ptp,portmap", got)
+	}
+}
+
+func TestRouteAgentManifest(t *testing.T) {
+	m, err := RouteAgentManifest("zdt.dev/route-agent:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(m, "{{") {
+		t.Error("the manifest holds a template action: kind would render it")
+	}
+	kinds := []string{}
+	for _, doc := range strings.Split(m, "\n---\n") {
+		var obj struct {
+			Kind string `json:"kind"`
+			Spec struct {
+				Template struct {
+					Spec struct {
+						HostNetwork bool `json:"hostNetwork"`
+						Containers  []struct {
+							Image string `json:"image"`
+						} `json:"containers"`
+					} `json:"spec"`
+				} `json:"template"`
+			} `json:"spec"`
+		}
+		if err := yaml.UnmarshalStrict([]byte(doc), &obj); err != nil && !strings.Contains(err.Error(), "unknown field") {
+			t.Fatalf("document is not YAML: %v", err)
+		}
+		kinds = append(kinds, obj.Kind)
+		if obj.Kind == "DaemonSet" {
+			if !obj.Spec.Template.Spec.HostNetwork {
+				t.Error("the route agent must run on the host network")
+			}
+			if got := obj.Spec.Template.Spec.Containers[0].Image; got != "zdt.dev/route-agent:1" {
+				t.Errorf("image %q", got)
+			}
+		}
+	}
+	if got := strings.Join(kinds, ","); got != "ServiceAccount,ClusterRole,ClusterRoleBinding,DaemonSet" {
+		t.Errorf("kinds %s", got)
+	}
+	if _, err := RouteAgentManifest(""); err == nil {
+		t.Error("an empty image is accepted")
+	}
+}
+
+func TestKubeletDefaults(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"KUBELET_EXTRA_ARGS=--runtime-cgroups=/system.slice/containerd.service", "KUBELET_EXTRA_ARGS=--runtime-cgroups=/system.slice/containerd.service --fail-cgroupv1=false\n"},
+		{"", "KUBELET_EXTRA_ARGS=--fail-cgroupv1=false\n"},
+		{"KUBELET_EXTRA_ARGS=--fail-cgroupv1=false\n", "KUBELET_EXTRA_ARGS=--fail-cgroupv1=false\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := kubeletDefaults(tt.in); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStagingReplaces(t *testing.T) {
+	goMod := []byte("module k8s.io/kubernetes\n\nreplace (\n\tk8s.io/api => ./staging/src/k8s.io/api\n\tk8s.io/cri-api => ./staging/src/k8s.io/cri-api\n)\n")
+	got, err := stagingReplaces(goMod, "v1.36.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"k8s.io/api": "k8s.io/api v0.36.3", "k8s.io/cri-api": "k8s.io/cri-api v0.36.3"}
+	for m, r := range want {
+		t.Run(m, func(t *testing.T) {
+			if got[m] != r {
+				t.Errorf("replace %s => %q, want %q", m, got[m], r)
+			}
+		})
+	}
+	t.Run("errors", func(t *testing.T) {
+		if _, err := stagingReplaces([]byte("module x\n"), "v1.36.3"); err == nil {
+			t.Error("no staging modules: no error")
+		}
+		if _, err := stagingReplaces(goMod, "1.36"); err == nil {
+			t.Error("bad version: no error")
+		}
+	})
+}
+
+func TestKubernetesLDFlags(t *testing.T) {
+	got, err := kubernetesLDFlags("v1.37.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"-X k8s.io/component-base/version.gitVersion=v1.37.2",
+		"-X k8s.io/client-go/pkg/version.gitMinor=37",
+		"-X k8s.io/component-base/version.gitMajor=1",
+	} {
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(got, want) {
+				t.Errorf("ldflags %q lack %q", got, want)
+			}
+		})
+	}
+}
+
+func TestParseKubeadmImages(t *testing.T) {
+	out := `registry.k8s.io/kube-apiserver:v1.36.3
+registry.k8s.io/kube-controller-manager:v1.36.3
+registry.k8s.io/kube-scheduler:v1.36.3
+registry.k8s.io/kube-proxy:v1.36.3
+registry.k8s.io/coredns/coredns:v1.14.2
+registry.k8s.io/pause:3.10.2
+registry.k8s.io/etcd:3.6.8-0
+`
+	imgs, err := parseKubeadmImages(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, ref, tag string }{
+		{"coredns", "registry.k8s.io/coredns/coredns:v1.14.2", "v1.14.2"},
+		{"etcd", "registry.k8s.io/etcd:3.6.8-0", "3.6.8-0"},
+		{"pause", "registry.k8s.io/pause:3.10.2", "3.10.2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if imgs.ref(tt.name) != tt.ref || imgs.tag(tt.name) != tt.tag {
+				t.Errorf("%s: %s %s", tt.name, imgs.ref(tt.name), imgs.tag(tt.name))
+			}
+		})
+	}
+	if len(imgs.all()) != 7 {
+		t.Errorf("all() has %d images, want 7", len(imgs.all()))
+	}
+	if _, err := parseKubeadmImages("registry.k8s.io/pause:3.10.2\n"); err == nil {
+		t.Error("a list without the control plane: no error")
+	}
+}
+
+func TestNormalizeRef(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"busybox:1", "docker.io/library/busybox:1"},
+		{"kindest/haproxy:v1", "docker.io/kindest/haproxy:v1"},
+		{"registry.k8s.io/pause:3.10.2", "registry.k8s.io/pause:3.10.2"},
+		{"zdt.dev/route-agent:1", "zdt.dev/route-agent:1"},
+		{"localhost/x:1", "localhost/x:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := normalizeRef(tt.in); got != tt.want {
+				t.Errorf("normalizeRef(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGoBuildModule(t *testing.T) {
+	g := goBuild{
+		name:     "kubernetes-v1.36.3",
+		require:  map[string]string{"k8s.io/kubernetes": "v1.36.3"},
+		replace:  map[string]string{"k8s.io/api": "k8s.io/api v0.36.3"},
+		binaries: map[string]string{"kubelet": "k8s.io/kubernetes/cmd/kubelet", "kubectl": "k8s.io/kubernetes/cmd/kubectl"},
+	}
+	mod := g.goMod()
+	for _, want := range []string{"module zdt.local/build/kubernetes-v1_36_3", "\tk8s.io/kubernetes v1.36.3", "\tk8s.io/api => k8s.io/api v0.36.3"} {
+		if !strings.Contains(mod, want) {
+			t.Errorf("go.mod lacks %q:\n%s", want, mod)
+		}
+	}
+	tools := g.toolsGo()
+	if !strings.HasPrefix(tools, "//go:build tools") || !strings.Contains(tools, `_ "k8s.io/kubernetes/cmd/kubectl"`) {
+		t.Errorf("tools.go:\n%s", tools)
+	}
+	t.Run("key follows inputs", func(t *testing.T) {
+		other := g
+		other.ldflags = "-s"
+		if g.key() == other.key() {
+			t.Error("ldflags do not change the key")
+		}
+	})
+	t.Run("go.mod parses", func(t *testing.T) {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			t.Skip("no go command")
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(goBin, "mod", "edit", "-json")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go mod edit: %v: %s", err, out)
+		}
+	})
+}
+
+func TestStaticRootfs(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "etcd")
+	if err := os.WriteFile(bin, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := staticRootfs(&buf, bin); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
+	got := map[string]int64{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[h.Name] = h.Mode
+	}
+	tests := []struct {
+		name string
+		mode int64
+	}{{"usr/local/bin/etcd", 0o755}, {"tmp/", 0o1777}, {"etc/passwd", 0o644}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if mode, ok := got[tt.name]; !ok || mode != tt.mode {
+				t.Errorf("%s: mode %o present %v, want %o", tt.name, mode, ok, tt.mode)
+			}
+		})
+	}
+}

@@ -1,0 +1,246 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// KindVersion is the kind release whose node image layout (its base image's files) zdt follows.
+const KindVersion = "v0.33.0"
+
+// nodeInputs is what a node image is made of.
+type nodeInputs struct {
+	version  string   // Kubernetes version, e.g. v1.36.3
+	base     string   // the node root file system image
+	kubeBin  string   // directory with kubelet, kubeadm, kubectl
+	crictl   string   // crictl binary
+	pause    string   // the sandbox image containerd uses
+	cni      string   // the default CNI manifest
+	preload  []string // images preloaded into the node's containerd
+	imageIDs []string // their image IDs, for the cache key
+}
+
+// nodeDockerfile finishes a node image on the root file system as kind's base image does: kind's
+// files, systemd set up to run in a container, Debian's containerd where kind's units expect it,
+// the CNI plugins where the CRI looks for them, and the base runtime spec from `ctr oci spec`.
+const nodeDockerfile = `FROM %s
+COPY files/ /
+RUN chmod 755 /kind /kind/bin /kind/bin/* /usr/local/bin/* /usr/bin/kubelet /usr/bin/kubeadm /usr/bin/kubectl \
+ && find /lib/systemd/system/sysinit.target.wants/ -name "systemd-tmpfiles-setup.service" -delete \
+ && rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* \
+      /lib/systemd/system/local-fs.target.wants/* /lib/systemd/system/sockets.target.wants/*udev* \
+      /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/* \
+ && echo "ReadKMsg=no" >> /etc/systemd/journald.conf \
+ && ln -sf /usr/lib/systemd/systemd /sbin/init \
+ && ln -sf /usr/bin/containerd /usr/local/bin/containerd \
+ && mkdir -p /opt/cni && rm -rf /opt/cni/bin && ln -s /usr/lib/cni /opt/cni/bin \
+ && systemctl enable kubelet.service containerd.service undo-mount-hacks.service \
+ && systemctl mask systemd-binfmt.service \
+ && mkdir -p /etc/kubernetes/manifests \
+ && ctr oci spec \
+      | jq '.hooks.createContainer[.hooks.createContainer| length] |= . + {"path": "/kind/bin/mount-product-files.sh"}' \
+      | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json
+ENV container=docker
+STOPSIGNAL SIGRTMIN+3
+ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
+LABEL %s=%s
+`
+
+// buildNode builds a kind node image ref with key from in: the image, then every preloaded
+// image imported into its containerd, then committed.
+func (b *Builder) buildNode(ctx context.Context, ref, key string, in nodeInputs) error {
+	kind, err := b.download(ctx, "sigs.k8s.io/kind", KindVersion)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(b.cacheDir, "node-context-")
+	if err != nil {
+		return fmt.Errorf("create the build context: %w", err)
+	}
+	defer os.RemoveAll(work)
+	files := filepath.Join(work, "files")
+	if err := copyTree(filepath.Join(kind.Dir, "images", "base", "files"), files); err != nil {
+		return fmt.Errorf("copy kind's base files: %w", err)
+	}
+	kindConfig, err := os.ReadFile(filepath.Join(files, "etc", "containerd", "config.toml"))
+	if err != nil {
+		return fmt.Errorf("read kind's containerd config: %w", err)
+	}
+	config, err := NodeContainerdConfig(string(kindConfig), in.pause)
+	if err != nil {
+		return err
+	}
+	kindDefaults, err := os.ReadFile(filepath.Join(files, "etc", "default", "kubelet"))
+	if err != nil {
+		return fmt.Errorf("read kind's kubelet defaults: %w", err)
+	}
+	write := map[string]string{
+		"etc/containerd/config.toml":       config,
+		"etc/containerd/cni-template.json": CNITemplate,
+		"etc/default/kubelet":              kubeletDefaults(string(kindDefaults)),
+		"kind/version":                     in.version + "\n",
+		"kind/manifests/default-cni.yaml":  in.cni,
+	}
+	for rel, content := range write {
+		if err := writeFile(filepath.Join(files, rel), content, 0o644); err != nil {
+			return err
+		}
+	}
+	for dst, src := range map[string]string{
+		"usr/bin/kubelet":      filepath.Join(in.kubeBin, "kubelet"),
+		"usr/bin/kubeadm":      filepath.Join(in.kubeBin, "kubeadm"),
+		"usr/bin/kubectl":      filepath.Join(in.kubeBin, "kubectl"),
+		"usr/local/bin/crictl": in.crictl,
+	} {
+		if err := copyFile(src, filepath.Join(files, dst), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := writeFile(filepath.Join(work, "Dockerfile"), fmt.Sprintf(nodeDockerfile, in.base, KeyLabel, key), 0o644); err != nil {
+		return err
+	}
+	unfinished := ref + "-unloaded"
+	if err := b.docker.stream(ctx, "build", "--tag", unfinished, work); err != nil {
+		return err
+	}
+	return b.preload(ctx, unfinished, ref, key, in.preload)
+}
+
+// preload starts containerd alone in a container of image, imports every image of refs into it,
+// stops containerd cleanly and commits the container as ref, with the node's own entrypoint.
+func (b *Builder) preload(ctx context.Context, image, ref, key string, refs []string) error {
+	name := fmt.Sprintf("zdt-preload-%d", time.Now().UnixNano())
+	if _, err := b.docker.run(ctx, nil, "run", "--detach", "--privileged", "--name", name,
+		"--label", "dev.zdt.images.preload=true", "--entrypoint", "/usr/bin/containerd", image); err != nil {
+		return err
+	}
+	defer func() {
+		// Remove the container even when ctx is cancelled.
+		cleanup, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = b.docker.run(cleanup, nil, "rm", "--force", name)
+	}()
+	if err := b.waitContainerd(ctx, name); err != nil {
+		return err
+	}
+	for _, r := range refs {
+		b.logf("  preload %s", r)
+		if err := b.docker.saveInto(ctx, r, name, "ctr", "--namespace", "k8s.io", "images", "import", "--no-unpack", "-"); err != nil {
+			return err
+		}
+	}
+	listed, err := b.docker.run(ctx, nil, "exec", name, "ctr", "--namespace", "k8s.io", "images", "list", "--quiet")
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if !strings.Contains(listed+"\n", normalizeRef(r)+"\n") {
+			return fmt.Errorf("preload %s: the node's containerd does not list it after the import", r)
+		}
+	}
+	if _, err := b.docker.run(ctx, nil, "kill", "--signal", "TERM", name); err != nil {
+		return err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := b.docker.run(waitCtx, nil, "wait", name); err != nil {
+		return fmt.Errorf("wait for the node's containerd to stop: %w", err)
+	}
+	_, err = b.docker.run(ctx, nil, "commit",
+		"--change", `ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
+		"--change", `CMD []`,
+		"--change", fmt.Sprintf("LABEL %s=%s", KeyLabel, key),
+		name, ref)
+	if err != nil {
+		return err
+	}
+	_, _ = b.docker.run(ctx, nil, "rmi", image)
+	return nil
+}
+
+// waitContainerd waits, at most a minute, until containerd answers in the container.
+func (b *Builder) waitContainerd(ctx context.Context, container string) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, err := b.docker.run(ctx, nil, "exec", container, "ctr", "version"); err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			logs, _ := b.docker.run(ctx, nil, "logs", "--tail", "20", container)
+			return fmt.Errorf("containerd did not answer within a minute in %s: %s", container, logs)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// normalizeRef spells an image reference as containerd lists it (docker.io/library/ for short names).
+func normalizeRef(ref string) string {
+	first, _, found := strings.Cut(ref, "/")
+	if !found {
+		return "docker.io/library/" + ref
+	}
+	if !strings.ContainsAny(first, ".:") && first != "localhost" {
+		return "docker.io/" + ref
+	}
+	return ref
+}
+
+func writeFile(path, content string, mode fs.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func copyFile(src, dst string, mode fs.FileMode) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(dst), err)
+	}
+	if err := os.WriteFile(dst, b, mode); err != nil {
+		return fmt.Errorf("copy to %s: %w", dst, err)
+	}
+	return os.Chmod(dst, mode)
+}
+
+// copyTree copies a directory tree of regular files (the module cache's are read-only: the
+// copies are made writable).
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if info.Mode()&0o111 != 0 {
+			mode = 0o755
+		}
+		return copyFile(path, target, mode)
+	})
+}
