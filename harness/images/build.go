@@ -269,7 +269,7 @@ func (b *Builder) buildAll(ctx context.Context, versions []string) error {
 	if err := b.buildApps(ctx); err != nil {
 		return err
 	}
-	return nil
+	return b.buildCAPI(ctx)
 }
 
 // buildVersion builds the Kubernetes binaries of a version, its control plane images, and the
@@ -532,17 +532,22 @@ func (b *Builder) localImage(ctx context.Context, pkg, name string, refs []strin
 // staticImage makes an image of one static binary in /usr/local/bin, with PATH set, /tmp, and a
 // passwd file; entrypoint may be nil (Kubernetes then names the command).
 func (b *Builder) staticImage(ctx context.Context, refs []string, upstream bool, bin string, entrypoint []string) (Status, error) {
+	return b.staticImageAt(ctx, refs, upstream, bin, "usr/local/bin/"+filepath.Base(bin), entrypoint)
+}
+
+// staticImageAt is staticImage with the binary at dest in the image (e.g. "manager").
+func (b *Builder) staticImageAt(ctx context.Context, refs []string, upstream bool, bin, dest string, entrypoint []string) (Status, error) {
 	digest, err := fileDigest(bin)
 	if err != nil {
 		return Failed, err
 	}
 	ep, _ := json.Marshal(entrypoint)
-	key := Key(map[string]string{"binary": digest, "name": filepath.Base(bin), "entrypoint": string(ep)})
+	key := Key(map[string]string{"binary": digest, "name": filepath.Base(bin), "entrypoint": string(ep), "dest": dest})
 	if st, ok := b.upToDate(ctx, refs, upstream, key); ok {
 		return st, nil
 	}
 	var tarball bytes.Buffer
-	if err := staticRootfs(&tarball, bin); err != nil {
+	if err := staticRootfs(&tarball, bin, dest); err != nil {
 		return Failed, err
 	}
 	changes := []string{"--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "--change", fmt.Sprintf("LABEL %s=%s", KeyLabel, key)}
@@ -650,8 +655,8 @@ func (b *Builder) rootfsImage(ctx context.Context, name string, packages []strin
 	return ref, Built, nil
 }
 
-// staticRootfs writes the tarball of a minimal root file system holding bin in /usr/local/bin.
-func staticRootfs(w io.Writer, bin string) error {
+// staticRootfs writes the tarball of a minimal root file system holding bin at dest.
+func staticRootfs(w io.Writer, bin, dest string) error {
 	content, err := os.ReadFile(bin)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", bin, err)
@@ -675,7 +680,7 @@ func staticRootfs(w io.Writer, bin string) error {
 		{"etc/passwd", 0o644, []byte("root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n")},
 		{"etc/group", 0o644, []byte("root:x:0:\nnogroup:x:65534:\n")},
 		{"etc/nsswitch.conf", 0o644, []byte("hosts: files dns\n")},
-		{"usr/local/bin/" + filepath.Base(bin), 0o755, content},
+		{dest, 0o755, content},
 	}
 	for _, f := range files {
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: f.name, Mode: f.mode, Size: int64(len(f.content)), ModTime: mtime}); err != nil {

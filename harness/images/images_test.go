@@ -318,7 +318,7 @@ func TestStaticRootfs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := staticRootfs(&buf, bin); err != nil {
+	if err := staticRootfs(&buf, bin, "usr/local/bin/etcd"); err != nil {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(&buf)

@@ -1,0 +1,126 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CAPIVersion is the Cluster API release whose controllers and Docker provider zdt builds.
+const CAPIVersion = "v1.14.2"
+
+// CAPDLoadBalancerImage is the image the Cluster API Docker provider runs its clusters' API load
+// balancer from by default; zdt builds it from Debian's haproxy.
+const CAPDLoadBalancerImage = "kindest/haproxy:v20230606-42a2262b"
+
+// Provider is one Cluster API provider zdt builds and installs.
+type Provider struct {
+	// Name is clusterctl's name of the provider (cluster-api, kubeadm, docker).
+	Name string
+	// Type is clusterctl's provider type (CoreProvider, BootstrapProvider, ...).
+	Type string
+	// Module and Package locate the manager's main package; ConfigDir the kustomize config of
+	// its components inside Module.
+	Module, Package, ConfigDir string
+	// SourceImage is the manager image the kustomize config names; Image the one zdt builds.
+	SourceImage, Image string
+}
+
+// Providers returns the Cluster API providers of the kind + Docker path at CAPIVersion.
+func Providers() []Provider {
+	const staging = "gcr.io/k8s-staging-cluster-api/"
+	core, test := "sigs.k8s.io/cluster-api", "sigs.k8s.io/cluster-api/test"
+	return []Provider{
+		{Name: "cluster-api", Type: "CoreProvider", Module: core, Package: core + "/core", ConfigDir: "core/config/default",
+			SourceImage: staging + "cluster-api-controller", Image: "registry.k8s.io/cluster-api/cluster-api-controller:" + CAPIVersion},
+		{Name: "kubeadm", Type: "BootstrapProvider", Module: core, Package: core + "/bootstrap/kubeadm", ConfigDir: "bootstrap/kubeadm/config/default",
+			SourceImage: staging + "kubeadm-bootstrap-controller", Image: "registry.k8s.io/cluster-api/kubeadm-bootstrap-controller:" + CAPIVersion},
+		{Name: "kubeadm", Type: "ControlPlaneProvider", Module: core, Package: core + "/controlplane/kubeadm", ConfigDir: "controlplane/kubeadm/config/default",
+			SourceImage: staging + "kubeadm-control-plane-controller", Image: "registry.k8s.io/cluster-api/kubeadm-control-plane-controller:" + CAPIVersion},
+		{Name: "docker", Type: "InfrastructureProvider", Module: test, Package: test + "/infrastructure/docker", ConfigDir: "infrastructure/docker/config/default",
+			SourceImage: staging + "capd-manager", Image: staging + "capd-manager:" + CAPIVersion},
+	}
+}
+
+// binaryName is the name of a provider's manager binary in the cache.
+func (p Provider) binaryName() string {
+	return strings.ToLower(strings.TrimSuffix(p.Type, "Provider")) + "-" + p.Name
+}
+
+// capiBuild describes the build of every provider's manager from the Cluster API modules. The
+// test module (the Docker provider) points at its parent through relative replaces that a
+// dependency's go.mod cannot carry, so they are spelled out here.
+func capiBuild() goBuild {
+	bins := map[string]string{}
+	for _, p := range Providers() {
+		bins[p.binaryName()] = p.Package
+	}
+	var ld []string
+	for _, kv := range [][2]string{{"gitVersion", CAPIVersion}, {"gitMajor", "1"}, {"gitMinor", "14"}, {"gitTreeState", "clean"}, {"buildDate", "1970-01-01T00:00:00Z"}} {
+		ld = append(ld, fmt.Sprintf("-X sigs.k8s.io/cluster-api/version.%s=%s", kv[0], kv[1]))
+	}
+	return goBuild{
+		name:    "cluster-api-" + CAPIVersion,
+		require: map[string]string{"sigs.k8s.io/cluster-api": CAPIVersion, "sigs.k8s.io/cluster-api/test": CAPIVersion},
+		replace: map[string]string{
+			"sigs.k8s.io/cluster-api":     "sigs.k8s.io/cluster-api " + CAPIVersion,
+			"sigs.k8s.io/cluster-api/api": "sigs.k8s.io/cluster-api/api " + CAPIVersion,
+		},
+		binaries: bins,
+		ldflags:  "-s -w " + strings.Join(ld, " "),
+	}
+}
+
+// haproxyDefaultConfig lets haproxy start before the Docker provider writes its configuration
+// (and reloads haproxy with SIGHUP).
+const haproxyDefaultConfig = `# zdt: placeholder until the Cluster API Docker provider writes the real configuration.
+global
+  log stdout format raw local0
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend placeholder
+  bind 127.0.0.1:2999
+  default_backend none
+backend none
+`
+
+// buildCAPI builds the Cluster API managers, their images, and the load balancer image.
+func (b *Builder) buildCAPI(ctx context.Context) error {
+	var bin string
+	if err := b.step(ctx, "cluster api managers "+CAPIVersion, nil, func(ctx context.Context) (Status, error) {
+		return b.binaries(ctx, capiBuild(), func(dir string) { bin = dir })
+	}); err != nil {
+		return err
+	}
+	for _, p := range Providers() {
+		if err := b.step(ctx, fmt.Sprintf("%s (%s)", p.Name, p.Type), []string{p.Image}, func(ctx context.Context) (Status, error) {
+			return b.staticImageAt(ctx, []string{p.Image}, true, filepath.Join(bin, p.binaryName()), "manager", []string{"/manager"})
+		}); err != nil {
+			return err
+		}
+	}
+	var base string
+	if err := b.step(ctx, "haproxy root file system (debootstrap)", nil, func(ctx context.Context) (Status, error) {
+		ref, status, err := b.rootfsImage(ctx, "haproxy", haproxyPackages)
+		base = ref
+		return status, err
+	}); err != nil {
+		return err
+	}
+	refs := []string{CAPDLoadBalancerImage, EdgeLBImage}
+	return b.step(ctx, "haproxy load balancer", refs, func(ctx context.Context) (Status, error) {
+		cfg := filepath.Join(b.cacheDir, "haproxy", "haproxy.cfg")
+		if err := writeFile(cfg, haproxyDefaultConfig, 0o644); err != nil {
+			return Failed, err
+		}
+		defer os.Remove(cfg)
+		return b.derivedImage(ctx, refs, true, base,
+			map[string]string{"usr/local/etc/haproxy/haproxy.cfg": cfg},
+			[]string{"haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"})
+	})
+}
