@@ -1,0 +1,247 @@
+package capi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/zdt-dev/zdt/harness"
+)
+
+// VersionPatch is the merge patch SetVersion sends to the Cluster: the only change zdt makes to
+// start an upgrade.
+func VersionPatch(version string) ([]byte, error) {
+	return json.Marshal(map[string]any{"spec": map[string]any{"topology": map[string]any{"version": version}}})
+}
+
+// SetVersion implements harness.Cluster: one merge patch of the Cluster's spec.topology.version.
+func (c *Cluster) SetVersion(ctx context.Context, version string) error {
+	body, err := VersionPatch(version)
+	if err != nil {
+		return fmt.Errorf("set version: %w", err)
+	}
+	_, err = c.opts.Management.Resource(c.res.Clusters).Namespace(c.opts.Namespace).
+		Patch(ctx, c.opts.Name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: "zdt"})
+	if err != nil {
+		return fmt.Errorf("set version of cluster %s/%s to %s: %w", c.opts.Namespace, c.opts.Name, version, err)
+	}
+	return nil
+}
+
+// Await implements harness.Cluster: it looks at the rollout every PollInterval until the
+// milestone holds, ctx ends, or timeout passes (harness.ErrDeadline).
+func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.Duration) error {
+	if timeout <= 0 {
+		return fmt.Errorf("%w: no time left for %s", harness.ErrDeadline, milestoneName(m))
+	}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(c.opts.PollInterval)
+	defer tick.Stop()
+	last := ""
+	for {
+		ok, why, err := c.reached(ctx, m)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			// A read failing during an upgrade (the API behind a rolling control plane) is
+			// retried until the deadline: it is measured by the API prober, not a harness error.
+			why = err.Error()
+		case ok:
+			return nil
+		}
+		last = why
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("%w: %s: %s", harness.ErrDeadline, milestoneName(m), last)
+		case <-tick.C:
+		}
+	}
+}
+
+func milestoneName(m harness.Milestone) string {
+	switch {
+	case m.WorkloadsReady:
+		return "workloads ready"
+	case m.Pool == "":
+		return "control plane at " + m.Version
+	default:
+		return "pool " + m.Pool + " at " + m.Version
+	}
+}
+
+// reached reports whether the milestone holds, and if not, why.
+func (c *Cluster) reached(ctx context.Context, m harness.Milestone) (bool, string, error) {
+	if m.WorkloadsReady {
+		return c.workloadsReady(ctx)
+	}
+	machines, err := c.opts.Management.Resource(c.res.Machines).Namespace(c.opts.Namespace).
+		List(ctx, metav1.ListOptions{LabelSelector: LabelClusterName + "=" + c.opts.Name})
+	if err != nil {
+		return false, "", fmt.Errorf("list machines: %w", err)
+	}
+	if m.Pool == "" {
+		kcp, err := c.controlPlane(ctx)
+		if err != nil {
+			return false, "", err
+		}
+		ok, why := ControlPlaneAt(kcp, machines.Items, m.Version)
+		return ok, why, nil
+	}
+	md, err := c.machineDeployment(ctx, m.Pool)
+	if err != nil {
+		return false, "", err
+	}
+	ok, why := PoolAt(md, machines.Items, m.Version)
+	return ok, why, nil
+}
+
+// controlPlane returns the Cluster's KubeadmControlPlane, by spec.controlPlaneRef.
+func (c *Cluster) controlPlane(ctx context.Context) (*unstructured.Unstructured, error) {
+	cl, err := c.opts.Management.Resource(c.res.Clusters).Namespace(c.opts.Namespace).Get(ctx, c.opts.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get cluster %s/%s: %w", c.opts.Namespace, c.opts.Name, err)
+	}
+	name := str(cl, "spec", "controlPlaneRef", "name")
+	if name == "" {
+		return nil, fmt.Errorf("cluster %s/%s has no spec.controlPlaneRef yet", c.opts.Namespace, c.opts.Name)
+	}
+	kcp, err := c.opts.Management.Resource(c.res.KubeadmControlPlanes).Namespace(c.opts.Namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get control plane %s/%s: %w", c.opts.Namespace, name, err)
+	}
+	return kcp, nil
+}
+
+// machineDeployment returns the MachineDeployment of a pool: the one Cluster API labels with
+// the pool's topology name.
+func (c *Cluster) machineDeployment(ctx context.Context, pool string) (*unstructured.Unstructured, error) {
+	list, err := c.opts.Management.Resource(c.res.MachineDeployments).Namespace(c.opts.Namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: LabelClusterName + "=" + c.opts.Name + "," + LabelTopologyMDName + "=" + pool,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list machine deployments of pool %s: %w", pool, err)
+	}
+	switch len(list.Items) {
+	case 0:
+		return nil, fmt.Errorf("no MachineDeployment labelled %s=%s in cluster %s/%s", LabelTopologyMDName, pool, c.opts.Namespace, c.opts.Name)
+	case 1:
+		return &list.Items[0], nil
+	}
+	return nil, fmt.Errorf("%d MachineDeployments labelled %s=%s in cluster %s/%s", len(list.Items), LabelTopologyMDName, pool, c.opts.Namespace, c.opts.Name)
+}
+
+// ControlPlaneAt reports whether a KubeadmControlPlane is entirely at version: spec and status
+// at version, every replica up to date and ready, and its machines (those of machines that
+// belong to the control plane) all at version, with nodes, none being deleted. If not, it says
+// why.
+func ControlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
+	if v := str(kcp, "spec", "version"); v != version {
+		return false, fmt.Sprintf("control plane spec.version is %s", v)
+	}
+	if v := str(kcp, "status", "version"); v != "" && v != version {
+		return false, fmt.Sprintf("control plane status.version is %s", v)
+	}
+	want, ok := num(kcp, "spec", "replicas")
+	if !ok {
+		want = 1
+	}
+	if ok, why := replicasAt(kcp, want, "control plane"); !ok {
+		return false, why
+	}
+	var cp []unstructured.Unstructured
+	for _, m := range machines {
+		if isControlPlaneMachine(&m) {
+			cp = append(cp, m)
+		}
+	}
+	return machinesAt(cp, want, version, "control plane")
+}
+
+// PoolAt reports whether a MachineDeployment is entirely at version, as ControlPlaneAt does for
+// the control plane.
+func PoolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
+	name := md.GetName()
+	if v := str(md, "spec", "template", "spec", "version"); v != version {
+		return false, fmt.Sprintf("MachineDeployment %s template version is %s", name, v)
+	}
+	want, ok := num(md, "spec", "replicas")
+	if !ok {
+		want = 1
+	}
+	if ok, why := replicasAt(md, want, "MachineDeployment "+name); !ok {
+		return false, why
+	}
+	var own []unstructured.Unstructured
+	for _, m := range machines {
+		if m.GetLabels()[LabelDeploymentName] == name {
+			own = append(own, m)
+		}
+	}
+	return machinesAt(own, want, version, "MachineDeployment "+name)
+}
+
+// replicasAt checks status.replicas, readyReplicas and the up-to-date count (v1beta2
+// upToDateReplicas, v1beta1 updatedReplicas) against want.
+func replicasAt(u *unstructured.Unstructured, want int64, what string) (bool, string) {
+	got, _ := num(u, "status", "replicas")
+	ready, _ := num(u, "status", "readyReplicas")
+	upToDate, _ := firstNum(u, []string{"status", "upToDateReplicas"}, []string{"status", "updatedReplicas"})
+	if got != want || ready != want || upToDate != want {
+		return false, fmt.Sprintf("%s has %d replicas, %d ready, %d up to date, wants %d", what, got, ready, upToDate, want)
+	}
+	return true, ""
+}
+
+// machinesAt checks that exactly want machines remain, all at version, with a node, and none
+// being deleted.
+func machinesAt(ms []unstructured.Unstructured, want int64, version, what string) (bool, string) {
+	if int64(len(ms)) != want {
+		return false, fmt.Sprintf("%s has %d machines, wants %d", what, len(ms), want)
+	}
+	for i := range ms {
+		m := &ms[i]
+		switch {
+		case deleting(m):
+			return false, fmt.Sprintf("machine %s is being deleted", m.GetName())
+		case machineVersion(m) != version:
+			return false, fmt.Sprintf("machine %s is at %s", m.GetName(), machineVersion(m))
+		case machineNode(m) == "":
+			return false, fmt.Sprintf("machine %s has no node yet", m.GetName())
+		case !machineNodeReady(m):
+			return false, fmt.Sprintf("node %s of machine %s is not Ready", machineNode(m), m.GetName())
+		}
+	}
+	return true, ""
+}
+
+// workloadsReady reports whether every Deployment of the app namespace has its desired count of
+// ready, updated replicas.
+func (c *Cluster) workloadsReady(ctx context.Context) (bool, string, error) {
+	list, err := c.opts.Workload.AppsV1().Deployments(c.opts.AppNamespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return false, "", fmt.Errorf("list deployments: %w", err)
+	}
+	if len(list.Items) == 0 {
+		return false, "", errors.New("no deployment in namespace " + c.opts.AppNamespace)
+	}
+	for _, d := range list.Items {
+		want := int32(1)
+		if d.Spec.Replicas != nil {
+			want = *d.Spec.Replicas
+		}
+		if d.Status.ReadyReplicas < want || d.Status.UpdatedReplicas < want {
+			return false, fmt.Sprintf("deployment %s has %d of %d replicas ready", d.Name, d.Status.ReadyReplicas, want), nil
+		}
+	}
+	return true, "", nil
+}
