@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/zdt-dev/zdt/harness/images/components"
 )
 
 // CAPIVersion is the Cluster API release whose controllers and Docker provider zdt builds.
@@ -113,7 +115,7 @@ func (b *Builder) buildCAPI(ctx context.Context) error {
 		return err
 	}
 	refs := []string{CAPDLoadBalancerImage, EdgeLBImage}
-	return b.step(ctx, "haproxy load balancer", refs, func(ctx context.Context) (Status, error) {
+	if err := b.step(ctx, "haproxy load balancer", refs, func(ctx context.Context) (Status, error) {
 		cfg := filepath.Join(b.cacheDir, "haproxy", "haproxy.cfg")
 		if err := writeFile(cfg, haproxyDefaultConfig, 0o644); err != nil {
 			return Failed, err
@@ -122,5 +124,49 @@ func (b *Builder) buildCAPI(ctx context.Context) error {
 		return b.derivedImage(ctx, refs, true, base,
 			map[string]string{"usr/local/etc/haproxy/haproxy.cfg": cfg},
 			[]string{"haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"})
+	}); err != nil {
+		return err
+	}
+	return b.buildComponents(ctx)
+}
+
+// componentVariables fill clusterctl's variables in the providers' components: ClusterClass
+// (the topology controller) and machine pools on, as zdt's workload clusters need.
+var componentVariables = map[string]string{
+	"CLUSTER_TOPOLOGY":                      "true",
+	"EXP_MACHINE_POOL":                      "true",
+	"EXP_CLUSTER_RESOURCE_SET":              "true",
+	"EXP_RUNTIME_SDK":                       "false",
+	"EXP_KUBEADM_BOOTSTRAP_FORMAT_IGNITION": "false",
+}
+
+// ComponentsDir is where `zdt images build` writes the providers' components in a cache.
+func ComponentsDir(cacheDir string) string { return filepath.Join(cacheDir, "components", CAPIVersion) }
+
+// ComponentsFile is the file of one provider's components in ComponentsDir.
+func (p Provider) ComponentsFile() string { return p.binaryName() + "-components.yaml" }
+
+// buildComponents renders every provider's components with their images built here.
+func (b *Builder) buildComponents(ctx context.Context) error {
+	dir := ComponentsDir(b.cacheDir)
+	return b.step(ctx, "cluster api components (kustomize)", nil, func(ctx context.Context) (Status, error) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return Failed, fmt.Errorf("create %s: %w", dir, err)
+		}
+		for _, p := range Providers() {
+			mod, err := b.download(ctx, p.Module, CAPIVersion)
+			if err != nil {
+				return Failed, err
+			}
+			out, err := components.Generate(components.Spec{ConfigDir: filepath.Join(mod.Dir, p.ConfigDir), SourceImage: p.SourceImage, Image: p.Image, Variables: componentVariables})
+			if err != nil {
+				return Failed, err
+			}
+			if err := writeFile(filepath.Join(dir, p.ComponentsFile()), string(out), 0o644); err != nil {
+				return Failed, err
+			}
+			b.logf("  %s (%s): %s", p.Name, p.Type, filepath.Join(dir, p.ComponentsFile()))
+		}
+		return Built, nil
 	})
 }

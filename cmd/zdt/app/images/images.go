@@ -19,7 +19,7 @@ func NewCommand(streams cli.IOStreams) *cobra.Command {
 		Short: "Build the container images the kind + Cluster API provider needs, offline",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newBuildCommand(streams))
+	cmd.AddCommand(newBuildCommand(streams), newInstallCommand(streams))
 	return cmd
 }
 
@@ -44,7 +44,11 @@ func newBuildCommand(streams cli.IOStreams) *cobra.Command {
     controller manager, scheduler, proxy, etcd, CoreDNS, pause, built from their Go modules)
     preloaded into the node's containerd; the kubelet runs on cgroup v1 hosts too;
   - zdt's CNI for clusters of several nodes (its manifest is written to the cache directory);
-  - the sample app.
+  - the sample app;
+  - Cluster API core, kubeadm bootstrap, kubeadm control plane and Docker provider (CAPD)
+    managers built from the Cluster API modules, CAPD's API load balancer and the edge load
+    balancer (Debian's haproxy), and the providers' components rendered with kustomize's API
+    (zdt images install-providers installs them offline).
 
 Upstream images are pulled first where a registry answers (--no-pull skips that). Outputs are
 cached (binaries and root file systems in the cache directory, images labelled with the key of
