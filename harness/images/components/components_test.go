@@ -167,3 +167,30 @@ func TestServingCertNeedsNames(t *testing.T) {
 		t.Errorf("CA: IsCA %v, NotAfter %s", cert.IsCA, cert.NotAfter)
 	}
 }
+
+func TestApplyRank(t *testing.T) {
+	kinds := []string{"MutatingWebhookConfiguration", "Deployment", "CustomResourceDefinition", "Namespace", "Secret", "ValidatingWebhookConfiguration"}
+	objs := make([]*unstructured.Unstructured, len(kinds))
+	for i, k := range kinds {
+		objs[i] = &unstructured.Unstructured{Object: map[string]any{"kind": k}}
+	}
+	tests := []struct {
+		before, after string
+	}{
+		{"Namespace", "CustomResourceDefinition"},
+		{"CustomResourceDefinition", "Deployment"},
+		{"Secret", "ValidatingWebhookConfiguration"},
+		{"Deployment", "MutatingWebhookConfiguration"},
+	}
+	rank := map[string]int{}
+	for _, o := range objs {
+		rank[o.GetKind()] = applyRank(o)
+	}
+	for _, tt := range tests {
+		t.Run(tt.before+" before "+tt.after, func(t *testing.T) {
+			if rank[tt.before] >= rank[tt.after] {
+				t.Errorf("rank %s %d, %s %d", tt.before, rank[tt.before], tt.after, rank[tt.after])
+			}
+		})
+	}
+}
