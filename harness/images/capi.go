@@ -150,6 +150,17 @@ func (p Provider) ComponentsFile() string { return p.binaryName() + "-components
 func (b *Builder) buildComponents(ctx context.Context) error {
 	dir := ComponentsDir(b.cacheDir)
 	return b.step(ctx, "cluster api components (kustomize)", nil, func(ctx context.Context) (Status, error) {
+		keyIn := map[string]string{"capi": CAPIVersion}
+		for n, v := range componentVariables {
+			keyIn["variable "+n] = v
+		}
+		for _, p := range Providers() {
+			keyIn["provider "+p.ComponentsFile()] = p.ConfigDir + " " + p.SourceImage + " " + p.Image
+		}
+		key := Key(keyIn)
+		if stamped(dir, key) {
+			return Cached, nil
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return Failed, fmt.Errorf("create %s: %w", dir, err)
 		}
@@ -167,6 +178,6 @@ func (b *Builder) buildComponents(ctx context.Context) error {
 			}
 			b.logf("  %s (%s): %s", p.Name, p.Type, filepath.Join(dir, p.ComponentsFile()))
 		}
-		return Built, nil
+		return Built, stamp(dir, key)
 	})
 }
