@@ -21,6 +21,7 @@ import (
 //
 // Cluster API v1.8 and v1.9 grouped failed evictions under one heading instead:
 //
+//	Drain not completed yet (started at 2024-10-09T16:13:59Z):
 //	* Pods with eviction failed:
 //	  * Cannot evict pod as it would violate the pod's disruption budget. The disruption budget api needs 3 healthy pods and has 3 currently: api-1, api-2, ... (1 more)
 //

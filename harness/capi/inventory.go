@@ -110,7 +110,7 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 			Name: n.Name, Role: model.RoleWorker, Pool: pools[n.Name], Zone: n.Labels[corev1.LabelTopologyZone],
 			Version: n.Status.NodeInfo.KubeletVersion, Ready: nodeReady(&n), Unschedulable: n.Spec.Unschedulable,
 			AllocatableCPUMilli: n.Status.Allocatable.Cpu().MilliValue(), AllocatableMemory: n.Status.Allocatable.Memory().Value(),
-			AllocatablePods: int(n.Status.Allocatable.Pods().Value()),
+			AllocatablePods:   int(n.Status.Allocatable.Pods().Value()),
 			RequestedCPUMilli: used[n.Name].cpu, RequestedMemory: used[n.Name].mem, Pods: used[n.Name].pods,
 		}
 		if _, ok := n.Labels[LabelNodeControlPlan]; ok {
@@ -173,6 +173,7 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 	}
 
 	// kube-system components, versions from their images.
+	lowest := ""
 	for i := range allPods.Items {
 		p := &allPods.Items[i]
 		if p.Namespace != metav1.NamespaceSystem {
@@ -188,10 +189,15 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 		inv.SystemPods = append(inv.SystemPods, model.SystemPod{Name: p.Name, Component: comp, Node: p.Spec.NodeName,
 			Version: imageTag(p.Spec.Containers[0].Image), Ready: podReady(p)})
 		if comp == "kube-apiserver" {
-			if v := imageTag(p.Spec.Containers[0].Image); v != "" && (inv.APIServerVersion == "" || versionLess(v, inv.APIServerVersion)) {
-				inv.APIServerVersion = v
+			if v := imageTag(p.Spec.Containers[0].Image); v != "" && (lowest == "" || versionLess(v, lowest)) {
+				lowest = v
 			}
 		}
+	}
+	// With several apiservers (a control plane mid-rollout), the lowest version is the one
+	// that counts; /version answers for whichever served the request.
+	if lowest != "" {
+		inv.APIServerVersion = lowest
 	}
 	sort.Slice(inv.SystemPods, func(i, j int) bool { return inv.SystemPods[i].Name < inv.SystemPods[j].Name })
 
