@@ -39,6 +39,8 @@ type KubeconfigProvider struct {
 	Options capi.Options
 }
 
+var _ harness.Provider = (*KubeconfigProvider)(nil)
+
 // NewKubeconfigProvider returns the kubeconfig provider for the management cluster of a
 // kubeconfig file and a Cluster named "namespace/name" (or "name" in the default namespace).
 func NewKubeconfigProvider(kubeconfig, clusterRef string) (*KubeconfigProvider, error) {
