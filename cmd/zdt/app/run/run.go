@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,10 +21,13 @@ import (
 )
 
 type flagpole struct {
-	provider string
-	seed     int64
-	out      string
-	quiet    bool
+	provider   string
+	seed       int64
+	out        string
+	quiet      bool
+	kubeconfig string
+	cluster    string
+	targets    []string
 }
 
 // Providers lists the provider names zdt knows.
@@ -47,7 +51,9 @@ writes what was measured, marked aborted.
 
 ` + cli.ExitCodesHelp,
 		Example: `  zdt run ha-well-configured
-  zdt run my-scenario.yaml --seed 7 --out runs/seed-7`,
+  zdt run my-scenario.yaml --seed 7 --out runs/seed-7
+  zdt run my-scenario.yaml --provider kubeconfig --kubeconfig mgmt.kubeconfig --cluster default/prod-1 \
+      --target web=http://127.0.0.1:8080`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runE(cmd.Context(), streams, f, args[0], cmd.Flags().Changed("seed"), false)
@@ -82,17 +88,34 @@ func addFlags(cmd *cobra.Command, f *flagpole) {
 	cmd.Flags().Int64Var(&f.seed, "seed", 0, "override the scenario's seed")
 	cmd.Flags().StringVar(&f.out, "out", "", "run directory (default runs/<scenario>-<seed>)")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only the verdict summary")
+	cmd.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the Cluster API management cluster (--provider kubeconfig)")
+	cmd.Flags().StringVar(&f.cluster, "cluster", "", "the Cluster to upgrade, NAMESPACE/NAME (--provider kubeconfig)")
+	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "where a workload's load goes, NAME=URL, once per load target (--provider kubeconfig)")
 }
 
-// NewProvider returns the provider of a name.
-func NewProvider(name string) (harness.Provider, error) {
-	switch name {
+// NewProvider returns the provider the flags name.
+func NewProvider(f *flagpole) (harness.Provider, error) {
+	switch f.provider {
 	case "sim":
 		return sim.NewProvider(), nil
-	case "kind", "kubeconfig":
-		return nil, fmt.Errorf("--provider %s: this build of zdt has no %s provider yet; use --provider sim", name, name)
+	case "kubeconfig":
+		p, err := NewKubeconfigProvider(f.kubeconfig, f.cluster)
+		if err != nil {
+			return nil, err
+		}
+		p.Targets = map[string]string{}
+		for _, t := range f.targets {
+			name, url, ok := strings.Cut(t, "=")
+			if !ok || name == "" || url == "" {
+				return nil, fmt.Errorf("--target %q: want NAME=URL, e.g. web=http://127.0.0.1:8080", t)
+			}
+			p.Targets[name] = url
+		}
+		return p, nil
+	case "kind":
+		return nil, fmt.Errorf("--provider kind: this build of zdt cannot create kind clusters yet; use --provider sim, or --provider kubeconfig with an existing management cluster")
 	}
-	return nil, fmt.Errorf("--provider %q: unknown provider; use one of %v", name, Providers)
+	return nil, fmt.Errorf("--provider %q: unknown provider; use one of %v", f.provider, Providers)
 }
 
 func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, seedSet, preflightOnly bool) error {
@@ -103,7 +126,7 @@ func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, s
 	if seedSet {
 		sc.Spec.Seed = &f.seed
 	}
-	p, err := NewProvider(f.provider)
+	p, err := NewProvider(f)
 	if err != nil {
 		return cli.BadInput(err)
 	}
