@@ -113,10 +113,6 @@ type Builder struct {
 // Build builds every image the kind + Cluster API Docker path needs, skipping those already
 // present, and returns what each step did. It stops at the first failing step.
 func Build(ctx context.Context, opts Options) (*Summary, error) {
-	b, err := newBuilder(opts)
-	if err != nil {
-		return nil, err
-	}
 	versions := opts.Kubernetes
 	if len(versions) == 0 {
 		versions = DefaultKubernetesVersions
@@ -125,6 +121,10 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 		if _, _, _, err := parseVersion(v); err != nil {
 			return nil, err
 		}
+	}
+	b, err := newBuilder(opts)
+	if err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	err = b.buildAll(ctx, versions)
