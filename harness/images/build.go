@@ -324,36 +324,56 @@ func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs, crictl,
 		built[ref] = true
 	}
 	node := NodeImage(version)
-	return b.step(ctx, "kind node image "+version, []string{node}, func(ctx context.Context) (Status, error) {
-		preload := append(imgs.all(), routeAgent)
-		in := nodeInputs{version: version, base: nodeRootfs, kubeBin: vs.kubeBin, crictl: crictl,
-			pause: imgs.ref("pause"), cni: cni, preload: preload}
-		keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": KindVersion}
-		for _, bin := range []string{"kubelet", "kubeadm", "kubectl"} {
-			d, err := fileDigest(filepath.Join(vs.kubeBin, bin))
-			if err != nil {
-				return Failed, err
-			}
-			keyIn["bin "+bin] = d
+	kindName := KindNodeAlias(version)
+	return b.step(ctx, "kind node image "+version, []string{node, kindName}, func(ctx context.Context) (Status, error) {
+		status, err := b.nodeImage(ctx, node, version, nodeRootfs, crictl, cni, routeAgent, vs, imgs)
+		if err != nil {
+			return status, err
 		}
-		d, err := fileDigest(crictl)
+		// The Cluster API Docker provider's quick-start ClusterClass runs kindest/node:<version>:
+		// zdt's node image answers to that name too, unless an upstream image has it.
+		if b.docker.exists(ctx, kindName) && b.docker.label(ctx, kindName, KeyLabel) == "" {
+			b.logf("    %s is an upstream image: left as it is", kindName)
+			return status, nil
+		}
+		return status, b.docker.tag(ctx, node, kindName)
+	})
+}
+
+// KindNodeAlias is the second name of zdt's node image: the one kind and the Cluster API Docker
+// provider use by default.
+func KindNodeAlias(version string) string { return "kindest/node:" + version }
+
+// nodeImage builds (or finds up to date) the node image of a version.
+func (b *Builder) nodeImage(ctx context.Context, node, version, nodeRootfs, crictl, cni, routeAgent string, vs versionSet, imgs kubeadmImages) (Status, error) {
+	preload := append(imgs.all(), routeAgent)
+	in := nodeInputs{version: version, base: nodeRootfs, kubeBin: vs.kubeBin, crictl: crictl,
+		pause: imgs.ref("pause"), cni: cni, preload: preload}
+	keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": KindVersion}
+	for _, bin := range []string{"kubelet", "kubeadm", "kubectl"} {
+		d, err := fileDigest(filepath.Join(vs.kubeBin, bin))
 		if err != nil {
 			return Failed, err
 		}
-		keyIn["bin crictl"] = d
-		for _, r := range preload {
-			id, err := b.docker.run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", r)
-			if err != nil {
-				return Failed, err
-			}
-			keyIn["image "+r] = id
+		keyIn["bin "+bin] = d
+	}
+	d, err := fileDigest(crictl)
+	if err != nil {
+		return Failed, err
+	}
+	keyIn["bin crictl"] = d
+	for _, r := range preload {
+		id, err := b.docker.run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", r)
+		if err != nil {
+			return Failed, err
 		}
-		key := Key(keyIn)
-		if b.docker.label(ctx, node, KeyLabel) == key {
-			return Cached, nil
-		}
-		return Built, b.buildNode(ctx, node, key, in)
-	})
+		keyIn["image "+r] = id
+	}
+	key := Key(keyIn)
+	if b.docker.label(ctx, node, KeyLabel) == key {
+		return Cached, nil
+	}
+	return Built, b.buildNode(ctx, node, key, in)
 }
 
 // kubernetesBuild describes the build of a version's Kubernetes binaries from k8s.io/kubernetes.
