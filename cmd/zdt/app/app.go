@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/audit"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/cleanup"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/compare"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/images"
@@ -88,6 +89,7 @@ prints PASS or FAIL with the reasons.
 		compare.NewCommand(streams),
 		scenarioscmd.NewCommand(streams),
 		images.NewCommand(streams),
+		cleanup.NewCommand(streams),
 		sweep.NewCommand(streams),
 		version.NewCommand(streams),
 	)

@@ -14,6 +14,8 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
 	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/harness/capi"
+	"github.com/zdt-dev/zdt/harness/kind"
 	"github.com/zdt-dev/zdt/harness/sim"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report"
@@ -28,6 +30,9 @@ type flagpole struct {
 	kubeconfig string
 	cluster    string
 	targets    []string
+	keep       bool
+	// logf, when set, receives the provider's bring-up and teardown lines.
+	logf func(format string, args ...any)
 }
 
 // Providers lists the provider names zdt knows.
@@ -91,6 +96,7 @@ func addFlags(cmd *cobra.Command, f *flagpole) {
 	cmd.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the Cluster API management cluster (--provider kubeconfig)")
 	cmd.Flags().StringVar(&f.cluster, "cluster", "", "the Cluster to upgrade, NAMESPACE/NAME (--provider kubeconfig)")
 	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "where a workload's load goes, NAME=URL, once per load target (--provider kubeconfig)")
+	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave the kind clusters and the edge load balancer in place for debugging (--provider kind); zdt cleanup removes them")
 }
 
 // NewProvider returns the provider the flags name.
@@ -113,7 +119,11 @@ func NewProvider(f *flagpole) (harness.Provider, error) {
 		}
 		return p, nil
 	case "kind":
-		return nil, fmt.Errorf("--provider kind: this build of zdt cannot create kind clusters yet; use --provider sim, or --provider kubeconfig with an existing management cluster")
+		dir, err := filepath.Abs(f.out)
+		if err != nil {
+			return nil, fmt.Errorf("--out %q: %w", f.out, err)
+		}
+		return kind.NewProvider(kind.Options{Keep: f.keep, Log: f.logf, KubeconfigDir: dir, Capi: capi.Options{SnapshotDir: dir}}), nil
 	}
 	return nil, fmt.Errorf("--provider %q: unknown provider; use one of %v", f.provider, Providers)
 }
@@ -126,10 +136,6 @@ func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, s
 	if seedSet {
 		sc.Spec.Seed = &f.seed
 	}
-	p, err := NewProvider(f)
-	if err != nil {
-		return cli.BadInput(err)
-	}
 	out := f.out
 	if out == "" {
 		out = filepath.Join("runs", fmt.Sprintf("%s-%d", sc.Metadata.Name, *sc.Spec.Seed))
@@ -139,6 +145,11 @@ func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, s
 		progress = func(format string, args ...any) {
 			fmt.Fprintf(streams.ErrOut, "zdt: "+format+"\n", args...)
 		}
+	}
+	f.out, f.logf = out, progress
+	p, err := NewProvider(f)
+	if err != nil {
+		return cli.BadInput(err)
 	}
 	info, rep, err := Execute(ctx, sc, p, out, harness.Options{Progress: progress, PreflightOnly: preflightOnly})
 	if rep == nil {

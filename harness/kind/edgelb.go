@@ -1,0 +1,225 @@
+package kind
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// EdgeFrontendPort is the container port of the first workload's frontend; the others follow.
+const EdgeFrontendPort = 10000
+
+// haproxyConfigPath is where zdt's haproxy image reads its configuration.
+const haproxyConfigPath = "/usr/local/etc/haproxy/haproxy.cfg"
+
+// EdgeBackend is one workload behind the edge load balancer: its frontend port in the load
+// balancer's container and its Service's NodePort on every worker.
+type EdgeBackend struct {
+	Name     string
+	Frontend int
+	NodePort int32
+}
+
+// EdgeNode is a worker the load balancer sends traffic to.
+type EdgeNode struct {
+	Name, IP string
+}
+
+// EdgeConfig renders the edge load balancer's haproxy configuration: one HTTP frontend per
+// workload, balanced over every worker's NodePort, each worker health-checked on the app's
+// /readyz every second, and a request whose connection fails retried on another worker, as a
+// cloud load balancer in front of a NodePort Service does.
+func EdgeConfig(backends []EdgeBackend, nodes []EdgeNode) (string, error) {
+	ns := append([]EdgeNode(nil), nodes...)
+	sort.Slice(ns, func(i, j int) bool { return ns[i].Name < ns[j].Name })
+	var b bytes.Buffer
+	err := edgeTemplate.Execute(&b, struct {
+		Backends []EdgeBackend
+		Nodes    []EdgeNode
+	}{backends, ns})
+	if err != nil {
+		return "", fmt.Errorf("render the edge load balancer configuration: %w", err)
+	}
+	return b.String(), nil
+}
+
+var edgeTemplate = template.Must(template.New("edge").Parse(`# zdt's edge load balancer, rewritten as workers come and go.
+global
+  log stdout format raw local0
+  maxconn 4096
+defaults
+  mode http
+  log global
+  option dontlognull
+  option redispatch
+  retries 3
+  retry-on conn-failure empty-response
+  timeout connect 2s
+  timeout client 60s
+  timeout server 30s
+  timeout http-keep-alive 60s
+{{range $b := .Backends}}
+frontend {{$b.Name}}
+  bind *:{{$b.Frontend}}
+  default_backend {{$b.Name}}
+
+backend {{$b.Name}}
+  balance roundrobin
+  option httpchk GET /readyz
+  http-check expect status 200
+  default-server inter 1s fall 2 rise 2
+{{- range $.Nodes}}
+  server {{.Name}} {{.IP}}:{{$b.NodePort}} check
+{{- end}}
+{{end}}`))
+
+// edgeNodes returns the workers that should receive traffic: every worker that is Ready, not
+// cordoned and not being deleted.
+func edgeNodes(nodes []corev1.Node) []EdgeNode {
+	var out []EdgeNode
+	for i := range nodes {
+		n := &nodes[i]
+		if _, cp := n.Labels["node-role.kubernetes.io/control-plane"]; cp || n.Spec.Unschedulable || n.DeletionTimestamp != nil {
+			continue
+		}
+		ready := false
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+				ready = true
+			}
+		}
+		if !ready {
+			continue
+		}
+		for _, a := range n.Status.Addresses {
+			if a.Type == corev1.NodeInternalIP {
+				out = append(out, EdgeNode{Name: n.Name, IP: a.Address})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// edgeLB is the edge load balancer container of one workload cluster.
+type edgeLB struct {
+	container string
+	backends  []EdgeBackend
+	workload  kubernetes.Interface
+	log       func(format string, args ...any)
+	current   string
+}
+
+// start creates the container on the kind network with every frontend published on
+// 127.0.0.1, with the configuration of the workers there are now, and returns the URL of each
+// workload.
+func (lb *edgeLB) start(ctx context.Context, image, run string) (map[string]string, error) {
+	cfg, err := lb.render(ctx)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"create", "--name", lb.container, "--network", "kind",
+		"--label", LabelOwned + "=true", "--label", LabelRun + "=" + run}
+	for _, b := range lb.backends {
+		args = append(args, "-p", fmt.Sprintf("127.0.0.1::%d", b.Frontend))
+	}
+	args = append(args, image)
+	if _, err := docker(ctx, nil, args...); err != nil {
+		return nil, fmt.Errorf("edge load balancer: %w", err)
+	}
+	if err := lb.write(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if _, err := docker(ctx, nil, "start", lb.container); err != nil {
+		return nil, fmt.Errorf("edge load balancer: %w", err)
+	}
+	lb.current = cfg
+	urls := map[string]string{}
+	for _, b := range lb.backends {
+		hostPort, err := publishedPort(ctx, lb.container, b.Frontend)
+		if err != nil {
+			return nil, fmt.Errorf("edge load balancer: %w", err)
+		}
+		urls[b.Name] = "http://" + hostPort + "/"
+	}
+	return urls, nil
+}
+
+// render reads the workers and renders the configuration.
+func (lb *edgeLB) render(ctx context.Context) (string, error) {
+	nodes, err := lb.workload.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", fmt.Errorf("edge load balancer: list nodes: %w", err)
+	}
+	return EdgeConfig(lb.backends, edgeNodes(nodes.Items))
+}
+
+// write copies cfg into the container.
+func (lb *edgeLB) write(ctx context.Context, cfg string) error {
+	dir, err := os.MkdirTemp("", "zdt-edge-")
+	if err != nil {
+		return fmt.Errorf("edge load balancer: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		return fmt.Errorf("edge load balancer: %w", err)
+	}
+	if _, err := docker(ctx, nil, "cp", path, lb.container+":"+haproxyConfigPath); err != nil {
+		return fmt.Errorf("edge load balancer: %w", err)
+	}
+	return nil
+}
+
+// sync keeps the configuration in step with the workers every interval until ctx ends: a new
+// configuration is copied in and haproxy reloads it (SIGUSR2: the old worker process finishes
+// the requests it holds).
+func (lb *edgeLB) sync(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cfg, err := lb.render(ctx)
+		if err != nil || cfg == lb.current {
+			continue
+		}
+		if err := lb.write(ctx, cfg); err != nil {
+			lb.log("edge load balancer: %v", err)
+			continue
+		}
+		if _, err := docker(ctx, nil, "kill", "-s", "USR2", lb.container); err != nil {
+			lb.log("edge load balancer: reload: %v", err)
+			continue
+		}
+		lb.current = cfg
+		lb.log("edge load balancer: workers now %s", strings.Join(serverNames(cfg), ", "))
+	}
+}
+
+// serverNames lists the distinct servers of a configuration.
+func serverNames(cfg string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range strings.Split(cfg, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && f[0] == "server" && !seen[f[1]] {
+			seen[f[1]] = true
+			out = append(out, f[1])
+		}
+	}
+	return out
+}

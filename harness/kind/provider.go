@@ -1,0 +1,466 @@
+package kind
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+	"sigs.k8s.io/kind/pkg/cluster"
+
+	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/harness/capi"
+	"github.com/zdt-dev/zdt/harness/images"
+	"github.com/zdt-dev/zdt/harness/images/components"
+	"github.com/zdt-dev/zdt/loadgen"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// NamePrefix starts the name of every kind cluster and Cluster API cluster zdt creates; the
+// Docker provider and kind label their containers io.x-k8s.kind.cluster=<name>, which is how
+// `zdt cleanup` finds them.
+const NamePrefix = "zdt-"
+
+// KindClusterLabel is the container label kind and the Docker provider put on a cluster's
+// containers.
+const KindClusterLabel = "io.x-k8s.kind.cluster"
+
+// Timeouts of the bring-up; each wait is also cancelled with the run.
+const (
+	ManagementTimeout = 5 * time.Minute
+	ProvidersTimeout  = 5 * time.Minute
+	WorkloadTimeout   = 15 * time.Minute
+	AppsTimeout       = 5 * time.Minute
+)
+
+// Options configure the kind provider.
+type Options struct {
+	// ManagementVersion is the Kubernetes version of the management cluster's node image
+	// (default the scenario's "from").
+	ManagementVersion string
+	// CacheDir is where `zdt images build` wrote the providers' components (default
+	// images.DefaultCacheDir).
+	CacheDir string
+	// Keep leaves every container in place at the end of the run (and on errors), for debugging;
+	// `zdt cleanup` removes them later.
+	Keep bool
+	// Log receives a line per step of the bring-up and teardown; nil discards them.
+	Log func(format string, args ...any)
+	// Capi is passed on to the capi adapter (poll and state intervals, snapshot directory).
+	Capi capi.Options
+	// KubeconfigDir, when set, receives the management cluster's kubeconfig as
+	// <name>.kubeconfig, so that a kept cluster can be reached (and run again with --provider
+	// kubeconfig).
+	KubeconfigDir string
+}
+
+// Provider creates, for each run, a kind management cluster from zdt's node image with Cluster
+// API, the kubeadm providers and the Docker provider installed offline, and a workload cluster
+// from zdt's ClusterClass running the scenario's workloads behind an edge load balancer on
+// 127.0.0.1. It implements harness.Provider.
+type Provider struct {
+	opts Options
+}
+
+var _ harness.Provider = (*Provider)(nil)
+
+// NewProvider returns the kind provider.
+func NewProvider(opts Options) *Provider {
+	if opts.Log == nil {
+		opts.Log = func(string, ...any) {}
+	}
+	return &Provider{opts: opts}
+}
+
+// Name implements harness.Provider.
+func (p *Provider) Name() string { return "kind" }
+
+// Names are the names of what one run creates.
+type Names struct {
+	// Management is the kind cluster; Workload the Cluster API Cluster (and the prefix of its
+	// containers); EdgeLB the edge load balancer's container.
+	Management, Workload, EdgeLB string
+}
+
+// NewNames returns fresh names for a run.
+func NewNames() Names {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	return Names{Management: NamePrefix + "mgmt-" + id, Workload: NamePrefix + "wl-" + id, EdgeLB: NamePrefix + "wl-" + id + "-edge-lb"}
+}
+
+// Create implements harness.Provider. Every step is bounded and ends with ctx; on an error or
+// a cancelled ctx what was created is removed (unless Keep).
+func (p *Provider) Create(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder) (harness.Cluster, error) {
+	names := NewNames()
+	logf := p.opts.Log
+	kindProvider := cluster.NewProvider(cluster.ProviderWithDocker())
+	syncCtx, stopSync := context.WithCancel(ctx)
+	teardown := func(ctx context.Context) error {
+		stopSync()
+		if p.opts.Keep {
+			logf("keeping management cluster %s, workload cluster %s and %s (--keep); zdt cleanup removes them", names.Management, names.Workload, names.EdgeLB)
+			return nil
+		}
+		start := time.Now()
+		err := Remove(ctx, kindProvider, names)
+		logf("removed %s, %s and %s in %s", names.Management, names.Workload, names.EdgeLB, time.Since(start).Round(time.Second))
+		return err
+	}
+	cl, err := p.create(ctx, sc, rec, names, kindProvider, syncCtx, teardown)
+	if err != nil {
+		return nil, errors.Join(err, teardown(context.WithoutCancel(ctx)))
+	}
+	return cl, nil
+}
+
+func (p *Provider) create(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder, names Names, kindProvider *cluster.Provider,
+	syncCtx context.Context, teardown func(context.Context) error) (harness.Cluster, error) {
+	logf := p.opts.Log
+	cacheDir := p.opts.CacheDir
+	if cacheDir == "" {
+		dir, err := images.DefaultCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		cacheDir = dir
+	}
+	var manifests [][]byte
+	for _, pr := range images.Providers() {
+		b, err := os.ReadFile(filepath.Join(images.ComponentsDir(cacheDir), pr.ComponentsFile()))
+		if err != nil {
+			return nil, fmt.Errorf("components of %s (run zdt images build first): %w", pr.Name, err)
+		}
+		manifests = append(manifests, b)
+	}
+	from := sc.Spec.Versions.From
+	mgmtVersion := p.opts.ManagementVersion
+	if mgmtVersion == "" {
+		mgmtVersion = from
+	}
+
+	// 1. The management cluster: one kind node with the host's Docker socket, as the Docker
+	// provider needs.
+	start := time.Now()
+	mgmtCfg, err := createManagement(ctx, kindProvider, names.Management, images.NodeImage(mgmtVersion))
+	if err != nil {
+		return nil, err
+	}
+	logf("management cluster %s (%s) Ready in %s", names.Management, mgmtVersion, time.Since(start).Round(time.Second))
+	if p.opts.KubeconfigDir != "" {
+		if raw, err := kindProvider.KubeConfig(names.Management, false); err == nil {
+			path := filepath.Join(p.opts.KubeconfigDir, names.Management+".kubeconfig")
+			if err := os.WriteFile(path, []byte(raw), 0o600); err == nil {
+				logf("management cluster kubeconfig: %s", path)
+			}
+		}
+	}
+
+	// 2. Cluster API, kubeadm and the Docker provider, offline.
+	start = time.Now()
+	if err := images.LoadIntoKind(ctx, names.Management, images.ProviderImages()); err != nil {
+		return nil, err
+	}
+	if err := components.InstallManifests(ctx, mgmtCfg, manifests, components.InstallOptions{Timeout: ProvidersTimeout}); err != nil {
+		return nil, fmt.Errorf("install the Cluster API providers: %w", err)
+	}
+	logf("Cluster API %s providers installed offline in %s", images.CAPIVersion, time.Since(start).Round(time.Second))
+
+	// 3. The workload cluster from zdt's ClusterClass at "from".
+	start = time.Now()
+	topo, err := Topology(TopologyInput{Name: names.Workload, Namespace: metav1.NamespaceDefault, Scenario: sc, Preload: []string{images.SampleAppImage}})
+	if err != nil {
+		return nil, err
+	}
+	objs, err := components.Parse(topo)
+	if err != nil {
+		return nil, err
+	}
+	if err := retry(ctx, 2*time.Minute, func() error {
+		return components.Install(ctx, mgmtCfg, objs, components.InstallOptions{Timeout: time.Minute})
+	}); err != nil {
+		return nil, fmt.Errorf("create the workload cluster: %w", err)
+	}
+	mgmt, err := dynamic.NewForConfig(mgmtCfg)
+	if err != nil {
+		return nil, fmt.Errorf("management cluster: %w", err)
+	}
+	wcfg, err := workloadConfig(ctx, mgmt, names.Workload)
+	if err != nil {
+		return nil, err
+	}
+	workload, err := kubernetes.NewForConfig(wcfg)
+	if err != nil {
+		return nil, fmt.Errorf("workload cluster: %w", err)
+	}
+	logf("workload cluster %s: API at %s after %s", names.Workload, wcfg.Host, time.Since(start).Round(time.Second))
+
+	// 4. The CNI: pod addresses from each node's pod CIDR, routes kept by zdt's route agent.
+	cni, err := images.RouteAgentManifest(images.RouteAgentImage)
+	if err != nil {
+		return nil, err
+	}
+	cniObjs, err := components.Parse([]byte(cni))
+	if err != nil {
+		return nil, err
+	}
+	if err := retry(ctx, 2*time.Minute, func() error {
+		return components.Install(ctx, wcfg, cniObjs, components.InstallOptions{Timeout: time.Minute})
+	}); err != nil {
+		return nil, fmt.Errorf("workload cluster CNI: %w", err)
+	}
+	want := int(*sc.Spec.Cluster.ControlPlane.Replicas)
+	for _, pl := range sc.Spec.Cluster.WorkerPools {
+		want += int(*pl.Replicas)
+	}
+	if err := waitNodes(ctx, workload, want, WorkloadTimeout); err != nil {
+		return nil, err
+	}
+	logf("workload cluster %s: %d nodes Ready at %s, %s after the Cluster was created", names.Workload, want, from, time.Since(start).Round(time.Second))
+
+	// 5. The scenario's workloads as zdt's sample app.
+	start = time.Now()
+	apps := Apps(sc, capi.DefaultAppNamespace, images.SampleAppImage)
+	if err := CreateApps(ctx, workload, apps); err != nil {
+		return nil, err
+	}
+	if err := waitApps(ctx, workload, apps, AppsTimeout); err != nil {
+		return nil, err
+	}
+	logf("%d workloads available in %s", len(apps.Deployments), time.Since(start).Round(time.Second))
+
+	// 6. The edge load balancer on 127.0.0.1 in front of the workers' NodePorts.
+	lb := &edgeLB{container: names.EdgeLB, workload: workload, log: logf}
+	for i, s := range apps.Services {
+		svc, err := workload.CoreV1().Services(s.Namespace).Get(ctx, s.Name, metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", s.Name, err)
+		}
+		lb.backends = append(lb.backends, EdgeBackend{Name: s.Name, Frontend: EdgeFrontendPort + i, NodePort: svc.Spec.Ports[0].NodePort})
+	}
+	targets, err := lb.start(ctx, images.EdgeLBImage, names.Workload)
+	if err != nil {
+		return nil, err
+	}
+	go lb.sync(syncCtx, 2*time.Second)
+	if err := waitURLs(ctx, targets, 2*time.Minute); err != nil {
+		return nil, err
+	}
+	logf("edge load balancer %s: %v", names.EdgeLB, targets)
+
+	opts := p.opts.Capi
+	opts.Namespace, opts.Name = metav1.NamespaceDefault, names.Workload
+	opts.Management, opts.Workload, opts.WorkloadConfig = mgmt, workload, wcfg
+	opts.Targets = targets
+	opts.APIServer = wcfg.Host
+	if pool := x509.NewCertPool(); pool.AppendCertsFromPEM(wcfg.CAData) {
+		opts.APITLS = loadgen.ProbeTLS{RootCAs: pool}
+	}
+	opts.Teardown = teardown
+	return capi.New(ctx, sc, rec, opts)
+}
+
+// createManagement creates the management kind cluster and returns its REST config. kind's
+// library takes no context: a cancelled ctx is noticed once creation returns.
+func createManagement(ctx context.Context, kp *cluster.Provider, name, image string) (*rest.Config, error) {
+	cfg := &v1alpha4.Cluster{Nodes: []v1alpha4.Node{{
+		Role:        v1alpha4.ControlPlaneRole,
+		Image:       image,
+		ExtraMounts: []v1alpha4.Mount{{HostPath: "/var/run/docker.sock", ContainerPath: "/var/run/docker.sock"}},
+	}}}
+	done := make(chan error, 1)
+	go func() {
+		done <- kp.Create(name, cluster.CreateWithV1Alpha4Config(cfg), cluster.CreateWithWaitForReady(ManagementTimeout),
+			cluster.CreateWithKubeconfigPath(os.DevNull), cluster.CreateWithDisplayUsage(false), cluster.CreateWithDisplaySalutation(false))
+	}()
+	if err := <-done; err != nil {
+		return nil, fmt.Errorf("create management cluster %s: %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	raw, err := kp.KubeConfig(name, false)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of %s: %w", name, err)
+	}
+	rc, err := clientcmd.RESTConfigFromKubeConfig([]byte(raw))
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of %s: %w", name, err)
+	}
+	return rc, nil
+}
+
+var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
+
+// workloadConfig waits for the workload cluster's kubeconfig Secret and for its API to answer
+// through the Docker provider's load balancer, published on the host, and returns the config
+// pointed at 127.0.0.1.
+func workloadConfig(ctx context.Context, mgmt dynamic.Interface, name string) (*rest.Config, error) {
+	var cfg *rest.Config
+	err := poll(ctx, WorkloadTimeout, 5*time.Second, func() (bool, string, error) {
+		s, err := mgmt.Resource(secretsGVR).Namespace(metav1.NamespaceDefault).Get(ctx, name+"-kubeconfig", metav1.GetOptions{})
+		if err != nil {
+			return false, "no kubeconfig Secret yet", nil
+		}
+		data, _, _ := unstructuredString(s.Object, "data", "value")
+		raw, err := decodeBase64(data)
+		if err != nil {
+			return false, "", err
+		}
+		c, err := clientcmd.RESTConfigFromKubeConfig(raw)
+		if err != nil {
+			return false, "", err
+		}
+		hostPort, err := publishedPort(ctx, name+"-lb", 6443)
+		if err != nil {
+			return false, "load balancer port not published yet", nil
+		}
+		c.Host = "https://" + hostPort
+		c.Timeout = 30 * time.Second
+		cs, err := kubernetes.NewForConfig(c)
+		if err != nil {
+			return false, "", err
+		}
+		if _, err := cs.Discovery().ServerVersion(); err != nil {
+			return false, "API not answering yet: " + err.Error(), nil
+		}
+		cfg = c
+		return true, "", nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("workload cluster %s API: %w", name, err)
+	}
+	return cfg, nil
+}
+
+// waitNodes waits until want nodes are Ready.
+func waitNodes(ctx context.Context, cs kubernetes.Interface, want int, timeout time.Duration) error {
+	err := poll(ctx, timeout, 5*time.Second, func() (bool, string, error) {
+		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		ready := 0
+		for _, n := range nodes.Items {
+			for _, c := range n.Status.Conditions {
+				if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+					ready++
+				}
+			}
+		}
+		return ready >= want, fmt.Sprintf("%d of %d nodes Ready", ready, want), nil
+	})
+	if err != nil {
+		return fmt.Errorf("workload cluster nodes: %w", err)
+	}
+	return nil
+}
+
+// waitApps waits until every Deployment has all its replicas Ready.
+func waitApps(ctx context.Context, cs kubernetes.Interface, apps *AppObjects, timeout time.Duration) error {
+	err := poll(ctx, timeout, 3*time.Second, func() (bool, string, error) {
+		for _, d := range apps.Deployments {
+			got, err := cs.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			want := int32(1)
+			if got.Spec.Replicas != nil {
+				want = *got.Spec.Replicas
+			}
+			if got.Status.ReadyReplicas < want || got.Status.UpdatedReplicas < want {
+				return false, fmt.Sprintf("%s: %d of %d Ready", d.Name, got.Status.ReadyReplicas, want), nil
+			}
+		}
+		return true, "", nil
+	})
+	if err != nil {
+		return fmt.Errorf("workloads: %w", err)
+	}
+	return nil
+}
+
+// waitURLs waits until every target answers 200 through the edge load balancer.
+func waitURLs(ctx context.Context, targets map[string]string, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	err := poll(ctx, timeout, time.Second, func() (bool, string, error) {
+		for name, u := range targets {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			if err != nil {
+				return false, "", err
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return false, name + ": " + err.Error(), nil
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return false, fmt.Sprintf("%s: %s", name, resp.Status), nil
+			}
+		}
+		return true, "", nil
+	})
+	if err != nil {
+		return fmt.Errorf("edge load balancer: %w", err)
+	}
+	return nil
+}
+
+// poll calls cond every interval until it is done, timeout passes or ctx ends.
+func poll(ctx context.Context, timeout, interval time.Duration, cond func() (bool, string, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	last := ""
+	for {
+		done, detail, err := cond()
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		last = detail
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("not done after %s (%s): %w", timeout, last, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// retry calls f every 5 seconds until it succeeds, timeout passes or ctx ends (a webhook that
+// has just started may still refuse connections).
+func retry(ctx context.Context, timeout time.Duration, f func() error) error {
+	var last error
+	err := poll(ctx, timeout, 5*time.Second, func() (bool, string, error) {
+		last = f()
+		if last != nil && ctx.Err() != nil {
+			return false, "", last
+		}
+		return last == nil, fmt.Sprint(last), nil
+	})
+	if err != nil && last != nil {
+		return fmt.Errorf("%w (last error: %w)", err, last)
+	}
+	return err
+}
