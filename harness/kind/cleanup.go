@@ -33,7 +33,7 @@ type Leftover struct {
 }
 
 // Leftovers lists every container zdt created: kind and Docker provider nodes and load
-// balancers of clusters named zdt-*, and containers labelled dev.zdt.owned.
+// balancers of clusters named zdt-mgmt-* and zdt-wl-*, and containers labelled dev.zdt.owned.
 func Leftovers(ctx context.Context) ([]Leftover, error) {
 	out, err := docker(ctx, nil, "ps", "-a", "--format", `{{.Names}}	{{.Label "`+KindClusterLabel+`"}}	{{.Label "`+LabelOwned+`"}}`)
 	if err != nil {
@@ -45,7 +45,7 @@ func Leftovers(ctx context.Context) ([]Leftover, error) {
 		if len(f) < 3 {
 			continue
 		}
-		if strings.HasPrefix(f[1], NamePrefix) || f[2] == "true" {
+		if ours(f[1]) || f[2] == "true" {
 			left = append(left, Leftover{Name: f[0], Cluster: f[1]})
 		}
 	}
@@ -63,7 +63,7 @@ func Cleanup(ctx context.Context) ([]Leftover, error) {
 	var errs []error
 	if clusters, err := kp.List(); err == nil {
 		for _, c := range clusters {
-			if strings.HasPrefix(c, NamePrefix) {
+			if ours(c) {
 				if err := kp.Delete(c, ""); err != nil {
 					errs = append(errs, fmt.Errorf("delete kind cluster %s: %w", c, err))
 				}
@@ -78,6 +78,11 @@ func Cleanup(ctx context.Context) ([]Leftover, error) {
 		errs = append(errs, err)
 	}
 	return left, errors.Join(errs...)
+}
+
+// ours tells whether a kind or Cluster API cluster name is one zdt's runs create.
+func ours(cluster string) bool {
+	return strings.HasPrefix(cluster, ManagementPrefix) || strings.HasPrefix(cluster, WorkloadPrefix)
 }
 
 func removeLabelled(ctx context.Context, label string) error {

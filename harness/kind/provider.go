@@ -32,10 +32,13 @@ import (
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// NamePrefix starts the name of every kind cluster and Cluster API cluster zdt creates; the
+// Name prefixes of the kind management clusters and Cluster API clusters zdt's runs create; the
 // Docker provider and kind label their containers io.x-k8s.kind.cluster=<name>, which is how
 // `zdt cleanup` finds them.
-const NamePrefix = "zdt-"
+const (
+	ManagementPrefix = "zdt-mgmt-"
+	WorkloadPrefix   = "zdt-wl-"
+)
 
 // KindClusterLabel is the container label kind and the Docker provider put on a cluster's
 // containers.
@@ -103,7 +106,7 @@ func NewNames() Names {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	id := hex.EncodeToString(b)
-	return Names{Management: NamePrefix + "mgmt-" + id, Workload: NamePrefix + "wl-" + id, EdgeLB: NamePrefix + "wl-" + id + "-edge-lb"}
+	return Names{Management: ManagementPrefix + id, Workload: WorkloadPrefix + id, EdgeLB: WorkloadPrefix + id + "-edge-lb"}
 }
 
 // Create implements harness.Provider. Every step is bounded and ends with ctx; on an error or

@@ -17,7 +17,7 @@ func NewCommand(streams cli.IOStreams) *cobra.Command {
 		Short: "Remove every container zdt's kind runs left behind",
 		Long: `Remove what runs with --provider kind left behind (kept with --keep, or left by a killed zdt):
 the kind management clusters and the Cluster API Docker provider's nodes and load balancers of
-clusters named zdt-*, and the containers labelled dev.zdt.owned (edge load balancers).
+clusters named zdt-mgmt-* and zdt-wl-*, and the containers labelled dev.zdt.owned (edge load balancers).
 
 ` + cli.ExitCodesHelp,
 		Args: cobra.NoArgs,
