@@ -70,10 +70,14 @@ KUBERNETES ?=
 images: docker-setup build
 	./$(BIN) images build $(if $(KUBERNETES),--kubernetes $(KUBERNETES))
 
-## e2e: the tests that need Docker and the built images (gated by the e2e build tag)
+## e2e: the Ginkgo suite in test/e2e on real clusters (gated by the e2e build tag): kind-small on
+## kind + Cluster API's Docker provider, then a misconfigured scenario with the kubeconfig provider
+## against the management cluster the first kept; every container removed at the end
+## (ZDT_E2E_KEEP=1 keeps them). E2E_PKGS=./... also runs the images package's e2e tests.
 E2E_TIMEOUT ?= 60m
+E2E_PKGS    ?= ./test/e2e
 e2e: docker-setup images
-	ZDT_E2E=1 $(GO) test -tags e2e -timeout $(E2E_TIMEOUT) ./...
+	ZDT_E2E=1 $(GO) test -tags e2e -timeout $(E2E_TIMEOUT) -v $(E2E_PKGS) -args -ginkgo.v
 
 clean:
 	rm -rf bin runs

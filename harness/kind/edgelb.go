@@ -14,6 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/zdt-dev/zdt/scenarios"
 )
 
 // EdgeFrontendPort is the container port of the first workload's frontend; the others follow.
@@ -222,4 +224,18 @@ func serverNames(cfg string) []string {
 		}
 	}
 	return out
+}
+
+// EdgeTargets returns the URL on 127.0.0.1 of each workload behind a running edge load
+// balancer container, workloads in the scenario's order (as Create published them).
+func EdgeTargets(ctx context.Context, container string, sc *scenarios.Scenario) (map[string]string, error) {
+	urls := map[string]string{}
+	for i, w := range sc.Spec.Workloads {
+		hostPort, err := publishedPort(ctx, container, EdgeFrontendPort+i)
+		if err != nil {
+			return nil, fmt.Errorf("edge load balancer: %w", err)
+		}
+		urls[w.Name] = "http://" + hostPort + "/"
+	}
+	return urls, nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -79,6 +80,9 @@ type Options struct {
 // 127.0.0.1. It implements harness.Provider.
 type Provider struct {
 	opts Options
+
+	mu      sync.Mutex
+	created []Names
 }
 
 var _ harness.Provider = (*Provider)(nil)
@@ -93,6 +97,14 @@ func NewProvider(opts Options) *Provider {
 
 // Name implements harness.Provider.
 func (p *Provider) Name() string { return "kind" }
+
+// Created returns the names of what each Create call made, oldest first: with Keep, what is
+// still there to reach (for example with the kubeconfig provider).
+func (p *Provider) Created() []Names {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Names(nil), p.created...)
+}
 
 // Names are the names of what one run creates.
 type Names struct {
@@ -113,6 +125,9 @@ func NewNames() Names {
 // a cancelled ctx what was created is removed (unless Keep).
 func (p *Provider) Create(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder) (harness.Cluster, error) {
 	names := NewNames()
+	p.mu.Lock()
+	p.created = append(p.created, names)
+	p.mu.Unlock()
 	logf := p.opts.Log
 	kindProvider := cluster.NewProvider(cluster.ProviderWithDocker())
 	syncCtx, stopSync := context.WithCancel(ctx)

@@ -1,0 +1,102 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
+	"github.com/zdt-dev/zdt/harness/kind"
+	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// intervals bound each spec; ZDT_E2E_SCALE multiplies them on slow machines.
+var intervals = map[string]time.Duration{
+	"kind":       45 * time.Minute,
+	"kubeconfig": 10 * time.Minute,
+}
+
+func interval(spec string) time.Duration {
+	d := intervals[spec]
+	if s := os.Getenv("ZDT_E2E_SCALE"); s != "" {
+		var f float64
+		if _, err := fmt.Sscan(s, &f); err == nil && f > 0 {
+			d = time.Duration(float64(d) * f)
+		}
+	}
+	return d
+}
+
+var _ = Describe("Upgrade safety", Ordered, func() {
+	ctx := context.Background()
+	artifacts := filepath.Join(os.TempDir(), "zdt-e2e")
+	kindProvider := kind.NewProvider(kind.Options{
+		Keep:          true, // the kubeconfig spec runs against it; AfterSuite removes it
+		KubeconfigDir: artifacts,
+		Log:           func(format string, args ...any) { fmt.Fprintf(GinkgoWriter, "kind: "+format+"\n", args...) },
+	})
+	BeforeAll(func() { Expect(os.MkdirAll(artifacts, 0o755)).To(Succeed()) })
+
+	Context("on kind with Cluster API's Docker provider, a well-configured scenario", func() {
+		UpgradeSafetySpec(ctx, func() UpgradeSafetySpecInput {
+			return UpgradeSafetySpecInput{
+				Provider: kindProvider, Scenario: "../../testdata/scenarios/kind-small.yaml",
+				ArtifactFolder: artifacts, Timeout: interval("kind"), WantVerdict: report.Pass,
+			}
+		})
+	})
+
+	Context("on the kubeconfig provider against the kept management cluster, a PDB that blocks every drain", func() {
+		UpgradeSafetySpec(ctx, func() UpgradeSafetySpecInput {
+			created := kindProvider.Created()
+			Expect(created).NotTo(BeEmpty(), "the kind spec made no cluster")
+			names := created[len(created)-1]
+			p, err := run.NewKubeconfigProvider(filepath.Join(artifacts, names.Management+".kubeconfig"), "default/"+names.Workload)
+			Expect(err).NotTo(HaveOccurred())
+			return UpgradeSafetySpecInput{
+				Provider: p, Scenario: "../../testdata/scenarios/kind-small-pdb-blocks.yaml",
+				ArtifactFolder: artifacts, Timeout: interval("kubeconfig"), PreflightOnly: true,
+				WantVerdict: report.Fail, WantFailed: []string{"preflight"},
+				Prepare: func(ctx context.Context, sc *scenarios.Scenario) error {
+					targets, err := kind.EdgeTargets(ctx, names.EdgeLB, sc)
+					if err != nil {
+						return err
+					}
+					p.Targets = targets
+					// The misconfiguration, made in the cluster as a user would: web's PDB
+					// allows no disruption at all.
+					return kubectl(ctx, names.Workload, "-n", "zdt", "patch", "pdb", "web", "--type=json",
+						"-p", `[{"op":"remove","path":"/spec/maxUnavailable"},{"op":"add","path":"/spec/minAvailable","value":3}]`)
+				},
+			}
+		})
+	})
+})
+
+// kubectl runs kubectl on a control plane node of a Docker provider cluster.
+func kubectl(ctx context.Context, cluster string, args ...string) error {
+	out, err := exec.CommandContext(ctx, "docker", "ps", "--filter", "label=io.x-k8s.kind.cluster="+cluster,
+		"--filter", "label=io.x-k8s.kind.role=control-plane", "--format", "{{.Names}}").Output()
+	if err != nil {
+		return fmt.Errorf("find the control plane of %s: %w", cluster, err)
+	}
+	nodes := strings.Fields(string(out))
+	if len(nodes) == 0 {
+		return fmt.Errorf("no control plane container of %s", cluster)
+	}
+	cmd := exec.CommandContext(ctx, "docker", append([]string{"exec", nodes[0], "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf"}, args...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, b)
+	}
+	return nil
+}
