@@ -91,6 +91,23 @@ frontend placeholder
 backend none
 `
 
+// haproxyWrapper is `haproxy` in the load balancer image's PATH (before Debian's /usr/sbin). The
+// Docker provider's configuration asks for maxconn 100000, for which haproxy raises its file
+// limit to about 200,000; where the host withholds CAP_SYS_RESOURCE the hard limit cannot be
+// raised (20,000 here) and every reload fails with "Cannot raise FD limit". -n caps the
+// connections (it has priority over maxconn) to what the hard limit allows; haproxy's
+// master re-executes itself with the same arguments at each reload, so the cap holds.
+const haproxyWrapper = `#!/bin/sh
+# zdt: run Debian's haproxy with a connection limit the file limit allows.
+hard=$(ulimit -Hn)
+case "$hard" in
+unlimited | "") exec /usr/sbin/haproxy "$@" ;;
+esac
+n=$(( (hard - 200) / 2 ))
+[ "$n" -gt 100000 ] && n=100000
+exec /usr/sbin/haproxy -n "$n" "$@"
+`
+
 // buildCAPI builds the Cluster API managers, their images, and the load balancer image.
 func (b *Builder) buildCAPI(ctx context.Context) error {
 	var bin string
@@ -121,8 +138,13 @@ func (b *Builder) buildCAPI(ctx context.Context) error {
 			return Failed, err
 		}
 		defer os.Remove(cfg)
+		wrapper := filepath.Join(b.cacheDir, "haproxy", "haproxy")
+		if err := writeFile(wrapper, haproxyWrapper, 0o755); err != nil {
+			return Failed, err
+		}
+		defer os.Remove(wrapper)
 		return b.derivedImage(ctx, refs, true, base,
-			map[string]string{"usr/local/etc/haproxy/haproxy.cfg": cfg},
+			map[string]string{"usr/local/etc/haproxy/haproxy.cfg": cfg, "usr/local/sbin/haproxy": wrapper},
 			[]string{"haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"})
 	}); err != nil {
 		return err
