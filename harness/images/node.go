@@ -159,7 +159,9 @@ func (b *Builder) preload(ctx context.Context, image, ref, key string, refs []st
 	if err != nil {
 		return err
 	}
-	_, _ = b.docker.run(ctx, nil, "rmi", image)
+	// Untag the image before the preload: the committed node image is its child, so --force
+	// only removes the name.
+	_, _ = b.docker.run(ctx, nil, "rmi", "--force", image)
 	return nil
 }
 
