@@ -168,6 +168,9 @@ func (p *Provider) create(ctx context.Context, sc *scenarios.Scenario, rec model
 		}
 		manifests = append(manifests, b)
 	}
+	if err := checkInotify(); err != nil {
+		return nil, err
+	}
 	from := sc.Spec.Versions.From
 	mgmtVersion := p.opts.ManagementVersion
 	if mgmtVersion == "" {
@@ -181,6 +184,7 @@ func (p *Provider) create(ctx context.Context, sc *scenarios.Scenario, rec model
 	if err != nil {
 		return nil, err
 	}
+	mgmtCfg.WarningHandler = rest.NoWarnings{}
 	logf("management cluster %s (%s) Ready in %s", names.Management, mgmtVersion, time.Since(start).Round(time.Second))
 	if p.opts.KubeconfigDir != "" {
 		if raw, err := kindProvider.KubeConfig(names.Management, false); err == nil {
@@ -293,6 +297,24 @@ func (p *Provider) create(ctx context.Context, sc *scenarios.Scenario, rec model
 	}
 	opts.Teardown = teardown
 	return capi.New(ctx, sc, rec, opts)
+}
+
+// MinInotifyInstances is the fs.inotify.max_user_instances a kind management cluster and a
+// workload cluster of a few nodes need: every node runs systemd, containerd and a kubelet, and
+// the kernel's default of 128 makes kubelets and kube-proxy fail with "too many open files".
+const MinInotifyInstances = 512
+
+// checkInotify fails early, with the fix, when the host's inotify limit is too low.
+func checkInotify() error {
+	b, err := os.ReadFile("/proc/sys/fs/inotify/max_user_instances")
+	if err != nil {
+		return nil // not Linux, or not readable: nothing to check
+	}
+	var n int
+	if _, err := fmt.Sscan(string(b), &n); err != nil || n >= MinInotifyInstances {
+		return nil
+	}
+	return fmt.Errorf("fs.inotify.max_user_instances is %d: kind nodes need at least %d (run: sysctl -w fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288)", n, MinInotifyInstances)
 }
 
 // createManagement creates the management kind cluster and returns its REST config. kind's
