@@ -224,7 +224,8 @@ func (c *Cluster) StopLoad(ctx context.Context) ([]model.StreamStats, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.loadStop = nil
-	if c.loadErr != nil {
+	// The attack ends because stop cancelled it: that is how a load stops, not an error.
+	if c.loadErr != nil && !errors.Is(c.loadErr, context.Canceled) {
 		return c.loadStats, fmt.Errorf("stop load: %w", c.loadErr)
 	}
 	return c.loadStats, nil
