@@ -261,8 +261,16 @@ func (b *Builder) buildAll(ctx context.Context, versions []string) error {
 		return err
 	}
 	built := map[string]bool{} // images shared by versions (etcd, CoreDNS, pause)
+	sets := make([]versionSet, 0, len(versions))
 	for _, v := range versions {
-		if err := b.buildVersion(ctx, v, nodeRootfs, crictl, cni, routeAgentRef, built); err != nil {
+		vs, err := b.buildVersion(ctx, v, nodeRootfs, built)
+		if err != nil {
+			return err
+		}
+		sets = append(sets, vs)
+	}
+	for _, vs := range sets {
+		if err := b.buildNodeImage(ctx, vs, nodeRootfs, crictl, cni, routeAgentRef, upgradeAddons(vs, sets)); err != nil {
 			return err
 		}
 	}
@@ -272,9 +280,28 @@ func (b *Builder) buildAll(ctx context.Context, versions []string) error {
 	return b.buildCAPI(ctx)
 }
 
-// buildVersion builds the Kubernetes binaries of a version, its control plane images, and the
-// node image with all of them preloaded.
-func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs, crictl, cni, routeAgent string, built map[string]bool) error {
+// upgradeAddons returns the images of the cluster add-ons of every other version built: the
+// kube-proxy DaemonSet and CoreDNS. During an upgrade they run on nodes of both versions (Cluster
+// API's control plane provider moves kube-proxy to the new version while the old workers still
+// run, and leaves CoreDNS at its version on the new nodes); with no registry to pull from, every
+// node image must hold them, as a node of a real cluster would pull them.
+func upgradeAddons(vs versionSet, sets []versionSet) []string {
+	var out []string
+	for _, o := range sets {
+		if o.version == vs.version {
+			continue
+		}
+		for _, name := range []string{"kube-proxy", "coredns"} {
+			if r := o.images.ref(name); r != "" && vs.images.ref(name) != r {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// buildVersion builds the Kubernetes binaries of a version and its control plane images.
+func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs string, built map[string]bool) (versionSet, error) {
 	vs := versionSet{version: version}
 	if err := b.step(ctx, "kubernetes binaries "+version, nil, func(ctx context.Context) (Status, error) {
 		g, err := b.kubernetesBuild(ctx, version)
@@ -283,11 +310,11 @@ func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs, crictl,
 		}
 		return b.binaries(ctx, g, func(dir string) { vs.kubeBin = dir })
 	}); err != nil {
-		return err
+		return vs, err
 	}
 	imgs, err := b.kubeadmImages(ctx, vs.kubeBin, version)
 	if err != nil {
-		return err
+		return vs, err
 	}
 	vs.images = imgs
 	for _, c := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
@@ -295,14 +322,14 @@ func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs, crictl,
 		if err := b.step(ctx, c+" "+version, []string{ref}, func(ctx context.Context) (Status, error) {
 			return b.staticImage(ctx, []string{ref}, true, filepath.Join(vs.kubeBin, c), nil)
 		}); err != nil {
-			return err
+			return vs, err
 		}
 	}
 	proxy := imgs.ref("kube-proxy")
 	if err := b.step(ctx, "kube-proxy "+version, []string{proxy}, func(ctx context.Context) (Status, error) {
 		return b.derivedImage(ctx, []string{proxy}, true, nodeRootfs, map[string]string{"usr/local/bin/kube-proxy": filepath.Join(vs.kubeBin, "kube-proxy")}, nil)
 	}); err != nil {
-		return err
+		return vs, err
 	}
 	for _, dep := range []struct {
 		name  string
@@ -319,14 +346,21 @@ func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs, crictl,
 		if err := b.step(ctx, dep.name+" "+imgs.tag(dep.name), []string{ref}, func(ctx context.Context) (Status, error) {
 			return dep.build(ctx, ref)
 		}); err != nil {
-			return err
+			return vs, err
 		}
 		built[ref] = true
 	}
+	return vs, nil
+}
+
+// buildNodeImage builds the node image of a version with its images, the route agent and extra
+// (other versions' add-ons) preloaded.
+func (b *Builder) buildNodeImage(ctx context.Context, vs versionSet, nodeRootfs, crictl, cni, routeAgent string, extra []string) error {
+	version, imgs := vs.version, vs.images
 	node := NodeImage(version)
 	kindName := KindNodeAlias(version)
 	return b.step(ctx, "kind node image "+version, []string{node, kindName}, func(ctx context.Context) (Status, error) {
-		status, err := b.nodeImage(ctx, node, version, nodeRootfs, crictl, cni, routeAgent, vs, imgs)
+		status, err := b.nodeImage(ctx, node, version, nodeRootfs, crictl, cni, routeAgent, vs, imgs, extra)
 		if err != nil {
 			return status, err
 		}
@@ -345,8 +379,8 @@ func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs, crictl,
 func KindNodeAlias(version string) string { return "kindest/node:" + version }
 
 // nodeImage builds (or finds up to date) the node image of a version.
-func (b *Builder) nodeImage(ctx context.Context, node, version, nodeRootfs, crictl, cni, routeAgent string, vs versionSet, imgs kubeadmImages) (Status, error) {
-	preload := append(imgs.all(), routeAgent)
+func (b *Builder) nodeImage(ctx context.Context, node, version, nodeRootfs, crictl, cni, routeAgent string, vs versionSet, imgs kubeadmImages, extra []string) (Status, error) {
+	preload := append(append(imgs.all(), routeAgent), extra...)
 	in := nodeInputs{version: version, base: nodeRootfs, kubeBin: vs.kubeBin, crictl: crictl,
 		pause: imgs.ref("pause"), cni: cni, preload: preload}
 	keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": KindVersion}

@@ -345,3 +345,26 @@ func TestStaticRootfs(t *testing.T) {
 		})
 	}
 }
+
+func TestUpgradeAddonsPreloadsTheOtherVersionsAddons(t *testing.T) {
+	old := versionSet{version: "v1.36.3", images: kubeadmImages{
+		"kube-proxy": "registry.k8s.io/kube-proxy:v1.36.3", "coredns": "registry.k8s.io/coredns/coredns:v1.14.2",
+		"pause": "registry.k8s.io/pause:3.10.2"}}
+	next := versionSet{version: "v1.37.2", images: kubeadmImages{
+		"kube-proxy": "registry.k8s.io/kube-proxy:v1.37.2", "coredns": "registry.k8s.io/coredns/coredns:v1.14.6",
+		"pause": "registry.k8s.io/pause:3.10.2"}}
+	sets := []versionSet{old, next}
+	got := upgradeAddons(old, sets)
+	want := []string{"registry.k8s.io/kube-proxy:v1.37.2", "registry.k8s.io/coredns/coredns:v1.14.6"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("add-ons preloaded on %s = %v, want %v", old.version, got, want)
+	}
+	got = upgradeAddons(next, sets)
+	want = []string{"registry.k8s.io/kube-proxy:v1.36.3", "registry.k8s.io/coredns/coredns:v1.14.2"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("add-ons preloaded on %s = %v, want %v", next.version, got, want)
+	}
+	if got := upgradeAddons(old, []versionSet{old}); len(got) != 0 {
+		t.Errorf("a single version preloads %v, want nothing", got)
+	}
+}
