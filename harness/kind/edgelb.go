@@ -38,7 +38,7 @@ type EdgeNode struct {
 }
 
 // EdgeConfig renders the edge load balancer's haproxy configuration: one HTTP frontend per
-// workload, balanced over every worker's NodePort, each worker health-checked on the app's
+// workload, balanced over the NodePort of every worker whose data plane serves, each worker health-checked on the app's
 // /readyz every second, and a request whose connection fails retried on another worker, as a
 // cloud load balancer in front of a NodePort Service does.
 func EdgeConfig(backends []EdgeBackend, nodes []EdgeNode) (string, error) {
@@ -85,13 +85,56 @@ backend {{$b.Name}}
 {{- end}}
 {{end}}`))
 
+// dataplanePods are the kube-system DaemonSets a worker's NodePort needs: kube-proxy programs
+// the NodePort and the route agent the routes to the other nodes' pod CIDRs.
+var dataplanePods = []struct{ label, value string }{{"k8s-app", "kube-proxy"}, {"app", "zdt-route-agent"}}
+
+// dataplaneReady returns the nodes on which every pod of dataplanePods is Ready. A node is Ready
+// as soon as its kubelet and CNI configuration are, seconds before its kube-proxy and route agent
+// run: a NodePort there refuses connections or sends them to pod addresses it has no route to
+// yet (out through the node's default route, where something else may answer).
+func dataplaneReady(pods []corev1.Pod) map[string]bool {
+	ready := map[string]map[int]bool{}
+	for i := range pods {
+		p := &pods[i]
+		if p.Spec.NodeName == "" || p.DeletionTimestamp != nil || !podReady(p) {
+			continue
+		}
+		for j, d := range dataplanePods {
+			if p.Labels[d.label] == d.value {
+				if ready[p.Spec.NodeName] == nil {
+					ready[p.Spec.NodeName] = map[int]bool{}
+				}
+				ready[p.Spec.NodeName][j] = true
+			}
+		}
+	}
+	out := map[string]bool{}
+	for n, have := range ready {
+		out[n] = len(have) == len(dataplanePods)
+	}
+	return out
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
 // edgeNodes returns the workers that should receive traffic: every worker that is Ready, not
-// cordoned and not being deleted.
-func edgeNodes(nodes []corev1.Node) []EdgeNode {
+// cordoned, not being deleted, and whose kube-proxy and route agent are Ready (serving).
+func edgeNodes(nodes []corev1.Node, serving map[string]bool) []EdgeNode {
 	var out []EdgeNode
 	for i := range nodes {
 		n := &nodes[i]
 		if _, cp := n.Labels["node-role.kubernetes.io/control-plane"]; cp || n.Spec.Unschedulable || n.DeletionTimestamp != nil {
+			continue
+		}
+		if !serving[n.Name] {
 			continue
 		}
 		ready := false
@@ -163,7 +206,11 @@ func (lb *edgeLB) render(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("edge load balancer: list nodes: %w", err)
 	}
-	return EdgeConfig(lb.backends, edgeNodes(nodes.Items))
+	pods, err := lb.workload.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", fmt.Errorf("edge load balancer: list kube-system pods: %w", err)
+	}
+	return EdgeConfig(lb.backends, edgeNodes(nodes.Items, dataplaneReady(pods.Items)))
 }
 
 // write copies cfg into the container.

@@ -122,13 +122,24 @@ func TestEdgeConfig(t *testing.T) {
 		}
 		return n
 	}
+	pod := func(node, label, value string, ready corev1.ConditionStatus) corev1.Pod {
+		return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{label: value}}, Spec: corev1.PodSpec{NodeName: node},
+			Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: ready}}}}
+	}
+	var pods []corev1.Pod
+	for _, n := range []string{"a", "b", "cp", "cordoned", "notready"} {
+		pods = append(pods, pod(n, "k8s-app", "kube-proxy", corev1.ConditionTrue), pod(n, "app", "zdt-route-agent", corev1.ConditionTrue))
+	}
+	// A worker just Ready: its route agent runs, its kube-proxy does not yet.
+	pods = append(pods, pod("new", "k8s-app", "kube-proxy", corev1.ConditionFalse), pod("new", "app", "zdt-route-agent", corev1.ConditionTrue))
 	nodes := edgeNodes([]corev1.Node{
 		node("b", "172.18.0.3", nil),
 		node("a", "172.18.0.2", nil),
 		node("cp", "172.18.0.4", func(n *corev1.Node) { n.Labels["node-role.kubernetes.io/control-plane"] = "" }),
 		node("cordoned", "172.18.0.5", func(n *corev1.Node) { n.Spec.Unschedulable = true }),
 		node("notready", "172.18.0.6", func(n *corev1.Node) { n.Status.Conditions[0].Status = corev1.ConditionFalse }),
-	})
+		node("new", "172.18.0.7", nil),
+	}, dataplaneReady(pods))
 	cfg, err := EdgeConfig([]EdgeBackend{{Name: "web", Frontend: 10000, NodePort: 30080}}, nodes)
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +150,6 @@ func TestEdgeConfig(t *testing.T) {
 		}
 	}
 	if got := serverNames(cfg); strings.Join(got, ",") != "a,b" {
-		t.Errorf("servers %v, want a,b (control plane, cordoned and not Ready nodes left out)", got)
+		t.Errorf("servers %v, want a,b (control plane, cordoned, not Ready nodes and a node whose kube-proxy is not Ready left out)", got)
 	}
 }
