@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // routeProtocol marks the routes the agent owns, so that it removes only its own stale routes.
@@ -23,7 +24,7 @@ const routeProtocol = netlink.RouteProtocol(77)
 
 const (
 	saDir    = "/var/run/secrets/kubernetes.io/serviceaccount"
-	interval = 5 * time.Second
+	interval = 2 * time.Second
 )
 
 // node is the part of a Node the agent reads.
@@ -107,6 +108,12 @@ func sync(ctx context.Context, client *http.Client, base, self string) error {
 	want := map[string]netlink.Route{}
 	for _, n := range list.Items {
 		if n.Metadata.Name == self {
+			// Pod addresses that no route leads to yet must fail here, not follow the
+			// default route off the machine: an unreachable route for the whole pod range,
+			// under the more specific ones.
+			if r, ok := podRangeRoute(n); ok {
+				want[r.Dst.String()] = r
+			}
 			continue
 		}
 		for _, cidr := range n.Spec.PodCIDRs {
@@ -159,4 +166,25 @@ func nodeIP(n node, v4 bool) net.IP {
 		}
 	}
 	return nil
+}
+
+// podRangeRoute returns an unreachable route for the cluster's pod range: CLUSTER_CIDR when set,
+// otherwise the /16 that holds this node's pod CIDR (zdt's clusters allocate /24s out of a /16).
+func podRangeRoute(self node) (netlink.Route, bool) {
+	cidr := os.Getenv("CLUSTER_CIDR")
+	if cidr == "" {
+		for _, c := range self.Spec.PodCIDRs {
+			ip, _, err := net.ParseCIDR(c)
+			if err != nil || ip.To4() == nil {
+				continue
+			}
+			cidr = (&net.IPNet{IP: ip.Mask(net.CIDRMask(16, 32)), Mask: net.CIDRMask(16, 32)}).String()
+			break
+		}
+	}
+	_, dst, err := net.ParseCIDR(cidr)
+	if err != nil {
+		return netlink.Route{}, false
+	}
+	return netlink.Route{Dst: dst, Type: unix.RTN_UNREACHABLE, Protocol: routeProtocol}, true
 }
