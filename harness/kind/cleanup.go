@@ -2,7 +2,6 @@ package kind
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -92,25 +91,4 @@ func removeLabelled(ctx context.Context, label string) error {
 	}
 	_, err = docker(ctx, nil, append([]string{"rm", "-f", "-v"}, names...)...)
 	return err
-}
-
-func unstructuredString(obj map[string]any, path ...string) (string, bool, error) {
-	var cur any = obj
-	for _, p := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return "", false, nil
-		}
-		cur = m[p]
-	}
-	s, ok := cur.(string)
-	return s, ok, nil
-}
-
-func decodeBase64(s string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
-	}
-	return b, nil
 }

@@ -16,7 +16,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -347,22 +346,15 @@ func createManagement(ctx context.Context, kp *cluster.Provider, name, image str
 	return rc, nil
 }
 
-var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
-
 // workloadConfig waits for the workload cluster's kubeconfig Secret and for its API to answer
 // through the Docker provider's load balancer, published on the host, and returns the config
 // pointed at 127.0.0.1.
 func workloadConfig(ctx context.Context, mgmt dynamic.Interface, name string) (*rest.Config, error) {
 	var cfg *rest.Config
 	err := poll(ctx, WorkloadTimeout, 5*time.Second, func() (bool, string, error) {
-		s, err := mgmt.Resource(secretsGVR).Namespace(metav1.NamespaceDefault).Get(ctx, name+"-kubeconfig", metav1.GetOptions{})
+		raw, err := capi.WorkloadKubeconfig(ctx, mgmt, metav1.NamespaceDefault, name)
 		if err != nil {
 			return false, "no kubeconfig Secret yet", nil
-		}
-		data, _, _ := unstructuredString(s.Object, "data", "value")
-		raw, err := decodeBase64(data)
-		if err != nil {
-			return false, "", err
 		}
 		c, err := clientcmd.RESTConfigFromKubeConfig(raw)
 		if err != nil {

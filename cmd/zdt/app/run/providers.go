@@ -3,7 +3,6 @@ package run
 import (
 	"context"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -11,7 +10,7 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -85,21 +84,16 @@ func (p *KubeconfigProvider) Create(ctx context.Context, sc *scenarios.Scenario,
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s/%s: %w", p.Namespace, p.Cluster, err)
 	}
-	v, _, _ := unstructuredString(cl.Object, "spec", "topology", "version")
+	v, _, _ := unstructured.NestedString(cl.Object, "spec", "topology", "version")
 	switch {
 	case v == "":
 		return nil, fmt.Errorf("cluster %s/%s has no spec.topology: zdt upgrades clusters made from a ClusterClass", p.Namespace, p.Cluster)
 	case v != sc.Spec.Versions.From:
 		return nil, fmt.Errorf("cluster %s/%s is at %s, the scenario upgrades from %s", p.Namespace, p.Cluster, v, sc.Spec.Versions.From)
 	}
-	secret, err := mgmt.Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace(p.Namespace).
-		Get(ctx, p.Cluster+"-kubeconfig", metav1.GetOptions{})
+	kc, err := capi.WorkloadKubeconfig(ctx, mgmt, p.Namespace, p.Cluster)
 	if err != nil {
-		return nil, fmt.Errorf("workload cluster kubeconfig: %w", err)
-	}
-	kc, err := secretValue(secret.Object, "value")
-	if err != nil {
-		return nil, fmt.Errorf("workload cluster kubeconfig %s/%s-kubeconfig: %w", p.Namespace, p.Cluster, err)
+		return nil, err
 	}
 	wcfg, err := clientcmd.RESTConfigFromKubeConfig(kc)
 	if err != nil {
@@ -140,28 +134,6 @@ func capiVersion(disc discovery.DiscoveryInterface) (string, error) {
 	return "", fmt.Errorf("management cluster serves no %s API: is Cluster API installed?", capi.ClusterGroup)
 }
 
-func unstructuredString(obj map[string]any, path ...string) (string, bool, error) {
-	var cur any = obj
-	for _, p := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return "", false, nil
-		}
-		cur = m[p]
-	}
-	s, ok := cur.(string)
-	return s, ok, nil
-}
-
-// secretValue decodes one key of an unstructured Secret.
-func secretValue(obj map[string]any, key string) ([]byte, error) {
-	s, ok, _ := unstructuredString(obj, "data", key)
-	if !ok || s == "" {
-		return nil, fmt.Errorf("no data.%s", key)
-	}
-	return decodeBase64(s)
-}
-
 func isLoopbackURL(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -169,12 +141,4 @@ func isLoopbackURL(raw string) bool {
 	}
 	ip := net.ParseIP(u.Hostname())
 	return u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
-}
-
-func decodeBase64(s string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
-	}
-	return b, nil
 }
