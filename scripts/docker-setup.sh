@@ -92,7 +92,27 @@ fi
 default=$(docker info --format '{{.DefaultRuntime}}')
 say "dockerd $(docker version --format '{{.Server.Version}}') answers; default runtime $default"
 
-# 4. Proof: a privileged container starts. The probe image holds only docker-init (static tini).
+# 4. Containers reach nothing off this machine: zdt's clusters need no egress (no registry), and
+# a packet for an address no route inside a cluster covers (a pod IP a node has no route to yet)
+# would otherwise follow the default route off the machine. Set ZDT_CONTAINER_EGRESS=allow to
+# leave forwarding as Docker made it (e.g. where nodes pull images from a registry).
+if [ "${ZDT_CONTAINER_EGRESS:-}" = allow ]; then
+	say "ZDT_CONTAINER_EGRESS=allow: containers may reach other machines"
+elif command -v iptables >/dev/null 2>&1 && iptables -L DOCKER-USER -n >/dev/null 2>&1; then
+	for bridge in 'br-+' docker0; do
+		rule="-i $bridge ! -o br-+ -m comment --comment zdt-no-egress -j REJECT --reject-with icmp-host-unreachable"
+		if iptables -C DOCKER-USER $rule 2>/dev/null; then
+			say "containers on $bridge already reach nothing off this machine"
+		else
+			iptables -I DOCKER-USER $rule
+			say "containers on $bridge now reach nothing off this machine (iptables DOCKER-USER)"
+		fi
+	done
+else
+	say "warning: no iptables DOCKER-USER chain: cannot keep containers from reaching other machines"
+fi
+
+# 5. Proof: a privileged container starts. The probe image holds only docker-init (static tini).
 init=$(command -v docker-init || true)
 [ -n "$init" ] || init=$(ls /usr/libexec/docker/docker-init /usr/bin/tini-static 2>/dev/null | head -n1 || true)
 if [ -z "$init" ]; then
