@@ -12,13 +12,15 @@ import (
 // fitted to measurements from a real cluster.
 type Calibration struct {
 	// MachineProvision is from Machine creation to the infrastructure running (CAPD: a container
-	// start, ~10s; clouds: 1-3 min). Default 20s.
+	// start; clouds: 1-3 min). Default 8s.
 	MachineProvision metav1.Duration `json:"machineProvision"`
 	// NodeJoin is from infrastructure running to a worker Node Ready (kubeadm join, kubelet
-	// start, CNI ready). Default 25s.
+	// start, CNI ready). Default 10s: with MachineProvision, the 18s a worker took from Machine
+	// creation to Node Ready on kind + CAPD (testdata/scenarios/kind-small.yaml).
 	NodeJoin metav1.Duration `json:"nodeJoin"`
 	// ControlPlaneJoin is from infrastructure running to a control plane node Ready with its
-	// apiserver healthy (kubeadm join --control-plane, etcd member added). Default 45s.
+	// apiserver healthy (kubeadm join --control-plane, etcd member added). Default 33s: with
+	// MachineProvision, the 41s a control plane machine took on kind + CAPD.
 	ControlPlaneJoin metav1.Duration `json:"controlPlaneJoin"`
 	// EtcdQuorumLoss is how long etcd has no quorum when a voting member joins a one-member
 	// cluster (quorum becomes 2 before the new member runs). Default 0: since v1.29 kubeadm
@@ -54,8 +56,9 @@ type Calibration struct {
 	// LBRetries is how many other backends the load balancers try when a connection fails
 	// (haproxy retries with option redispatch). Default 3.
 	LBRetries int32 `json:"lbRetries"`
-	// EvictionRetry is how often Cluster API retries evictions refused by a PDB (drain requeue,
-	// 20s in Cluster API v1.9+).
+	// EvictionRetry is how often Cluster API's drain passes over a node again (requeue, 20s in
+	// Cluster API v1.9+): it retries evictions a PDB refused, and sees pods gone only then, so
+	// even an unblocked drain lasts at least one retry (21s measured on kind + CAPD).
 	EvictionRetry metav1.Duration `json:"evictionRetry"`
 	// NodeMonitorGrace is the node-monitor-grace-period before a silent node is NotReady
 	// (Kubernetes 1.32+ default 50s).
@@ -79,9 +82,9 @@ func d(v time.Duration) metav1.Duration { return metav1.Duration{Duration: v} }
 // DefaultCalibration returns the default timing profile.
 func DefaultCalibration() Calibration {
 	return Calibration{
-		MachineProvision:      d(20 * time.Second),
-		NodeJoin:              d(25 * time.Second),
-		ControlPlaneJoin:      d(45 * time.Second),
+		MachineProvision:      d(8 * time.Second),
+		NodeJoin:              d(10 * time.Second),
+		ControlPlaneJoin:      d(33 * time.Second),
 		EtcdQuorumLoss:        d(0),
 		MachineDelete:         d(5 * time.Second),
 		ImagePull:             d(3 * time.Second),

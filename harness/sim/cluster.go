@@ -68,7 +68,6 @@ type Cluster struct {
 	stepTarget string
 	woken      bool
 	settling   bool // building the initial state: nothing is recorded
-	watchers   []func() bool
 
 	traffic     traffic
 	podsCreated int
@@ -207,7 +206,7 @@ func (c *Cluster) wake() {
 	})
 }
 
-// reconcile runs the Cluster API controllers and the watchers waiting for a state.
+// reconcile runs the Cluster API controllers and the ReplicaSet controller.
 func (c *Cluster) reconcile() {
 	c.reconcileControlPlane()
 	if c.poolTurn < len(c.pools) {
@@ -225,13 +224,6 @@ func (c *Cluster) reconcile() {
 	for _, w := range c.workloads {
 		c.reconcileReplicas(w)
 	}
-	kept := c.watchers[:0]
-	for _, done := range c.watchers {
-		if !done() {
-			kept = append(kept, done)
-		}
-	}
-	c.watchers = kept
 }
 
 func (c *Cluster) startPoolTurn() {

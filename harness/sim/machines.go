@@ -146,6 +146,7 @@ func (c *Cluster) drain(n *node) {
 		}
 		refusal, pdbName := c.evict(p)
 		if refusal == "" {
+			c.closeStalls(p) // evicted at last: the drain no longer names a blocking PDB
 			continue
 		}
 		blocked++
@@ -159,28 +160,11 @@ func (c *Cluster) drain(n *node) {
 		st.reason = refusal
 	}
 	if blocked > 0 || c.podsLeft(n) > 0 {
+		// Cluster API requeues the drain: it sees the last pod gone only at its next pass.
 		c.clock.after(c.cal.EvictionRetry.Duration, func() { c.drain(n) })
-		if blocked == 0 {
-			c.drainWatch(n)
-		}
 		return
 	}
 	c.finishDrain(n)
-}
-
-// drainWatch finishes the drain as soon as the last pod is gone, without waiting for the next
-// retry.
-func (c *Cluster) drainWatch(n *node) {
-	c.watchers = append(c.watchers, func() bool {
-		if n.drainDone || n.gone {
-			return true
-		}
-		if c.podsLeft(n) == 0 && len(n.drainBlocked) == 0 {
-			c.finishDrain(n)
-			return true
-		}
-		return false
-	})
 }
 
 // podsLeft counts the pods the drain still waits for. Like Cluster API, it does not wait for
