@@ -35,14 +35,7 @@ func TestCAPDWorkloadCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var manifests [][]byte
-	for _, p := range Providers() {
-		b, err := os.ReadFile(filepath.Join(ComponentsDir(cacheDir), p.ComponentsFile()))
-		if err != nil {
-			t.Fatalf("components of %s missing (run zdt images build): %v", p.Name, err)
-		}
-		manifests = append(manifests, b)
-	}
+	manifests := providerManifests(t)
 	name := "zdt-e2e-capd"
 	provider := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(kindcmd.NewLogger()))
 	_ = provider.Delete(name, os.DevNull)

@@ -5,15 +5,12 @@ package images
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
-	"sigs.k8s.io/kind/pkg/cluster"
-	kindcmd "sigs.k8s.io/kind/pkg/cmd"
 
 	"github.com/zdt-dev/zdt/harness/images/components"
 )
@@ -29,21 +26,8 @@ func TestProvidersInstallOffline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	version := e2eVersions()[0]
-	cacheDir, err := DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var manifests [][]byte
-	for _, p := range Providers() {
-		b, err := os.ReadFile(filepath.Join(ComponentsDir(cacheDir), p.ComponentsFile()))
-		if err != nil {
-			t.Fatalf("components of %s missing (run zdt images build): %v", p.Name, err)
-		}
-		manifests = append(manifests, b)
-	}
+	manifests := providerManifests(t)
 	name := "zdt-e2e-mgmt"
-	provider := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(kindcmd.NewLogger()))
-	_ = provider.Delete(name, os.DevNull)
 	cfg := &v1alpha4.Cluster{Nodes: []v1alpha4.Node{{
 		Role:  v1alpha4.ControlPlaneRole,
 		Image: NodeImage(version),
@@ -51,21 +35,7 @@ func TestProvidersInstallOffline(t *testing.T) {
 			HostPath: "/var/run/docker.sock", ContainerPath: "/var/run/docker.sock",
 		}},
 	}}}
-	start := time.Now()
-	err = provider.Create(name, cluster.CreateWithV1Alpha4Config(cfg), cluster.CreateWithWaitForReady(4*time.Minute),
-		cluster.CreateWithKubeconfigPath(os.DevNull), cluster.CreateWithDisplayUsage(false), cluster.CreateWithDisplaySalutation(false))
-	t.Cleanup(func() {
-		if os.Getenv("ZDT_E2E_KEEP") == "1" {
-			t.Logf("keeping cluster %s (ZDT_E2E_KEEP=1)", name)
-			return
-		}
-		if err := provider.Delete(name, os.DevNull); err != nil {
-			t.Errorf("delete cluster %s: %v", name, err)
-		}
-	})
-	if err != nil {
-		t.Fatalf("create cluster %s: %v", name, err)
-	}
+	provider, start := createKindCluster(t, name, cfg)
 	t.Logf("management cluster %s (%s) Ready in %s", name, version, time.Since(start).Round(time.Second))
 
 	start = time.Now()

@@ -13,10 +13,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
-	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
-	kindcmd "sigs.k8s.io/kind/pkg/cmd"
 )
 
 // e2eVersions are the versions whose node images the e2e tests use: ZDT_E2E_VERSIONS
@@ -50,28 +48,12 @@ func testCluster(ctx context.Context, t *testing.T, version string) {
 		t.Fatalf("node image %s is missing: run zdt images build --kubernetes %s", image, version)
 	}
 	name := "zdt-e2e-" + strings.NewReplacer("v", "", ".", "-").Replace(version)
-	provider := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(kindcmd.NewLogger()))
-	_ = provider.Delete(name, os.DevNull) // a cluster left by an interrupted run
 	cfg := &v1alpha4.Cluster{Nodes: []v1alpha4.Node{
 		{Role: v1alpha4.ControlPlaneRole, Image: image},
 		{Role: v1alpha4.WorkerRole, Image: image},
 		{Role: v1alpha4.WorkerRole, Image: image},
 	}}
-	start := time.Now()
-	err := provider.Create(name, cluster.CreateWithV1Alpha4Config(cfg), cluster.CreateWithWaitForReady(4*time.Minute),
-		cluster.CreateWithKubeconfigPath(os.DevNull), cluster.CreateWithDisplayUsage(false), cluster.CreateWithDisplaySalutation(false))
-	t.Cleanup(func() {
-		if os.Getenv("ZDT_E2E_KEEP") == "1" {
-			t.Logf("keeping cluster %s (ZDT_E2E_KEEP=1)", name)
-			return
-		}
-		if err := provider.Delete(name, os.DevNull); err != nil {
-			t.Errorf("delete cluster %s: %v", name, err)
-		}
-	})
-	if err != nil {
-		t.Fatalf("create cluster %s: %v", name, err)
-	}
+	provider, start := createKindCluster(t, name, cfg)
 	t.Logf("%s: kind create cluster (1 control plane + 2 workers, nodes Ready) took %s", version, time.Since(start).Round(time.Second))
 	all, err := provider.ListInternalNodes(name)
 	if err != nil {
