@@ -36,6 +36,8 @@ func TestExitCodes(t *testing.T) {
 		{"well configured passes", []string{"run", "ha-well-configured", "-q", "--out", dir + "/pass"}, cli.ExitPass, []string{"verdict: PASS"}},
 		{"no preStop fails", []string{"run", "no-prestop-exit", "-q", "--out", dir + "/fail"}, cli.ExitFail, []string{"verdict: FAIL", "dropped-requests", "preStop"}},
 		{"blocking PDB fails naming it", []string{"run", "pdb-blocks-drain", "-q", "--out", dir + "/stall"}, cli.ExitFail, []string{"verdict: FAIL", "pdb-stall"}},
+		{"preflight lists checks and warnings", []string{"preflight", "single-replica", "-q", "--out", dir + "/pre"}, cli.ExitPass, []string{
+			"preflight single-replica: PASS", "WARN  workload-preconditions", "fix: run web with at least 2 replicas"}},
 		{"unknown provider", []string{"run", "ha-well-configured", "--provider", "vm"}, cli.ExitBadInput, []string{"unknown provider"}},
 		{"unknown scenario", []string{"run", "no-such-scenario"}, cli.ExitBadInput, []string{"no built-in scenario"}},
 		{"bad flag", []string{"run", "--nope"}, cli.ExitBadInput, []string{"unknown flag"}},

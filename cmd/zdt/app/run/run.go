@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -155,7 +156,10 @@ func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, s
 	if rep == nil {
 		return err
 	}
-	if serr := rep.Summary(streams.Out); serr != nil {
+	if preflightOnly && info != nil {
+		// Only the checks ran: print them rather than a verdict on an upgrade that did not happen.
+		printChecks(streams.Out, sc.Metadata.Name, info.Preflight)
+	} else if serr := rep.Summary(streams.Out); serr != nil {
 		return serr
 	}
 	fmt.Fprintf(streams.Out, "run directory: %s (open %s)\n", out, filepath.Join(out, model.ReportHTML))
@@ -169,6 +173,21 @@ func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, s
 		return nil
 	}
 	return cli.Exit(rep.Verdict.ExitCode(), nil)
+}
+
+// printChecks prints preflight results, a line each, with the fix under those that need one.
+func printChecks(w io.Writer, scenario string, checks []model.CheckResult) {
+	verdict := "PASS"
+	if model.Failed(checks) {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "preflight %s: %s\n", scenario, verdict)
+	for _, c := range checks {
+		fmt.Fprintf(w, "  %-5s %-24s %s\n", strings.ToUpper(string(c.Status)), c.Name, c.Message)
+		if c.Fix != "" && c.Status != model.CheckPass {
+			fmt.Fprintf(w, "        %-24s fix: %s\n", "", c.Fix)
+		}
+	}
 }
 
 // Execute runs a scenario into a run directory and renders its report. The report is returned
