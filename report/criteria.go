@@ -359,8 +359,11 @@ func (e *evaluation) diagnoseAPI() (string, string) {
 	return joinDiagnoses(ds)
 }
 
+// isControlPlane reports whether a locator names the control plane: its phase, or a machine
+// outside every worker pool (providers set Pool on workers' machines; Cluster API's topology
+// names control plane machines without "control-plane" in them).
 func isControlPlane(l model.Locator) bool {
-	return l.Phase == "control-plane" || strings.Contains(l.Machine, "control-plane")
+	return l.Phase == "control-plane" || (l.Machine != "" && l.Pool == "") || strings.Contains(l.Machine, "control-plane")
 }
 
 func (e *evaluation) pdbStall() Criterion {
