@@ -149,13 +149,7 @@ func TestCAPDWorkloadCluster(t *testing.T) {
 		if err != nil {
 			return false, "", err
 		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		for _, l := range lines {
-			if f := strings.Fields(l); len(f) < 2 || f[1] != "Ready" {
-				return false, out, nil
-			}
-		}
-		return len(lines) == 2, out, nil
+		return nodesReady(out, 2), out, nil
 	}); err != nil {
 		t.Fatalf("workload nodes not Ready: %v", err)
 	}

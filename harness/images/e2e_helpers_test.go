@@ -5,6 +5,7 @@ package images
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,4 +54,15 @@ func createKindCluster(t *testing.T, name string, cfg *v1alpha4.Cluster) (*clust
 		t.Fatalf("create cluster %s: %v", name, err)
 	}
 	return provider, start
+}
+
+// nodesReady reports whether `kubectl get nodes --no-headers` lists want nodes, all Ready.
+func nodesReady(out string, want int) bool {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) < 2 || f[1] != "Ready" {
+			return false
+		}
+	}
+	return len(lines) == want
 }

@@ -68,13 +68,7 @@ func testCluster(ctx context.Context, t *testing.T, version string) {
 		if err != nil {
 			return false, "", err
 		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		for _, l := range lines {
-			if f := strings.Fields(l); len(f) < 2 || f[1] != "Ready" {
-				return false, out, nil
-			}
-		}
-		return len(lines) == 3, out, nil
+		return nodesReady(out, 3), out, nil
 	}); err != nil {
 		t.Fatalf("nodes not Ready: %v", err)
 	}
