@@ -90,7 +90,7 @@ type engine struct {
 }
 
 // phase records one phase in run.json and the timeline.
-func (e *engine) phase(name, step string, from time.Duration, outcome model.PhaseOutcome, msg string) error {
+func (e *engine) phase(name model.PhaseName, step string, from time.Duration, outcome model.PhaseOutcome, msg string) error {
 	ph := model.Phase{Name: name, Step: step, From: from, To: e.cl.Now(), Outcome: outcome, Message: msg}
 	e.info.Phases = append(e.info.Phases, ph)
 	level := model.Info
@@ -123,7 +123,7 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 	// The rolling upgrade, one minor at a time.
 	deadline := e.cl.Now() + e.sc.Spec.Criteria.UpgradeDeadline.Duration
 	upgradeStart := e.cl.Now()
-	if err := e.cl.StartPhase(ctx, "upgrade"); err != nil {
+	if err := e.cl.StartPhase(ctx, model.PhaseUpgrade); err != nil {
 		return err
 	}
 	target := plan[0]
@@ -135,7 +135,7 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 		target = step
 	}
 	if err := e.rec.Interval(&model.Interval{
-		Level: model.Info, Locator: model.Locator{Phase: "upgrade"}, Reason: model.ReasonPhase,
+		Level: model.Info, Locator: model.Locator{Phase: model.PhaseUpgrade}, Reason: model.ReasonPhase,
 		Message: "upgrade " + plan[0] + " -> " + target, From: upgradeStart, To: e.cl.Now(),
 	}); err != nil {
 		return err
@@ -148,7 +148,7 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 // recovery anchor. It reports whether the upgrade may go on.
 func (e *engine) preflight(ctx context.Context, plan []string) (*model.Inventory, bool, error) {
 	start := e.cl.Now()
-	if err := e.cl.StartPhase(ctx, "preflight"); err != nil {
+	if err := e.cl.StartPhase(ctx, model.PhasePreflight); err != nil {
 		return nil, false, err
 	}
 	before, err := e.cl.Inventory(ctx)
@@ -162,9 +162,9 @@ func (e *engine) preflight(ctx context.Context, plan []string) (*model.Inventory
 	before.EtcdSnapshot = snap
 	e.info.Preflight = preflight.Run(&preflight.Input{Inventory: before, Scenario: e.sc, Plan: plan})
 	if model.Failed(e.info.Preflight) {
-		return before, false, e.phase("preflight", "", start, model.PhaseFailed, "a check failed: no node was touched")
+		return before, false, e.phase(model.PhasePreflight, "", start, model.PhaseFailed, "a check failed: no node was touched")
 	}
-	return before, true, e.phase("preflight", "", start, model.PhaseSucceeded, "")
+	return before, true, e.phase(model.PhasePreflight, "", start, model.PhaseSucceeded, "")
 }
 
 // upgradeStep upgrades the cluster to one version: one change of the topology version, then
@@ -176,18 +176,18 @@ func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Dur
 		return false, fmt.Errorf("set version %s: %w", step, err)
 	}
 	type phase struct {
-		name string
+		name model.PhaseName
 		m    Milestone
 	}
-	phases := []phase{{"control-plane", Milestone{Version: step}}}
+	phases := []phase{{model.PhaseControlPlane, Milestone{Version: step}}}
 	for _, p := range e.sc.Spec.Cluster.WorkerPools {
-		phases = append(phases, phase{"pool/" + p.Name, Milestone{Pool: p.Name, Version: step}})
+		phases = append(phases, phase{model.PoolPhase(p.Name), Milestone{Pool: p.Name, Version: step}})
 	}
 	for i, ph := range phases {
 		from := e.cl.Now()
 		if i == 1 {
 			// Faults timed to "workers" start with the first pool.
-			if err := e.cl.StartPhase(ctx, "workers"); err != nil {
+			if err := e.cl.StartPhase(ctx, model.PhaseWorkers); err != nil {
 				return false, err
 			}
 		}
@@ -207,7 +207,7 @@ func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Dur
 		}
 	}
 	return true, e.rec.Interval(&model.Interval{
-		Level: model.Info, Locator: model.Locator{Phase: "upgrade"}, Reason: model.ReasonUpgradeStep,
+		Level: model.Info, Locator: model.Locator{Phase: model.PhaseUpgrade}, Reason: model.ReasonUpgradeStep,
 		Message: fmt.Sprintf("upgrade step %s", step), From: stepStart, To: e.cl.Now(),
 	})
 }
@@ -222,7 +222,7 @@ func (e *engine) postflight(ctx context.Context, before *model.Inventory, target
 		return err
 	}
 	start := e.cl.Now()
-	if err := e.cl.StartPhase(ctx, "postflight"); err != nil {
+	if err := e.cl.StartPhase(ctx, model.PhasePostflight); err != nil {
 		return err
 	}
 	after, err := e.cl.Inventory(ctx)
@@ -234,5 +234,5 @@ func (e *engine) postflight(ctx context.Context, before *model.Inventory, target
 	if model.Failed(e.info.Postflight) {
 		outcome, msg = model.PhaseFailed, "a check failed"
 	}
-	return e.phase("postflight", "", start, outcome, msg)
+	return e.phase(model.PhasePostflight, "", start, outcome, msg)
 }

@@ -44,7 +44,7 @@ type Cluster interface {
 	// StopLoad stops the load and reports how each stream kept up with its pacer.
 	StopLoad(ctx context.Context) ([]model.StreamStats, error)
 	// StartPhase tells the cluster a phase begins, so that faults timed to it can be armed.
-	StartPhase(ctx context.Context, phase string) error
+	StartPhase(ctx context.Context, phase model.PhaseName) error
 	// SetVersion starts the upgrade to version: one change of the Cluster's
 	// spec.topology.version, after which Cluster API rolls the control plane, then the pools.
 	SetVersion(ctx context.Context, version string) error

@@ -19,7 +19,7 @@ const (
 // Phase is one step of the upgrade: preflight, control-plane, a worker pool, postflight.
 type Phase struct {
 	// Name is e.g. "preflight", "control-plane", "pool/md-0", "postflight".
-	Name string `json:"name"`
+	Name PhaseName `json:"name"`
 	// Step is the target version of the plan step this phase belongs to.
 	Step    string        `json:"step,omitempty"`
 	From    time.Duration `json:"from"`

@@ -42,15 +42,15 @@ const (
 // Locator says what an interval is about, in the manner of OpenShift's monitor locators.
 // Only the fields that apply are set.
 type Locator struct {
-	Cluster  string `json:"cluster,omitempty"`
-	Phase    string `json:"phase,omitempty"`
-	Pool     string `json:"pool,omitempty"`
-	Machine  string `json:"machine,omitempty"`
-	Node     string `json:"node,omitempty"`
-	Workload string `json:"workload,omitempty"`
-	Pod      string `json:"pod,omitempty"`
-	PDB      string `json:"pdb,omitempty"`
-	Fault    string `json:"fault,omitempty"`
+	Cluster  string    `json:"cluster,omitempty"`
+	Phase    PhaseName `json:"phase,omitempty"`
+	Pool     string    `json:"pool,omitempty"`
+	Machine  string    `json:"machine,omitempty"`
+	Node     string    `json:"node,omitempty"`
+	Workload string    `json:"workload,omitempty"`
+	Pod      string    `json:"pod,omitempty"`
+	PDB      string    `json:"pdb,omitempty"`
+	Fault    string    `json:"fault,omitempty"`
 }
 
 // Interval is one entry of the run's timeline: something that held from From to To, offsets from

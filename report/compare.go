@@ -107,14 +107,14 @@ func Compare(base, next *Report, th Thresholds) *Comparison {
 	add("upgrade-duration", "seconds", base.UpgradeSeconds, next.UpgradeSeconds, durTol(base.UpgradeSeconds))
 	basePhases := map[string]float64{}
 	for _, p := range base.Phases {
-		basePhases[p.Step+"/"+p.Name] += p.Seconds
+		basePhases[p.Step+"/"+string(p.Name)] += p.Seconds
 	}
 	seen := map[string]bool{}
 	for _, p := range next.Phases {
-		key := p.Step + "/" + p.Name
+		key := p.Step + "/" + string(p.Name)
 		if b, ok := basePhases[key]; ok && !seen[key] {
 			seen[key] = true
-			add("phase/"+p.Name, "seconds", b, phaseSeconds(next.Phases, key), durTol(b))
+			add("phase/"+string(p.Name), "seconds", b, phaseSeconds(next.Phases, key), durTol(b))
 		}
 	}
 	return c
@@ -123,7 +123,7 @@ func Compare(base, next *Report, th Thresholds) *Comparison {
 func phaseSeconds(phases []Phase, key string) float64 {
 	var s float64
 	for _, p := range phases {
-		if p.Step+"/"+p.Name == key {
+		if p.Step+"/"+string(p.Name) == key {
 			s += p.Seconds
 		}
 	}

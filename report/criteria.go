@@ -10,6 +10,7 @@ import (
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // criteria judges the run against the scenario's criteria, in a fixed order.
@@ -171,19 +172,10 @@ func (e *evaluation) diagnoseWindow(w *DropWindow, fw failWindow) diagnosis {
 		case model.ReasonFaultInjected:
 			kind := e.faultKind(iv.Locator.Fault)
 			what := fmt.Sprintf("injected fault %s (%s%s)", cmp.Or(iv.Locator.Fault, "?"), kind, onNode(iv.Locator.Node))
-			switch kind {
-			case scenarios.FaultNodeCrash, scenarios.FaultKubeletStop, scenarios.FaultNetworkPartition:
-				return diagnosis{cause: at + " while " + what + " took a node away",
-					fix: "requests routed to a lost node fail until the node is marked NotReady and its endpoints are removed: spread replicas across nodes, retry idempotent requests in clients, or allow for the fault in maxDroppedRequests"}
-			case scenarios.FaultPodKill:
-				return diagnosis{cause: at + " when " + what + " killed a pod",
-					fix: "a killed pod drops its in-flight requests and those sent before its endpoint is removed: run several replicas and retry idempotent requests, or allow for the fault in maxDroppedRequests"}
-			case scenarios.FaultNetworkDelay:
-				return diagnosis{cause: at + " during " + what,
-					fix: "requests timed out under the added delay: raise the client timeout (load.timeout) or shorten the fault"}
-			default:
-				return diagnosis{cause: at + " during " + what, fix: "check whether the workload should tolerate this fault; see the timeline in report.html"}
+			if d, ok := faults.Lookup(kind); ok {
+				return diagnosis{cause: at + " " + fmt.Sprintf(d.Cause.Drops, what), fix: d.Cause.DropsFix}
 			}
+			return diagnosis{cause: at + " during " + what, fix: "check whether the workload should tolerate this fault; see the timeline in report.html"}
 		case model.ReasonNodeNotReady:
 			return diagnosis{cause: at + " while node " + iv.Locator.Node + " was NotReady",
 				fix: "requests routed to a lost node fail until its endpoints are removed: spread replicas across nodes and retry idempotent requests in clients"}
@@ -270,7 +262,7 @@ func (e *evaluation) workload(name string) *scenarios.Workload {
 	return nil
 }
 
-func (e *evaluation) faultKind(name string) scenarios.FaultKind {
+func (e *evaluation) faultKind(name string) faults.Kind {
 	for _, f := range e.sc.Spec.Faults {
 		if f.Name == name {
 			return f.Kind
@@ -363,7 +355,7 @@ func (e *evaluation) diagnoseAPI() (string, string) {
 // outside every worker pool (providers set Pool on workers' machines; Cluster API's topology
 // names control plane machines without "control-plane" in them).
 func isControlPlane(l model.Locator) bool {
-	return l.Phase == "control-plane" || (l.Machine != "" && l.Pool == "") || strings.Contains(l.Machine, "control-plane")
+	return l.Phase == model.PhaseControlPlane || (l.Machine != "" && l.Pool == "") || strings.Contains(l.Machine, "control-plane")
 }
 
 func (e *evaluation) pdbStall() Criterion {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/zdt-dev/zdt/model"
-	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // TestDiagnoses checks that a failed criterion's cause and fix follow from what the timeline
@@ -27,7 +27,7 @@ func TestDiagnoses(t *testing.T) {
 	}{
 		{"node crash", func(r *run) {
 			dropWebAt100(r)
-			r.sc.Spec.Faults = append(r.sc.Spec.Faults, scenarios.Fault{Name: "crash-1", Kind: scenarios.FaultNodeCrash})
+			r.sc.Spec.Faults = append(r.sc.Spec.Faults, faults.Fault{Name: "crash-1", Kind: faults.NodeCrash})
 			r.timeline = append(r.timeline, model.Interval{Level: model.Error, Reason: model.ReasonFaultInjected,
 				Locator: model.Locator{Fault: "crash-1", Node: "md-0-old-a"}, From: 99 * time.Second, To: 160 * time.Second})
 		}, "dropped-requests", []string{"injected fault crash-1 (NodeCrash on node md-0-old-a) took a node away", "spread replicas across nodes"}},

@@ -254,7 +254,7 @@ func phaseDurations(phases []model.Phase) ([]Phase, float64) {
 }
 
 func isUpgradePhase(p model.Phase) bool {
-	return p.Name != "preflight" && p.Name != "postflight" && p.Outcome != model.PhaseSkipped
+	return p.Name.IsUpgrade() && p.Outcome != model.PhaseSkipped
 }
 
 func checks(in []model.CheckResult) []Check {

@@ -66,7 +66,7 @@ func (r *Report) timelineRows() []tlRow {
 			lvl = "Error"
 		}
 		phases.bars = append(phases.bars, tlBar{dsec(p.FromSeconds), dsec(p.ToSeconds), lvl + " phase",
-			fmt.Sprintf("%s (%s, %s)", p.Name, dur(p.Seconds), p.Outcome), p.Name})
+			fmt.Sprintf("%s (%s, %s)", p.Name, dur(p.Seconds), p.Outcome), string(p.Name)})
 	}
 	rows = append(rows, phases)
 	for _, t := range r.Requests.ByTarget {
@@ -100,7 +100,7 @@ func (r *Report) timelineRows() []tlRow {
 			continue
 		}
 		l := iv.Locator
-		subject := cmp.Or(l.Node, l.Machine, l.PDB, l.Fault, l.Pool, l.Phase, l.Cluster)
+		subject := cmp.Or(l.Node, l.Machine, l.PDB, l.Fault, l.Pool, string(l.Phase), l.Cluster)
 		switch iv.Reason {
 		case model.ReasonPodTerminating, model.ReasonEndpointRemoved, model.ReasonPodNotReady, model.ReasonWorkloadDegraded, model.ReasonRequestsFailing:
 			subject = cmp.Or(l.Workload, l.Pod, subject)

@@ -469,8 +469,8 @@ func minReady(states []model.StateSample, workload string, from, to time.Duratio
 }
 
 // phaseAt names the phase running at t; the last one that began, when several overlap.
-func phaseAt(phases []model.Phase, t time.Duration) string {
-	name := ""
+func phaseAt(phases []model.Phase, t time.Duration) model.PhaseName {
+	var name model.PhaseName
 	for _, p := range phases {
 		if p.From <= t && t <= p.To {
 			name = p.Name
@@ -487,7 +487,7 @@ func ref(iv *model.Interval) TimelineRef {
 // locatorString renders a locator as "node/md-0-a pod/web-1", fields in a fixed order.
 func locatorString(l model.Locator) string {
 	var parts []string
-	for _, kv := range [][2]string{{"cluster", l.Cluster}, {"phase", l.Phase}, {"pool", l.Pool}, {"machine", l.Machine},
+	for _, kv := range [][2]string{{"cluster", l.Cluster}, {"phase", string(l.Phase)}, {"pool", l.Pool}, {"machine", l.Machine},
 		{"node", l.Node}, {"workload", l.Workload}, {"pod", l.Pod}, {"pdb", l.PDB}, {"fault", l.Fault}} {
 		if kv[1] != "" {
 			parts = append(parts, kv[0]+"/"+kv[1])

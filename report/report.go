@@ -1,5 +1,7 @@
 package report
 
+import "github.com/zdt-dev/zdt/model"
+
 // SchemaVersion identifies the layout of report.json; it changes only when a field is removed or
 // changes meaning (fields may be added within one version). See SCHEMA.md.
 const SchemaVersion = "zdt.dev/report/v1"
@@ -172,8 +174,8 @@ type DropWindow struct {
 	FromSeconds float64 `json:"fromSeconds"`
 	ToSeconds   float64 `json:"toSeconds"`
 	// Phase is the upgrade phase the window began in.
-	Phase   string `json:"phase,omitempty"`
-	Dropped int64  `json:"dropped"`
+	Phase   model.PhaseName `json:"phase,omitempty"`
+	Dropped int64           `json:"dropped"`
 	// New and Reused split Dropped by connection mode.
 	New    int64 `json:"new"`
 	Reused int64 `json:"reused"`
@@ -273,13 +275,13 @@ type Window struct {
 
 // Phase is one upgrade phase.
 type Phase struct {
-	Name        string  `json:"name"`
-	Step        string  `json:"step,omitempty"`
-	FromSeconds float64 `json:"fromSeconds"`
-	ToSeconds   float64 `json:"toSeconds"`
-	Seconds     float64 `json:"seconds"`
-	Outcome     string  `json:"outcome"`
-	Message     string  `json:"message,omitempty"`
+	Name        model.PhaseName `json:"name"`
+	Step        string          `json:"step,omitempty"`
+	FromSeconds float64         `json:"fromSeconds"`
+	ToSeconds   float64         `json:"toSeconds"`
+	Seconds     float64         `json:"seconds"`
+	Outcome     string          `json:"outcome"`
+	Message     string          `json:"message,omitempty"`
 }
 
 // Check is one preflight or postflight check.

@@ -4,6 +4,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // APIVersion and Kind identify a scenario file.
@@ -41,8 +43,8 @@ type Spec struct {
 	Workloads []Workload `json:"workloads"`
 	// Load is the HTTP load sent through the upgrade.
 	Load Load `json:"load"`
-	// Faults are injected during the upgrade; may be empty.
-	Faults []Fault `json:"faults,omitempty"`
+	// Faults are injected during the upgrade; may be empty. See package faults for the kinds.
+	Faults []faults.Fault `json:"faults,omitempty"`
 	// Criteria are the pass/fail thresholds.
 	Criteria Criteria `json:"criteria"`
 	// Preflight tunes the preflight checks.
@@ -261,65 +263,6 @@ type Pacer struct {
 	// Period and Amplitude shape the sine pacer around Rate.
 	Period    *metav1.Duration `json:"period,omitempty"`
 	Amplitude *float64         `json:"amplitude,omitempty"`
-}
-
-// FaultKind names a kind of injected fault.
-type FaultKind string
-
-// The fault kinds zdt knows.
-const (
-	FaultNodeCrash         FaultKind = "NodeCrash"
-	FaultKubeletStop       FaultKind = "KubeletStop"
-	FaultPodKill           FaultKind = "PodKill"
-	FaultAPIServerRestart  FaultKind = "APIServerRestart"
-	FaultNetworkDelay      FaultKind = "NetworkDelay"
-	FaultNetworkPartition  FaultKind = "NetworkPartition"
-	FaultSlowReadiness     FaultKind = "SlowReadiness"
-	FaultEvictionError     FaultKind = "EvictionError"
-	FaultProvisionFailure  FaultKind = "MachineProvisionFailure"
-	FaultProvisionSlowness FaultKind = "MachineProvisionSlowness"
-)
-
-// FaultKinds lists every fault kind, in documentation order.
-var FaultKinds = []FaultKind{
-	FaultNodeCrash, FaultKubeletStop, FaultPodKill, FaultAPIServerRestart, FaultNetworkDelay,
-	FaultNetworkPartition, FaultSlowReadiness, FaultEvictionError, FaultProvisionFailure,
-	FaultProvisionSlowness,
-}
-
-// Fault is one injected fault.
-type Fault struct {
-	// Name identifies the fault in reports (default: kind and index).
-	Name string    `json:"name,omitempty"`
-	Kind FaultKind `json:"kind"`
-	// Target selects what the fault hits.
-	Target FaultTarget `json:"target"`
-	// At is when the fault starts.
-	At FaultTime `json:"at"`
-	// Duration is how long the fault lasts (0: until the end of the run for lasting faults).
-	Duration *metav1.Duration `json:"duration,omitempty"`
-	// Delay is the added latency of a NetworkDelay fault.
-	Delay *metav1.Duration `json:"delay,omitempty"`
-}
-
-// FaultTarget selects what a fault hits. Unset fields match anything.
-type FaultTarget struct {
-	// Node is "draining" (the node being drained at that time), a pool name with "pool/",
-	// "control-plane", or a node name.
-	Node string `json:"node,omitempty"`
-	// Workload picks a workload's pods (PodKill, SlowReadiness).
-	Workload string `json:"workload,omitempty"`
-	// Count is how many matching targets are hit (default 1).
-	Count *int32 `json:"count,omitempty"`
-}
-
-// FaultTime places a fault in the run: an offset into a phase, or from the start of the run.
-type FaultTime struct {
-	// Phase is "upgrade" (start of the first upgrade step), "control-plane", "workers",
-	// "pool/<name>" or empty (start of the run).
-	Phase string `json:"phase,omitempty"`
-	// After is the offset from the start of that phase.
-	After metav1.Duration `json:"after"`
 }
 
 // Criteria are the thresholds a run is judged by.

@@ -12,6 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/version"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // Validate checks a defaulted scenario and returns every problem found, each with its field path.
@@ -62,8 +65,9 @@ func Validate(s *Scenario) field.ErrorList {
 	for _, p := range s.Spec.Cluster.WorkerPools {
 		pools.Insert(p.Name)
 	}
+	fc := faults.ValidateContext{Workloads: workloads, Pools: pools}
 	for i := range s.Spec.Faults {
-		errs = append(errs, validateFault(&s.Spec.Faults[i], workloads, pools, spec.Child("faults").Index(i))...)
+		errs = append(errs, faults.Validate(&s.Spec.Faults[i], fc, spec.Child("faults").Index(i))...)
 	}
 	errs = append(errs, validateCriteria(&s.Spec.Criteria, spec.Child("criteria"))...)
 	if s.Spec.Calibration != nil {
@@ -186,6 +190,17 @@ func ParseVersion(s string) (*version.Version, error) {
 		return nil, fmt.Errorf("must look like v1.36.3")
 	}
 	return v, nil
+}
+
+// VersionLess reports whether Kubernetes version a is older than b. Versions that do not parse
+// compare as strings.
+func VersionLess(a, b string) bool {
+	va, errA := ParseVersion(a)
+	vb, errB := ParseVersion(b)
+	if errA != nil || errB != nil {
+		return a < b
+	}
+	return va.LessThan(vb)
 }
 
 func validateVersions(v *Versions, p *field.Path) field.ErrorList {
@@ -374,57 +389,8 @@ func validateLoad(l *Load, workloads sets.Set[string], p *field.Path) field.Erro
 	return errs
 }
 
-// ReservedTarget is the sample target of the API prober (model.APITarget); no workload may
-// take its name.
-const ReservedTarget = "kube-api"
-
-// FaultPhases are the phase names a fault can be timed to, besides "pool/<name>".
-var FaultPhases = []string{"", "upgrade", "control-plane", "workers"}
-
-func validateFault(f *Fault, workloads, pools sets.Set[string], p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	known := false
-	for _, k := range FaultKinds {
-		known = known || f.Kind == k
-	}
-	if !known {
-		errs = append(errs, field.NotSupported(p.Child("kind"), f.Kind, FaultKinds))
-	}
-	if f.Target.Workload != "" && !workloads.Has(f.Target.Workload) {
-		errs = append(errs, field.NotSupported(p.Child("target", "workload"), f.Target.Workload, sets.List(workloads)))
-	}
-	if (f.Kind == FaultPodKill || f.Kind == FaultSlowReadiness) && f.Target.Workload == "" {
-		errs = append(errs, field.Required(p.Child("target", "workload"), fmt.Sprintf("a %s fault needs the workload whose pods it hits", f.Kind)))
-	}
-	if n := f.Target.Node; strings.HasPrefix(n, "pool/") && !pools.Has(strings.TrimPrefix(n, "pool/")) {
-		errs = append(errs, field.NotSupported(p.Child("target", "node"), n, prefixed("pool/", pools)))
-	}
-	if c := f.Target.Count; c != nil && *c < 1 {
-		errs = append(errs, field.Invalid(p.Child("target", "count"), *c, "must be at least 1"))
-	}
-	phase := f.At.Phase
-	if strings.HasPrefix(phase, "pool/") {
-		if !pools.Has(strings.TrimPrefix(phase, "pool/")) {
-			errs = append(errs, field.NotSupported(p.Child("at", "phase"), phase, append(FaultPhases[1:], prefixed("pool/", pools)...)))
-		}
-	} else if !sets.New(FaultPhases...).Has(phase) {
-		errs = append(errs, field.NotSupported(p.Child("at", "phase"), phase, append(FaultPhases[1:], prefixed("pool/", pools)...)))
-	}
-	errs = append(errs, nonNegative(&f.At.After, p.Child("at", "after"))...)
-	errs = append(errs, nonNegative(f.Duration, p.Child("duration"))...)
-	if f.Kind == FaultNetworkDelay && (f.Delay == nil || f.Delay.Duration <= 0) {
-		errs = append(errs, field.Required(p.Child("delay"), "a NetworkDelay fault needs the latency it adds, e.g. 200ms"))
-	}
-	return errs
-}
-
-func prefixed(prefix string, s sets.Set[string]) []string {
-	var out []string
-	for _, v := range sets.List(s) {
-		out = append(out, prefix+v)
-	}
-	return out
-}
+// ReservedTarget is the sample target of the API prober; no workload may take its name.
+const ReservedTarget = model.APITarget
 
 func validateCriteria(c *Criteria, p *field.Path) field.ErrorList {
 	var errs field.ErrorList

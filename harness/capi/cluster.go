@@ -160,7 +160,7 @@ func (c *Cluster) Pass(ctx context.Context, d time.Duration) error {
 
 // StartPhase implements harness.Cluster. Faults are not injected into real clusters yet, so a
 // phase only needs no arming.
-func (c *Cluster) StartPhase(ctx context.Context, phase string) error { return ctx.Err() }
+func (c *Cluster) StartPhase(ctx context.Context, phase model.PhaseName) error { return ctx.Err() }
 
 // StartLoad implements harness.Cluster: the scenario's load on the targets' URLs, and the API
 // prober, in the background until StopLoad.

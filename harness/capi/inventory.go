@@ -189,7 +189,7 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 		inv.SystemPods = append(inv.SystemPods, model.SystemPod{Name: p.Name, Component: comp, Node: p.Spec.NodeName,
 			Version: imageTag(p.Spec.Containers[0].Image), Ready: podReady(p)})
 		if comp == "kube-apiserver" {
-			if v := imageTag(p.Spec.Containers[0].Image); v != "" && (lowest == "" || versionLess(v, lowest)) {
+			if v := imageTag(p.Spec.Containers[0].Image); v != "" && (lowest == "" || scenarios.VersionLess(v, lowest)) {
 				lowest = v
 			}
 		}
@@ -307,14 +307,6 @@ func imageTag(image string) string {
 	return image[i+1:]
 }
 
-func versionLess(a, b string) bool {
-	va, errA := scenarios.ParseVersion(a)
-	vb, errB := scenarios.ParseVersion(b)
-	if errA != nil || errB != nil {
-		return a < b
-	}
-	return va.LessThan(vb)
-}
 
 // readAddons reports the CNI DaemonSet and CoreDNS, healthy when every pod they want is ready
 // and up to date.

@@ -325,7 +325,7 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 }
 
 // StartPhase implements harness.Cluster: faults timed to the phase are armed.
-func (c *Cluster) StartPhase(ctx context.Context, phase string) error {
+func (c *Cluster) StartPhase(ctx context.Context, phase model.PhaseName) error {
 	c.armFaults(phase)
 	return nil
 }

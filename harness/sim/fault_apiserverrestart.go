@@ -1,16 +1,16 @@
 package sim
 
-import "github.com/zdt-dev/zdt/scenarios"
+import "github.com/zdt-dev/zdt/scenarios/faults"
 
-func init() { registerFault(scenarios.FaultAPIServerRestart, injectAPIServerRestart) }
+func init() { registerFault(faults.APIServerRestart, injectAPIServerRestart) }
 
 // injectAPIServerRestart restarts apiservers: each is down for the fault's duration (default:
 // the calibrated apiserver start time) while its load balancer still sends to it until the
 // health checks notice.
-func injectAPIServerRestart(c *Cluster, f *scenarios.Fault) (string, func()) {
+func injectAPIServerRestart(c *Cluster, f *faults.Fault) (string, func()) {
 	down := c.cal.APIServerStart.Duration
-	if f.Duration.Duration > 0 {
-		down = f.Duration.Duration
+	if f.Length() > 0 {
+		down = f.Length()
 	}
 	target := *f
 	if target.Target.Node == "" {

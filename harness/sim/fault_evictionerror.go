@@ -1,11 +1,11 @@
 package sim
 
-import "github.com/zdt-dev/zdt/scenarios"
+import "github.com/zdt-dev/zdt/scenarios/faults"
 
-func init() { registerFault(scenarios.FaultEvictionError, injectEvictionError) }
+func init() { registerFault(faults.EvictionError, injectEvictionError) }
 
 // injectEvictionError makes the eviction API answer 500 while the fault lasts: drains retry.
-func injectEvictionError(c *Cluster, f *scenarios.Fault) (string, func()) {
+func injectEvictionError(c *Cluster, f *faults.Fault) (string, func()) {
 	c.faults.evictionErrors++
 	return "eviction API answers 500", func() { c.faults.evictionErrors-- }
 }

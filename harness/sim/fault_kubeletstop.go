@@ -1,12 +1,12 @@
 package sim
 
-import "github.com/zdt-dev/zdt/scenarios"
+import "github.com/zdt-dev/zdt/scenarios/faults"
 
-func init() { registerFault(scenarios.FaultKubeletStop, injectKubeletStop) }
+func init() { registerFault(faults.KubeletStop, injectKubeletStop) }
 
 // injectKubeletStop stops the kubelet: the node's pods keep serving, but the node stops
 // reporting, goes NotReady after the grace period, and no pod on it can be stopped.
-func injectKubeletStop(c *Cluster, f *scenarios.Fault) (string, func()) {
+func injectKubeletStop(c *Cluster, f *faults.Fault) (string, func()) {
 	return c.onNodes(f, func(n *node) func() {
 		n.kubeletDown = true
 		c.watchNodeHealth(n)

@@ -2,15 +2,15 @@ package sim
 
 import (
 	"github.com/zdt-dev/zdt/model"
-	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
-func init() { registerFault(scenarios.FaultNodeCrash, injectNodeCrash) }
+func init() { registerFault(faults.NodeCrash, injectNodeCrash) }
 
 // injectNodeCrash powers nodes off: nothing on them answers, kept-alive connections to their
 // pods hang, and the node lifecycle controller takes over. When the fault ends, the machine
 // reboots and its containers start again.
-func injectNodeCrash(c *Cluster, f *scenarios.Fault) (string, func()) {
+func injectNodeCrash(c *Cluster, f *faults.Fault) (string, func()) {
 	return c.onNodes(f, func(n *node) func() {
 		c.beforeNodeChange(n)
 		n.up, n.apiserverUp = false, false

@@ -3,15 +3,15 @@ package sim
 import (
 	"fmt"
 
-	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
-func init() { registerFault(scenarios.FaultProvisionFailure, injectProvisionFailure) }
+func init() { registerFault(faults.MachineProvisionFailure, injectProvisionFailure) }
 
 // injectProvisionFailure makes the next machines fail to provision; the controllers replace
 // them.
-func injectProvisionFailure(c *Cluster, f *scenarios.Fault) (string, func()) {
-	n := int(*f.Target.Count)
+func injectProvisionFailure(c *Cluster, f *faults.Fault) (string, func()) {
+	n := f.Count()
 	c.faults.provisionFails += n
 	return fmt.Sprintf("the next %d machine(s) fail to provision", n), nil
 }

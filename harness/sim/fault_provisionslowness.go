@@ -3,14 +3,14 @@ package sim
 import (
 	"fmt"
 
-	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
-func init() { registerFault(scenarios.FaultProvisionSlowness, injectProvisionSlowness) }
+func init() { registerFault(faults.MachineProvisionSlowness, injectProvisionSlowness) }
 
 // injectProvisionSlowness makes machines created during the fault take longer to provision.
-func injectProvisionSlowness(c *Cluster, f *scenarios.Fault) (string, func()) {
-	d := faultDelay(f)
+func injectProvisionSlowness(c *Cluster, f *faults.Fault) (string, func()) {
+	d := f.Extra()
 	c.faults.provisionSlow += d
 	return fmt.Sprintf("machines take %s longer to provision", d), func() { c.faults.provisionSlow -= d }
 }

@@ -4,18 +4,18 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
-func init() { registerFault(scenarios.FaultSlowReadiness, injectSlowReadiness) }
+func init() { registerFault(faults.SlowReadiness, injectSlowReadiness) }
 
 // injectSlowReadiness makes pods of a workload started during the fault take longer to serve
 // (a slow dependency, a cold cache).
-func injectSlowReadiness(c *Cluster, f *scenarios.Fault) (string, func()) {
+func injectSlowReadiness(c *Cluster, f *faults.Fault) (string, func()) {
 	if c.faults.slowStart == nil {
 		c.faults.slowStart = map[*workload]time.Duration{}
 	}
-	d := faultDelay(f)
+	d := f.Extra()
 	var undo func()
 	for _, w := range c.workloads {
 		if w.name == f.Target.Workload {

@@ -6,17 +6,17 @@ import (
 	"time"
 
 	"github.com/zdt-dev/zdt/model"
-	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // injector starts one kind of fault and returns what it did and how to undo it (nil when there
 // is nothing to undo, or the fault lasts). Each kind lives in its own fault_*.go file.
-type injector func(c *Cluster, f *scenarios.Fault) (msg string, undo func())
+type injector func(c *Cluster, f *faults.Fault) (msg string, undo func())
 
 // injectors holds every fault kind the simulator can inject.
-var injectors = map[scenarios.FaultKind]injector{}
+var injectors = map[faults.Kind]injector{}
 
-func registerFault(kind scenarios.FaultKind, inj injector) { injectors[kind] = inj }
+func registerFault(kind faults.Kind, inj injector) { injectors[kind] = inj }
 
 // faultState is what the injected faults currently change in the cluster.
 type faultState struct {
@@ -28,7 +28,7 @@ type faultState struct {
 }
 
 type activeFault struct {
-	f     *scenarios.Fault
+	f     *faults.Fault
 	from  time.Duration
 	msg   string
 	ended bool
@@ -49,7 +49,7 @@ func (c *Cluster) provisionFails(n *node) bool {
 }
 
 // armFaults schedules the faults timed to a phase that is starting.
-func (c *Cluster) armFaults(phase string) {
+func (c *Cluster) armFaults(phase model.PhaseName) {
 	for i := range c.sc.Spec.Faults {
 		f := &c.sc.Spec.Faults[i]
 		if f.At.Phase != phase {
@@ -59,17 +59,8 @@ func (c *Cluster) armFaults(phase string) {
 	}
 }
 
-// faultDelay is the latency a NetworkDelay fault adds, or the extra startup of SlowReadiness
-// and the extra provisioning time of MachineProvisionSlowness (default: the fault's duration).
-func faultDelay(f *scenarios.Fault) time.Duration {
-	if f.Delay != nil {
-		return f.Delay.Duration
-	}
-	return f.Duration.Duration
-}
-
 // inject starts a fault, records it, and ends it after its duration (0: it lasts).
-func (c *Cluster) inject(f *scenarios.Fault) {
+func (c *Cluster) inject(f *faults.Fault) {
 	c.flush()
 	a := &activeFault{f: f, from: c.clock.now}
 	inj := injectors[f.Kind]
@@ -81,8 +72,8 @@ func (c *Cluster) inject(f *scenarios.Fault) {
 	}
 	c.faults.active = append(c.faults.active, a)
 	c.wake()
-	if f.Duration.Duration > 0 {
-		c.clock.after(f.Duration.Duration, func() {
+	if f.Length() > 0 {
+		c.clock.after(f.Length(), func() {
 			c.flush()
 			if undo != nil {
 				undo()
@@ -94,8 +85,8 @@ func (c *Cluster) inject(f *scenarios.Fault) {
 }
 
 // onNodes applies a node fault to the nodes the fault's target selects.
-func (c *Cluster) onNodes(f *scenarios.Fault, apply func(n *node) (undo func())) (string, func()) {
-	nodes := c.faultNodes(f.Target.Node, int(*f.Target.Count))
+func (c *Cluster) onNodes(f *faults.Fault, apply func(n *node) (undo func())) (string, func()) {
+	nodes := c.faultNodes(f.Target.Node, f.Count())
 	if len(nodes) == 0 {
 		return "no node matched " + describeTarget(f), nil
 	}
@@ -116,7 +107,7 @@ func chain(a, b func()) func() {
 	return func() { a(); b() }
 }
 
-func describeTarget(f *scenarios.Fault) string {
+func describeTarget(f *faults.Fault) string {
 	if f.Target.Node == "" {
 		return "any worker"
 	}

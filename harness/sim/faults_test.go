@@ -9,10 +9,11 @@ import (
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 func TestEveryFaultKindHasAnInjector(t *testing.T) {
-	for _, k := range scenarios.FaultKinds {
+	for _, k := range faults.Kinds() {
 		if injectors[k] == nil {
 			t.Errorf("the simulator has no injector for %s", k)
 		}
@@ -23,9 +24,9 @@ func TestEveryFaultKindHasAnInjector(t *testing.T) {
 // effect a real cluster would show.
 func TestFaultEffects(t *testing.T) {
 	d := func(v time.Duration) *metav1.Duration { return &metav1.Duration{Duration: v} }
-	fault := func(kind scenarios.FaultKind, phase string, after, duration time.Duration) scenarios.Fault {
-		return scenarios.Fault{Name: "f", Kind: kind, At: scenarios.FaultTime{Phase: phase, After: metav1.Duration{Duration: after}},
-			Duration: d(duration), Target: scenarios.FaultTarget{Count: ptr(int32(1))}}
+	fault := func(kind faults.Kind, phase model.PhaseName, after, duration time.Duration) faults.Fault {
+		return faults.Fault{Name: "f", Kind: kind, At: faults.Time{Phase: phase, After: metav1.Duration{Duration: after}},
+			Duration: d(duration), Target: faults.Target{Count: ptr(int32(1))}}
 	}
 	has := func(o *outcome, reason model.Reason, cond func(model.Interval) bool) bool {
 		for _, iv := range o.mem.Intervals {
@@ -38,32 +39,32 @@ func TestFaultEffects(t *testing.T) {
 	baseline := runScenario(t, "ha-well-configured", 1, nil)
 	cases := []struct {
 		name  string
-		fault func() scenarios.Fault
+		fault func() faults.Fault
 		check func(t *testing.T, o *outcome)
 	}{
-		{"node crash: NotReady after the grace period, requests dropped", func() scenarios.Fault {
-			return fault(scenarios.FaultNodeCrash, "upgrade", 0, 3*time.Minute)
+		{"node crash: NotReady after the grace period, requests dropped", func() faults.Fault {
+			return fault(faults.NodeCrash, "upgrade", 0, 3*time.Minute)
 		}, func(t *testing.T, o *outcome) {
 			if !has(o, model.ReasonNodeNotReady, nil) || o.dropped == 0 {
 				t.Errorf("NotReady seen %v, %d dropped", has(o, model.ReasonNodeNotReady, nil), o.dropped)
 			}
 		}},
-		{"kubelet stop: NotReady, pods keep serving", func() scenarios.Fault {
-			return fault(scenarios.FaultKubeletStop, "upgrade", 0, 2*time.Minute)
+		{"kubelet stop: NotReady, pods keep serving", func() faults.Fault {
+			return fault(faults.KubeletStop, "upgrade", 0, 2*time.Minute)
 		}, func(t *testing.T, o *outcome) {
 			if !has(o, model.ReasonNodeNotReady, nil) {
 				t.Error("no NodeNotReady")
 			}
 		}},
-		{"network partition: NotReady and drops", func() scenarios.Fault {
-			return fault(scenarios.FaultNetworkPartition, "upgrade", 0, 2*time.Minute)
+		{"network partition: NotReady and drops", func() faults.Fault {
+			return fault(faults.NetworkPartition, "upgrade", 0, 2*time.Minute)
 		}, func(t *testing.T, o *outcome) {
 			if !has(o, model.ReasonNodeNotReady, nil) || o.dropped == 0 {
 				t.Errorf("NotReady seen %v, %d dropped", has(o, model.ReasonNodeNotReady, nil), o.dropped)
 			}
 		}},
-		{"network delay: slower answers", func() scenarios.Fault {
-			f := fault(scenarios.FaultNetworkDelay, "upgrade", 0, 2*time.Minute)
+		{"network delay: slower answers", func() faults.Fault {
+			f := fault(faults.NetworkDelay, "upgrade", 0, 2*time.Minute)
 			f.Target.Count = ptr(int32(3))
 			f.Delay = d(400 * time.Millisecond)
 			return f
@@ -76,8 +77,8 @@ func TestFaultEffects(t *testing.T) {
 				t.Error("no request took the added 400ms")
 			}
 		}},
-		{"pod kill: the pod is replaced", func() scenarios.Fault {
-			f := fault(scenarios.FaultPodKill, "upgrade", 0, 0)
+		{"pod kill: the pod is replaced", func() faults.Fault {
+			f := fault(faults.PodKill, "upgrade", 0, 0)
 			f.Target.Workload = "web"
 			return f
 		}, func(t *testing.T, o *outcome) {
@@ -85,8 +86,8 @@ func TestFaultEffects(t *testing.T) {
 				t.Error("no pod of web killed")
 			}
 		}},
-		{"apiserver restart of every control plane node: API down", func() scenarios.Fault {
-			f := fault(scenarios.FaultAPIServerRestart, "upgrade", 0, 20*time.Second)
+		{"apiserver restart of every control plane node: API down", func() faults.Fault {
+			f := fault(faults.APIServerRestart, "upgrade", 0, 20*time.Second)
 			f.Target.Count = ptr(int32(3))
 			return f
 		}, func(t *testing.T, o *outcome) {
@@ -94,8 +95,8 @@ func TestFaultEffects(t *testing.T) {
 				t.Error("no API probe failed")
 			}
 		}},
-		{"slow readiness: new pods not ready for longer", func() scenarios.Fault {
-			f := fault(scenarios.FaultSlowReadiness, "upgrade", 0, time.Hour)
+		{"slow readiness: new pods not ready for longer", func() faults.Fault {
+			f := fault(faults.SlowReadiness, "upgrade", 0, time.Hour)
 			f.Target.Workload = "web"
 			f.Delay = d(time.Minute)
 			return f
@@ -106,15 +107,15 @@ func TestFaultEffects(t *testing.T) {
 				t.Error("no web pod took over a minute to be ready")
 			}
 		}},
-		{"eviction errors: drain retries", func() scenarios.Fault {
-			return fault(scenarios.FaultEvictionError, "workers", 0, 2*time.Minute)
+		{"eviction errors: drain retries", func() faults.Fault {
+			return fault(faults.EvictionError, "workers", 0, 2*time.Minute)
 		}, func(t *testing.T, o *outcome) {
 			if !has(o, model.ReasonEvictionFailed, nil) {
 				t.Error("no EvictionFailed interval")
 			}
 		}},
-		{"provisioning failure: the machine is replaced", func() scenarios.Fault {
-			return fault(scenarios.FaultProvisionFailure, "upgrade", 0, 0)
+		{"provisioning failure: the machine is replaced", func() faults.Fault {
+			return fault(faults.MachineProvisionFailure, "upgrade", 0, 0)
 		}, func(t *testing.T, o *outcome) {
 			if !has(o, model.ReasonMachineCreated, func(iv model.Interval) bool { return strings.Contains(iv.Message, "failed to provision") }) {
 				t.Error("no failed machine")
@@ -123,8 +124,8 @@ func TestFaultEffects(t *testing.T) {
 				t.Error("the control plane did not recover from one failed machine")
 			}
 		}},
-		{"provisioning slowness: a longer control plane phase", func() scenarios.Fault {
-			f := fault(scenarios.FaultProvisionSlowness, "upgrade", 0, time.Hour)
+		{"provisioning slowness: a longer control plane phase", func() faults.Fault {
+			f := fault(faults.MachineProvisionSlowness, "upgrade", 0, time.Hour)
 			f.Delay = d(time.Minute)
 			return f
 		}, func(t *testing.T, o *outcome) {
@@ -137,7 +138,7 @@ func TestFaultEffects(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			o := runScenario(t, "ha-well-configured", 1, func(sc *scenarios.Scenario) {
-				sc.Spec.Faults = []scenarios.Fault{c.fault()}
+				sc.Spec.Faults = []faults.Fault{c.fault()}
 			})
 			if !has(o, model.ReasonFaultInjected, nil) {
 				t.Fatal("the fault is not in the timeline")

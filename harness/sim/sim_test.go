@@ -11,6 +11,7 @@ import (
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // outcome is what a simulated run measured, in the shared data model.
@@ -54,7 +55,7 @@ func runScenario(t testing.TB, name string, seed int64, edit func(*scenarios.Sce
 	return o
 }
 
-func (o *outcome) phase(name string) *model.Phase {
+func (o *outcome) phase(name model.PhaseName) *model.Phase {
 	for i := range o.info.Phases {
 		if o.info.Phases[i].Name == name {
 			return &o.info.Phases[i]
@@ -191,7 +192,7 @@ func TestStepwiseUpgradeRunsEveryStepInOrder(t *testing.T) {
 	o := runScenario(t, "stepwise-two-minors", 1, nil)
 	var got []string
 	for _, ph := range o.info.Phases {
-		got = append(got, ph.Name+"@"+ph.Step)
+		got = append(got, string(ph.Name)+"@"+ph.Step)
 	}
 	want := "preflight@ control-plane@v1.36.3 pool/md-0@v1.36.3 control-plane@v1.37.2 pool/md-0@v1.37.2 postflight@"
 	if strings.Join(got, " ") != want {
@@ -201,8 +202,8 @@ func TestStepwiseUpgradeRunsEveryStepInOrder(t *testing.T) {
 
 func TestNotReadyNodeStopsTheRunBeforeAnyNodeIsTouched(t *testing.T) {
 	o := runScenario(t, "ha-well-configured", 1, func(sc *scenarios.Scenario) {
-		sc.Spec.Faults = append(sc.Spec.Faults, scenarios.Fault{
-			Name: "dead-worker", Kind: scenarios.FaultNodeCrash, Target: scenarios.FaultTarget{Count: ptr(int32(1))},
+		sc.Spec.Faults = append(sc.Spec.Faults, faults.Fault{
+			Name: "dead-worker", Kind: faults.NodeCrash, Target: faults.Target{Count: ptr(int32(1))},
 		})
 		sc.Spec.Faults[0].Duration = nil
 		scenarios.SetDefaults(sc)

@@ -87,7 +87,7 @@ func (c *Cluster) inventory() *model.Inventory {
 		inv.Usage.MemoryBytes += n.usedMem
 		inv.Usage.Pods += len(n.pods)
 		if n.role == model.RoleControlPlane && n.apiserverUp {
-			if lowest == "" || versionLess(n.version, lowest) {
+			if lowest == "" || scenarios.VersionLess(n.version, lowest) {
 				lowest = n.version
 			}
 			for _, comp := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"} {
@@ -154,13 +154,4 @@ func (c *Cluster) inventory() *model.Inventory {
 	}
 	inv.Addons = []model.Addon{{Name: "cni", Kind: "cni", Healthy: cniHealthy}}
 	return inv
-}
-
-func versionLess(a, b string) bool {
-	va, errA := scenarios.ParseVersion(a)
-	vb, errB := scenarios.ParseVersion(b)
-	if errA != nil || errB != nil {
-		return a < b
-	}
-	return va.LessThan(vb)
 }

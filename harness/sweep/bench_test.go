@@ -18,7 +18,7 @@ func BenchmarkSweepSmall(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		seed := int64(i + 1)
-		if _, err := RunOne(context.Background(), Variant(sc, seed, RandomFaults(sc, seed)), sim.NewProvider(), judge); err != nil {
+		if _, err := RunOne(context.Background(), Variant(sc, seed, RandomFaults(sc, seed)), sim.NewProvider(), ReportJudge); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // DefaultMaxShrinkRuns bounds the runs spent shrinking one failure.
@@ -27,10 +28,10 @@ func Shrink(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, jud
 		maxRuns = DefaultMaxShrinkRuns
 	}
 	criterion := example.Verdict.First()
-	faults := cloneFaults(example.Faults)
+	schedule := cloneFaults(example.Faults)
 	runs := 0
 	var runErr error
-	fails := func(candidate []scenarios.Fault) bool {
+	fails := func(candidate []faults.Fault) bool {
 		if runs >= maxRuns || runErr != nil {
 			return false
 		}
@@ -46,49 +47,49 @@ func Shrink(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, jud
 	// Fewer: drop faults one at a time, starting again after each success.
 	for removed := true; removed; {
 		removed = false
-		for i := range faults {
-			candidate := append(cloneFaults(faults[:i]), cloneFaults(faults[i+1:])...)
+		for i := range schedule {
+			candidate := append(cloneFaults(schedule[:i]), cloneFaults(schedule[i+1:])...)
 			if fails(candidate) {
-				faults, removed = candidate, true
+				schedule, removed = candidate, true
 				break
 			}
 		}
 	}
 	// Shorter: halve each fault's duration while it still fails (0 means lasting: left alone).
-	for i := range faults {
-		for d := faults[i].Duration.Duration / 2; d >= minFaultDuration; d /= 2 {
-			candidate := cloneFaults(faults)
+	for i := range schedule {
+		for d := schedule[i].Duration.Duration / 2; d >= minFaultDuration; d /= 2 {
+			candidate := cloneFaults(schedule)
 			candidate[i].Duration = &metav1.Duration{Duration: d}
 			if !fails(candidate) {
 				break
 			}
-			faults = candidate
+			schedule = candidate
 		}
 	}
 	// Later: push each fault later in its phase while it still fails.
-	for i := range faults {
+	for i := range schedule {
 		for step := 0; step < 4; step++ {
-			candidate := cloneFaults(faults)
+			candidate := cloneFaults(schedule)
 			after := candidate[i].At.After.Duration
 			candidate[i].At.After.Duration = after*2 + 5*time.Second
 			if !fails(candidate) {
 				break
 			}
-			faults = candidate
+			schedule = candidate
 		}
 	}
 	if runErr != nil {
 		return nil, runs, runErr
 	}
-	out := Variant(sc, example.Seed, faults)
+	out := Variant(sc, example.Seed, schedule)
 	out.Metadata.Name = reproName(sc.Metadata.Name, example.Seed, criterion)
 	out.Metadata.Description = fmt.Sprintf("Shrunk from %s seed %d: %d fault(s) that still fail %s. Reproduce with zdt run on this file.",
-		sc.Metadata.Name, example.Seed, len(faults), criterion)
+		sc.Metadata.Name, example.Seed, len(schedule), criterion)
 	return out, runs, nil
 }
 
-func cloneFaults(fs []scenarios.Fault) []scenarios.Fault {
-	out := make([]scenarios.Fault, len(fs))
+func cloneFaults(fs []faults.Fault) []faults.Fault {
+	out := make([]faults.Fault, len(fs))
 	for i, f := range fs {
 		out[i] = f
 		if f.Duration != nil {

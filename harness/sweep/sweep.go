@@ -11,7 +11,9 @@ import (
 
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // Verdict is what a Judge says of one run.
@@ -41,9 +43,24 @@ func (v Verdict) Fails(criterion string) bool {
 	return false
 }
 
-// Judge evaluates one finished run. The sweep knows no report format: the caller passes one
-// (zdt's is built on report.Evaluate).
+// Judge evaluates one finished run.
 type Judge func(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict
+
+// ReportJudge is zdt's judge: the run's report (report.Evaluate), its failed criteria in report
+// order, the first one's cause, and whether it was inconclusive.
+func ReportJudge(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict {
+	r := report.Evaluate(sc, info, data.Samples, data.Intervals, data.States)
+	v := Verdict{Inconclusive: r.Verdict == report.Inconclusive}
+	for _, c := range r.Criteria {
+		if c.Outcome == report.OutcomeFail {
+			if len(v.Failed) == 0 {
+				v.Reason = c.Cause
+			}
+			v.Failed = append(v.Failed, c.Name)
+		}
+	}
+	return v
+}
 
 // Options tune a sweep.
 type Options struct {
@@ -64,7 +81,7 @@ type Options struct {
 // SeedResult is one seed's run.
 type SeedResult struct {
 	Seed    int64
-	Faults  []scenarios.Fault
+	Faults  []faults.Fault
 	Verdict Verdict
 }
 
@@ -90,7 +107,7 @@ type Result struct {
 
 // Variant returns the scenario for one seed and fault schedule. It shares the scenario's
 // read-only parts: runs never change a scenario.
-func Variant(sc *scenarios.Scenario, seed int64, faults []scenarios.Fault) *scenarios.Scenario {
+func Variant(sc *scenarios.Scenario, seed int64, faults []faults.Fault) *scenarios.Scenario {
 	v := *sc
 	v.Spec.Seed = &seed
 	v.Spec.Faults = faults

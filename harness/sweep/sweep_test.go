@@ -15,19 +15,6 @@ import (
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// judge is zdt's judge (cmd/zdt/app/sweep.Judge), restated here to keep the test inside the
-// package.
-func judge(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict {
-	r := report.Evaluate(sc, info, data.Samples, data.Intervals, data.States)
-	v := Verdict{Inconclusive: r.Verdict == report.Inconclusive}
-	for _, c := range r.Criteria {
-		if c.Outcome == report.OutcomeFail {
-			v.Failed = append(v.Failed, c.Name)
-		}
-	}
-	return v
-}
-
 func load(t *testing.T, path string) *scenarios.Scenario {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -44,7 +31,7 @@ func load(t *testing.T, path string) *scenarios.Scenario {
 func TestSweepFindsAndShrinksTheCrashUnderDrain(t *testing.T) {
 	sc := load(t, "testdata/crash-under-drain.yaml")
 	ctx := context.Background()
-	res, err := Run(ctx, sc, sim.NewProvider(), judge, Options{Seeds: 30, FirstSeed: 1, Parallel: 2, Shrink: true})
+	res, err := Run(ctx, sc, sim.NewProvider(), ReportJudge, Options{Seeds: 30, FirstSeed: 1, Parallel: 2, Shrink: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +49,7 @@ func TestSweepFindsAndShrinksTheCrashUnderDrain(t *testing.T) {
 	// Without the faults, every seed passes: the failure is the crash's.
 	calm := *sc
 	calm.Spec.Faults = nil
-	res, err = Run(ctx, &calm, sim.NewProvider(), judge, Options{Seeds: 30, FirstSeed: 1})
+	res, err = Run(ctx, &calm, sim.NewProvider(), ReportJudge, Options{Seeds: 30, FirstSeed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +61,7 @@ func TestSweepFindsAndShrinksTheCrashUnderDrain(t *testing.T) {
 func TestShrunkScenarioFileReproducesTheRun(t *testing.T) {
 	sc := load(t, "testdata/crash-under-drain.yaml")
 	ctx := context.Background()
-	res, err := Run(ctx, sc, sim.NewProvider(), judge, Options{Seeds: 10, FirstSeed: 1, Shrink: true})
+	res, err := Run(ctx, sc, sim.NewProvider(), ReportJudge, Options{Seeds: 10, FirstSeed: 1, Shrink: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +126,7 @@ func TestResultsDoNotDependOnParallelism(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(parallel int) []SeedResult {
-		res, err := Run(context.Background(), sc, sim.NewProvider(), judge, Options{Seeds: 24, FirstSeed: 100, RandomFaults: true, Parallel: parallel})
+		res, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: 24, FirstSeed: 100, RandomFaults: true, Parallel: parallel})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +154,7 @@ func TestLibraryVerdictsDoNotDependOnTheSeed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Run(context.Background(), sc, sim.NewProvider(), judge, Options{Seeds: 40, FirstSeed: 1})
+			res, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: 40, FirstSeed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

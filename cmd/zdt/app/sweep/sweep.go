@@ -15,8 +15,6 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/harness/sim"
 	"github.com/zdt-dev/zdt/harness/sweep"
-	"github.com/zdt-dev/zdt/model"
-	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -29,21 +27,6 @@ type flagpole struct {
 	noShrink  bool
 	maxShrink int
 	list      int
-}
-
-// Judge judges a run held in memory with zdt's report: the failed criteria in report order.
-func Judge(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) sweep.Verdict {
-	r := report.Evaluate(sc, info, data.Samples, data.Intervals, data.States)
-	v := sweep.Verdict{Inconclusive: r.Verdict == report.Inconclusive}
-	for _, c := range r.Criteria {
-		if c.Outcome == report.OutcomeFail {
-			if len(v.Failed) == 0 {
-				v.Reason = c.Cause
-			}
-			v.Failed = append(v.Failed, c.Name)
-		}
-	}
-	return v
 }
 
 // NewCommand returns `zdt sweep`.
@@ -97,7 +80,7 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 		out = filepath.Join("runs", "sweep-"+sc.Metadata.Name)
 	}
 	last := time.Now()
-	res, err := sweep.Run(cmd.Context(), sc, sim.NewProvider(), Judge, sweep.Options{
+	res, err := sweep.Run(cmd.Context(), sc, sim.NewProvider(), sweep.ReportJudge, sweep.Options{
 		Seeds: f.seeds, FirstSeed: f.firstSeed, RandomFaults: f.faults == "random", Parallel: f.parallel,
 		Shrink: !f.noShrink, MaxShrinkRuns: f.maxShrink,
 		Progress: func(done, total int) {
@@ -123,7 +106,7 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 		}
 		fmt.Fprintf(w, "  shrunk in %d runs to %d fault(s):\n", fl.ShrinkRuns, len(fl.Shrunk.Spec.Faults))
 		for _, ft := range fl.Shrunk.Spec.Faults {
-			fmt.Fprintf(w, "    %s\n", describe(ft))
+			fmt.Fprintf(w, "    %s\n", ft.Describe())
 		}
 		path, err := writeRepro(out, fl)
 		if err != nil {
@@ -163,21 +146,6 @@ func firstLine(s string) string {
 		s = s[:107] + "..."
 	}
 	return s
-}
-
-func describe(f scenarios.Fault) string {
-	target := f.Target.Node
-	if f.Target.Workload != "" {
-		target = "workload " + f.Target.Workload
-	}
-	if target == "" {
-		target = "any worker"
-	}
-	phase := f.At.Phase
-	if phase == "" {
-		phase = "run start"
-	}
-	return fmt.Sprintf("%s on %s at %s+%s for %s", f.Kind, target, phase, f.At.After.Duration, f.Duration.Duration)
 }
 
 func writeRepro(dir string, fl sweep.Failure) (string, error) {

@@ -1,0 +1,190 @@
+package faults
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/zdt-dev/zdt/model"
+)
+
+// TargetKind says which field of Target a kind of fault reads.
+type TargetKind int
+
+// The targets of fault kinds.
+const (
+	// TargetNone: the fault hits the cluster as a whole (the eviction API, new machines).
+	TargetNone TargetKind = iota
+	// TargetNodes: Target.Node selects the nodes (default: any worker).
+	TargetNodes
+	// TargetWorkload: Target.Workload names the workload whose pods are hit (required).
+	TargetWorkload
+)
+
+// DelayUse says how a kind of fault reads Fault.Delay.
+type DelayUse int
+
+// The uses of Fault.Delay.
+const (
+	// DelayUnused: the kind has no delay.
+	DelayUnused DelayUse = iota
+	// DelayRequired: the kind needs a delay above 0 (NetworkDelay).
+	DelayRequired
+	// DelayOrDuration: the delay defaults to the fault's duration (the slowness kinds).
+	DelayOrDuration
+)
+
+// Cause is how a report names a fault of this kind as the cause of a failed criterion.
+type Cause struct {
+	// Drops joins the fault's description (%s) to a cause of dropped requests, e.g. "while %s
+	// took a node away".
+	Drops string
+	// DropsFix is the fix printed under such a cause.
+	DropsFix string
+}
+
+// DrawContext is what a random draw may pick targets from.
+type DrawContext struct {
+	// Workloads and Pools name the scenario's workloads and worker pools.
+	Workloads, Pools []string
+}
+
+// Descriptor is everything zdt knows about one kind of fault except how each provider injects
+// it. Each kind registers its descriptor from its own file.
+type Descriptor struct {
+	Kind Kind
+	// Summary says what the fault does to a cluster, in a sentence (zdt faults).
+	Summary string
+	// Target is the target field the kind reads.
+	Target TargetKind
+	// Delay is how the kind reads Fault.Delay.
+	Delay DelayUse
+	// Instant kinds happen at once (a kill): their duration is ignored and drawn as 0.
+	Instant bool
+	// Validate checks what is particular to the kind, after the checks every fault gets; nil
+	// when there is nothing more.
+	Validate func(f *Fault, p *field.Path) field.ErrorList
+	// Draw sets the kind's own fields of a randomly drawn fault (target, delay), whose phase,
+	// offset and duration are drawn already, from r; nil when the defaults do.
+	Draw func(r *rand.Rand, c DrawContext, f *Fault)
+	// Cause names the fault in reports.
+	Cause Cause
+}
+
+var registry = map[Kind]*Descriptor{}
+
+// register adds a kind; each kind's file calls it once from init.
+func register(d Descriptor) {
+	if _, dup := registry[d.Kind]; dup {
+		panic("faults: kind registered twice: " + string(d.Kind))
+	}
+	registry[d.Kind] = &d
+}
+
+// Lookup returns the descriptor of a kind.
+func Lookup(k Kind) (*Descriptor, bool) {
+	d, ok := registry[k]
+	return d, ok
+}
+
+// All returns every kind's descriptor, sorted by kind.
+func All() []*Descriptor {
+	out := make([]*Descriptor, 0, len(registry))
+	for _, d := range registry {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out
+}
+
+// Kinds returns every kind, sorted.
+func Kinds() []Kind {
+	var out []Kind
+	for _, d := range All() {
+		out = append(out, d.Kind)
+	}
+	return out
+}
+
+// ValidateContext is what a fault's references are checked against.
+type ValidateContext struct {
+	// Workloads and Pools are the names the scenario defines.
+	Workloads, Pools sets.Set[string]
+}
+
+// Validate checks one fault of a defaulted scenario and returns every problem, each with its
+// field path: the checks every fault gets, then those of its kind.
+func Validate(f *Fault, c ValidateContext, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	d, known := Lookup(f.Kind)
+	if !known {
+		errs = append(errs, field.NotSupported(p.Child("kind"), f.Kind, Kinds()))
+	}
+	if f.Target.Workload != "" && !c.Workloads.Has(f.Target.Workload) {
+		errs = append(errs, field.NotSupported(p.Child("target", "workload"), f.Target.Workload, sets.List(c.Workloads)))
+	}
+	if known && d.Target == TargetWorkload && f.Target.Workload == "" {
+		errs = append(errs, field.Required(p.Child("target", "workload"), fmt.Sprintf("a %s fault needs the workload whose pods it hits", f.Kind)))
+	}
+	if pool, ok := strings.CutPrefix(f.Target.Node, NodePoolPrefix); ok && !c.Pools.Has(pool) {
+		errs = append(errs, field.NotSupported(p.Child("target", "node"), f.Target.Node, prefixed(NodePoolPrefix, c.Pools)))
+	}
+	if n := f.Target.Count; n != nil && *n < 1 {
+		errs = append(errs, field.Invalid(p.Child("target", "count"), *n, "must be at least 1"))
+	}
+	if !validPhase(f.At.Phase, c.Pools) {
+		var phases []string
+		for _, ph := range model.FaultPhases[1:] {
+			phases = append(phases, string(ph))
+		}
+		errs = append(errs, field.NotSupported(p.Child("at", "phase"), f.At.Phase, append(phases, prefixed(NodePoolPrefix, c.Pools)...)))
+	}
+	errs = append(errs, nonNegative(&f.At.After, p.Child("at", "after"))...)
+	errs = append(errs, nonNegative(f.Duration, p.Child("duration"))...)
+	errs = append(errs, nonNegative(f.Delay, p.Child("delay"))...)
+	if !known {
+		return errs
+	}
+	if d.Delay == DelayRequired && (f.Delay == nil || f.Delay.Duration <= 0) {
+		errs = append(errs, field.Required(p.Child("delay"), fmt.Sprintf("a %s fault needs the latency it adds, e.g. 200ms", f.Kind)))
+	}
+	if d.Validate != nil {
+		errs = append(errs, d.Validate(f, p)...)
+	}
+	return errs
+}
+
+func validPhase(ph model.PhaseName, pools sets.Set[string]) bool {
+	if pool, ok := ph.Pool(); ok {
+		return pools.Has(pool)
+	}
+	for _, known := range model.FaultPhases {
+		if ph == known {
+			return true
+		}
+	}
+	return false
+}
+
+func nonNegative(d *metav1.Duration, p *field.Path) field.ErrorList {
+	if d != nil && d.Duration < 0 {
+		return field.ErrorList{field.Invalid(p, d.Duration.String(), "must not be negative")}
+	}
+	return nil
+}
+
+func prefixed(prefix string, s sets.Set[string]) []string {
+	var out []string
+	for _, v := range sets.List(s) {
+		out = append(out, prefix+v)
+	}
+	return out
+}
+
+func dur(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }

@@ -1,0 +1,12 @@
+package faults
+
+// MachineProvisionFailure makes new machines fail to provision.
+const MachineProvisionFailure Kind = "MachineProvisionFailure"
+
+func init() {
+	register(Descriptor{
+		Kind:    MachineProvisionFailure,
+		Summary: "the next count machines created fail to provision; the controllers replace them",
+		Cause:   genericCause,
+	})
+}
