@@ -15,7 +15,7 @@ import (
 type Options struct {
 	// Version is zdt's version, written into run.json.
 	Version string
-	// Start is the instant offsets count from (the simulator uses a fixed epoch).
+	// Start is the instant offsets count from (default: the provider's Clock.Start).
 	Start time.Time
 	// Progress, when set, receives one line per step of the run.
 	Progress func(format string, args ...any)
@@ -44,17 +44,24 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 	if err != nil {
 		return nil, err
 	}
+	pi := p.Info()
+	if err := CheckFaults(sc, pi); err != nil {
+		return nil, err
+	}
+	if opts.Start.IsZero() {
+		opts.Start = pi.Clock.Start()
+	}
 	info := &model.RunInfo{
 		Scenario: sc.Metadata.Name,
-		Provider: p.Name(),
+		Provider: pi.Name,
 		Seed:     *sc.Spec.Seed,
 		Start:    opts.Start,
 		Plan:     plan,
 		Version:  opts.Version,
 	}
-	progress("creating the %s cluster (%s, %d control plane, %d pools)", p.Name(), plan[0],
+	progress("creating the %s cluster (%s, %d control plane, %d pools)", pi.Name, plan[0],
 		*sc.Spec.Cluster.ControlPlane.Replicas, len(sc.Spec.Cluster.WorkerPools))
-	cl, err := p.Create(ctx, sc, rec)
+	cl, err := p.Create(ctx, CreateInput{Scenario: sc, Recorder: rec, Start: opts.Start})
 	if err != nil {
 		return info, fmt.Errorf("create cluster: %w", err)
 	}

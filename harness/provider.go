@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zdt-dev/zdt/model"
@@ -14,11 +16,47 @@ var ErrDeadline = errors.New("deadline passed")
 
 // Provider brings up clusters. The engine sees providers only through this interface.
 type Provider interface {
-	// Name is sim, kind or kubeconfig.
-	Name() string
+	// Info describes the provider: its name, its clock, the fault kinds it injects.
+	Info() *ProviderInfo
 	// Create brings up a cluster at the scenario's "from" version with its workloads deployed.
-	// Everything the cluster measures from then on goes to rec.
-	Create(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder) (Cluster, error)
+	// Everything the cluster measures from then on goes to in.Recorder.
+	Create(ctx context.Context, in CreateInput) (Cluster, error)
+}
+
+// CreateInput is what a provider creates a cluster for.
+type CreateInput struct {
+	Scenario *scenarios.Scenario
+	Recorder model.Recorder
+	// Start is the instant the run's offsets count from (Clock.Start of the provider).
+	Start time.Time
+}
+
+// CheckFaults refuses a scenario whose faults the provider cannot inject: a run that injected
+// nothing must not pass as if the cluster had survived them. Every such fault is named with
+// its field path.
+func CheckFaults(sc *scenarios.Scenario, p *ProviderInfo) error {
+	var problems []string
+	for i, f := range sc.Spec.Faults {
+		if p.CanInject(f.Kind) {
+			continue
+		}
+		var can []string
+		for _, q := range Providers() {
+			if q.CanInject(f.Kind) {
+				can = append(can, q.Name)
+			}
+		}
+		fix := "remove the fault"
+		if len(can) > 0 {
+			fix = "run it with --provider " + strings.Join(can, " or --provider ") + ", or remove the fault"
+		}
+		problems = append(problems, fmt.Sprintf("spec.faults[%d].kind: %s: the %s provider cannot inject this kind of fault; %s (zdt faults lists what each provider injects)",
+			i, f.Kind, p.Name, fix))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &scenarios.InvalidError{Source: sc.Metadata.Name, Problems: problems}
 }
 
 // Milestone is a state the engine waits for: the control plane (Pool empty) or a worker pool

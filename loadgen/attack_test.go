@@ -32,7 +32,7 @@ func TestCheckTarget(t *testing.T) {
 		{"http://172.18.0.6:30080/", "refusing to send traffic to 172.18.0.6"},
 		{"http://10.0.0.1/", "refusing"},
 		{"http://example.com/", "is not an IP address"},
-		{"http://localhost:8080/", "is not an IP address"},
+		{"http://localhost:8080/", "pass the address ResolveTarget gives (http://127.0.0.1:8080/)"},
 		{"ftp://127.0.0.1/", "scheme must be http or https"},
 		{"::", "missing protocol scheme"},
 	}
@@ -46,6 +46,33 @@ func TestCheckTarget(t *testing.T) {
 				t.Fatalf("CheckTarget() = %v, want an error containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestResolveTarget(t *testing.T) {
+	tests := []struct {
+		url, want, serverName, wantErr string
+	}{
+		{url: "http://127.0.0.1:8080/", want: "http://127.0.0.1:8080/"},
+		{url: "https://localhost:6443", want: "https://127.0.0.1:6443", serverName: "localhost"},
+		{url: "http://LOCALHOST/x", want: "http://127.0.0.1/x", serverName: "localhost"},
+		{url: "http://localhost.example.com/", wantErr: "is not an IP address nor localhost"},
+		{url: "http://10.1.2.3/", wantErr: "refusing"},
+	}
+	for _, tt := range tests {
+		got, err := ResolveTarget(tt.url, nil)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ResolveTarget(%q) = %+v, %v; want an error containing %q", tt.url, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.URL != tt.want || got.ServerName != tt.serverName {
+			t.Errorf("ResolveTarget(%q) = %+v, %v; want %s (server name %q)", tt.url, got, err, tt.want, tt.serverName)
+		}
+		if err := CheckTarget(got.URL, nil); err != nil {
+			t.Errorf("the attacker refuses what ResolveTarget gave: %v", err)
+		}
 	}
 }
 

@@ -31,7 +31,8 @@ type ProbeTLS struct {
 }
 
 // APIProbe returns the stream of zdt's API availability prober: GET /readyz on the workload
-// cluster's API through its load balancer (server, e.g. https://127.0.0.1:6443), once every
+// cluster's API through its load balancer (server, e.g. https://127.0.0.1:6443, or
+// https://localhost:6443, probed at 127.0.0.1 with the certificate checked for localhost), once every
 // ProbePeriod, each probe on a new connection with a ProbeTimeout, recorded as samples of
 // model.APITarget. Run it with Attack, alongside the load or alone.
 func APIProbe(server string, t ProbeTLS) (Stream, error) {
@@ -39,6 +40,7 @@ func APIProbe(server string, t ProbeTLS) (Stream, error) {
 	if err != nil {
 		return Stream{}, fmt.Errorf("api probe: %w", err)
 	}
+	localName := rewriteLocalhost(u)
 	if u.Scheme != "https" {
 		return Stream{}, fmt.Errorf("api probe %q: the API is served over https", server)
 	}
@@ -48,9 +50,13 @@ func APIProbe(server string, t ProbeTLS) (Stream, error) {
 	if t.InsecureSkipVerify && !isLoopback(u.String()) {
 		return Stream{}, fmt.Errorf("api probe %q: skipping TLS verification is allowed only for loopback addresses", server)
 	}
+	serverName := t.ServerName
+	if serverName == "" {
+		serverName = localName
+	}
 	cfg := &tls.Config{
 		RootCAs:            t.RootCAs,
-		ServerName:         t.ServerName,
+		ServerName:         serverName,
 		InsecureSkipVerify: t.InsecureSkipVerify,
 		MinVersion:         tls.VersionTLS12,
 	}

@@ -18,56 +18,71 @@ import (
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// Defaults of Options.
+// Defaults of Tuning.
 const (
 	DefaultAppNamespace  = "zdt"
 	DefaultPollInterval  = 5 * time.Second
 	DefaultStateInterval = 5 * time.Second
-	// DefaultLoadDuration bounds a "whole-upgrade" load: the engine stops it earlier.
-	DefaultLoadDuration = 6 * time.Hour
+	// defaultLoadDuration bounds a "whole-upgrade" load: the engine stops it earlier.
+	defaultLoadDuration = 6 * time.Hour
 )
 
-// Options connect a Cluster to the management and workload clusters.
-type Options struct {
-	// Namespace and Name identify the Cluster object in the management cluster.
-	Namespace, Name string
-	// Management reads and patches Cluster API objects in the management cluster.
-	Management dynamic.Interface
-	// Workload reads the workload cluster.
-	Workload kubernetes.Interface
-	// WorkloadConfig is the workload cluster's REST config, for the port-forward to etcd; nil
-	// disables the etcd snapshot.
-	WorkloadConfig *rest.Config
-	// APIVersion is the Cluster API version to read (default DefaultAPIVersion).
-	APIVersion string
+// Tuning are the adapter's knobs; zero values take the defaults.
+type Tuning struct {
 	// AppNamespace holds the workloads under test (default DefaultAppNamespace).
 	AppNamespace string
 	// PollInterval is how often Await looks at the rollout (default DefaultPollInterval).
 	PollInterval time.Duration
 	// StateInterval is how often a state sample is taken (default DefaultStateInterval).
 	StateInterval time.Duration
-	// Targets maps each workload under load to its URL (the edge load balancer on 127.0.0.1).
-	Targets map[string]string
-	// APIServer is the workload cluster's API behind its load balancer, for the API prober;
-	// empty disables the prober.
-	APIServer string
-	// APITLS is how the prober checks the apiserver's certificate.
-	APITLS loadgen.ProbeTLS
-	// Allow lists non-loopback addresses zdt may send load to (containers it created).
-	Allow []netip.Addr
 	// SnapshotDir receives the etcd snapshot (default the system's temporary directory).
 	SnapshotDir string
-	// Start is the instant offsets count from (default when New is called).
-	Start time.Time
-	// Clock returns the wall-clock time (default time.Now); tests inject one.
-	Clock func() time.Time
-	// Teardown, when set, is called by Close to remove what the provider created.
-	Teardown func(ctx context.Context) error
+}
+
+func (t Tuning) withDefaults() Tuning {
+	if t.AppNamespace == "" {
+		t.AppNamespace = DefaultAppNamespace
+	}
+	if t.PollInterval <= 0 {
+		t.PollInterval = DefaultPollInterval
+	}
+	if t.StateInterval <= 0 {
+		t.StateInterval = DefaultStateInterval
+	}
+	return t
+}
+
+// wiring is what a Cluster is connected to: the clients of both clusters, the Cluster object,
+// where load and probes go, and how it is torn down. Connect fills it.
+type wiring struct {
+	// namespace and name identify the Cluster object in the management cluster.
+	namespace, name string
+	// apiVersion is the Cluster API version the management cluster serves.
+	apiVersion string
+	mgmt       dynamic.Interface
+	workload   kubernetes.Interface
+	// workloadConfig is the workload cluster's REST config, for the port-forward to etcd; nil
+	// disables the etcd snapshot.
+	workloadConfig *rest.Config
+	// targets maps each workload under load to its URL, as loadgen.ResolveTarget gives it.
+	targets map[string]string
+	// apiServer is the workload cluster's API for the prober (empty: no prober), apiTLS how its
+	// certificate is checked.
+	apiServer string
+	apiTLS    loadgen.ProbeTLS
+	// allow lists non-loopback addresses zdt may send load to (containers it created).
+	allow []netip.Addr
+	// start is the instant offsets count from; clock returns the wall-clock time.
+	start time.Time
+	clock func() time.Time
+	// teardown, when set, is called by Close to remove what the provider created.
+	teardown func(ctx context.Context) error
 }
 
 // Cluster is a real Cluster API workload cluster under test. It implements harness.Cluster.
 type Cluster struct {
-	opts Options
+	w    wiring
+	opts Tuning
 	sc   *scenarios.Scenario
 	rec  model.Recorder
 	res  Resources
@@ -87,34 +102,26 @@ type Cluster struct {
 
 var _ harness.Cluster = (*Cluster)(nil)
 
-// New returns a Cluster for the scenario and starts recording its timeline and state into rec.
-// The recorder runs until Close.
-func New(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder, opts Options) (*Cluster, error) {
-	if opts.Management == nil || opts.Workload == nil {
+// newCluster returns a Cluster for the scenario and starts recording its timeline and state
+// into rec. The recorder runs until Close.
+func newCluster(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder, w wiring, t Tuning) (*Cluster, error) {
+	if w.mgmt == nil || w.workload == nil {
 		return nil, errors.New("capi cluster: management and workload clients are required")
 	}
-	if opts.Name == "" {
+	if w.name == "" {
 		return nil, errors.New("capi cluster: the Cluster's name is required")
 	}
-	if opts.Namespace == "" {
-		opts.Namespace = "default"
+	if w.namespace == "" {
+		w.namespace = "default"
 	}
-	if opts.AppNamespace == "" {
-		opts.AppNamespace = DefaultAppNamespace
+	opts := t.withDefaults()
+	if w.clock == nil {
+		w.clock = time.Now
 	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = DefaultPollInterval
+	if w.start.IsZero() {
+		w.start = w.clock()
 	}
-	if opts.StateInterval <= 0 {
-		opts.StateInterval = DefaultStateInterval
-	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
-	}
-	if opts.Start.IsZero() {
-		opts.Start = opts.Clock()
-	}
-	c := &Cluster{opts: opts, sc: sc, rec: rec, res: ResourcesAt(opts.APIVersion), done: make(chan struct{})}
+	c := &Cluster{w: w, opts: opts, sc: sc, rec: rec, res: ResourcesAt(w.apiVersion), done: make(chan struct{})}
 	c.tl = NewTimeline(rec, c.Now)
 	// The recorder outlives the ctx of New (the engine cancels nothing until Close), but stops
 	// with it if ctx is cancelled.
@@ -141,7 +148,7 @@ func New(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder, opts O
 }
 
 // Now implements harness.Cluster: wall-clock time since the start of the run.
-func (c *Cluster) Now() time.Duration { return c.opts.Clock().Sub(c.opts.Start) }
+func (c *Cluster) Now() time.Duration { return c.w.clock().Sub(c.w.start) }
 
 // Pass implements harness.Cluster: it waits d, or less if ctx ends first.
 func (c *Cluster) Pass(ctx context.Context, d time.Duration) error {
@@ -170,18 +177,18 @@ func (c *Cluster) StartLoad(ctx context.Context) error {
 	if c.loadStop != nil {
 		return errors.New("start load: the load is already running")
 	}
-	streams, err := loadgen.LoadStreams(&c.sc.Spec.Load, c.opts.Targets)
+	streams, err := loadgen.LoadStreams(&c.sc.Spec.Load, c.w.targets)
 	if err != nil {
 		return fmt.Errorf("start load: %w", err)
 	}
-	if c.opts.APIServer != "" {
-		probe, err := loadgen.APIProbe(c.opts.APIServer, c.opts.APITLS)
+	if c.w.apiServer != "" {
+		probe, err := loadgen.APIProbe(c.w.apiServer, c.w.apiTLS)
 		if err != nil {
 			return fmt.Errorf("start load: %w", err)
 		}
 		streams = append(streams, probe)
 	}
-	d := DefaultLoadDuration
+	d := defaultLoadDuration
 	if l := c.sc.Spec.Load.Duration; l != "" && l != scenarios.UntilUpgradeDone {
 		if v, err := time.ParseDuration(l); err == nil && v > 0 {
 			d = v
@@ -197,7 +204,7 @@ func (c *Cluster) StartLoad(ctx context.Context) error {
 	go func(done chan struct{}) {
 		defer close(done)
 		stats, err := loadgen.Attack(loadCtx, c.rec, streams, loadgen.Options{
-			Duration: d, Timeout: timeout, Allow: c.opts.Allow, Start: c.opts.Start,
+			Duration: d, Timeout: timeout, Allow: c.w.allow, Start: c.w.start,
 		})
 		c.mu.Lock()
 		c.loadStats, c.loadErr = stats, err
@@ -248,8 +255,8 @@ func (c *Cluster) Close(ctx context.Context) error {
 		return fmt.Errorf("close: %w", ctx.Err())
 	}
 	errs := []error{c.tl.Close()}
-	if c.opts.Teardown != nil {
-		errs = append(errs, c.opts.Teardown(ctx))
+	if c.w.teardown != nil {
+		errs = append(errs, c.w.teardown(ctx))
 	}
 	return errors.Join(errs...)
 }

@@ -44,10 +44,10 @@ var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
 func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, EtcdTimeout)
 	defer cancel()
-	if c.opts.WorkloadConfig == nil {
+	if c.w.workloadConfig == nil {
 		return nil, errors.New("etcd snapshot: no workload cluster REST config to reach etcd")
 	}
-	secret, err := c.opts.Management.Resource(secretsGVR).Namespace(c.opts.Namespace).Get(ctx, c.opts.Name+"-etcd", metav1.GetOptions{})
+	secret, err := c.w.mgmt.Resource(secretsGVR).Namespace(c.w.namespace).Get(ctx, c.w.name+"-etcd", metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("etcd snapshot: read the etcd CA: %w", err)
 	}
@@ -59,11 +59,11 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 	if err != nil {
 		return nil, fmt.Errorf("etcd snapshot: %w", err)
 	}
-	tlsCfg, err := EtcdClientTLS(caCert, caKey, c.opts.Clock())
+	tlsCfg, err := EtcdClientTLS(caCert, caKey, c.w.clock())
 	if err != nil {
 		return nil, fmt.Errorf("etcd snapshot: %w", err)
 	}
-	pods, err := c.opts.Workload.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{LabelSelector: "component=etcd"})
+	pods, err := c.w.workload.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{LabelSelector: "component=etcd"})
 	if err != nil {
 		return nil, fmt.Errorf("etcd snapshot: list etcd pods: %w", err)
 	}
@@ -86,7 +86,7 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	path := filepath.Join(dir, fmt.Sprintf("etcd-%s-%d.db", c.opts.Name, c.Now()/time.Second))
+	path := filepath.Join(dir, fmt.Sprintf("etcd-%s-%d.db", c.w.name, c.Now()/time.Second))
 	snap, err := SaveSnapshot(ctx, clientv3.Config{
 		Endpoints: []string{fmt.Sprintf("https://127.0.0.1:%d", port)}, TLS: tlsCfg, DialTimeout: 10 * time.Second,
 	}, path)
@@ -95,7 +95,7 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 	}
 	snap.TakenAt = c.Now()
 	c.tl.mu.Lock()
-	c.tl.record(model.Info, model.Locator{Cluster: c.opts.Name}, model.ReasonEtcdSnapshot,
+	c.tl.record(model.Info, model.Locator{Cluster: c.w.name}, model.ReasonEtcdSnapshot,
 		fmt.Sprintf("etcd snapshot %s (%d bytes, revision %d, verified %v)", snap.Path, snap.Size, snap.Revision, snap.Verified), snap.TakenAt, snap.TakenAt)
 	c.tl.mu.Unlock()
 	return snap, nil
@@ -181,11 +181,11 @@ func secretData(obj map[string]any, key string) ([]byte, error) {
 
 // forward opens a port-forward from a local port on 127.0.0.1 to a pod's port. stop ends it.
 func (c *Cluster) forward(ctx context.Context, namespace, pod string, port int) (int, func(), error) {
-	transport, upgrader, err := spdy.RoundTripperFor(c.opts.WorkloadConfig)
+	transport, upgrader, err := spdy.RoundTripperFor(c.w.workloadConfig)
 	if err != nil {
 		return 0, nil, err
 	}
-	u, err := url.Parse(c.opts.WorkloadConfig.Host)
+	u, err := url.Parse(c.w.workloadConfig.Host)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -20,14 +20,20 @@ type memRecorder struct {
 	mu        sync.Mutex
 	intervals []model.Interval
 	states    []model.StateSample
-	samples   int
+	samples   []model.Sample
 }
 
-func (r *memRecorder) Sample(*model.Sample) error {
+func (r *memRecorder) Sample(s *model.Sample) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.samples++
+	r.samples = append(r.samples, *s)
 	return nil
+}
+
+func (r *memRecorder) allSamples() []model.Sample {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]model.Sample(nil), r.samples...)
 }
 
 func (r *memRecorder) Interval(iv *model.Interval) error {

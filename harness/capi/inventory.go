@@ -36,8 +36,8 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 // Inventory implements harness.Cluster: the live workload cluster as preflight and postflight
 // checks see it. Pools and zones of nodes come from their Machines.
 func (c *Cluster) Inventory(ctx context.Context) (*model.Inventory, error) {
-	machines, err := c.opts.Management.Resource(c.res.Machines).Namespace(c.opts.Namespace).
-		List(ctx, metav1.ListOptions{LabelSelector: LabelClusterName + "=" + c.opts.Name})
+	machines, err := c.w.mgmt.Resource(c.res.Machines).Namespace(c.w.namespace).
+		List(ctx, metav1.ListOptions{LabelSelector: LabelClusterName + "=" + c.w.name})
 	if err != nil {
 		return nil, fmt.Errorf("inventory: list machines: %w", err)
 	}
@@ -49,7 +49,7 @@ func (c *Cluster) Inventory(ctx context.Context) (*model.Inventory, error) {
 			zones[n] = str(m, "spec", "failureDomain")
 		}
 	}
-	inv, err := ReadInventory(ctx, c.opts.Workload, c.opts.AppNamespace, pools, zones)
+	inv, err := ReadInventory(ctx, c.w.workload, c.opts.AppNamespace, pools, zones)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,6 @@ func imageTag(image string) string {
 	}
 	return image[i+1:]
 }
-
 
 // readAddons reports the CNI DaemonSet and CoreDNS, healthy when every pod they want is ready
 // and up to date.

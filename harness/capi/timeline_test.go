@@ -141,7 +141,7 @@ func TestTimelineNodeNotReadyAndPodNotReady(t *testing.T) {
 	}
 }
 
-// TestRecorderWithInformers runs the informers of New against fake clusters: changes made
+// TestRecorderWithInformers runs the informers of a Cluster against fake clusters: changes made
 // through the clients reach the timeline and the state samples.
 func TestRecorderWithInformers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -150,7 +150,7 @@ func TestRecorderWithInformers(t *testing.T) {
 	cs := fake.NewSimpleClientset(node("w1", "v1.35.2", true, false, nil), pod("zdt", "web-5d8f-a", "web", "w1", true),
 		&appsDeployment)
 	rec := &memRecorder{}
-	c, err := New(ctx, nil, rec, Options{Name: "wl", Management: dyn, Workload: cs, StateInterval: 20 * time.Millisecond})
+	c, err := newCluster(ctx, nil, rec, wiring{name: "wl", mgmt: dyn, workload: cs}, Tuning{StateInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,10 +26,10 @@ func (c *Cluster) SetVersion(ctx context.Context, version string) error {
 	if err != nil {
 		return fmt.Errorf("set version: %w", err)
 	}
-	_, err = c.opts.Management.Resource(c.res.Clusters).Namespace(c.opts.Namespace).
-		Patch(ctx, c.opts.Name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: "zdt"})
+	_, err = c.w.mgmt.Resource(c.res.Clusters).Namespace(c.w.namespace).
+		Patch(ctx, c.w.name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: "zdt"})
 	if err != nil {
-		return fmt.Errorf("set version of cluster %s/%s to %s: %w", c.opts.Namespace, c.opts.Name, version, err)
+		return fmt.Errorf("set version of cluster %s/%s to %s: %w", c.w.namespace, c.w.name, version, err)
 	}
 	return nil
 }
@@ -84,8 +84,8 @@ func (c *Cluster) reached(ctx context.Context, m harness.Milestone) (bool, strin
 	if m.WorkloadsReady {
 		return c.workloadsReady(ctx)
 	}
-	machines, err := c.opts.Management.Resource(c.res.Machines).Namespace(c.opts.Namespace).
-		List(ctx, metav1.ListOptions{LabelSelector: LabelClusterName + "=" + c.opts.Name})
+	machines, err := c.w.mgmt.Resource(c.res.Machines).Namespace(c.w.namespace).
+		List(ctx, metav1.ListOptions{LabelSelector: LabelClusterName + "=" + c.w.name})
 	if err != nil {
 		return false, "", fmt.Errorf("list machines: %w", err)
 	}
@@ -107,17 +107,17 @@ func (c *Cluster) reached(ctx context.Context, m harness.Milestone) (bool, strin
 
 // controlPlane returns the Cluster's KubeadmControlPlane, by spec.controlPlaneRef.
 func (c *Cluster) controlPlane(ctx context.Context) (*unstructured.Unstructured, error) {
-	cl, err := c.opts.Management.Resource(c.res.Clusters).Namespace(c.opts.Namespace).Get(ctx, c.opts.Name, metav1.GetOptions{})
+	cl, err := c.w.mgmt.Resource(c.res.Clusters).Namespace(c.w.namespace).Get(ctx, c.w.name, metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("get cluster %s/%s: %w", c.opts.Namespace, c.opts.Name, err)
+		return nil, fmt.Errorf("get cluster %s/%s: %w", c.w.namespace, c.w.name, err)
 	}
 	name := str(cl, "spec", "controlPlaneRef", "name")
 	if name == "" {
-		return nil, fmt.Errorf("cluster %s/%s has no spec.controlPlaneRef yet", c.opts.Namespace, c.opts.Name)
+		return nil, fmt.Errorf("cluster %s/%s has no spec.controlPlaneRef yet", c.w.namespace, c.w.name)
 	}
-	kcp, err := c.opts.Management.Resource(c.res.KubeadmControlPlanes).Namespace(c.opts.Namespace).Get(ctx, name, metav1.GetOptions{})
+	kcp, err := c.w.mgmt.Resource(c.res.KubeadmControlPlanes).Namespace(c.w.namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("get control plane %s/%s: %w", c.opts.Namespace, name, err)
+		return nil, fmt.Errorf("get control plane %s/%s: %w", c.w.namespace, name, err)
 	}
 	return kcp, nil
 }
@@ -125,19 +125,19 @@ func (c *Cluster) controlPlane(ctx context.Context) (*unstructured.Unstructured,
 // machineDeployment returns the MachineDeployment of a pool: the one Cluster API labels with
 // the pool's topology name.
 func (c *Cluster) machineDeployment(ctx context.Context, pool string) (*unstructured.Unstructured, error) {
-	list, err := c.opts.Management.Resource(c.res.MachineDeployments).Namespace(c.opts.Namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: LabelClusterName + "=" + c.opts.Name + "," + LabelTopologyMDName + "=" + pool,
+	list, err := c.w.mgmt.Resource(c.res.MachineDeployments).Namespace(c.w.namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: LabelClusterName + "=" + c.w.name + "," + LabelTopologyMDName + "=" + pool,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list machine deployments of pool %s: %w", pool, err)
 	}
 	switch len(list.Items) {
 	case 0:
-		return nil, fmt.Errorf("no MachineDeployment labelled %s=%s in cluster %s/%s", LabelTopologyMDName, pool, c.opts.Namespace, c.opts.Name)
+		return nil, fmt.Errorf("no MachineDeployment labelled %s=%s in cluster %s/%s", LabelTopologyMDName, pool, c.w.namespace, c.w.name)
 	case 1:
 		return &list.Items[0], nil
 	}
-	return nil, fmt.Errorf("%d MachineDeployments labelled %s=%s in cluster %s/%s", len(list.Items), LabelTopologyMDName, pool, c.opts.Namespace, c.opts.Name)
+	return nil, fmt.Errorf("%d MachineDeployments labelled %s=%s in cluster %s/%s", len(list.Items), LabelTopologyMDName, pool, c.w.namespace, c.w.name)
 }
 
 // ControlPlaneAt reports whether a KubeadmControlPlane is entirely at version: spec and status
@@ -227,7 +227,7 @@ func machinesAt(ms []unstructured.Unstructured, want int64, version, what string
 // workloadsReady reports whether every Deployment of the app namespace has its desired count of
 // ready, updated replicas.
 func (c *Cluster) workloadsReady(ctx context.Context) (bool, string, error) {
-	list, err := c.opts.Workload.AppsV1().Deployments(c.opts.AppNamespace).List(ctx, metav1.ListOptions{})
+	list, err := c.w.workload.AppsV1().Deployments(c.opts.AppNamespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return false, "", fmt.Errorf("list deployments: %w", err)
 	}

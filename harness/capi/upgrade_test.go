@@ -20,9 +20,9 @@ import (
 func testCluster(objs ...runtime.Object) (*Cluster, *dynamicfake.FakeDynamicClient) {
 	dyn := newDynamic(objs...)
 	c := &Cluster{
-		opts: Options{Namespace: "default", Name: "wl", AppNamespace: DefaultAppNamespace, PollInterval: 10 * time.Millisecond,
-			Management: dyn, Workload: fake.NewSimpleClientset(), Clock: time.Now, Start: time.Now()},
-		res: ResourcesAt(""),
+		w:    wiring{namespace: "default", name: "wl", mgmt: dyn, workload: fake.NewSimpleClientset(), clock: time.Now, start: time.Now()},
+		opts: Tuning{AppNamespace: DefaultAppNamespace, PollInterval: 10 * time.Millisecond},
+		res:  ResourcesAt(""),
 	}
 	return c, dyn
 }

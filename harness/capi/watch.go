@@ -35,11 +35,11 @@ type listers struct {
 // watch runs the informers that feed the timeline and the state sampler until ctx ends. It
 // reports on ready once the caches are synced (or why they are not).
 func (c *Cluster) watch(ctx context.Context, ready chan<- error) {
-	mgmt := dynamicinformer.NewFilteredDynamicSharedInformerFactory(c.opts.Management, 0, c.opts.Namespace,
-		func(o *metav1.ListOptions) { o.LabelSelector = LabelClusterName + "=" + c.opts.Name })
+	mgmt := dynamicinformer.NewFilteredDynamicSharedInformerFactory(c.w.mgmt, 0, c.w.namespace,
+		func(o *metav1.ListOptions) { o.LabelSelector = LabelClusterName + "=" + c.w.name })
 	machines := mgmt.ForResource(c.res.Machines).Informer()
-	all := informers.NewSharedInformerFactory(c.opts.Workload, 0)
-	app := informers.NewSharedInformerFactoryWithOptions(c.opts.Workload, 0, informers.WithNamespace(c.opts.AppNamespace))
+	all := informers.NewSharedInformerFactory(c.w.workload, 0)
+	app := informers.NewSharedInformerFactoryWithOptions(c.w.workload, 0, informers.WithNamespace(c.opts.AppNamespace))
 	nodes := all.Core().V1().Nodes().Informer()
 	pods := all.Core().V1().Pods().Informer()
 	slices := app.Discovery().V1().EndpointSlices().Informer()
@@ -173,7 +173,7 @@ func (c *Cluster) sampleState(ctx context.Context, l *listers) {
 func (c *Cluster) apiAnswers(ctx context.Context) bool {
 	done := make(chan bool, 1)
 	go func() {
-		_, err := c.opts.Workload.Discovery().ServerVersion()
+		_, err := c.w.workload.Discovery().ServerVersion()
 		done <- err == nil
 	}()
 	t := time.NewTimer(time.Second)

@@ -3,7 +3,6 @@ package kind
 import (
 	"context"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -27,9 +26,7 @@ import (
 	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/harness/images"
 	"github.com/zdt-dev/zdt/harness/images/components"
-	"github.com/zdt-dev/zdt/loadgen"
-	"github.com/zdt-dev/zdt/model"
-	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // Name prefixes of the kind management clusters and Cluster API clusters zdt's runs create; the
@@ -65,8 +62,9 @@ type Options struct {
 	Keep bool
 	// Log receives a line per step of the bring-up and teardown; nil discards them.
 	Log func(format string, args ...any)
-	// Capi is passed on to the capi adapter (poll and state intervals, snapshot directory).
-	Capi capi.Options
+	// Tuning is passed on to the Cluster API adapter (poll and state intervals, snapshot
+	// directory).
+	Tuning capi.Tuning
 	// KubeconfigDir, when set, receives the management cluster's kubeconfig as
 	// <name>.kubeconfig, so that a kept cluster can be reached (and run again with --provider
 	// kubeconfig).
@@ -94,8 +92,28 @@ func NewProvider(opts Options) *Provider {
 	return &Provider{opts: opts}
 }
 
-// Name implements harness.Provider.
-func (p *Provider) Name() string { return "kind" }
+// FlagKeep is the kind provider's flag: leave the clusters in place at the end of the run.
+const FlagKeep = "keep"
+
+// info is the kind provider's entry in the provider registry.
+var info = harness.Register(harness.ProviderInfo{
+	Name:    "kind",
+	Summary: "a kind management cluster with Cluster API and its Docker provider, and a workload cluster of Docker containers on this machine (make images first)",
+	Clock:   harness.Clock{},
+	Flags: []harness.Flag{{Name: FlagKeep, Bool: true,
+		Usage: "leave the kind clusters and the edge load balancer in place for debugging; zdt cleanup removes them"}},
+	Injects: func(faults.Kind) bool { return false },
+	New: func(s harness.Settings) (harness.Provider, error) {
+		dir, err := filepath.Abs(s.Out)
+		if err != nil {
+			return nil, fmt.Errorf("--out %q: %w", s.Out, err)
+		}
+		return NewProvider(Options{Keep: s.Bool(FlagKeep), Log: s.Log, KubeconfigDir: dir, Tuning: capi.Tuning{SnapshotDir: dir}}), nil
+	},
+})
+
+// Info implements harness.Provider.
+func (p *Provider) Info() *harness.ProviderInfo { return info }
 
 // Created returns the names of what each Create call made, oldest first: with Keep, what is
 // still there to reach (for example with the kubeconfig provider).
@@ -103,6 +121,21 @@ func (p *Provider) Created() []Names {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]Names(nil), p.created...)
+}
+
+// RemoveCreated removes what every Create call of this provider made and kept (Keep), and
+// nothing else on the host: a test suite cleans up after itself without touching other runs.
+func (p *Provider) RemoveCreated(ctx context.Context) ([]Names, error) {
+	p.mu.Lock()
+	created := p.created
+	p.created = nil
+	p.mu.Unlock()
+	kp := cluster.NewProvider(cluster.ProviderWithDocker())
+	var errs []error
+	for _, n := range created {
+		errs = append(errs, Remove(ctx, kp, n))
+	}
+	return created, errors.Join(errs...)
 }
 
 // Names are the names of what one run creates.
@@ -122,7 +155,7 @@ func NewNames() Names {
 
 // Create implements harness.Provider. Every step is bounded and ends with ctx; on an error or
 // a cancelled ctx what was created is removed (unless Keep).
-func (p *Provider) Create(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder) (harness.Cluster, error) {
+func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.Cluster, error) {
 	names := NewNames()
 	p.mu.Lock()
 	p.created = append(p.created, names)
@@ -141,16 +174,17 @@ func (p *Provider) Create(ctx context.Context, sc *scenarios.Scenario, rec model
 		logf("removed %s, %s and %s in %s", names.Management, names.Workload, names.EdgeLB, time.Since(start).Round(time.Second))
 		return err
 	}
-	cl, err := p.create(ctx, sc, rec, names, kindProvider, syncCtx, teardown)
+	cl, err := p.create(ctx, in, names, kindProvider, syncCtx, teardown)
 	if err != nil {
 		return nil, errors.Join(err, teardown(context.WithoutCancel(ctx)))
 	}
 	return cl, nil
 }
 
-func (p *Provider) create(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder, names Names, kindProvider *cluster.Provider,
+func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Names, kindProvider *cluster.Provider,
 	syncCtx context.Context, teardown func(context.Context) error) (harness.Cluster, error) {
 	logf := p.opts.Log
+	sc := in.Scenario
 	cacheDir := p.opts.CacheDir
 	if cacheDir == "" {
 		dir, err := images.DefaultCacheDir()
@@ -286,16 +320,11 @@ func (p *Provider) create(ctx context.Context, sc *scenarios.Scenario, rec model
 	}
 	logf("edge load balancer %s: %v", names.EdgeLB, targets)
 
-	opts := p.opts.Capi
-	opts.Namespace, opts.Name = metav1.NamespaceDefault, names.Workload
-	opts.Management, opts.Workload, opts.WorkloadConfig = mgmt, workload, wcfg
-	opts.Targets = targets
-	opts.APIServer = wcfg.Host
-	if pool := x509.NewCertPool(); pool.AppendCertsFromPEM(wcfg.CAData) {
-		opts.APITLS = loadgen.ProbeTLS{RootCAs: pool}
-	}
-	opts.Teardown = teardown
-	return capi.New(ctx, sc, rec, opts)
+	return capi.Connect(ctx, capi.ConnectInput{
+		Scenario: sc, Recorder: in.Recorder, Start: in.Start,
+		Management: mgmtCfg, Namespace: metav1.NamespaceDefault, Name: names.Workload, Workload: wcfg,
+		Targets: targets, Teardown: teardown, Tuning: p.opts.Tuning,
+	})
 }
 
 // MinInotifyInstances is the fs.inotify.max_user_instances a kind management cluster and a

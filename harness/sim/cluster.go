@@ -14,11 +14,23 @@ import (
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // Epoch is the instant every simulated run starts at, so that reports do not depend on when
 // they were made.
 var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// info is the simulator's entry in the provider registry: the default provider, on a virtual
+// clock, injecting every fault kind that has an injector here.
+var info = harness.Register(harness.ProviderInfo{
+	Name:    "sim",
+	Default: true,
+	Summary: "the deterministic simulator: no Docker, a virtual clock, the same report for the same scenario and seed",
+	Clock:   harness.Clock{Virtual: true, Epoch: Epoch},
+	Injects: func(k faults.Kind) bool { return injectors[k] != nil },
+	New:     func(harness.Settings) (harness.Provider, error) { return NewProvider(), nil },
+})
 
 // Provider is the simulator provider.
 type Provider struct{}
@@ -26,13 +38,13 @@ type Provider struct{}
 // NewProvider returns the simulator provider.
 func NewProvider() *Provider { return &Provider{} }
 
-// Name implements harness.Provider.
-func (*Provider) Name() string { return "sim" }
+// Info implements harness.Provider.
+func (*Provider) Info() *harness.ProviderInfo { return info }
 
 // Create implements harness.Provider: it builds the cluster at the scenario's "from" version with
 // every workload running and Ready, as if it had been up for a while.
-func (*Provider) Create(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder) (harness.Cluster, error) {
-	return New(sc, rec)
+func (*Provider) Create(ctx context.Context, in harness.CreateInput) (harness.Cluster, error) {
+	return New(in.Scenario, in.Recorder)
 }
 
 // Cluster is a simulated cluster. It implements harness.Cluster; it is single threaded and

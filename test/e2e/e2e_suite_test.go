@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -24,6 +25,10 @@ func TestE2E(t *testing.T) {
 	RunSpecs(t, "zdt e2e")
 }
 
+// suiteProviders are the kind providers the suite's specs made; AfterSuite removes what they
+// created.
+var suiteProviders []*kind.Provider
+
 var _ = AfterSuite(func() {
 	if os.Getenv("ZDT_E2E_KEEP") == "1" {
 		GinkgoWriter.Println("keeping every cluster (ZDT_E2E_KEEP=1); zdt cleanup removes them")
@@ -31,9 +36,14 @@ var _ = AfterSuite(func() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	removed, err := kind.Cleanup(ctx)
-	for _, l := range removed {
-		GinkgoWriter.Printf("removed %s\n", l.Name)
+	// Only what this suite's providers created: other runs on the host are left alone.
+	var errs []error
+	for _, p := range suiteProviders {
+		removed, err := p.RemoveCreated(ctx)
+		for _, n := range removed {
+			GinkgoWriter.Printf("removed %s, %s and %s\n", n.Management, n.Workload, n.EdgeLB)
+		}
+		errs = append(errs, err)
 	}
-	Expect(err).NotTo(HaveOccurred())
+	Expect(errors.Join(errs...)).NotTo(HaveOccurred())
 })

@@ -10,7 +10,6 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best unqualified.
 	. "github.com/onsi/gomega"    //nolint:revive // Gomega's DSL reads best unqualified.
 
-	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -64,14 +63,17 @@ func UpgradeSafetySpec(ctx context.Context, inputGetter func() UpgradeSafetySpec
 		if folder == "" {
 			folder = os.TempDir()
 		}
-		out := filepath.Join(folder, fmt.Sprintf("%s-%s", sc.Metadata.Name, input.Provider.Name()))
+		out := filepath.Join(folder, fmt.Sprintf("%s-%s", sc.Metadata.Name, input.Provider.Info().Name))
 		start := time.Now()
 		progress := func(format string, args ...any) {
 			fmt.Fprintf(GinkgoWriter, "%s zdt: "+format+"\n", append([]any{time.Since(start).Round(time.Second)}, args...)...)
 		}
-		_, rep, err := run.Execute(runCtx, sc, input.Provider, out, harness.Options{Progress: progress, PreflightOnly: input.PreflightOnly})
+		res, err := harness.Execute(runCtx, harness.Input{Scenario: sc, Provider: input.Provider, Out: out, Version: "e2e",
+			Progress: progress, PreflightOnly: input.PreflightOnly})
 		Expect(err).NotTo(HaveOccurred(), "the run stopped by a harness error; run directory %s", out)
-		Expect(rep).NotTo(BeNil())
+		Expect(res).NotTo(BeNil())
+		Expect(res.Report).NotTo(BeNil())
+		rep := res.Report
 		Expect(rep.Summary(GinkgoWriter)).To(Succeed())
 		fmt.Fprintf(GinkgoWriter, "run directory: %s; total %s\n", out, time.Since(start).Round(time.Second))
 

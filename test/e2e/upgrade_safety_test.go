@@ -14,8 +14,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
 	"github.com/zdt-dev/zdt/harness/kind"
+	"github.com/zdt-dev/zdt/harness/kubeconfig"
 	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/scenarios"
 )
@@ -45,6 +45,7 @@ var _ = Describe("Upgrade safety", Ordered, func() {
 		KubeconfigDir: artifacts,
 		Log:           func(format string, args ...any) { fmt.Fprintf(GinkgoWriter, "kind: "+format+"\n", args...) },
 	})
+	suiteProviders = append(suiteProviders, kindProvider)
 	BeforeAll(func() { Expect(os.MkdirAll(artifacts, 0o755)).To(Succeed()) })
 
 	Context("on kind with Cluster API's Docker provider, a well-configured scenario", func() {
@@ -61,7 +62,7 @@ var _ = Describe("Upgrade safety", Ordered, func() {
 			created := kindProvider.Created()
 			Expect(created).NotTo(BeEmpty(), "the kind spec made no cluster")
 			names := created[len(created)-1]
-			p, err := run.NewKubeconfigProvider(filepath.Join(artifacts, names.Management+".kubeconfig"), "default/"+names.Workload)
+			p, err := kubeconfig.New(filepath.Join(artifacts, names.Management+".kubeconfig"), "default/"+names.Workload)
 			Expect(err).NotTo(HaveOccurred())
 			return UpgradeSafetySpecInput{
 				Provider: p, Scenario: "../../testdata/scenarios/kind-small-pdb-blocks.yaml",

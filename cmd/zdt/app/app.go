@@ -15,6 +15,7 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cleanup"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/compare"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/faultscmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/images"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/reportcmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
@@ -22,6 +23,8 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/sweep"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/validate"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
+	// Every provider zdt ships registers itself with the harness.
+	_ "github.com/zdt-dev/zdt/harness/providers"
 )
 
 // Main runs zdt with the process's arguments and exits with its exit code. The first Ctrl-C
@@ -88,6 +91,7 @@ prints PASS or FAIL with the reasons.
 		reportcmd.NewCommand(streams),
 		compare.NewCommand(streams),
 		scenarioscmd.NewCommand(streams),
+		faultscmd.NewCommand(streams),
 		images.NewCommand(streams),
 		cleanup.NewCommand(streams),
 		sweep.NewCommand(streams),

@@ -39,6 +39,11 @@ func TestExitCodes(t *testing.T) {
 		{"preflight lists checks and warnings", []string{"preflight", "single-replica", "-q", "--out", dir + "/pre"}, cli.ExitPass, []string{
 			"preflight single-replica: PASS", "WARN  workload-preconditions", "fix: run web with at least 2 replicas"}},
 		{"unknown provider", []string{"run", "ha-well-configured", "--provider", "vm"}, cli.ExitBadInput, []string{"unknown provider"}},
+		{"another provider's flag", []string{"run", "ha-well-configured", "--keep"}, cli.ExitBadInput, []string{"--keep applies to --provider kind, not sim"}},
+		{"kubeconfig provider needs its kubeconfig", []string{"run", "ha-well-configured", "--provider", "kubeconfig"}, cli.ExitBadInput, []string{"--kubeconfig is required"}},
+		{"a fault the provider cannot inject", []string{"run", "single-control-plane", "--provider", "kind"}, cli.ExitBadInput, []string{
+			"spec.faults[0].kind: APIServerRestart: the kind provider cannot inject", "--provider sim"}},
+		{"fault kinds listed with their providers", []string{"faults"}, cli.ExitPass, []string{"NodeCrash (target: target.node", "injected by sim"}},
 		{"unknown scenario", []string{"run", "no-such-scenario"}, cli.ExitBadInput, []string{"no built-in scenario"}},
 		{"bad flag", []string{"run", "--nope"}, cli.ExitBadInput, []string{"unknown flag"}},
 	}

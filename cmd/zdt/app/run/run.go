@@ -3,41 +3,27 @@ package run
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
 	"github.com/zdt-dev/zdt/harness"
-	"github.com/zdt-dev/zdt/harness/capi"
-	"github.com/zdt-dev/zdt/harness/kind"
-	"github.com/zdt-dev/zdt/harness/sim"
 	"github.com/zdt-dev/zdt/model"
-	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
 type flagpole struct {
-	provider   string
-	seed       int64
-	out        string
-	quiet      bool
-	kubeconfig string
-	cluster    string
-	targets    []string
-	keep       bool
-	// logf, when set, receives the provider's bring-up and teardown lines.
-	logf func(format string, args ...any)
+	provider string
+	seed     int64
+	out      string
+	quiet    bool
 }
-
-// Providers lists the provider names zdt knows.
-var Providers = []string{"sim", "kind", "kubeconfig"}
 
 // NewCommand returns `zdt run`.
 func NewCommand(streams cli.IOStreams) *cobra.Command {
@@ -55,14 +41,15 @@ The run directory (--out) receives the resolved scenario, run.json, samples.json
 states.jsonl, report.json, junit.xml and report.html. Ctrl-C stops the run where it is and still
 writes what was measured, marked aborted.
 
-` + cli.ExitCodesHelp,
+` + providersHelp() + "\n" + cli.ExitCodesHelp,
 		Example: `  zdt run ha-well-configured
   zdt run my-scenario.yaml --seed 7 --out runs/seed-7
+  zdt run testdata/scenarios/kind-small.yaml --provider kind
   zdt run my-scenario.yaml --provider kubeconfig --kubeconfig mgmt.kubeconfig --cluster default/prod-1 \
       --target web=http://127.0.0.1:8080`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runE(cmd.Context(), streams, f, args[0], cmd.Flags().Changed("seed"), false)
+			return runE(cmd, streams, f, args[0], false)
 		},
 	}
 	addFlags(cmd, f)
@@ -79,62 +66,102 @@ func NewPreflightCommand(streams cli.IOStreams) *cobra.Command {
 PDBs that would block a drain, workloads lacking replicas/probes/spread/graceful shutdown, spare
 capacity, removed APIs, etcd snapshot. No node is touched.
 
+` + providersHelp() + `
 Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 bad input.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runE(cmd.Context(), streams, f, args[0], cmd.Flags().Changed("seed"), true)
+			return runE(cmd, streams, f, args[0], true)
 		},
 	}
 	addFlags(cmd, f)
 	return cmd
 }
 
+// providersHelp lists the registered providers, their clocks and flags.
+func providersHelp() string {
+	var b strings.Builder
+	b.WriteString("Providers (--provider):\n")
+	for _, p := range harness.Providers() {
+		def := ""
+		if p.Default {
+			def = ", the default"
+		}
+		fmt.Fprintf(&b, "  %-11s %s (%s clock%s)\n", p.Name, p.Summary, p.Clock, def)
+		for _, fl := range p.Flags {
+			fmt.Fprintf(&b, "  %-11s   --%s: %s\n", "", fl.Name, fl.Usage)
+		}
+	}
+	return b.String()
+}
+
 func addFlags(cmd *cobra.Command, f *flagpole) {
-	cmd.Flags().StringVar(&f.provider, "provider", "sim", "where to run: sim (the simulator), kind or kubeconfig")
+	var names []string
+	for _, p := range harness.Providers() {
+		names = append(names, p.Name)
+	}
+	cmd.Flags().StringVar(&f.provider, "provider", "sim", "where to run: "+strings.Join(names, ", "))
 	cmd.Flags().Int64Var(&f.seed, "seed", 0, "override the scenario's seed")
 	cmd.Flags().StringVar(&f.out, "out", "", "run directory (default runs/<scenario>-<seed>)")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only the verdict summary")
-	cmd.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the Cluster API management cluster (--provider kubeconfig)")
-	cmd.Flags().StringVar(&f.cluster, "cluster", "", "the Cluster to upgrade, NAMESPACE/NAME (--provider kubeconfig)")
-	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "where a workload's load goes, NAME=URL, once per load target (--provider kubeconfig)")
-	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave the kind clusters and the edge load balancer in place for debugging (--provider kind); zdt cleanup removes them")
-}
-
-// NewProvider returns the provider the flags name.
-func NewProvider(f *flagpole) (harness.Provider, error) {
-	switch f.provider {
-	case "sim":
-		return sim.NewProvider(), nil
-	case "kubeconfig":
-		p, err := NewKubeconfigProvider(f.kubeconfig, f.cluster)
-		if err != nil {
-			return nil, err
-		}
-		p.Targets = map[string]string{}
-		for _, t := range f.targets {
-			name, url, ok := strings.Cut(t, "=")
-			if !ok || name == "" || url == "" {
-				return nil, fmt.Errorf("--target %q: want NAME=URL, e.g. web=http://127.0.0.1:8080", t)
+	// Every provider's own flags, each declared once; usage names the provider that reads it.
+	for _, p := range harness.Providers() {
+		for _, fl := range p.Flags {
+			usage := fmt.Sprintf("%s (--provider %s)", fl.Usage, p.Name)
+			switch {
+			case cmd.Flags().Lookup(fl.Name) != nil:
+				panic("zdt: two providers declare the flag --" + fl.Name)
+			case fl.Bool:
+				cmd.Flags().Bool(fl.Name, false, usage)
+			case fl.Repeated:
+				cmd.Flags().StringArray(fl.Name, nil, usage)
+			default:
+				cmd.Flags().String(fl.Name, "", usage)
 			}
-			p.Targets[name] = url
 		}
-		return p, nil
-	case "kind":
-		dir, err := filepath.Abs(f.out)
-		if err != nil {
-			return nil, fmt.Errorf("--out %q: %w", f.out, err)
-		}
-		return kind.NewProvider(kind.Options{Keep: f.keep, Log: f.logf, KubeconfigDir: dir, Capi: capi.Options{SnapshotDir: dir}}), nil
 	}
-	return nil, fmt.Errorf("--provider %q: unknown provider; use one of %v", f.provider, Providers)
 }
 
-func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, seedSet, preflightOnly bool) error {
+// providerFlag returns the provider that declares a flag, or nil for a flag of zdt run itself.
+func providerFlag(name string) *harness.ProviderInfo {
+	for _, p := range harness.Providers() {
+		for _, fl := range p.Flags {
+			if fl.Name == name {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// settings collects the provider flags the user set; a flag of another provider is bad input.
+func settings(cmd *cobra.Command, p *harness.ProviderInfo, out string, logf func(string, ...any)) (harness.Settings, error) {
+	s := harness.Settings{Out: out, Log: logf, Values: map[string][]string{}}
+	var err error
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		owner := providerFlag(fl.Name)
+		if owner == nil || err != nil {
+			return
+		}
+		if owner != p {
+			err = fmt.Errorf("--%s applies to --provider %s, not %s", fl.Name, owner.Name, p.Name)
+			return
+		}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			s.Values[fl.Name] = sv.GetSlice()
+		} else {
+			s.Values[fl.Name] = []string{fl.Value.String()}
+		}
+	})
+	return s, err
+}
+
+func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, arg string, preflightOnly bool) error {
+	ctx := cmd.Context()
 	sc, _, err := scenarios.Open(arg)
 	if err != nil {
 		return cli.BadInput(err)
 	}
-	if seedSet {
+	if cmd.Flags().Changed("seed") {
 		sc.Spec.Seed = &f.seed
 	}
 	out := f.out
@@ -147,32 +174,47 @@ func runE(ctx context.Context, streams cli.IOStreams, f *flagpole, arg string, s
 			fmt.Fprintf(streams.ErrOut, "zdt: "+format+"\n", args...)
 		}
 	}
-	f.out, f.logf = out, progress
-	p, err := NewProvider(f)
+	info, err := harness.LookupProvider(f.provider)
+	if err != nil {
+		return cli.BadInput(fmt.Errorf("--provider: %w", err))
+	}
+	set, err := settings(cmd, info, out, progress)
 	if err != nil {
 		return cli.BadInput(err)
 	}
-	info, rep, err := Execute(ctx, sc, p, out, harness.Options{Progress: progress, PreflightOnly: preflightOnly})
-	if rep == nil {
+	if err := harness.CheckFaults(sc, info); err != nil {
+		return cli.BadInput(err)
+	}
+	p, err := info.New(set)
+	if err != nil {
+		return cli.BadInput(err)
+	}
+	return execute(ctx, streams, harness.Input{Scenario: sc, Provider: p, Out: out, Version: version.String(),
+		Progress: progress, PreflightOnly: preflightOnly})
+}
+
+func execute(ctx context.Context, streams cli.IOStreams, in harness.Input) error {
+	res, err := harness.Execute(ctx, in)
+	if res == nil || res.Report == nil {
 		return err
 	}
-	if preflightOnly && info != nil {
+	if in.PreflightOnly {
 		// Only the checks ran: print them rather than a verdict on an upgrade that did not happen.
-		printChecks(streams.Out, sc.Metadata.Name, info.Preflight)
-	} else if serr := rep.Summary(streams.Out); serr != nil {
+		printChecks(streams.Out, in.Scenario.Metadata.Name, res.Info.Preflight)
+	} else if serr := res.Report.Summary(streams.Out); serr != nil {
 		return serr
 	}
-	fmt.Fprintf(streams.Out, "run directory: %s (open %s)\n", out, filepath.Join(out, model.ReportHTML))
+	fmt.Fprintf(streams.Out, "run directory: %s (open %s)\n", in.Out, filepath.Join(in.Out, model.ReportHTML))
 	if err != nil {
 		return err
 	}
-	if preflightOnly {
-		if model.Failed(info.Preflight) {
+	if in.PreflightOnly {
+		if model.Failed(res.Info.Preflight) {
 			return cli.Exit(cli.ExitFail, nil)
 		}
 		return nil
 	}
-	return cli.Exit(rep.Verdict.ExitCode(), nil)
+	return cli.Exit(res.Report.Verdict.ExitCode(), nil)
 }
 
 // printChecks prints preflight results, a line each, with the fix under those that need one.
@@ -188,47 +230,4 @@ func printChecks(w io.Writer, scenario string, checks []model.CheckResult) {
 			fmt.Fprintf(w, "        %-24s fix: %s\n", "", c.Fix)
 		}
 	}
-}
-
-// Execute runs a scenario into a run directory and renders its report. The report is returned
-// even when the run stopped early (aborted, harness error), so that what was measured is kept.
-func Execute(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, out string, opts harness.Options) (*model.RunInfo, *report.Report, error) {
-	w, err := model.Create(out)
-	if err != nil {
-		return nil, nil, cli.BadInput(err)
-	}
-	data, err := scenarios.Marshal(sc)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := model.WriteFile(out, model.ScenarioFile, data); err != nil {
-		return nil, nil, err
-	}
-	opts.Version = version.String()
-	if p.Name() == "sim" {
-		opts.Start = sim.Epoch
-	} else {
-		opts.Start = time.Now().UTC()
-	}
-	info, runErr := harness.Run(ctx, sc, p, w, opts)
-	if err := errors.Join(w.Close()); err != nil {
-		return nil, nil, err
-	}
-	if info == nil {
-		return nil, nil, runErr
-	}
-	if err := model.WriteRunInfo(out, info); err != nil {
-		return nil, nil, err
-	}
-	rep, err := report.FromDir(out)
-	if err != nil {
-		return info, nil, errors.Join(runErr, err)
-	}
-	if err := rep.WriteAll(out); err != nil {
-		return info, nil, errors.Join(runErr, err)
-	}
-	if runErr != nil {
-		runErr = fmt.Errorf("run stopped by a harness error: %w", runErr)
-	}
-	return info, rep, runErr
 }

@@ -1,0 +1,86 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// Input is one run for Execute.
+type Input struct {
+	// Scenario is the scenario to run, defaulted and validated (scenarios.Open, Parse).
+	Scenario *scenarios.Scenario
+	// Provider runs it.
+	Provider Provider
+	// Out is the run directory.
+	Out string
+	// Version is zdt's version, written into run.json.
+	Version string
+	// Progress, when set, receives one line per step of the run.
+	Progress func(format string, args ...any)
+	// PreflightOnly stops after the preflight checks.
+	PreflightOnly bool
+}
+
+// Output is what a run left: run.json's content and the report rendered from the run
+// directory.
+type Output struct {
+	Info   *model.RunInfo
+	Report *report.Report
+}
+
+// ErrHarness marks the error Execute returns when the run was stopped by a harness error (the
+// run could not be carried out) rather than by the upgrade; the report is still written.
+var ErrHarness = errors.New("run stopped by a harness error")
+
+// Execute runs a scenario on a provider into a run directory: the resolved scenario, the
+// streams of samples, timeline and states as they are measured, run.json, and every report
+// (report.json, junit.xml, report.html). It is what zdt run, zdt preflight and the exported
+// Ginkgo spec call. The output is returned even when the run stopped early (interrupted, a
+// harness error wrapped in ErrHarness), so that what was measured is kept; it is nil only when
+// nothing could be written.
+func Execute(ctx context.Context, in Input) (*Output, error) {
+	if err := CheckFaults(in.Scenario, in.Provider.Info()); err != nil {
+		return nil, err
+	}
+	w, err := model.Create(in.Out)
+	if err != nil {
+		return nil, err
+	}
+	data, err := scenarios.Marshal(in.Scenario)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := model.WriteFile(in.Out, model.ScenarioFile, data); err != nil {
+		w.Close()
+		return nil, err
+	}
+	info, runErr := Run(ctx, in.Scenario, in.Provider, w, Options{Version: in.Version, Progress: in.Progress, PreflightOnly: in.PreflightOnly})
+	if err := w.Close(); err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	if info == nil {
+		return nil, runErr
+	}
+	if err := model.WriteRunInfo(in.Out, info); err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	out := &Output{Info: info}
+	rep, err := report.FromDir(in.Out)
+	if err != nil {
+		return out, errors.Join(runErr, err)
+	}
+	out.Report = rep
+	if err := rep.WriteAll(in.Out); err != nil {
+		return out, errors.Join(runErr, err)
+	}
+	if runErr != nil {
+		runErr = fmt.Errorf("%w: %w", ErrHarness, runErr)
+	}
+	return out, runErr
+}
