@@ -85,12 +85,12 @@ type Cluster struct {
 	opts Tuning
 	sc   *scenarios.Scenario
 	rec  model.Recorder
-	res  Resources
+	res  resources
 
 	// stop ends the timeline recorder and the state sampler; done is closed when they have.
 	stop context.CancelFunc
 	done chan struct{}
-	tl   *Timeline
+	tl   *timeline
 
 	mu        sync.Mutex
 	loadStop  context.CancelFunc
@@ -121,8 +121,8 @@ func newCluster(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder,
 	if w.start.IsZero() {
 		w.start = w.clock()
 	}
-	c := &Cluster{w: w, opts: opts, sc: sc, rec: rec, res: ResourcesAt(w.apiVersion), done: make(chan struct{})}
-	c.tl = NewTimeline(rec, c.Now)
+	c := &Cluster{w: w, opts: opts, sc: sc, rec: rec, res: resourcesAt(w.apiVersion), done: make(chan struct{})}
+	c.tl = newTimeline(rec, c.Now)
 	// The recorder outlives the ctx of New (the engine cancels nothing until Close), but stops
 	// with it if ctx is cancelled.
 	watchCtx, stop := context.WithCancel(ctx)

@@ -72,7 +72,7 @@ func connect(ctx context.Context, in ConnectInput, mgmt dynamic.Interface, disc 
 	if err != nil {
 		return nil, err
 	}
-	res := ResourcesAt(version)
+	res := resourcesAt(version)
 	ns := in.Namespace
 	if ns == "" {
 		ns = metav1.NamespaceDefault
@@ -144,9 +144,9 @@ func servedVersion(disc discovery.DiscoveryInterface) (string, error) {
 		return "", fmt.Errorf("management cluster: %w", err)
 	}
 	for _, g := range groups.Groups {
-		if g.Name == ClusterGroup {
+		if g.Name == clusterGroup {
 			return g.PreferredVersion.Version, nil
 		}
 	}
-	return "", fmt.Errorf("management cluster serves no %s API: is Cluster API installed?", ClusterGroup)
+	return "", fmt.Errorf("management cluster serves no %s API: is Cluster API installed?", clusterGroup)
 }

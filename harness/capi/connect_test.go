@@ -92,7 +92,7 @@ users: [{name: admin, user: {token: t}}]
 		"data": map[string]any{"value": base64.StdEncoding.EncodeToString([]byte(kubeconfig))},
 	})
 	mgmt := newDynamic(capiCluster("v1.36.3"), secret)
-	disc := &fakediscovery.FakeDiscovery{Fake: &k8stesting.Fake{Resources: []*metav1.APIResourceList{{GroupVersion: ClusterGroup + "/v1beta2"}}}}
+	disc := &fakediscovery.FakeDiscovery{Fake: &k8stesting.Fake{Resources: []*metav1.APIResourceList{{GroupVersion: clusterGroup + "/v1beta2"}}}}
 	sc, err := scenarios.Parse("test.yaml", []byte(`apiVersion: zdt.dev/v1alpha1
 kind: Scenario
 metadata: {name: localhost}

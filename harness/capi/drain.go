@@ -44,8 +44,8 @@ var (
 	otherErrsRE = regexp.MustCompile(`applying to (\d+) Pods?\)`)
 )
 
-// EvictionRefusal is one pod a drain could not evict, as Cluster API reports it.
-type EvictionRefusal struct {
+// evictionRefusal is one pod a drain could not evict, as Cluster API reports it.
+type evictionRefusal struct {
 	// Namespace and Pod name the pod.
 	Namespace string
 	Pod       string
@@ -56,12 +56,12 @@ type EvictionRefusal struct {
 	Reason string
 }
 
-// DrainReport is what a drain condition message says.
-type DrainReport struct {
+// drainReport is what a drain condition message says.
+type drainReport struct {
 	// Started is the drain's start time, zero when the message does not carry it.
 	Started time.Time
 	// Refused lists the pods whose eviction was refused, in message order.
-	Refused []EvictionRefusal
+	Refused []evictionRefusal
 	// Terminating lists the pods evicted but not yet gone ("namespace/name").
 	Terminating []string
 	// Unlisted counts pods the message summarised ("... (2 more)", "3 Pods with other issues")
@@ -69,10 +69,10 @@ type DrainReport struct {
 	Unlisted int
 }
 
-// ParseDrainMessage reads the drain progress message of a Machine condition. A message that is
+// parseDrainMessage reads the drain progress message of a Machine condition. A message that is
 // not a drain report gives an empty report.
-func ParseDrainMessage(msg string) DrainReport {
-	var r DrainReport
+func parseDrainMessage(msg string) drainReport {
+	var r drainReport
 	if !strings.Contains(msg, drainNotCompleted) && !strings.Contains(msg, oldFailedHeading) {
 		return r
 	}
@@ -148,7 +148,7 @@ func otherErrorsCount(s string) int {
 	return n
 }
 
-func (r *DrainReport) addRefusals(pods, reason string) {
+func (r *drainReport) addRefusals(pods, reason string) {
 	reason = strings.TrimPrefix(reason, failedToEvict)
 	pdb := ""
 	if strings.HasPrefix(strings.ToLower(reason), pdbViolation) {
@@ -165,12 +165,12 @@ func (r *DrainReport) addRefusals(pods, reason string) {
 		if !ok {
 			ns, name = "", p
 		}
-		r.Refused = append(r.Refused, EvictionRefusal{Namespace: ns, Pod: name, PDB: pdb, Reason: reason})
+		r.Refused = append(r.Refused, evictionRefusal{Namespace: ns, Pod: name, PDB: pdb, Reason: reason})
 	}
 }
 
 // podList splits "ns/a, ns/b, ... (2 more)", counting the pods left out.
-func (r *DrainReport) podList(s string) []string {
+func (r *drainReport) podList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ", ") {
 		p = strings.TrimSpace(p)

@@ -32,8 +32,8 @@ import (
 	"github.com/zdt-dev/zdt/model"
 )
 
-// EtcdTimeout bounds the whole snapshot: port-forward, save and verification.
-const EtcdTimeout = 2 * time.Minute
+// etcdTimeout bounds the whole snapshot: port-forward, save and verification.
+const etcdTimeout = 2 * time.Minute
 
 var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
 
@@ -42,7 +42,7 @@ var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
 // the etcd CA Cluster API keeps in the Secret <cluster>-etcd, and verifies it (hash, revision
 // and key count read back from the file by etcdutl).
 func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error) {
-	ctx, cancel := context.WithTimeout(ctx, EtcdTimeout)
+	ctx, cancel := context.WithTimeout(ctx, etcdTimeout)
 	defer cancel()
 	if c.w.workloadConfig == nil {
 		return nil, errors.New("etcd snapshot: no workload cluster REST config to reach etcd")
@@ -59,7 +59,7 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 	if err != nil {
 		return nil, fmt.Errorf("etcd snapshot: %w", err)
 	}
-	tlsCfg, err := EtcdClientTLS(caCert, caKey, c.w.clock())
+	tlsCfg, err := etcdClientTLS(caCert, caKey, c.w.clock())
 	if err != nil {
 		return nil, fmt.Errorf("etcd snapshot: %w", err)
 	}
@@ -69,7 +69,7 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 	}
 	pod := ""
 	for i := range pods.Items {
-		if podReady(&pods.Items[i]) && pods.Items[i].DeletionTimestamp == nil {
+		if PodReady(&pods.Items[i]) && pods.Items[i].DeletionTimestamp == nil {
 			pod = pods.Items[i].Name
 			break
 		}
@@ -87,7 +87,7 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 		dir = os.TempDir()
 	}
 	path := filepath.Join(dir, fmt.Sprintf("etcd-%s-%d.db", c.w.name, c.Now()/time.Second))
-	snap, err := SaveSnapshot(ctx, clientv3.Config{
+	snap, err := saveSnapshot(ctx, clientv3.Config{
 		Endpoints: []string{fmt.Sprintf("https://127.0.0.1:%d", port)}, TLS: tlsCfg, DialTimeout: 10 * time.Second,
 	}, path)
 	if err != nil {
@@ -101,10 +101,10 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 	return snap, nil
 }
 
-// SaveSnapshot saves a snapshot of the etcd that cfg reaches into path (the client checks the
+// saveSnapshot saves a snapshot of the etcd that cfg reaches into path (the client checks the
 // file's SHA-256 as it arrives), then reads it back with etcdutl: a snapshot whose hash,
 // revision and keys can be read is verified.
-func SaveSnapshot(ctx context.Context, cfg clientv3.Config, path string) (*model.EtcdSnapshot, error) {
+func saveSnapshot(ctx context.Context, cfg clientv3.Config, path string) (*model.EtcdSnapshot, error) {
 	lg := zap.NewNop()
 	if _, err := snapshot.SaveWithVersion(ctx, lg, cfg, path); err != nil {
 		return nil, fmt.Errorf("save: %w", err)
@@ -121,10 +121,10 @@ func SaveSnapshot(ctx context.Context, cfg clientv3.Config, path string) (*model
 		Verified: st.Revision > 0 && st.TotalKey > 0}, nil
 }
 
-// EtcdClientTLS signs a short-lived client certificate with the etcd CA (PEM certificate and
+// etcdClientTLS signs a short-lived client certificate with the etcd CA (PEM certificate and
 // key, as in Cluster API's <cluster>-etcd Secret) and returns a TLS configuration that presents
 // it and trusts that CA.
-func EtcdClientTLS(caCertPEM, caKeyPEM []byte, now time.Time) (*tls.Config, error) {
+func etcdClientTLS(caCertPEM, caKeyPEM []byte, now time.Time) (*tls.Config, error) {
 	ca, err := tls.X509KeyPair(caCertPEM, caKeyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("etcd CA: %w", err)

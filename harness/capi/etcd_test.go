@@ -56,7 +56,7 @@ func TestSaveSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	snap, err := SaveSnapshot(ctx, ccfg, filepath.Join(t.TempDir(), "etcd.db"))
+	snap, err := saveSnapshot(ctx, ccfg, filepath.Join(t.TempDir(), "etcd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,13 +99,13 @@ func capiCluster(version string) *unstructured.Unstructured {
 	return obj("cluster.x-k8s.io/v1beta2", "Cluster", "wl", nil, map[string]any{
 		"spec": map[string]any{
 			"topology":        map[string]any{"version": version, "classRef": map[string]any{"name": "quick-start"}},
-			"controlPlaneRef": map[string]any{"apiGroup": ControlPlaneGroup, "kind": "KubeadmControlPlane", "name": "wl-cp"},
+			"controlPlaneRef": map[string]any{"apiGroup": controlPlaneGroup, "kind": "KubeadmControlPlane", "name": "wl-cp"},
 		},
 	})
 }
 
 func kcp(spec, status string, replicas, ready, upToDate int64) *unstructured.Unstructured {
-	return obj("controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane", "wl-cp", map[string]string{LabelClusterName: "wl"}, map[string]any{
+	return obj("controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane", "wl-cp", map[string]string{labelClusterName: "wl"}, map[string]any{
 		"spec":   map[string]any{"version": spec, "replicas": int64(3)},
 		"status": map[string]any{"version": status, "replicas": replicas, "readyReplicas": ready, "upToDateReplicas": upToDate},
 	})
@@ -113,7 +113,7 @@ func kcp(spec, status string, replicas, ready, upToDate int64) *unstructured.Uns
 
 func machineDeployment(pool, version string, replicas, ready, upToDate int64) *unstructured.Unstructured {
 	return obj("cluster.x-k8s.io/v1beta2", "MachineDeployment", "wl-"+pool+"-abcde",
-		map[string]string{LabelClusterName: "wl", LabelTopologyMDName: pool}, map[string]any{
+		map[string]string{labelClusterName: "wl", labelTopologyMDName: pool}, map[string]any{
 			"spec":   map[string]any{"replicas": int64(2), "template": map[string]any{"spec": map[string]any{"version": version}}},
 			"status": map[string]any{"replicas": replicas, "readyReplicas": ready, "upToDateReplicas": upToDate},
 		})
@@ -126,7 +126,7 @@ func machine(name, version, node string, opts ...machineOpt) *unstructured.Unstr
 	if node != "" {
 		status["nodeRef"] = map[string]any{"name": node}
 	}
-	m := obj("cluster.x-k8s.io/v1beta2", "Machine", name, map[string]string{LabelClusterName: "wl"}, map[string]any{
+	m := obj("cluster.x-k8s.io/v1beta2", "Machine", name, map[string]string{labelClusterName: "wl"}, map[string]any{
 		"spec":   map[string]any{"clusterName": "wl", "version": version},
 		"status": status,
 	})
@@ -138,14 +138,14 @@ func machine(name, version, node string, opts ...machineOpt) *unstructured.Unstr
 
 func controlPlaneMachine(m *unstructured.Unstructured) {
 	l := m.GetLabels()
-	l[LabelControlPlane] = ""
+	l[labelControlPlane] = ""
 	m.SetLabels(l)
 }
 
 func inPool(pool string) machineOpt {
 	return func(m *unstructured.Unstructured) {
 		l := m.GetLabels()
-		l[LabelDeploymentName], l[LabelTopologyMDName] = "wl-"+pool+"-abcde", pool
+		l[labelDeploymentName], l[labelTopologyMDName] = "wl-"+pool+"-abcde", pool
 		m.SetLabels(l)
 	}
 }
@@ -164,7 +164,7 @@ func withCondition(typ, status, reason, msg string) machineOpt {
 
 // newDynamic returns a fake management cluster holding objs.
 func newDynamic(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
-	res := ResourcesAt("")
+	res := resourcesAt("")
 	kinds := map[schema.GroupVersionResource]string{
 		res.Clusters: "ClusterList", res.Machines: "MachineList", res.MachineDeployments: "MachineDeploymentList",
 		res.KubeadmControlPlanes: "KubeadmControlPlaneList", secretsGVR: "SecretList",

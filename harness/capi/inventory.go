@@ -19,9 +19,9 @@ import (
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// CNIDaemonSets are the DaemonSets (in kube-system, or a namespace of their own name) zdt
+// cniDaemonSets are the DaemonSets (in kube-system, or a namespace of their own name) zdt
 // recognises as the cluster's CNI.
-var CNIDaemonSets = []string{"zdt-routeagent", "kube-flannel-ds", "kindnet", "calico-node", "cilium", "weave-net", "antrea-agent"}
+var cniDaemonSets = []string{"zdt-routeagent", "kube-flannel-ds", "kindnet", "calico-node", "cilium", "weave-net", "antrea-agent"}
 
 // systemComponents maps the label values of kube-system pods to the component names of
 // model.SystemPod: static pods carry component=..., add-ons k8s-app=....
@@ -37,7 +37,7 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 // checks see it. Pools and zones of nodes come from their Machines.
 func (c *Cluster) Inventory(ctx context.Context) (*model.Inventory, error) {
 	machines, err := c.w.mgmt.Resource(c.res.Machines).Namespace(c.w.namespace).
-		List(ctx, metav1.ListOptions{LabelSelector: LabelClusterName + "=" + c.w.name})
+		List(ctx, metav1.ListOptions{LabelSelector: labelClusterName + "=" + c.w.name})
 	if err != nil {
 		return nil, fmt.Errorf("inventory: list machines: %w", err)
 	}
@@ -49,7 +49,7 @@ func (c *Cluster) Inventory(ctx context.Context) (*model.Inventory, error) {
 			zones[n] = str(m, "spec", "failureDomain")
 		}
 	}
-	inv, err := ReadInventory(ctx, c.w.workload, c.opts.AppNamespace, pools, zones)
+	inv, err := readInventory(ctx, c.w.workload, c.opts.AppNamespace, pools, zones)
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +57,11 @@ func (c *Cluster) Inventory(ctx context.Context) (*model.Inventory, error) {
 	return inv, nil
 }
 
-// ReadInventory reads the inventory of a workload cluster: its nodes (with the pool and zone
+// readInventory reads the inventory of a workload cluster: its nodes (with the pool and zone
 // given by node name, when known), the Deployments, PDBs and pods of namespace, the kube-system
 // components and their versions, the CNI and CoreDNS health, and the objects of namespace for
 // the removed-API check.
-func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace string, pools, zones map[string]string) (*model.Inventory, error) {
+func readInventory(ctx context.Context, cs kubernetes.Interface, namespace string, pools, zones map[string]string) (*model.Inventory, error) {
 	inv := &model.Inventory{}
 	if v, err := cs.Discovery().ServerVersion(); err == nil {
 		inv.APIAvailable, inv.APIServerVersion = true, v.GitVersion
@@ -113,7 +113,7 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 			AllocatablePods:   int(n.Status.Allocatable.Pods().Value()),
 			RequestedCPUMilli: used[n.Name].cpu, RequestedMemory: used[n.Name].mem, Pods: used[n.Name].pods,
 		}
-		if _, ok := n.Labels[LabelNodeControlPlan]; ok {
+		if _, ok := n.Labels[labelNodeControlPlan]; ok {
 			ni.Role, ni.Pool = model.RoleControlPlane, ""
 		}
 		if ni.Zone == "" {
@@ -137,7 +137,7 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 				continue
 			}
 			inv.Pods = append(inv.Pods, model.PodInfo{Name: p.Name, Workload: d.Name, Node: p.Spec.NodeName,
-				Ready: podReady(p), Terminating: p.DeletionTimestamp != nil})
+				Ready: PodReady(p), Terminating: p.DeletionTimestamp != nil})
 		}
 		inv.Objects = append(inv.Objects, objectRef(d, "apps/v1", "Deployment"))
 	}
@@ -187,7 +187,7 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 			continue
 		}
 		inv.SystemPods = append(inv.SystemPods, model.SystemPod{Name: p.Name, Component: comp, Node: p.Spec.NodeName,
-			Version: imageTag(p.Spec.Containers[0].Image), Ready: podReady(p)})
+			Version: imageTag(p.Spec.Containers[0].Image), Ready: PodReady(p)})
 		if comp == "kube-apiserver" {
 			if v := imageTag(p.Spec.Containers[0].Image); v != "" && (lowest == "" || scenarios.VersionLess(v, lowest)) {
 				lowest = v
@@ -317,7 +317,7 @@ func readAddons(ctx context.Context, cs kubernetes.Interface) ([]model.Addon, er
 	}
 	for _, ds := range dss.Items {
 		known := false
-		for _, name := range CNIDaemonSets {
+		for _, name := range cniDaemonSets {
 			known = known || ds.Name == name
 		}
 		if !known {

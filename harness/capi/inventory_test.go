@@ -61,7 +61,7 @@ func systemPod(name, component, image, nodeName string) *corev1.Pod {
 func TestReadInventory(t *testing.T) {
 	maxUnavailable := intstr.FromInt32(1)
 	cs := fake.NewSimpleClientset(
-		node("cp1", "v1.35.2", true, false, map[string]string{LabelNodeControlPlan: ""}),
+		node("cp1", "v1.35.2", true, false, map[string]string{labelNodeControlPlan: ""}),
 		node("w1", "v1.35.2", true, false, nil),
 		node("w2", "v1.35.2", false, true, map[string]string{corev1.LabelTopologyZone: "zone-b"}),
 		&appsDeployment,
@@ -78,7 +78,7 @@ func TestReadInventory(t *testing.T) {
 		&appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "zdt-routeagent"},
 			Status: appsv1.DaemonSetStatus{DesiredNumberScheduled: 3, NumberReady: 2, UpdatedNumberScheduled: 3}},
 	)
-	inv, err := ReadInventory(context.Background(), cs, "zdt", map[string]string{"w1": "md-0", "w2": "md-0"}, map[string]string{"w1": "zone-a"})
+	inv, err := readInventory(context.Background(), cs, "zdt", map[string]string{"w1": "md-0", "w2": "md-0"}, map[string]string{"w1": "zone-a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestEtcdClientTLS(t *testing.T) {
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	cfg, err := EtcdClientTLS(certPEM, keyPEM, now)
+	cfg, err := etcdClientTLS(certPEM, keyPEM, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestEtcdClientTLS(t *testing.T) {
 	if _, err := leaf.Verify(x509.VerifyOptions{Roots: cfg.RootCAs, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
 		t.Errorf("client certificate does not verify against the etcd CA: %v", err)
 	}
-	if _, err := EtcdClientTLS(certPEM, []byte("not a key"), now); err == nil {
+	if _, err := etcdClientTLS(certPEM, []byte("not a key"), now); err == nil {
 		t.Error("EtcdClientTLS accepted a broken CA key")
 	}
 }

@@ -12,33 +12,33 @@ import (
 // objects as unstructured data, by the field paths below, so that it works with every served API
 // version (v1beta2 from Cluster API v1.11, v1beta1 before) without compiling Cluster API in.
 const (
-	ClusterGroup      = "cluster.x-k8s.io"
-	ControlPlaneGroup = "controlplane.cluster.x-k8s.io"
-	// DefaultAPIVersion is the version zdt asks for when it is not told otherwise.
-	DefaultAPIVersion = "v1beta2"
+	clusterGroup      = "cluster.x-k8s.io"
+	controlPlaneGroup = "controlplane.cluster.x-k8s.io"
+	// defaultAPIVersion is the version zdt asks for when it is not told otherwise.
+	defaultAPIVersion = "v1beta2"
 
-	LabelClusterName     = "cluster.x-k8s.io/cluster-name"
-	LabelControlPlane    = "cluster.x-k8s.io/control-plane"
-	LabelDeploymentName  = "cluster.x-k8s.io/deployment-name"
-	LabelTopologyMDName  = "topology.cluster.x-k8s.io/deployment-name"
-	LabelNodeControlPlan = "node-role.kubernetes.io/control-plane"
+	labelClusterName     = "cluster.x-k8s.io/cluster-name"
+	labelControlPlane    = "cluster.x-k8s.io/control-plane"
+	labelDeploymentName  = "cluster.x-k8s.io/deployment-name"
+	labelTopologyMDName  = "topology.cluster.x-k8s.io/deployment-name"
+	labelNodeControlPlan = "node-role.kubernetes.io/control-plane"
 )
 
-// Resources are the Cluster API resources zdt reads, at one API version.
-type Resources struct {
+// resources are the Cluster API resources zdt reads, at one API version.
+type resources struct {
 	Clusters, Machines, MachineDeployments, KubeadmControlPlanes schema.GroupVersionResource
 }
 
-// ResourcesAt returns the resources at version (v1beta2 or v1beta1).
-func ResourcesAt(version string) Resources {
+// resourcesAt returns the resources at version (v1beta2 or v1beta1).
+func resourcesAt(version string) resources {
 	if version == "" {
-		version = DefaultAPIVersion
+		version = defaultAPIVersion
 	}
-	return Resources{
-		Clusters:             schema.GroupVersionResource{Group: ClusterGroup, Version: version, Resource: "clusters"},
-		Machines:             schema.GroupVersionResource{Group: ClusterGroup, Version: version, Resource: "machines"},
-		MachineDeployments:   schema.GroupVersionResource{Group: ClusterGroup, Version: version, Resource: "machinedeployments"},
-		KubeadmControlPlanes: schema.GroupVersionResource{Group: ControlPlaneGroup, Version: version, Resource: "kubeadmcontrolplanes"},
+	return resources{
+		Clusters:             schema.GroupVersionResource{Group: clusterGroup, Version: version, Resource: "clusters"},
+		Machines:             schema.GroupVersionResource{Group: clusterGroup, Version: version, Resource: "machines"},
+		MachineDeployments:   schema.GroupVersionResource{Group: clusterGroup, Version: version, Resource: "machinedeployments"},
+		KubeadmControlPlanes: schema.GroupVersionResource{Group: controlPlaneGroup, Version: version, Resource: "kubeadmcontrolplanes"},
 	}
 }
 
@@ -113,18 +113,18 @@ func machineVersion(m *unstructured.Unstructured) string {
 // or "" for a control plane machine.
 func machinePool(m *unstructured.Unstructured) string {
 	l := m.GetLabels()
-	if _, ok := l[LabelControlPlane]; ok {
+	if _, ok := l[labelControlPlane]; ok {
 		return ""
 	}
-	if p := l[LabelTopologyMDName]; p != "" {
+	if p := l[labelTopologyMDName]; p != "" {
 		return p
 	}
-	return l[LabelDeploymentName]
+	return l[labelDeploymentName]
 }
 
 // isControlPlaneMachine reports whether m belongs to the control plane.
 func isControlPlaneMachine(m *unstructured.Unstructured) bool {
-	_, ok := m.GetLabels()[LabelControlPlane]
+	_, ok := m.GetLabels()[labelControlPlane]
 	return ok
 }
 

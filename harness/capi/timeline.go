@@ -14,11 +14,11 @@ import (
 	"github.com/zdt-dev/zdt/model"
 )
 
-// Timeline turns changes of Machines, Nodes, Pods and EndpointSlices into the timeline intervals
+// timeline turns changes of Machines, Nodes, Pods and EndpointSlices into the timeline intervals
 // the simulator writes, with the same reasons, levels and locators. Its On* methods are called
 // by informers (from several goroutines) and are safe for concurrent use; times are taken from
 // now when a change is seen.
-type Timeline struct {
+type timeline struct {
 	mu       sync.Mutex
 	rec      model.Recorder
 	now      func() time.Duration
@@ -65,10 +65,10 @@ type endpointState struct {
 	node  string
 }
 
-// NewTimeline returns a Timeline writing to rec, with now giving the offset from the start of
+// newTimeline returns a Timeline writing to rec, with now giving the offset from the start of
 // the run.
-func NewTimeline(rec model.Recorder, now func() time.Duration) *Timeline {
-	return &Timeline{
+func newTimeline(rec model.Recorder, now func() time.Duration) *timeline {
+	return &timeline{
 		rec: rec, now: now,
 		machines: map[string]*machineState{},
 		nodes:    map[string]*nodeState{},
@@ -78,14 +78,14 @@ func NewTimeline(rec model.Recorder, now func() time.Duration) *Timeline {
 }
 
 // record writes an interval, keeping the first error for Err.
-func (t *Timeline) record(level model.Level, loc model.Locator, reason model.Reason, msg string, from, to time.Duration) {
+func (t *timeline) record(level model.Level, loc model.Locator, reason model.Reason, msg string, from, to time.Duration) {
 	if err := t.rec.Interval(&model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to}); err != nil && t.err == nil {
 		t.err = err
 	}
 }
 
 // Err returns the first error the recorder returned.
-func (t *Timeline) Err() error {
+func (t *timeline) Err() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.err
@@ -97,7 +97,7 @@ func (m *machineState) loc() model.Locator {
 
 // OnMachine records a Machine added or changed. initial is set for the machines that existed
 // when recording started: their creation is not part of the run.
-func (t *Timeline) OnMachine(u *unstructured.Unstructured, initial bool) {
+func (t *timeline) OnMachine(u *unstructured.Unstructured, initial bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -121,16 +121,16 @@ func (t *Timeline) OnMachine(u *unstructured.Unstructured, initial bool) {
 	switch {
 	case draining && !m.draining:
 		m.draining, m.drainFrom = true, now
-		t.syncStalls(m, ParseDrainMessage(msg), now)
+		t.syncStalls(m, parseDrainMessage(msg), now)
 	case draining:
-		t.syncStalls(m, ParseDrainMessage(msg), now)
+		t.syncStalls(m, parseDrainMessage(msg), now)
 	case m.draining:
 		t.endDrain(m, now)
 	}
 }
 
 // OnMachineDeleted records a Machine gone.
-func (t *Timeline) OnMachineDeleted(name string) {
+func (t *timeline) OnMachineDeleted(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -150,7 +150,7 @@ func (t *Timeline) OnMachineDeleted(name string) {
 }
 
 // machineJoined records a fresh machine's creation once its node is Ready.
-func (t *Timeline) machineJoined(m *machineState, now time.Duration) {
+func (t *timeline) machineJoined(m *machineState, now time.Duration) {
 	if !m.fresh || m.joined || m.node == "" {
 		return
 	}
@@ -164,7 +164,7 @@ func (t *Timeline) machineJoined(m *machineState, now time.Duration) {
 
 // syncStalls opens a stall for every refusal the drain message names, and closes those it no
 // longer names.
-func (t *Timeline) syncStalls(m *machineState, r DrainReport, now time.Duration) {
+func (t *timeline) syncStalls(m *machineState, r drainReport, now time.Duration) {
 	seen := map[string]bool{}
 	for _, ref := range r.Refused {
 		key := ref.Namespace + "/" + ref.Pod
@@ -187,7 +187,7 @@ func (t *Timeline) syncStalls(m *machineState, r DrainReport, now time.Duration)
 	}
 }
 
-func (t *Timeline) closeStall(m *machineState, key string, now time.Duration) {
+func (t *timeline) closeStall(m *machineState, key string, now time.Duration) {
 	st := m.stalls[key]
 	delete(m.stalls, key)
 	level, reason := model.Warning, model.ReasonEvictionBlocked
@@ -203,7 +203,7 @@ func (t *Timeline) closeStall(m *machineState, key string, now time.Duration) {
 }
 
 // stallsOfPod closes the stalls of a pod that is going away: its eviction went through.
-func (t *Timeline) stallsOfPod(key string, now time.Duration) {
+func (t *timeline) stallsOfPod(key string, now time.Duration) {
 	for _, m := range t.machines {
 		if m.stalls[key] != nil {
 			t.closeStall(m, key, now)
@@ -211,7 +211,7 @@ func (t *Timeline) stallsOfPod(key string, now time.Duration) {
 	}
 }
 
-func (t *Timeline) endDrain(m *machineState, now time.Duration) {
+func (t *timeline) endDrain(m *machineState, now time.Duration) {
 	keys := make([]string, 0, len(m.stalls))
 	for k := range m.stalls {
 		keys = append(keys, k)
@@ -225,7 +225,7 @@ func (t *Timeline) endDrain(m *machineState, now time.Duration) {
 }
 
 // OnNode records a Node added or changed.
-func (t *Timeline) OnNode(n *corev1.Node) {
+func (t *timeline) OnNode(n *corev1.Node) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -265,14 +265,14 @@ func (t *Timeline) OnNode(n *corev1.Node) {
 }
 
 // OnNodeDeleted records a Node gone, closing its cordon and NotReady intervals.
-func (t *Timeline) OnNodeDeleted(name string) {
+func (t *timeline) OnNodeDeleted(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.closeNode(name, t.now())
 	delete(t.nodes, name)
 }
 
-func (t *Timeline) closeNode(name string, now time.Duration) {
+func (t *timeline) closeNode(name string, now time.Duration) {
 	s := t.nodes[name]
 	if s == nil {
 		return
@@ -287,7 +287,7 @@ func (t *Timeline) closeNode(name string, now time.Duration) {
 	}
 }
 
-func (t *Timeline) nodeLoc(name string) model.Locator {
+func (t *timeline) nodeLoc(name string) model.Locator {
 	l := model.Locator{Node: name}
 	for _, m := range t.machines {
 		if m.node == name {
@@ -309,7 +309,8 @@ func nodeReady(n *corev1.Node) bool {
 	return false
 }
 
-func podReady(p *corev1.Pod) bool {
+// PodReady reports whether a pod's Ready condition is True.
+func PodReady(p *corev1.Pod) bool {
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
 			return c.Status == corev1.ConditionTrue
@@ -340,7 +341,7 @@ func (p *podState) loc() model.Locator {
 }
 
 // OnPod records a Pod added or changed.
-func (t *Timeline) OnPod(p *corev1.Pod) {
+func (t *timeline) OnPod(p *corev1.Pod) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -353,7 +354,7 @@ func (t *Timeline) OnPod(p *corev1.Pod) {
 	if p.Spec.NodeName != "" {
 		s.node = p.Spec.NodeName
 	}
-	ready := podReady(p)
+	ready := PodReady(p)
 	if p.DeletionTimestamp != nil && !s.terminating {
 		s.terminating, s.termAt = true, now
 		t.closePodNotReady(s, now)
@@ -368,7 +369,7 @@ func (t *Timeline) OnPod(p *corev1.Pod) {
 	}
 }
 
-func (t *Timeline) closePodNotReady(s *podState, now time.Duration) {
+func (t *timeline) closePodNotReady(s *podState, now time.Duration) {
 	if !s.notReady {
 		return
 	}
@@ -377,7 +378,7 @@ func (t *Timeline) closePodNotReady(s *podState, now time.Duration) {
 }
 
 // OnPodDeleted records a Pod gone.
-func (t *Timeline) OnPodDeleted(namespace, name string) {
+func (t *timeline) OnPodDeleted(namespace, name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -399,7 +400,7 @@ func (t *Timeline) OnPodDeleted(namespace, name string) {
 // OnEndpointSlice records the endpoints of a slice that stopped being ready (not ready,
 // terminating, or removed), as the simulator does: one instant per endpoint taken out of its
 // service.
-func (t *Timeline) OnEndpointSlice(es *discoveryv1.EndpointSlice) {
+func (t *timeline) OnEndpointSlice(es *discoveryv1.EndpointSlice) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	key := es.Namespace + "/" + es.Name
@@ -419,7 +420,7 @@ func (t *Timeline) OnEndpointSlice(es *discoveryv1.EndpointSlice) {
 }
 
 // OnEndpointSliceDeleted records every ready endpoint of a slice gone.
-func (t *Timeline) OnEndpointSliceDeleted(namespace, name, service string) {
+func (t *timeline) OnEndpointSliceDeleted(namespace, name, service string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	key := namespace + "/" + name
@@ -427,7 +428,7 @@ func (t *Timeline) OnEndpointSliceDeleted(namespace, name, service string) {
 	delete(t.slices, key)
 }
 
-func (t *Timeline) endpointsChanged(namespace, service string, prev, next map[string]endpointState) {
+func (t *timeline) endpointsChanged(namespace, service string, prev, next map[string]endpointState) {
 	now := t.now()
 	pods := make([]string, 0, len(prev))
 	for p := range prev {
@@ -449,7 +450,7 @@ func (t *Timeline) endpointsChanged(namespace, service string, prev, next map[st
 
 // Close closes every interval still open (a drain, a PDB stall, a cordon, a pod not ready) at
 // this instant, as the simulator does when a run stops, and returns the first recording error.
-func (t *Timeline) Close() error {
+func (t *timeline) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()

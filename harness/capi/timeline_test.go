@@ -32,7 +32,7 @@ func slice(name, service string, eps map[string]bool) *discoveryv1.EndpointSlice
 func TestTimeline(t *testing.T) {
 	rec := &memRecorder{}
 	clk := &fakeClock{}
-	tl := NewTimeline(rec, clk.Now)
+	tl := newTimeline(rec, clk.Now)
 	at := func(s int) { clk.set(time.Duration(s) * time.Second) }
 
 	// Before the run: one worker with a pod of web on it.
@@ -120,7 +120,7 @@ func TestTimeline(t *testing.T) {
 func TestTimelineNodeNotReadyAndPodNotReady(t *testing.T) {
 	rec := &memRecorder{}
 	clk := &fakeClock{}
-	tl := NewTimeline(rec, clk.Now)
+	tl := newTimeline(rec, clk.Now)
 	tl.OnNode(node("w1", "v1.35.2", true, false, nil))
 	tl.OnPod(pod("zdt", "web-5d8f-b", "web", "w1", false))
 	clk.set(20 * time.Second)

@@ -14,15 +14,15 @@ import (
 	"github.com/zdt-dev/zdt/harness"
 )
 
-// VersionPatch is the merge patch SetVersion sends to the Cluster: the only change zdt makes to
+// versionPatch is the merge patch SetVersion sends to the Cluster: the only change zdt makes to
 // start an upgrade.
-func VersionPatch(version string) ([]byte, error) {
+func versionPatch(version string) ([]byte, error) {
 	return json.Marshal(map[string]any{"spec": map[string]any{"topology": map[string]any{"version": version}}})
 }
 
 // SetVersion implements harness.Cluster: one merge patch of the Cluster's spec.topology.version.
 func (c *Cluster) SetVersion(ctx context.Context, version string) error {
-	body, err := VersionPatch(version)
+	body, err := versionPatch(version)
 	if err != nil {
 		return fmt.Errorf("set version: %w", err)
 	}
@@ -85,7 +85,7 @@ func (c *Cluster) reached(ctx context.Context, m harness.Milestone) (bool, strin
 		return c.workloadsReady(ctx)
 	}
 	machines, err := c.w.mgmt.Resource(c.res.Machines).Namespace(c.w.namespace).
-		List(ctx, metav1.ListOptions{LabelSelector: LabelClusterName + "=" + c.w.name})
+		List(ctx, metav1.ListOptions{LabelSelector: labelClusterName + "=" + c.w.name})
 	if err != nil {
 		return false, "", fmt.Errorf("list machines: %w", err)
 	}
@@ -94,14 +94,14 @@ func (c *Cluster) reached(ctx context.Context, m harness.Milestone) (bool, strin
 		if err != nil {
 			return false, "", err
 		}
-		ok, why := ControlPlaneAt(kcp, machines.Items, m.Version)
+		ok, why := controlPlaneAt(kcp, machines.Items, m.Version)
 		return ok, why, nil
 	}
 	md, err := c.machineDeployment(ctx, m.Pool)
 	if err != nil {
 		return false, "", err
 	}
-	ok, why := PoolAt(md, machines.Items, m.Version)
+	ok, why := poolAt(md, machines.Items, m.Version)
 	return ok, why, nil
 }
 
@@ -126,25 +126,25 @@ func (c *Cluster) controlPlane(ctx context.Context) (*unstructured.Unstructured,
 // the pool's topology name.
 func (c *Cluster) machineDeployment(ctx context.Context, pool string) (*unstructured.Unstructured, error) {
 	list, err := c.w.mgmt.Resource(c.res.MachineDeployments).Namespace(c.w.namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: LabelClusterName + "=" + c.w.name + "," + LabelTopologyMDName + "=" + pool,
+		LabelSelector: labelClusterName + "=" + c.w.name + "," + labelTopologyMDName + "=" + pool,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list machine deployments of pool %s: %w", pool, err)
 	}
 	switch len(list.Items) {
 	case 0:
-		return nil, fmt.Errorf("no MachineDeployment labelled %s=%s in cluster %s/%s", LabelTopologyMDName, pool, c.w.namespace, c.w.name)
+		return nil, fmt.Errorf("no MachineDeployment labelled %s=%s in cluster %s/%s", labelTopologyMDName, pool, c.w.namespace, c.w.name)
 	case 1:
 		return &list.Items[0], nil
 	}
-	return nil, fmt.Errorf("%d MachineDeployments labelled %s=%s in cluster %s/%s", len(list.Items), LabelTopologyMDName, pool, c.w.namespace, c.w.name)
+	return nil, fmt.Errorf("%d MachineDeployments labelled %s=%s in cluster %s/%s", len(list.Items), labelTopologyMDName, pool, c.w.namespace, c.w.name)
 }
 
-// ControlPlaneAt reports whether a KubeadmControlPlane is entirely at version: spec and status
+// controlPlaneAt reports whether a KubeadmControlPlane is entirely at version: spec and status
 // at version, every replica up to date and ready, and its machines (those of machines that
 // belong to the control plane) all at version, with nodes, none being deleted. If not, it says
 // why.
-func ControlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
+func controlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
 	if v := str(kcp, "spec", "version"); v != version {
 		return false, fmt.Sprintf("control plane spec.version is %s", v)
 	}
@@ -167,9 +167,9 @@ func ControlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unst
 	return machinesAt(cp, want, version, "control plane")
 }
 
-// PoolAt reports whether a MachineDeployment is entirely at version, as ControlPlaneAt does for
+// poolAt reports whether a MachineDeployment is entirely at version, as ControlPlaneAt does for
 // the control plane.
-func PoolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
+func poolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
 	name := md.GetName()
 	if v := str(md, "spec", "template", "spec", "version"); v != version {
 		return false, fmt.Sprintf("MachineDeployment %s template version is %s", name, v)
@@ -183,7 +183,7 @@ func PoolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured,
 	}
 	var own []unstructured.Unstructured
 	for _, m := range machines {
-		if m.GetLabels()[LabelDeploymentName] == name {
+		if m.GetLabels()[labelDeploymentName] == name {
 			own = append(own, m)
 		}
 	}

@@ -22,13 +22,13 @@ func testCluster(objs ...runtime.Object) (*Cluster, *dynamicfake.FakeDynamicClie
 	c := &Cluster{
 		w:    wiring{namespace: "default", name: "wl", mgmt: dyn, workload: fake.NewSimpleClientset(), clock: time.Now, start: time.Now()},
 		opts: Tuning{AppNamespace: DefaultAppNamespace, PollInterval: 10 * time.Millisecond},
-		res:  ResourcesAt(""),
+		res:  resourcesAt(""),
 	}
 	return c, dyn
 }
 
 func TestVersionPatch(t *testing.T) {
-	got, err := VersionPatch("v1.36.3")
+	got, err := versionPatch("v1.36.3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestControlPlaneAndPoolAt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("control plane/"+tt.name, func(t *testing.T) {
-			got, why := ControlPlaneAt(tt.kcp, tt.machines, v)
+			got, why := controlPlaneAt(tt.kcp, tt.machines, v)
 			if got != tt.want {
 				t.Errorf("ControlPlaneAt = %v (%s), want %v", got, why, tt.want)
 			}
@@ -124,7 +124,7 @@ func TestControlPlaneAndPoolAt(t *testing.T) {
 	}
 	for _, tt := range poolTests {
 		t.Run("pool/"+tt.name, func(t *testing.T) {
-			got, why := PoolAt(tt.md, tt.machines, v)
+			got, why := poolAt(tt.md, tt.machines, v)
 			if got != tt.want {
 				t.Errorf("PoolAt = %v (%s), want %v", got, why, tt.want)
 			}

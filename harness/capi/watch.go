@@ -20,8 +20,8 @@ import (
 	"github.com/zdt-dev/zdt/model"
 )
 
-// SyncTimeout bounds the informers' first list.
-const SyncTimeout = 2 * time.Minute
+// syncTimeout bounds the informers' first list.
+const syncTimeout = 2 * time.Minute
 
 // listers are the informer caches the state sampler reads.
 type listers struct {
@@ -36,7 +36,7 @@ type listers struct {
 // reports on ready once the caches are synced (or why they are not).
 func (c *Cluster) watch(ctx context.Context, ready chan<- error) {
 	mgmt := dynamicinformer.NewFilteredDynamicSharedInformerFactory(c.w.mgmt, 0, c.w.namespace,
-		func(o *metav1.ListOptions) { o.LabelSelector = LabelClusterName + "=" + c.w.name })
+		func(o *metav1.ListOptions) { o.LabelSelector = labelClusterName + "=" + c.w.name })
 	machines := mgmt.ForResource(c.res.Machines).Informer()
 	all := informers.NewSharedInformerFactory(c.w.workload, 0)
 	app := informers.NewSharedInformerFactoryWithOptions(c.w.workload, 0, informers.WithNamespace(c.opts.AppNamespace))
@@ -104,12 +104,12 @@ func (c *Cluster) watch(ctx context.Context, ready chan<- error) {
 	defer all.Shutdown()
 	defer app.Shutdown()
 
-	syncCtx, cancel := context.WithTimeout(ctx, SyncTimeout)
+	syncCtx, cancel := context.WithTimeout(ctx, syncTimeout)
 	synced := cache.WaitForCacheSync(syncCtx.Done(), machines.HasSynced, nodes.HasSynced, pods.HasSynced,
 		slices.HasSynced, pdbs.HasSynced, deps.HasSynced)
 	cancel()
 	if !synced {
-		ready <- fmt.Errorf("watch cluster: caches not synced within %s", SyncTimeout)
+		ready <- fmt.Errorf("watch cluster: caches not synced within %s", syncTimeout)
 		return
 	}
 	ready <- nil
@@ -158,7 +158,7 @@ func objectName(obj any) string {
 
 // sampleState records one state sample from the informer caches, and whether the API answers.
 func (c *Cluster) sampleState(ctx context.Context, l *listers) {
-	s := StateFrom(c.Now(), typed[*appsv1.Deployment](l.deps), typed[*corev1.Pod](l.pods),
+	s := stateFrom(c.Now(), typed[*appsv1.Deployment](l.deps), typed[*corev1.Pod](l.pods),
 		typed[*discoveryv1.EndpointSlice](l.slices), typed[*policyv1.PodDisruptionBudget](l.pdbs),
 		typed[*corev1.Node](l.nodes), c.opts.AppNamespace)
 	s.APIAvailable = c.apiAnswers(ctx)
@@ -198,10 +198,10 @@ func typed[T any](idx cache.Indexer) []T {
 	return out
 }
 
-// StateFrom computes a state sample from the workload cluster's objects: per Deployment of
+// stateFrom computes a state sample from the workload cluster's objects: per Deployment of
 // namespace, its ready replicas, ready endpoints and PDB floor; Ready nodes by kubelet
 // version; schedulable workers and the requests still free on them.
-func StateFrom(at time.Duration, deps []*appsv1.Deployment, pods []*corev1.Pod, slices []*discoveryv1.EndpointSlice,
+func stateFrom(at time.Duration, deps []*appsv1.Deployment, pods []*corev1.Pod, slices []*discoveryv1.EndpointSlice,
 	pdbs []*policyv1.PodDisruptionBudget, nodes []*corev1.Node, namespace string) *model.StateSample {
 	s := &model.StateSample{At: at, NodesByVersion: map[string]int{}}
 	sort.Slice(deps, func(i, j int) bool { return deps[i].Name < deps[j].Name })
@@ -218,7 +218,7 @@ func StateFrom(at time.Duration, deps []*appsv1.Deployment, pods []*corev1.Pod, 
 			sel = labels.Nothing()
 		}
 		for _, p := range pods {
-			if p.Namespace == namespace && p.DeletionTimestamp == nil && podReady(p) && sel.Matches(labels.Set(p.Labels)) {
+			if p.Namespace == namespace && p.DeletionTimestamp == nil && PodReady(p) && sel.Matches(labels.Set(p.Labels)) {
 				ws.Ready++
 			}
 		}
@@ -256,7 +256,7 @@ func StateFrom(at time.Duration, deps []*appsv1.Deployment, pods []*corev1.Pod, 
 			continue
 		}
 		s.NodesByVersion[n.Status.NodeInfo.KubeletVersion]++
-		if _, cp := n.Labels[LabelNodeControlPlan]; cp || n.Spec.Unschedulable {
+		if _, cp := n.Labels[labelNodeControlPlan]; cp || n.Spec.Unschedulable {
 			continue
 		}
 		s.SchedulableNodes++

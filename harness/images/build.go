@@ -17,8 +17,8 @@ import (
 // DefaultKubernetesVersions are the versions node images are built for when none are asked for.
 var DefaultKubernetesVersions = []string{"v1.36.3", "v1.37.2"}
 
-// CRIToolsVersion is the cri-tools release crictl is built from.
-const CRIToolsVersion = "v1.37.0"
+// criToolsVersion is the cri-tools release crictl is built from.
+const criToolsVersion = "v1.37.0"
 
 // Image names zdt gives the images it makes for itself (upstream images keep upstream names).
 const (
@@ -96,8 +96,8 @@ func (s *Summary) Write(w io.Writer) {
 		len(s.Steps), counts[Built], counts[Cached], counts[Pulled], counts[Failed], s.Total.Seconds())
 }
 
-// Builder builds images; make one with Build.
-type Builder struct {
+// builder builds images; make one with Build.
+type builder struct {
 	cacheDir  string
 	sourceDir string
 	goBin     string
@@ -132,8 +132,8 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	return &b.summary, err
 }
 
-func newBuilder(opts Options) (*Builder, error) {
-	b := &Builder{
+func newBuilder(opts Options) (*builder, error) {
+	b := &builder{
 		cacheDir:    opts.CacheDir,
 		sourceDir:   opts.SourceDir,
 		pull:        opts.Pull,
@@ -191,12 +191,12 @@ func zdtSourceDir() string {
 	return ""
 }
 
-func (b *Builder) logf(format string, args ...any) {
+func (b *builder) logf(format string, args ...any) {
 	fmt.Fprintf(b.progress, format+"\n", args...)
 }
 
 // step runs one step, times it, prints its outcome and records it in the summary.
-func (b *Builder) step(ctx context.Context, name string, refs []string, run func(ctx context.Context) (Status, error)) error {
+func (b *builder) step(ctx context.Context, name string, refs []string, run func(ctx context.Context) (Status, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ type versionSet struct {
 	images  kubeadmImages
 }
 
-func (b *Builder) buildAll(ctx context.Context, versions []string) error {
+func (b *builder) buildAll(ctx context.Context, versions []string) error {
 	var nodeRootfs string // the node root file system image
 	if err := b.step(ctx, "node root file system (debootstrap)", nil, func(ctx context.Context) (Status, error) {
 		ref, status, err := b.rootfsImage(ctx, "node", nodePackages)
@@ -236,12 +236,12 @@ func (b *Builder) buildAll(ctx context.Context, versions []string) error {
 		return err
 	}
 	var crictl string
-	if err := b.step(ctx, "crictl "+CRIToolsVersion, nil, func(ctx context.Context) (Status, error) {
+	if err := b.step(ctx, "crictl "+criToolsVersion, nil, func(ctx context.Context) (Status, error) {
 		return b.binaries(ctx, goBuild{
-			name:     "cri-tools-" + CRIToolsVersion,
-			require:  map[string]string{"sigs.k8s.io/cri-tools": CRIToolsVersion},
+			name:     "cri-tools-" + criToolsVersion,
+			require:  map[string]string{"sigs.k8s.io/cri-tools": criToolsVersion},
 			binaries: map[string]string{"crictl": "sigs.k8s.io/cri-tools/cmd/crictl"},
-			ldflags:  "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + CRIToolsVersion,
+			ldflags:  "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + criToolsVersion,
 		}, func(dir string) { crictl = filepath.Join(dir, "crictl") })
 	}); err != nil {
 		return err
@@ -301,7 +301,7 @@ func upgradeAddons(vs versionSet, sets []versionSet) []string {
 }
 
 // buildVersion builds the Kubernetes binaries of a version and its control plane images.
-func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs string, built map[string]bool) (versionSet, error) {
+func (b *builder) buildVersion(ctx context.Context, version, nodeRootfs string, built map[string]bool) (versionSet, error) {
 	vs := versionSet{version: version}
 	if err := b.step(ctx, "kubernetes binaries "+version, nil, func(ctx context.Context) (Status, error) {
 		g, err := b.kubernetesBuild(ctx, version)
@@ -355,10 +355,10 @@ func (b *Builder) buildVersion(ctx context.Context, version, nodeRootfs string, 
 
 // buildNodeImage builds the node image of a version with its images, the route agent and extra
 // (other versions' add-ons) preloaded.
-func (b *Builder) buildNodeImage(ctx context.Context, vs versionSet, nodeRootfs, crictl, cni, routeAgent string, extra []string) error {
+func (b *builder) buildNodeImage(ctx context.Context, vs versionSet, nodeRootfs, crictl, cni, routeAgent string, extra []string) error {
 	version, imgs := vs.version, vs.images
 	node := NodeImage(version)
-	kindName := KindNodeAlias(version)
+	kindName := kindNodeAlias(version)
 	return b.step(ctx, "kind node image "+version, []string{node, kindName}, func(ctx context.Context) (Status, error) {
 		status, err := b.nodeImage(ctx, node, version, nodeRootfs, crictl, cni, routeAgent, vs, imgs, extra)
 		if err != nil {
@@ -366,7 +366,7 @@ func (b *Builder) buildNodeImage(ctx context.Context, vs versionSet, nodeRootfs,
 		}
 		// The Cluster API Docker provider's quick-start ClusterClass runs kindest/node:<version>:
 		// zdt's node image answers to that name too, unless an upstream image has it.
-		if b.docker.exists(ctx, kindName) && b.docker.label(ctx, kindName, KeyLabel) == "" {
+		if b.docker.exists(ctx, kindName) && b.docker.label(ctx, kindName, keyLabel) == "" {
 			b.logf("    %s is an upstream image: left as it is", kindName)
 			return status, nil
 		}
@@ -374,16 +374,16 @@ func (b *Builder) buildNodeImage(ctx context.Context, vs versionSet, nodeRootfs,
 	})
 }
 
-// KindNodeAlias is the second name of zdt's node image: the one kind and the Cluster API Docker
+// kindNodeAlias is the second name of zdt's node image: the one kind and the Cluster API Docker
 // provider use by default.
-func KindNodeAlias(version string) string { return "kindest/node:" + version }
+func kindNodeAlias(version string) string { return "kindest/node:" + version }
 
 // nodeImage builds (or finds up to date) the node image of a version.
-func (b *Builder) nodeImage(ctx context.Context, node, version, nodeRootfs, crictl, cni, routeAgent string, vs versionSet, imgs kubeadmImages, extra []string) (Status, error) {
+func (b *builder) nodeImage(ctx context.Context, node, version, nodeRootfs, crictl, cni, routeAgent string, vs versionSet, imgs kubeadmImages, extra []string) (Status, error) {
 	preload := append(append(imgs.all(), routeAgent), extra...)
 	in := nodeInputs{version: version, base: nodeRootfs, kubeBin: vs.kubeBin, crictl: crictl,
 		pause: imgs.ref("pause"), cni: cni, preload: preload}
-	keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": KindVersion}
+	keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": kindVersion}
 	for _, bin := range []string{"kubelet", "kubeadm", "kubectl"} {
 		d, err := fileDigest(filepath.Join(vs.kubeBin, bin))
 		if err != nil {
@@ -403,15 +403,15 @@ func (b *Builder) nodeImage(ctx context.Context, node, version, nodeRootfs, cric
 		}
 		keyIn["image "+r] = id
 	}
-	key := Key(keyIn)
-	if b.docker.label(ctx, node, KeyLabel) == key {
+	key := inputKey(keyIn)
+	if b.docker.label(ctx, node, keyLabel) == key {
 		return Cached, nil
 	}
 	return Built, b.buildNode(ctx, node, key, in)
 }
 
 // kubernetesBuild describes the build of a version's Kubernetes binaries from k8s.io/kubernetes.
-func (b *Builder) kubernetesBuild(ctx context.Context, version string) (goBuild, error) {
+func (b *builder) kubernetesBuild(ctx context.Context, version string) (goBuild, error) {
 	info, err := b.download(ctx, "k8s.io/kubernetes", version)
 	if err != nil {
 		return goBuild{}, err
@@ -442,7 +442,7 @@ func (b *Builder) kubernetesBuild(ctx context.Context, version string) (goBuild,
 }
 
 // binaries runs a Go build step and hands its output directory to use.
-func (b *Builder) binaries(ctx context.Context, g goBuild, use func(dir string)) (Status, error) {
+func (b *builder) binaries(ctx context.Context, g goBuild, use func(dir string)) (Status, error) {
 	status := Built
 	if stamped(filepath.Join(b.cacheDir, "bin", g.name+"-"+g.key()), g.key()) {
 		status = Cached
@@ -475,7 +475,7 @@ func (k kubeadmImages) all() []string {
 }
 
 // kubeadmImages asks the version's own kubeadm which images it expects.
-func (b *Builder) kubeadmImages(ctx context.Context, kubeBin, version string) (kubeadmImages, error) {
+func (b *builder) kubeadmImages(ctx context.Context, kubeBin, version string) (kubeadmImages, error) {
 	out, err := exec.CommandContext(ctx, filepath.Join(kubeBin, "kubeadm"), "config", "images", "list", "--kubernetes-version", version).Output()
 	if err != nil {
 		return nil, fmt.Errorf("kubeadm config images list: %w", err)
@@ -507,7 +507,7 @@ func parseKubeadmImages(out string) (kubeadmImages, error) {
 }
 
 // etcdImage builds etcd (tag 3.6.8-0 is go.etcd.io/etcd/server/v3 v3.6.8).
-func (b *Builder) etcdImage(ctx context.Context, ref string) (Status, error) {
+func (b *builder) etcdImage(ctx context.Context, ref string) (Status, error) {
 	tag := ref[strings.LastIndex(ref, ":")+1:]
 	version := "v" + strings.SplitN(tag, "-", 2)[0]
 	if st, ok := b.tryExisting(ctx, ref); ok {
@@ -526,7 +526,7 @@ func (b *Builder) etcdImage(ctx context.Context, ref string) (Status, error) {
 }
 
 // corednsImage builds CoreDNS from github.com/coredns/coredns at the tag kubeadm asks for.
-func (b *Builder) corednsImage(ctx context.Context, ref string) (Status, error) {
+func (b *builder) corednsImage(ctx context.Context, ref string) (Status, error) {
 	version := ref[strings.LastIndex(ref, ":")+1:]
 	if st, ok := b.tryExisting(ctx, ref); ok {
 		return st, nil
@@ -544,7 +544,7 @@ func (b *Builder) corednsImage(ctx context.Context, ref string) (Status, error) 
 }
 
 // pauseImage builds the pod sandbox image from zdt's pause program.
-func (b *Builder) pauseImage(ctx context.Context, ref string) (Status, error) {
+func (b *builder) pauseImage(ctx context.Context, ref string) (Status, error) {
 	if st, ok := b.tryExisting(ctx, ref); ok {
 		return st, nil
 	}
@@ -553,8 +553,8 @@ func (b *Builder) pauseImage(ctx context.Context, ref string) (Status, error) {
 
 // tryExisting reports an upstream image that is present without zdt's label (pulled from its
 // registry) as cached, or pulls it when allowed. ok is false when the image must be built.
-func (b *Builder) tryExisting(ctx context.Context, ref string) (Status, bool) {
-	if b.docker.exists(ctx, ref) && b.docker.label(ctx, ref, KeyLabel) == "" {
+func (b *builder) tryExisting(ctx context.Context, ref string) (Status, bool) {
+	if b.docker.exists(ctx, ref) && b.docker.label(ctx, ref, keyLabel) == "" {
 		return Cached, true
 	}
 	if b.docker.exists(ctx, ref) || !b.pull {
@@ -575,7 +575,7 @@ func (b *Builder) tryExisting(ctx context.Context, ref string) (Status, bool) {
 }
 
 // localImage builds a program of zdt's own module into a minimal image.
-func (b *Builder) localImage(ctx context.Context, pkg, name string, refs []string, upstream bool) (Status, error) {
+func (b *builder) localImage(ctx context.Context, pkg, name string, refs []string, upstream bool) (Status, error) {
 	bin, err := b.buildLocal(ctx, pkg, filepath.Join(b.cacheDir, "bin", "zdt"), name)
 	if err != nil {
 		return Failed, err
@@ -585,18 +585,18 @@ func (b *Builder) localImage(ctx context.Context, pkg, name string, refs []strin
 
 // staticImage makes an image of one static binary in /usr/local/bin, with PATH set, /tmp, and a
 // passwd file; entrypoint may be nil (Kubernetes then names the command).
-func (b *Builder) staticImage(ctx context.Context, refs []string, upstream bool, bin string, entrypoint []string) (Status, error) {
+func (b *builder) staticImage(ctx context.Context, refs []string, upstream bool, bin string, entrypoint []string) (Status, error) {
 	return b.staticImageAt(ctx, refs, upstream, bin, "usr/local/bin/"+filepath.Base(bin), entrypoint)
 }
 
 // staticImageAt is staticImage with the binary at dest in the image (e.g. "manager").
-func (b *Builder) staticImageAt(ctx context.Context, refs []string, upstream bool, bin, dest string, entrypoint []string) (Status, error) {
+func (b *builder) staticImageAt(ctx context.Context, refs []string, upstream bool, bin, dest string, entrypoint []string) (Status, error) {
 	digest, err := fileDigest(bin)
 	if err != nil {
 		return Failed, err
 	}
 	ep, _ := json.Marshal(entrypoint)
-	key := Key(map[string]string{"binary": digest, "name": filepath.Base(bin), "entrypoint": string(ep), "dest": dest})
+	key := inputKey(map[string]string{"binary": digest, "name": filepath.Base(bin), "entrypoint": string(ep), "dest": dest})
 	if st, ok := b.upToDate(ctx, refs, upstream, key); ok {
 		return st, nil
 	}
@@ -604,7 +604,7 @@ func (b *Builder) staticImageAt(ctx context.Context, refs []string, upstream boo
 	if err := staticRootfs(&tarball, bin, dest); err != nil {
 		return Failed, err
 	}
-	changes := []string{"--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "--change", fmt.Sprintf("LABEL %s=%s", KeyLabel, key)}
+	changes := []string{"--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "--change", fmt.Sprintf("LABEL %s=%s", keyLabel, key)}
 	if entrypoint != nil {
 		changes = append(changes, "--change", "ENTRYPOINT "+string(ep))
 	}
@@ -617,7 +617,7 @@ func (b *Builder) staticImageAt(ctx context.Context, refs []string, upstream boo
 }
 
 // derivedImage makes an image from base with files added (destination in the image → source).
-func (b *Builder) derivedImage(ctx context.Context, refs []string, upstream bool, base string, files map[string]string, entrypoint []string) (Status, error) {
+func (b *builder) derivedImage(ctx context.Context, refs []string, upstream bool, base string, files map[string]string, entrypoint []string) (Status, error) {
 	keyIn := map[string]string{"base": base}
 	for dst, src := range files {
 		d, err := fileDigest(src)
@@ -628,7 +628,7 @@ func (b *Builder) derivedImage(ctx context.Context, refs []string, upstream bool
 	}
 	ep, _ := json.Marshal(entrypoint)
 	keyIn["entrypoint"] = string(ep)
-	key := Key(keyIn)
+	key := inputKey(keyIn)
 	if st, ok := b.upToDate(ctx, refs, upstream, key); ok {
 		return st, nil
 	}
@@ -648,7 +648,7 @@ func (b *Builder) derivedImage(ctx context.Context, refs []string, upstream bool
 	if entrypoint != nil {
 		fmt.Fprintf(&df, "ENTRYPOINT %s\n", ep)
 	}
-	fmt.Fprintf(&df, "LABEL %s=%s\n", KeyLabel, key)
+	fmt.Fprintf(&df, "LABEL %s=%s\n", keyLabel, key)
 	if err := writeFile(filepath.Join(work, "Dockerfile"), df.String(), 0o644); err != nil {
 		return Failed, err
 	}
@@ -660,8 +660,8 @@ func (b *Builder) derivedImage(ctx context.Context, refs []string, upstream bool
 
 // upToDate reports whether refs need no build: present with key, or (for upstream images)
 // present without zdt's label or pulled. ok is false when the image must be built.
-func (b *Builder) upToDate(ctx context.Context, refs []string, upstream bool, key string) (Status, bool) {
-	if b.docker.label(ctx, refs[0], KeyLabel) == key {
+func (b *builder) upToDate(ctx context.Context, refs []string, upstream bool, key string) (Status, bool) {
+	if b.docker.label(ctx, refs[0], keyLabel) == key {
 		if err := b.tagAll(ctx, refs); err != nil {
 			return "", false
 		}
@@ -675,7 +675,7 @@ func (b *Builder) upToDate(ctx context.Context, refs []string, upstream bool, ke
 	return "", false
 }
 
-func (b *Builder) tagAll(ctx context.Context, refs []string) error {
+func (b *builder) tagAll(ctx context.Context, refs []string) error {
 	for _, r := range refs[1:] {
 		if err := b.docker.tag(ctx, refs[0], r); err != nil {
 			return err
@@ -685,7 +685,7 @@ func (b *Builder) tagAll(ctx context.Context, refs []string) error {
 }
 
 // rootfsImage imports a debootstrap root file system as an image and returns its reference.
-func (b *Builder) rootfsImage(ctx context.Context, name string, packages []string) (string, Status, error) {
+func (b *builder) rootfsImage(ctx context.Context, name string, packages []string) (string, Status, error) {
 	status := Cached
 	tarball, err := b.rootfs(ctx, name, packages)
 	if err != nil {
@@ -694,7 +694,7 @@ func (b *Builder) rootfsImage(ctx context.Context, name string, packages []strin
 	key := filepath.Base(filepath.Dir(tarball))
 	key = key[strings.LastIndex(key, "-")+1:]
 	ref := fmt.Sprintf("%s:%s-%s", rootfsImageRepo, name, key)
-	if b.docker.label(ctx, ref, KeyLabel) == key {
+	if b.docker.label(ctx, ref, keyLabel) == key {
 		return ref, status, nil
 	}
 	f, err := os.Open(tarball)
@@ -702,7 +702,7 @@ func (b *Builder) rootfsImage(ctx context.Context, name string, packages []strin
 		return "", Failed, fmt.Errorf("open the root file system: %w", err)
 	}
 	defer f.Close()
-	if _, err := b.docker.run(ctx, f, "import", "--change", fmt.Sprintf("LABEL %s=%s", KeyLabel, key),
+	if _, err := b.docker.run(ctx, f, "import", "--change", fmt.Sprintf("LABEL %s=%s", keyLabel, key),
 		"--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "-", ref); err != nil {
 		return "", Failed, err
 	}
@@ -756,7 +756,7 @@ func firstLine(s string) string {
 }
 
 // buildApps builds the images of the sample workload and the edge load balancer.
-func (b *Builder) buildApps(ctx context.Context) error {
+func (b *builder) buildApps(ctx context.Context) error {
 	return b.step(ctx, "sample app", []string{SampleAppImage}, func(ctx context.Context) (Status, error) {
 		return b.localImage(ctx, "./cmd/zdt-sampleapp", "zdt-sampleapp", []string{SampleAppImage}, false)
 	})

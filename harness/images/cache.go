@@ -10,17 +10,17 @@ import (
 	"strings"
 )
 
-// KeyLabel is the image label that records the cache key an image was built from. An image whose
+// keyLabel is the image label that records the cache key an image was built from. An image whose
 // label matches the key zdt computes for it is up to date and is not built again.
-const KeyLabel = "dev.zdt.images.key"
+const keyLabel = "dev.zdt.images.key"
 
 // recipeVersion changes whenever a recipe changes in a way its inputs do not show, so that every
 // cached image is built again.
 const recipeVersion = "1"
 
-// Key returns the cache key of a build from its inputs: a short hash of the recipe version and
+// inputKey returns the cache key of a build from its inputs: a short hash of the recipe version and
 // every name=value pair, independent of the order they are given in.
-func Key(inputs map[string]string) string {
+func inputKey(inputs map[string]string) string {
 	names := make([]string, 0, len(inputs))
 	for name := range inputs {
 		names = append(names, name)

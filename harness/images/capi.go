@@ -13,12 +13,13 @@ import (
 // CAPIVersion is the Cluster API release whose controllers and Docker provider zdt builds.
 const CAPIVersion = "v1.14.2"
 
-// CAPDLoadBalancerImage is the image the Cluster API Docker provider runs its clusters' API load
+// capdLoadBalancerImage is the image the Cluster API Docker provider runs its clusters' API load
 // balancer from by default; zdt builds it from Debian's haproxy.
-const CAPDLoadBalancerImage = "kindest/haproxy:v20230606-42a2262b"
+const capdLoadBalancerImage = "kindest/haproxy:v20230606-42a2262b"
 
-// Provider is one Cluster API provider zdt builds and installs.
-type Provider struct {
+// Component is one Cluster API component zdt builds and installs: a provider in clusterctl's
+// terms (core, bootstrap, control plane, infrastructure).
+type Component struct {
 	// Name is clusterctl's name of the provider (cluster-api, kubeadm, docker).
 	Name string
 	// Type is clusterctl's provider type (CoreProvider, BootstrapProvider, ...).
@@ -31,10 +32,10 @@ type Provider struct {
 }
 
 // Providers returns the Cluster API providers of the kind + Docker path at CAPIVersion.
-func Providers() []Provider {
+func Components() []Component {
 	const staging = "gcr.io/k8s-staging-cluster-api/"
 	core, test := "sigs.k8s.io/cluster-api", "sigs.k8s.io/cluster-api/test"
-	return []Provider{
+	return []Component{
 		{Name: "cluster-api", Type: "CoreProvider", Module: core, Package: core + "/core", ConfigDir: "core/config/default",
 			SourceImage: staging + "cluster-api-controller", Image: "registry.k8s.io/cluster-api/cluster-api-controller:" + CAPIVersion},
 		{Name: "kubeadm", Type: "BootstrapProvider", Module: core, Package: core + "/bootstrap/kubeadm", ConfigDir: "bootstrap/kubeadm/config/default",
@@ -47,7 +48,7 @@ func Providers() []Provider {
 }
 
 // binaryName is the name of a provider's manager binary in the cache.
-func (p Provider) binaryName() string {
+func (p Component) binaryName() string {
 	return strings.ToLower(strings.TrimSuffix(p.Type, "Provider")) + "-" + p.Name
 }
 
@@ -56,7 +57,7 @@ func (p Provider) binaryName() string {
 // dependency's go.mod cannot carry, so they are spelled out here.
 func capiBuild() goBuild {
 	bins := map[string]string{}
-	for _, p := range Providers() {
+	for _, p := range Components() {
 		bins[p.binaryName()] = p.Package
 	}
 	var ld []string
@@ -109,14 +110,14 @@ exec /usr/sbin/haproxy -n "$n" "$@"
 `
 
 // buildCAPI builds the Cluster API managers, their images, and the load balancer image.
-func (b *Builder) buildCAPI(ctx context.Context) error {
+func (b *builder) buildCAPI(ctx context.Context) error {
 	var bin string
 	if err := b.step(ctx, "cluster api managers "+CAPIVersion, nil, func(ctx context.Context) (Status, error) {
 		return b.binaries(ctx, capiBuild(), func(dir string) { bin = dir })
 	}); err != nil {
 		return err
 	}
-	for _, p := range Providers() {
+	for _, p := range Components() {
 		if err := b.step(ctx, fmt.Sprintf("%s (%s)", p.Name, p.Type), []string{p.Image}, func(ctx context.Context) (Status, error) {
 			return b.staticImageAt(ctx, []string{p.Image}, true, filepath.Join(bin, p.binaryName()), "manager", []string{"/manager"})
 		}); err != nil {
@@ -131,7 +132,7 @@ func (b *Builder) buildCAPI(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	refs := []string{CAPDLoadBalancerImage, EdgeLBImage}
+	refs := []string{capdLoadBalancerImage, EdgeLBImage}
 	if err := b.step(ctx, "haproxy load balancer", refs, func(ctx context.Context) (Status, error) {
 		cfg := filepath.Join(b.cacheDir, "haproxy", "haproxy.cfg")
 		if err := writeFile(cfg, haproxyDefaultConfig, 0o644); err != nil {
@@ -166,27 +167,27 @@ var componentVariables = map[string]string{
 func ComponentsDir(cacheDir string) string { return filepath.Join(cacheDir, "components", CAPIVersion) }
 
 // ComponentsFile is the file of one provider's components in ComponentsDir.
-func (p Provider) ComponentsFile() string { return p.binaryName() + "-components.yaml" }
+func (p Component) ComponentsFile() string { return p.binaryName() + "-components.yaml" }
 
 // buildComponents renders every provider's components with their images built here.
-func (b *Builder) buildComponents(ctx context.Context) error {
+func (b *builder) buildComponents(ctx context.Context) error {
 	dir := ComponentsDir(b.cacheDir)
 	return b.step(ctx, "cluster api components (kustomize)", nil, func(ctx context.Context) (Status, error) {
 		keyIn := map[string]string{"capi": CAPIVersion}
 		for n, v := range componentVariables {
 			keyIn["variable "+n] = v
 		}
-		for _, p := range Providers() {
+		for _, p := range Components() {
 			keyIn["provider "+p.ComponentsFile()] = p.ConfigDir + " " + p.SourceImage + " " + p.Image
 		}
-		key := Key(keyIn)
+		key := inputKey(keyIn)
 		if stamped(dir, key) {
 			return Cached, nil
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return Failed, fmt.Errorf("create %s: %w", dir, err)
 		}
-		for _, p := range Providers() {
+		for _, p := range Components() {
 			mod, err := b.download(ctx, p.Module, CAPIVersion)
 			if err != nil {
 				return Failed, err

@@ -7,7 +7,7 @@ import (
 )
 
 // RouteAgentManifest returns the manifest of zdt's CNI for clusters of several nodes: each node's
-// containerd gives pods addresses from the node's pod CIDR (CNITemplate), and the route agent, a
+// containerd gives pods addresses from the node's pod CIDR (cniTemplate), and the route agent, a
 // DaemonSet on every node's host network, keeps a route to each other node's pod CIDR via that
 // node's address, as kindnet does. image is the route agent's image. The manifest holds no
 // template action, so kind can use it as a node image's default CNI.

@@ -6,23 +6,23 @@ import (
 	"strings"
 )
 
-// CNITemplatePath is where a node's containerd finds the CNI configuration template it renders
+// cniTemplatePath is where a node's containerd finds the CNI configuration template it renders
 // with the node's pod CIDR once the kubelet knows it.
-const CNITemplatePath = "/etc/containerd/cni-template.json"
+const cniTemplatePath = "/etc/containerd/cni-template.json"
 
 var (
 	restrictOOMLine = regexp.MustCompile(`(?m)^(\s*)restrict_oom_score_adj\s*=\s*(true|false)\s*$`)
 	sandboxLine     = regexp.MustCompile(`(?m)^(\s*)sandbox_image\s*=\s*"[^"]*"\s*$`)
 )
 
-// NodeContainerdConfig renders a node's containerd configuration from kind's (its base image's
+// nodeContainerdConfig renders a node's containerd configuration from kind's (its base image's
 // /etc/containerd/config.toml, version 2 as Debian's containerd reads it) with three changes:
 //   - restrict_oom_score_adj = true: where the host withholds CAP_SYS_RESOURCE, containerd may
 //     not give a container a lower oom_score_adj than its own, or every pod sandbox fails with
 //     "can't get final child's PID from pipe: EOF";
 //   - sandbox_image is the pause image kubeadm expects, which zdt preloads;
-//   - the CRI's CNI configuration comes from CNITemplatePath, rendered per node with its pod CIDR.
-func NodeContainerdConfig(kindConfig, pauseImage string) (string, error) {
+//   - the CRI's CNI configuration comes from cniTemplatePath, rendered per node with its pod CIDR.
+func nodeContainerdConfig(kindConfig, pauseImage string) (string, error) {
 	if !restrictOOMLine.MatchString(kindConfig) {
 		return "", fmt.Errorf("kind's containerd config has no restrict_oom_score_adj setting to change")
 	}
@@ -42,13 +42,13 @@ func NodeContainerdConfig(kindConfig, pauseImage string) (string, error) {
   bin_dir = "/opt/cni/bin"
   conf_dir = "/etc/cni/net.d"
   conf_template = %q
-`, CNITemplatePath)
+`, cniTemplatePath)
 	return out, nil
 }
 
-// CNITemplate is the CNI configuration template a node's containerd renders: a point-to-point
+// cniTemplate is the CNI configuration template a node's containerd renders: a point-to-point
 // veth per pod, addresses from the node's pod CIDR, masquerade of traffic leaving it, host ports.
-const CNITemplate = `{
+const cniTemplate = `{
   "cniVersion": "0.4.0",
   "name": "zdt",
   "plugins": [

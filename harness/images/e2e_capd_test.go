@@ -67,7 +67,7 @@ func TestCAPDWorkloadCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := LoadIntoKind(ctx, name, ProviderImages()); err != nil {
+	if err := LoadIntoKind(ctx, name, ComponentImages()); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := provider.KubeConfig(name, false)
@@ -81,7 +81,7 @@ func TestCAPDWorkloadCluster(t *testing.T) {
 	if err := components.InstallManifests(ctx, rc, manifests, components.InstallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	test, err := (&Builder{goBin: "go"}).download(ctx, "sigs.k8s.io/cluster-api/test", CAPIVersion)
+	test, err := (&builder{goBin: "go"}).download(ctx, "sigs.k8s.io/cluster-api/test", CAPIVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

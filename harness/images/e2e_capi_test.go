@@ -39,10 +39,10 @@ func TestProvidersInstallOffline(t *testing.T) {
 	t.Logf("management cluster %s (%s) Ready in %s", name, version, time.Since(start).Round(time.Second))
 
 	start = time.Now()
-	if err := LoadIntoKind(ctx, name, ProviderImages()); err != nil {
+	if err := LoadIntoKind(ctx, name, ComponentImages()); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("loaded %d provider images in %s", len(ProviderImages()), time.Since(start).Round(time.Second))
+	t.Logf("loaded %d provider images in %s", len(ComponentImages()), time.Since(start).Round(time.Second))
 	raw, err := provider.KubeConfig(name, false)
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func providerManifests(t *testing.T) [][]byte {
 		t.Fatal(err)
 	}
 	var manifests [][]byte
-	for _, p := range Providers() {
+	for _, p := range Components() {
 		b, err := os.ReadFile(filepath.Join(ComponentsDir(cacheDir), p.ComponentsFile()))
 		if err != nil {
 			t.Fatalf("components of %s missing (run zdt images build): %v", p.Name, err)

@@ -43,7 +43,7 @@ func (g goBuild) key() string {
 	for b, p := range g.binaries {
 		in["binary "+b] = p
 	}
-	return Key(in)
+	return inputKey(in)
 }
 
 // goMod renders the go.mod of the module the build happens in.
@@ -80,7 +80,7 @@ func (g goBuild) toolsGo() string {
 }
 
 // buildGo builds g's binaries, or reuses those a previous run built, and returns their directory.
-func (b *Builder) buildGo(ctx context.Context, g goBuild) (string, error) {
+func (b *builder) buildGo(ctx context.Context, g goBuild) (string, error) {
 	key := g.key()
 	out := filepath.Join(b.cacheDir, "bin", g.name+"-"+key)
 	if stamped(out, key) {
@@ -121,7 +121,7 @@ func (b *Builder) buildGo(ctx context.Context, g goBuild) (string, error) {
 }
 
 // buildLocal builds a package of zdt's own module (the source tree zdt runs from) into dir.
-func (b *Builder) buildLocal(ctx context.Context, pkg, dir, name string) (string, error) {
+func (b *builder) buildLocal(ctx context.Context, pkg, dir, name string) (string, error) {
 	if b.sourceDir == "" {
 		return "", fmt.Errorf("build %s: zdt's source tree is needed (run from a checkout of github.com/zdt-dev/zdt)", pkg)
 	}
@@ -136,7 +136,7 @@ func (b *Builder) buildLocal(ctx context.Context, pkg, dir, name string) (string
 }
 
 // goCmd runs the go command in dir for a static linux binary, its output going to the log.
-func (b *Builder) goCmd(ctx context.Context, dir string, args ...string) error {
+func (b *builder) goCmd(ctx context.Context, dir string, args ...string) error {
 	cmd := exec.CommandContext(ctx, b.goBin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOFLAGS=-mod=mod -buildvcs=false", "GOTOOLCHAIN=local", "GOWORK=off")
@@ -162,7 +162,7 @@ type moduleInfo struct {
 }
 
 // download fetches a module version into the module cache and says where it is.
-func (b *Builder) download(ctx context.Context, module, version string) (moduleInfo, error) {
+func (b *builder) download(ctx context.Context, module, version string) (moduleInfo, error) {
 	cmd := exec.CommandContext(ctx, b.goBin, "mod", "download", "-json", module+"@"+version)
 	cmd.Dir = os.TempDir()
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")

@@ -15,7 +15,7 @@ import (
 )
 
 func TestKey(t *testing.T) {
-	base := Key(map[string]string{"a": "1", "b": "2"})
+	base := inputKey(map[string]string{"a": "1", "b": "2"})
 	tests := []struct {
 		name string
 		in   map[string]string
@@ -28,9 +28,9 @@ func TestKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Key(tt.in)
+			got := inputKey(tt.in)
 			if (got == base) != tt.same {
-				t.Errorf("Key(%v) = %s, base %s, want same=%v", tt.in, got, base, tt.same)
+				t.Errorf("inputKey(%v) = %s, base %s, want same=%v", tt.in, got, base, tt.same)
 			}
 			if len(got) != 16 {
 				t.Errorf("Key length %d, want 16", len(got))
@@ -65,7 +65,7 @@ func TestNodeContainerdConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := NodeContainerdConfig(string(kind), "registry.k8s.io/pause:3.10.2")
+	got, err := nodeContainerdConfig(string(kind), "registry.k8s.io/pause:3.10.2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestNodeContainerdConfig(t *testing.T) {
 			{"cni already", string(kind) + "\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n"},
 		}
 		for _, b := range bad {
-			if _, err := NodeContainerdConfig(b.in, "p"); err == nil {
+			if _, err := nodeContainerdConfig(b.in, "p"); err == nil {
 				t.Errorf("%s: no error", b.name)
 			}
 		}
@@ -103,7 +103,7 @@ func TestNodeContainerdConfig(t *testing.T) {
 }
 
 func TestCNITemplateIsJSON(t *testing.T) {
-	rendered := strings.ReplaceAll(CNITemplate, "{{.PodCIDR}}", "10.244.1.0/24")
+	rendered := strings.ReplaceAll(cniTemplate, "{{.PodCIDR}}", "10.244.1.0/24")
 	var conf struct {
 		Name    string           `json:"name"`
 		Plugins []map[string]any `json:"plugins"`

@@ -53,10 +53,10 @@ func loadInto(ctx context.Context, ref string, load func(io.Reader) error) error
 	return loadErr
 }
 
-// ProviderImages returns the images of the Cluster API providers zdt builds.
-func ProviderImages() []string {
+// ComponentImages returns the images of the Cluster API components zdt builds.
+func ComponentImages() []string {
 	var refs []string
-	for _, p := range Providers() {
+	for _, p := range Components() {
 		refs = append(refs, p.Image)
 	}
 	return refs

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// KindVersion is the kind release whose node image layout (its base image's files) zdt follows.
-const KindVersion = "v0.33.0"
+// kindVersion is the kind release whose node image layout (its base image's files) zdt follows.
+const kindVersion = "v0.33.0"
 
 // nodeInputs is what a node image is made of.
 type nodeInputs struct {
@@ -53,8 +53,8 @@ LABEL %s=%s
 
 // buildNode builds a kind node image ref with key from in: the image, then every preloaded
 // image imported into its containerd, then committed.
-func (b *Builder) buildNode(ctx context.Context, ref, key string, in nodeInputs) error {
-	kind, err := b.download(ctx, "sigs.k8s.io/kind", KindVersion)
+func (b *builder) buildNode(ctx context.Context, ref, key string, in nodeInputs) error {
+	kind, err := b.download(ctx, "sigs.k8s.io/kind", kindVersion)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (b *Builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 	if err != nil {
 		return fmt.Errorf("read kind's containerd config: %w", err)
 	}
-	config, err := NodeContainerdConfig(string(kindConfig), in.pause)
+	config, err := nodeContainerdConfig(string(kindConfig), in.pause)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (b *Builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 	}
 	write := map[string]string{
 		"etc/containerd/config.toml":       config,
-		"etc/containerd/cni-template.json": CNITemplate,
+		"etc/containerd/cni-template.json": cniTemplate,
 		"etc/default/kubelet":              kubeletDefaults(string(kindDefaults)),
 		"kind/version":                     in.version + "\n",
 		"kind/manifests/default-cni.yaml":  in.cni,
@@ -101,7 +101,7 @@ func (b *Builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 			return err
 		}
 	}
-	if err := writeFile(filepath.Join(work, "Dockerfile"), fmt.Sprintf(nodeDockerfile, in.base, KeyLabel, key), 0o644); err != nil {
+	if err := writeFile(filepath.Join(work, "Dockerfile"), fmt.Sprintf(nodeDockerfile, in.base, keyLabel, key), 0o644); err != nil {
 		return err
 	}
 	unfinished := ref + "-unloaded"
@@ -113,7 +113,7 @@ func (b *Builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 
 // preload starts containerd alone in a container of image, imports every image of refs into it,
 // stops containerd cleanly and commits the container as ref, with the node's own entrypoint.
-func (b *Builder) preload(ctx context.Context, image, ref, key string, refs []string) error {
+func (b *builder) preload(ctx context.Context, image, ref, key string, refs []string) error {
 	name := fmt.Sprintf("zdt-preload-%d", time.Now().UnixNano())
 	if _, err := b.docker.run(ctx, nil, "run", "--detach", "--privileged", "--name", name,
 		"--label", "dev.zdt.images.preload=true", "--entrypoint", "/usr/bin/containerd", image); err != nil {
@@ -154,7 +154,7 @@ func (b *Builder) preload(ctx context.Context, image, ref, key string, refs []st
 	_, err = b.docker.run(ctx, nil, "commit",
 		"--change", `ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
 		"--change", `CMD []`,
-		"--change", fmt.Sprintf("LABEL %s=%s", KeyLabel, key),
+		"--change", fmt.Sprintf("LABEL %s=%s", keyLabel, key),
 		name, ref)
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func (b *Builder) preload(ctx context.Context, image, ref, key string, refs []st
 }
 
 // waitContainerd waits, at most a minute, until containerd answers in the container.
-func (b *Builder) waitContainerd(ctx context.Context, container string) error {
+func (b *builder) waitContainerd(ctx context.Context, container string) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		if _, err := b.docker.run(ctx, nil, "exec", container, "ctr", "version"); err == nil {

@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// DebianSuite is the Debian release node and helper images are made from.
-const DebianSuite = "bookworm"
+// debianSuite is the Debian release node and helper images are made from.
+const debianSuite = "bookworm"
 
 // nodePackages are the Debian packages of a kind node: systemd as init, containerd and runc, the
 // CNI plugins, and the tools kubeadm, the kubelet, kube-proxy and kind's scripts call.
@@ -62,9 +62,9 @@ func debianMirror() string {
 
 // rootfs returns a tarball of a Debian root file system with packages, made by debootstrap, or
 // the one a previous run made.
-func (b *Builder) rootfs(ctx context.Context, name string, packages []string) (string, error) {
+func (b *builder) rootfs(ctx context.Context, name string, packages []string) (string, error) {
 	mirror := debianMirror()
-	key := Key(map[string]string{"suite": DebianSuite, "packages": strings.Join(packages, ","), "mirror": mirror})
+	key := inputKey(map[string]string{"suite": debianSuite, "packages": strings.Join(packages, ","), "mirror": mirror})
 	dir := filepath.Join(b.cacheDir, "rootfs", name+"-"+key)
 	tarball := filepath.Join(dir, "rootfs.tar")
 	if stamped(dir, key) {
@@ -80,8 +80,8 @@ func (b *Builder) rootfs(ctx context.Context, name string, packages []string) (s
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", root, err)
 	}
-	b.logf("  debootstrap %s (%d packages) from %s", DebianSuite, len(packages), mirror)
-	if err := b.command(ctx, "", "debootstrap", "--variant=minbase", "--include="+strings.Join(packages, ","), DebianSuite, root, mirror); err != nil {
+	b.logf("  debootstrap %s (%d packages) from %s", debianSuite, len(packages), mirror)
+	if err := b.command(ctx, "", "debootstrap", "--variant=minbase", "--include="+strings.Join(packages, ","), debianSuite, root, mirror); err != nil {
 		return "", err
 	}
 	// Leave out apt's lists and caches: the image is never updated in place.
@@ -103,7 +103,7 @@ func (b *Builder) rootfs(ctx context.Context, name string, packages []string) (s
 }
 
 // command runs a host program in dir, its output going to the build log.
-func (b *Builder) command(ctx context.Context, dir, name string, args ...string) error {
+func (b *builder) command(ctx context.Context, dir, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	var tail tailWriter

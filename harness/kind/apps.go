@@ -19,49 +19,49 @@ import (
 // Labels zdt puts on the objects and containers it creates, so that `zdt cleanup` and users can
 // find them.
 const (
-	// LabelOwned marks a container or object zdt created.
-	LabelOwned = "dev.zdt.owned"
-	// LabelRun names the run (the workload cluster) a container belongs to.
-	LabelRun = "dev.zdt.run"
-	// LabelManagedBy is Kubernetes' managed-by label; zdt sets it to "zdt".
-	LabelManagedBy = "app.kubernetes.io/managed-by"
-	// LabelApp selects a workload's pods.
-	LabelApp = "app"
-	// AppPort is the port the sample app listens on.
-	AppPort = 8080
+	// labelOwned marks a container or object zdt created.
+	labelOwned = "dev.zdt.owned"
+	// labelRun names the run (the workload cluster) a container belongs to.
+	labelRun = "dev.zdt.run"
+	// labelManagedBy is Kubernetes' managed-by label; zdt sets it to "zdt".
+	labelManagedBy = "app.kubernetes.io/managed-by"
+	// labelApp selects a workload's pods.
+	labelApp = "app"
+	// appPort is the port the sample app listens on.
+	appPort = 8080
 )
 
-// AppObjects are the Kubernetes objects of the scenario's workloads.
-type AppObjects struct {
+// appObjects are the Kubernetes objects of the scenario's workloads.
+type appObjects struct {
 	Namespace   *corev1.Namespace
 	Deployments []*appsv1.Deployment
 	Services    []*corev1.Service
 	PDBs        []*policyv1.PodDisruptionBudget
 }
 
-// Apps returns the objects that run the scenario's workloads as zdt's sample app (image) in
+// sampleApps returns the objects that run the scenario's workloads as zdt's sample app (image) in
 // namespace: one Deployment, one NodePort Service (the edge load balancer's backend) and at most
 // one PodDisruptionBudget per workload, with the probe, preStop, grace period, spread and
 // behaviour at SIGTERM the scenario gives.
-func Apps(sc *scenarios.Scenario, namespace, image string) *AppObjects {
+func sampleApps(sc *scenarios.Scenario, namespace, image string) *appObjects {
 	labels := func(extra map[string]string) map[string]string {
-		m := map[string]string{LabelManagedBy: "zdt"}
+		m := map[string]string{labelManagedBy: "zdt"}
 		for k, v := range extra {
 			m[k] = v
 		}
 		return m
 	}
-	out := &AppObjects{Namespace: &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace, Labels: labels(nil)}}}
+	out := &appObjects{Namespace: &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace, Labels: labels(nil)}}}
 	for i := range sc.Spec.Workloads {
 		w := &sc.Spec.Workloads[i]
-		podLabels := map[string]string{LabelApp: w.Name}
+		podLabels := map[string]string{labelApp: w.Name}
 		out.Deployments = append(out.Deployments, deployment(w, namespace, image, labels(podLabels)))
 		out.Services = append(out.Services, &corev1.Service{
 			ObjectMeta: metav1.ObjectMeta{Name: w.Name, Namespace: namespace, Labels: labels(podLabels)},
 			Spec: corev1.ServiceSpec{
 				Type:     corev1.ServiceTypeNodePort,
 				Selector: podLabels,
-				Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(AppPort), Protocol: corev1.ProtocolTCP}},
+				Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(appPort), Protocol: corev1.ProtocolTCP}},
 			},
 		})
 		if w.PDB == nil {
@@ -72,10 +72,10 @@ func Apps(sc *scenarios.Scenario, namespace, image string) *AppObjects {
 			name = w.Name
 		}
 		sel := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
-			Key: LabelApp, Operator: metav1.LabelSelectorOpIn, Values: append([]string{w.Name}, w.PDB.ExtraSelects...),
+			Key: labelApp, Operator: metav1.LabelSelectorOpIn, Values: append([]string{w.Name}, w.PDB.ExtraSelects...),
 		}}}
 		if w.PDB.SelectsNothing {
-			sel = &metav1.LabelSelector{MatchLabels: map[string]string{LabelApp: w.Name + "-nothing"}}
+			sel = &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: w.Name + "-nothing"}}
 		}
 		pdb := &policyv1.PodDisruptionBudget{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels(podLabels)},
@@ -95,7 +95,7 @@ func Apps(sc *scenarios.Scenario, namespace, image string) *AppObjects {
 func deployment(w *scenarios.Workload, namespace, image string, labels map[string]string) *appsv1.Deployment {
 	env := []corev1.EnvVar{
 		{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
-		{Name: "LISTEN_ADDR", Value: fmt.Sprintf(":%d", AppPort)},
+		{Name: "LISTEN_ADDR", Value: fmt.Sprintf(":%d", appPort)},
 	}
 	if w.StartupTime != nil {
 		env = append(env, corev1.EnvVar{Name: "STARTUP_DELAY", Value: w.StartupTime.Duration.String()})
@@ -110,7 +110,7 @@ func deployment(w *scenarios.Workload, namespace, image string, labels map[strin
 	}
 	c := corev1.Container{
 		Name: "app", Image: image, ImagePullPolicy: corev1.PullIfNotPresent, Env: env,
-		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: AppPort}},
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: appPort}},
 	}
 	if r := w.Requests; r != nil {
 		c.Resources.Requests = corev1.ResourceList{}
@@ -124,7 +124,7 @@ func deployment(w *scenarios.Workload, namespace, image string, labels map[strin
 		c.Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m")}
 	}
 	if p := w.ReadinessProbe; p != nil {
-		probe := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/readyz", Port: intstr.FromInt32(AppPort)}}}
+		probe := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/readyz", Port: intstr.FromInt32(appPort)}}}
 		if p.InitialDelay != nil {
 			probe.InitialDelaySeconds = int32(p.InitialDelay.Duration.Seconds())
 		}
@@ -163,14 +163,14 @@ func deployment(w *scenarios.Workload, namespace, image string, labels map[strin
 		}
 		pod.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
 			MaxSkew: skew, TopologyKey: key, WhenUnsatisfiable: when,
-			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelApp: w.Name}},
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: w.Name}},
 		}}
 	}
 	d := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: w.Name, Namespace: namespace, Labels: labels},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: w.Replicas,
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelApp: w.Name}},
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: w.Name}},
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod},
 		},
 	}
@@ -181,9 +181,9 @@ func deployment(w *scenarios.Workload, namespace, image string, labels map[strin
 	return d
 }
 
-// CreateApps creates the objects in the workload cluster; objects that exist are left as they
+// createApps creates the objects in the workload cluster; objects that exist are left as they
 // are (a kept cluster keeps its app).
-func CreateApps(ctx context.Context, cs kubernetes.Interface, o *AppObjects) error {
+func createApps(ctx context.Context, cs kubernetes.Interface, o *appObjects) error {
 	ok := func(err error) bool { return err == nil || apierrors.IsAlreadyExists(err) }
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, o.Namespace, metav1.CreateOptions{}); !ok(err) {
 		return fmt.Errorf("create namespace %s: %w", o.Namespace.Name, err)

@@ -9,10 +9,10 @@ import (
 	"sigs.k8s.io/kind/pkg/cluster"
 )
 
-// Remove deletes what one run created: the edge load balancer, the management kind cluster,
+// remove deletes what one run created: the edge load balancer, the management kind cluster,
 // then the workload cluster's containers (the Docker provider stopped with the management
 // cluster, so they are removed directly rather than through Cluster API).
-func Remove(ctx context.Context, kp *cluster.Provider, names Names) error {
+func remove(ctx context.Context, kp *cluster.Provider, names Names) error {
 	var errs []error
 	if _, err := docker(ctx, nil, "rm", "-f", "-v", names.EdgeLB); err != nil && !strings.Contains(err.Error(), "No such container") {
 		errs = append(errs, err)
@@ -20,7 +20,7 @@ func Remove(ctx context.Context, kp *cluster.Provider, names Names) error {
 	if err := kp.Delete(names.Management, ""); err != nil {
 		errs = append(errs, fmt.Errorf("delete kind cluster %s: %w", names.Management, err))
 	}
-	if err := removeLabelled(ctx, KindClusterLabel+"="+names.Workload); err != nil {
+	if err := removeLabelled(ctx, kindClusterLabel+"="+names.Workload); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -34,7 +34,7 @@ type Leftover struct {
 // Leftovers lists every container zdt created: kind and Docker provider nodes and load
 // balancers of clusters named zdt-mgmt-* and zdt-wl-*, and containers labelled dev.zdt.owned.
 func Leftovers(ctx context.Context) ([]Leftover, error) {
-	out, err := docker(ctx, nil, "ps", "-a", "--format", `{{.Names}}	{{.Label "`+KindClusterLabel+`"}}	{{.Label "`+LabelOwned+`"}}`)
+	out, err := docker(ctx, nil, "ps", "-a", "--format", `{{.Names}}	{{.Label "`+kindClusterLabel+`"}}	{{.Label "`+labelOwned+`"}}`)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func Cleanup(ctx context.Context) ([]Leftover, error) {
 
 // ours tells whether a kind or Cluster API cluster name is one zdt's runs create.
 func ours(cluster string) bool {
-	return strings.HasPrefix(cluster, ManagementPrefix) || strings.HasPrefix(cluster, WorkloadPrefix)
+	return strings.HasPrefix(cluster, managementPrefix) || strings.HasPrefix(cluster, workloadPrefix)
 }
 
 func removeLabelled(ctx context.Context, label string) error {

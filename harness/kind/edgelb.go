@@ -15,39 +15,40 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// EdgeFrontendPort is the container port of the first workload's frontend; the others follow.
-const EdgeFrontendPort = 10000
+// edgeFrontendPort is the container port of the first workload's frontend; the others follow.
+const edgeFrontendPort = 10000
 
 // haproxyConfigPath is where zdt's haproxy image reads its configuration.
 const haproxyConfigPath = "/usr/local/etc/haproxy/haproxy.cfg"
 
-// EdgeBackend is one workload behind the edge load balancer: its frontend port in the load
+// edgeBackend is one workload behind the edge load balancer: its frontend port in the load
 // balancer's container and its Service's NodePort on every worker.
-type EdgeBackend struct {
+type edgeBackend struct {
 	Name     string
 	Frontend int
 	NodePort int32
 }
 
-// EdgeNode is a worker the load balancer sends traffic to.
-type EdgeNode struct {
+// edgeNode is a worker the load balancer sends traffic to.
+type edgeNode struct {
 	Name, IP string
 }
 
-// EdgeConfig renders the edge load balancer's haproxy configuration: one HTTP frontend per
+// edgeConfig renders the edge load balancer's haproxy configuration: one HTTP frontend per
 // workload, balanced over the NodePort of every worker whose data plane serves, each worker health-checked on the app's
 // /readyz every second, and a request whose connection fails retried on another worker, as a
 // cloud load balancer in front of a NodePort Service does.
-func EdgeConfig(backends []EdgeBackend, nodes []EdgeNode) (string, error) {
-	ns := append([]EdgeNode(nil), nodes...)
+func edgeConfig(backends []edgeBackend, nodes []edgeNode) (string, error) {
+	ns := append([]edgeNode(nil), nodes...)
 	sort.Slice(ns, func(i, j int) bool { return ns[i].Name < ns[j].Name })
 	var b bytes.Buffer
 	err := edgeTemplate.Execute(&b, struct {
-		Backends []EdgeBackend
-		Nodes    []EdgeNode
+		Backends []edgeBackend
+		Nodes    []edgeNode
 	}{backends, ns})
 	if err != nil {
 		return "", fmt.Errorf("render the edge load balancer configuration: %w", err)
@@ -97,7 +98,7 @@ func dataplaneReady(pods []corev1.Pod) map[string]bool {
 	ready := map[string]map[int]bool{}
 	for i := range pods {
 		p := &pods[i]
-		if p.Spec.NodeName == "" || p.DeletionTimestamp != nil || !podReady(p) {
+		if p.Spec.NodeName == "" || p.DeletionTimestamp != nil || !capi.PodReady(p) {
 			continue
 		}
 		for j, d := range dataplanePods {
@@ -116,19 +117,10 @@ func dataplaneReady(pods []corev1.Pod) map[string]bool {
 	return out
 }
 
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 // edgeNodes returns the workers that should receive traffic: every worker that is Ready, not
 // cordoned, not being deleted, and whose kube-proxy and route agent are Ready (serving).
-func edgeNodes(nodes []corev1.Node, serving map[string]bool) []EdgeNode {
-	var out []EdgeNode
+func edgeNodes(nodes []corev1.Node, serving map[string]bool) []edgeNode {
+	var out []edgeNode
 	for i := range nodes {
 		n := &nodes[i]
 		if _, cp := n.Labels["node-role.kubernetes.io/control-plane"]; cp || n.Spec.Unschedulable || n.DeletionTimestamp != nil {
@@ -148,7 +140,7 @@ func edgeNodes(nodes []corev1.Node, serving map[string]bool) []EdgeNode {
 		}
 		for _, a := range n.Status.Addresses {
 			if a.Type == corev1.NodeInternalIP {
-				out = append(out, EdgeNode{Name: n.Name, IP: a.Address})
+				out = append(out, edgeNode{Name: n.Name, IP: a.Address})
 				break
 			}
 		}
@@ -159,7 +151,7 @@ func edgeNodes(nodes []corev1.Node, serving map[string]bool) []EdgeNode {
 // edgeLB is the edge load balancer container of one workload cluster.
 type edgeLB struct {
 	container string
-	backends  []EdgeBackend
+	backends  []edgeBackend
 	workload  kubernetes.Interface
 	log       func(format string, args ...any)
 	current   string
@@ -174,7 +166,7 @@ func (lb *edgeLB) start(ctx context.Context, image, run string) (map[string]stri
 		return nil, err
 	}
 	args := []string{"create", "--name", lb.container, "--network", "kind",
-		"--label", LabelOwned + "=true", "--label", LabelRun + "=" + run}
+		"--label", labelOwned + "=true", "--label", labelRun + "=" + run}
 	for _, b := range lb.backends {
 		args = append(args, "-p", fmt.Sprintf("127.0.0.1::%d", b.Frontend))
 	}
@@ -210,7 +202,7 @@ func (lb *edgeLB) render(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("edge load balancer: list kube-system pods: %w", err)
 	}
-	return EdgeConfig(lb.backends, edgeNodes(nodes.Items, dataplaneReady(pods.Items)))
+	return edgeConfig(lb.backends, edgeNodes(nodes.Items, dataplaneReady(pods.Items)))
 }
 
 // write copies cfg into the container.
@@ -278,7 +270,7 @@ func serverNames(cfg string) []string {
 func EdgeTargets(ctx context.Context, container string, sc *scenarios.Scenario) (map[string]string, error) {
 	urls := map[string]string{}
 	for i, w := range sc.Spec.Workloads {
-		hostPort, err := publishedPort(ctx, container, EdgeFrontendPort+i)
+		hostPort, err := publishedPort(ctx, container, edgeFrontendPort+i)
 		if err != nil {
 			return nil, fmt.Errorf("edge load balancer: %w", err)
 		}

@@ -23,7 +23,7 @@ func scenario(t *testing.T) *scenarios.Scenario {
 
 func TestTopology(t *testing.T) {
 	sc := scenario(t)
-	out, err := Topology(TopologyInput{Name: "zdt-wl-1", Scenario: sc, Preload: []string{"zdt.dev/sampleapp:dev"}})
+	out, err := topology(topologyInput{Name: "zdt-wl-1", Scenario: sc, Preload: []string{"zdt.dev/sampleapp:dev"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +44,9 @@ func TestTopology(t *testing.T) {
 		want any
 	}{
 		{[]string{"spec", "topology", "version"}, "v1.36.3"},
-		{[]string{"spec", "topology", "classRef", "name"}, ClusterClassName},
+		{[]string{"spec", "topology", "classRef", "name"}, clusterClassName},
 		{[]string{"spec", "topology", "controlPlane", "replicas"}, float64(1)},
-		{[]string{"metadata", "labels", LabelOwned}, "true"},
+		{[]string{"metadata", "labels", labelOwned}, "true"},
 	} {
 		got, _, _ := unstructured.NestedFieldNoCopy(cl.Object, c.path...)
 		if got != c.want {
@@ -64,7 +64,7 @@ func TestTopology(t *testing.T) {
 	if s, _, _ := unstructured.NestedFieldNoCopy(md, "rollout", "strategy", "rollingUpdate", "maxSurge"); s != float64(1) {
 		t.Errorf("maxSurge = %v (%T)", s, s)
 	}
-	w := byKind["DockerMachineTemplate/"+ClusterClassName+"-worker"]
+	w := byKind["DockerMachineTemplate/"+clusterClassName+"-worker"]
 	pre, _, _ := unstructured.NestedStringSlice(w.Object, "spec", "template", "spec", "preLoadImages")
 	if len(pre) != 1 || pre[0] != "zdt.dev/sampleapp:dev" {
 		t.Errorf("preLoadImages = %v", pre)
@@ -76,7 +76,7 @@ func TestTopology(t *testing.T) {
 
 func TestApps(t *testing.T) {
 	sc := scenario(t)
-	o := Apps(sc, "zdt", "zdt.dev/sampleapp:dev")
+	o := sampleApps(sc, "zdt", "zdt.dev/sampleapp:dev")
 	if len(o.Deployments) != 2 || len(o.Services) != 2 || len(o.PDBs) != 2 {
 		t.Fatalf("got %d deployments, %d services, %d pdbs", len(o.Deployments), len(o.Services), len(o.PDBs))
 	}
@@ -140,7 +140,7 @@ func TestEdgeConfig(t *testing.T) {
 		node("notready", "172.18.0.6", func(n *corev1.Node) { n.Status.Conditions[0].Status = corev1.ConditionFalse }),
 		node("new", "172.18.0.7", nil),
 	}, dataplaneReady(pods))
-	cfg, err := EdgeConfig([]EdgeBackend{{Name: "web", Frontend: 10000, NodePort: 30080}}, nodes)
+	cfg, err := edgeConfig([]edgeBackend{{Name: "web", Frontend: 10000, NodePort: 30080}}, nodes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,20 +33,20 @@ import (
 // Docker provider and kind label their containers io.x-k8s.kind.cluster=<name>, which is how
 // `zdt cleanup` finds them.
 const (
-	ManagementPrefix = "zdt-mgmt-"
-	WorkloadPrefix   = "zdt-wl-"
+	managementPrefix = "zdt-mgmt-"
+	workloadPrefix   = "zdt-wl-"
 )
 
-// KindClusterLabel is the container label kind and the Docker provider put on a cluster's
+// kindClusterLabel is the container label kind and the Docker provider put on a cluster's
 // containers.
-const KindClusterLabel = "io.x-k8s.kind.cluster"
+const kindClusterLabel = "io.x-k8s.kind.cluster"
 
 // Timeouts of the bring-up; each wait is also cancelled with the run.
 const (
-	ManagementTimeout = 5 * time.Minute
-	ProvidersTimeout  = 5 * time.Minute
-	WorkloadTimeout   = 15 * time.Minute
-	AppsTimeout       = 5 * time.Minute
+	managementTimeout = 5 * time.Minute
+	providersTimeout  = 5 * time.Minute
+	workloadTimeout   = 15 * time.Minute
+	appsTimeout       = 5 * time.Minute
 )
 
 // Options configure the kind provider.
@@ -133,7 +133,7 @@ func (p *Provider) RemoveCreated(ctx context.Context) ([]Names, error) {
 	kp := cluster.NewProvider(cluster.ProviderWithDocker())
 	var errs []error
 	for _, n := range created {
-		errs = append(errs, Remove(ctx, kp, n))
+		errs = append(errs, remove(ctx, kp, n))
 	}
 	return created, errors.Join(errs...)
 }
@@ -145,18 +145,18 @@ type Names struct {
 	Management, Workload, EdgeLB string
 }
 
-// NewNames returns fresh names for a run.
-func NewNames() Names {
+// newNames returns fresh names for a run.
+func newNames() Names {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	id := hex.EncodeToString(b)
-	return Names{Management: ManagementPrefix + id, Workload: WorkloadPrefix + id, EdgeLB: WorkloadPrefix + id + "-edge-lb"}
+	return Names{Management: managementPrefix + id, Workload: workloadPrefix + id, EdgeLB: workloadPrefix + id + "-edge-lb"}
 }
 
 // Create implements harness.Provider. Every step is bounded and ends with ctx; on an error or
 // a cancelled ctx what was created is removed (unless Keep).
 func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.Cluster, error) {
-	names := NewNames()
+	names := newNames()
 	p.mu.Lock()
 	p.created = append(p.created, names)
 	p.mu.Unlock()
@@ -170,7 +170,7 @@ func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.
 			return nil
 		}
 		start := time.Now()
-		err := Remove(ctx, kindProvider, names)
+		err := remove(ctx, kindProvider, names)
 		logf("removed %s, %s and %s in %s", names.Management, names.Workload, names.EdgeLB, time.Since(start).Round(time.Second))
 		return err
 	}
@@ -194,7 +194,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 		cacheDir = dir
 	}
 	var manifests [][]byte
-	for _, pr := range images.Providers() {
+	for _, pr := range images.Components() {
 		b, err := os.ReadFile(filepath.Join(images.ComponentsDir(cacheDir), pr.ComponentsFile()))
 		if err != nil {
 			return nil, fmt.Errorf("components of %s (run zdt images build first): %w", pr.Name, err)
@@ -230,17 +230,17 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 
 	// 2. Cluster API, kubeadm and the Docker provider, offline.
 	start = time.Now()
-	if err := images.LoadIntoKind(ctx, names.Management, images.ProviderImages()); err != nil {
+	if err := images.LoadIntoKind(ctx, names.Management, images.ComponentImages()); err != nil {
 		return nil, err
 	}
-	if err := components.InstallManifests(ctx, mgmtCfg, manifests, components.InstallOptions{Timeout: ProvidersTimeout}); err != nil {
+	if err := components.InstallManifests(ctx, mgmtCfg, manifests, components.InstallOptions{Timeout: providersTimeout}); err != nil {
 		return nil, fmt.Errorf("install the Cluster API providers: %w", err)
 	}
 	logf("Cluster API %s providers installed offline in %s", images.CAPIVersion, time.Since(start).Round(time.Second))
 
 	// 3. The workload cluster from zdt's ClusterClass at "from".
 	start = time.Now()
-	topo, err := Topology(TopologyInput{Name: names.Workload, Namespace: metav1.NamespaceDefault, Scenario: sc, Preload: []string{images.SampleAppImage}})
+	topo, err := topology(topologyInput{Name: names.Workload, Namespace: metav1.NamespaceDefault, Scenario: sc, Preload: []string{images.SampleAppImage}})
 	if err != nil {
 		return nil, err
 	}
@@ -285,18 +285,18 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	for _, pl := range sc.Spec.Cluster.WorkerPools {
 		want += int(*pl.Replicas)
 	}
-	if err := waitNodes(ctx, workload, want, WorkloadTimeout); err != nil {
+	if err := waitNodes(ctx, workload, want, workloadTimeout); err != nil {
 		return nil, err
 	}
 	logf("workload cluster %s: %d nodes Ready at %s, %s after the Cluster was created", names.Workload, want, from, time.Since(start).Round(time.Second))
 
 	// 5. The scenario's workloads as zdt's sample app.
 	start = time.Now()
-	apps := Apps(sc, capi.DefaultAppNamespace, images.SampleAppImage)
-	if err := CreateApps(ctx, workload, apps); err != nil {
+	apps := sampleApps(sc, capi.DefaultAppNamespace, images.SampleAppImage)
+	if err := createApps(ctx, workload, apps); err != nil {
 		return nil, err
 	}
-	if err := waitApps(ctx, workload, apps, AppsTimeout); err != nil {
+	if err := waitApps(ctx, workload, apps, appsTimeout); err != nil {
 		return nil, err
 	}
 	logf("%d workloads available in %s", len(apps.Deployments), time.Since(start).Round(time.Second))
@@ -308,7 +308,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", s.Name, err)
 		}
-		lb.backends = append(lb.backends, EdgeBackend{Name: s.Name, Frontend: EdgeFrontendPort + i, NodePort: svc.Spec.Ports[0].NodePort})
+		lb.backends = append(lb.backends, edgeBackend{Name: s.Name, Frontend: edgeFrontendPort + i, NodePort: svc.Spec.Ports[0].NodePort})
 	}
 	targets, err := lb.start(ctx, images.EdgeLBImage, names.Workload)
 	if err != nil {
@@ -327,10 +327,10 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	})
 }
 
-// MinInotifyInstances is the fs.inotify.max_user_instances a kind management cluster and a
+// minInotifyInstances is the fs.inotify.max_user_instances a kind management cluster and a
 // workload cluster of a few nodes need: every node runs systemd, containerd and a kubelet, and
 // the kernel's default of 128 makes kubelets and kube-proxy fail with "too many open files".
-const MinInotifyInstances = 512
+const minInotifyInstances = 512
 
 // checkInotify fails early, with the fix, when the host's inotify limit is too low.
 func checkInotify() error {
@@ -339,10 +339,10 @@ func checkInotify() error {
 		return nil // not Linux, or not readable: nothing to check
 	}
 	var n int
-	if _, err := fmt.Sscan(string(b), &n); err != nil || n >= MinInotifyInstances {
+	if _, err := fmt.Sscan(string(b), &n); err != nil || n >= minInotifyInstances {
 		return nil
 	}
-	return fmt.Errorf("fs.inotify.max_user_instances is %d: kind nodes need at least %d (run: sysctl -w fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288)", n, MinInotifyInstances)
+	return fmt.Errorf("fs.inotify.max_user_instances is %d: kind nodes need at least %d (run: sysctl -w fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288)", n, minInotifyInstances)
 }
 
 // createManagement creates the management kind cluster and returns its REST config. kind's
@@ -355,7 +355,7 @@ func createManagement(ctx context.Context, kp *cluster.Provider, name, image str
 	}}}
 	done := make(chan error, 1)
 	go func() {
-		done <- kp.Create(name, cluster.CreateWithV1Alpha4Config(cfg), cluster.CreateWithWaitForReady(ManagementTimeout),
+		done <- kp.Create(name, cluster.CreateWithV1Alpha4Config(cfg), cluster.CreateWithWaitForReady(managementTimeout),
 			cluster.CreateWithKubeconfigPath(os.DevNull), cluster.CreateWithDisplayUsage(false), cluster.CreateWithDisplaySalutation(false))
 	}()
 	if err := <-done; err != nil {
@@ -380,7 +380,7 @@ func createManagement(ctx context.Context, kp *cluster.Provider, name, image str
 // pointed at 127.0.0.1.
 func workloadConfig(ctx context.Context, mgmt dynamic.Interface, name string) (*rest.Config, error) {
 	var cfg *rest.Config
-	err := poll(ctx, WorkloadTimeout, 5*time.Second, func() (bool, string, error) {
+	err := poll(ctx, workloadTimeout, 5*time.Second, func() (bool, string, error) {
 		raw, err := capi.WorkloadKubeconfig(ctx, mgmt, metav1.NamespaceDefault, name)
 		if err != nil {
 			return false, "no kubeconfig Secret yet", nil
@@ -435,7 +435,7 @@ func waitNodes(ctx context.Context, cs kubernetes.Interface, want int, timeout t
 }
 
 // waitApps waits until every Deployment has all its replicas Ready.
-func waitApps(ctx context.Context, cs kubernetes.Interface, apps *AppObjects, timeout time.Duration) error {
+func waitApps(ctx context.Context, cs kubernetes.Interface, apps *appObjects, timeout time.Duration) error {
 	err := poll(ctx, timeout, 3*time.Second, func() (bool, string, error) {
 		for _, d := range apps.Deployments {
 			got, err := cs.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})

@@ -9,15 +9,15 @@ import (
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// ClusterClassName is the ClusterClass zdt's workload clusters are made from: the Docker
+// clusterClassName is the ClusterClass zdt's workload clusters are made from: the Docker
 // provider's quick-start, with zdt's node images and the sample app preloaded on every worker.
-const ClusterClassName = "zdt-docker"
+const clusterClassName = "zdt-docker"
 
-// WorkerClass is the MachineDeployment class every worker pool uses.
-const WorkerClass = "default-worker"
+// workerClass is the MachineDeployment class every worker pool uses.
+const workerClass = "default-worker"
 
-// TopologyInput is what the workload cluster's manifest is rendered from.
-type TopologyInput struct {
+// topologyInput is what the workload cluster's manifest is rendered from.
+type topologyInput struct {
 	// Name and Namespace of the Cluster.
 	Name, Namespace string
 	// Scenario gives the version, the control plane replicas and the worker pools.
@@ -28,9 +28,9 @@ type TopologyInput struct {
 	Preload []string
 }
 
-// Topology renders the ClusterClass, its templates and the Cluster of in, as YAML documents
+// topology renders the ClusterClass, its templates and the Cluster of in, as YAML documents
 // for the management cluster.
-func Topology(in TopologyInput) ([]byte, error) {
+func topology(in topologyInput) ([]byte, error) {
 	if in.NodeImageRepo == "" {
 		in.NodeImageRepo = images.NodeImageRepo
 	}
@@ -44,13 +44,13 @@ func Topology(in TopologyInput) ([]byte, error) {
 		DrainTimeoutSeconds      int32
 	}
 	data := struct {
-		TopologyInput
+		topologyInput
 		Class, WorkerClass, Version string
 		ControlPlane                int32
 		Pools                       []pool
 		Labels                      map[string]string
-	}{TopologyInput: in, Class: ClusterClassName, WorkerClass: WorkerClass, Version: in.Scenario.Spec.Versions.From,
-		ControlPlane: 1, Labels: map[string]string{LabelOwned: "true", LabelRun: in.Name}}
+	}{topologyInput: in, Class: clusterClassName, WorkerClass: workerClass, Version: in.Scenario.Spec.Versions.From,
+		ControlPlane: 1, Labels: map[string]string{labelOwned: "true", labelRun: in.Name}}
 	if r := in.Scenario.Spec.Cluster.ControlPlane.Replicas; r != nil {
 		data.ControlPlane = *r
 	}

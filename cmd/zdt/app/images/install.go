@@ -51,7 +51,7 @@ given). Where images can be pulled and cert-manager runs, clusterctl init stays 
 				cacheDir = dir
 			}
 			var manifests [][]byte
-			for _, p := range images.Providers() {
+			for _, p := range images.Components() {
 				path := filepath.Join(images.ComponentsDir(cacheDir), p.ComponentsFile())
 				b, err := os.ReadFile(path)
 				if err != nil {
@@ -65,8 +65,8 @@ given). Where images can be pulled and cert-manager runs, clusterctl init stays 
 			}
 			start := time.Now()
 			if f.kindCluster != "" {
-				fmt.Fprintf(streams.Out, "loading %d provider images into kind cluster %s\n", len(images.ProviderImages()), f.kindCluster)
-				if err := images.LoadIntoKind(cmd.Context(), f.kindCluster, images.ProviderImages()); err != nil {
+				fmt.Fprintf(streams.Out, "loading %d provider images into kind cluster %s\n", len(images.ComponentImages()), f.kindCluster)
+				if err := images.LoadIntoKind(cmd.Context(), f.kindCluster, images.ComponentImages()); err != nil {
 					return cli.BadInput(err)
 				}
 			}
