@@ -7,6 +7,7 @@ import (
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/report/render"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -76,7 +77,7 @@ func Execute(ctx context.Context, in Input) (*Output, error) {
 		return out, errors.Join(runErr, err)
 	}
 	out.Report = rep
-	if err := rep.WriteAll(in.Out); err != nil {
+	if err := render.WriteAll(in.Out, rep); err != nil {
 		return out, errors.Join(runErr, err)
 	}
 	if runErr != nil {

@@ -21,6 +21,7 @@ const (
 	ReportJSON   = "report.json"
 	JUnitFile    = "junit.xml"
 	ReportHTML   = "report.html"
+	SummaryFile  = "summary.txt"
 )
 
 // Recorder receives what a provider measures, as it is measured.

@@ -172,7 +172,7 @@ func (c *Comparison) Write(w io.Writer) error {
 
 func value(v float64, unit string) string {
 	if unit == "seconds" {
-		return dur(v)
+		return Dur(v)
 	}
 	return fmt.Sprintf("%g", v)
 }

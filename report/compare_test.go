@@ -2,18 +2,21 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zdt-dev/zdt/report/internal/fixtures"
 )
 
 func TestCompare(t *testing.T) {
-	healthy := mustBuild(t, fixtures[1])
-	broken := mustBuild(t, fixtures[0])
-	h := Evaluate(healthy.sc, healthy.info, healthy.samples, healthy.timeline, healthy.states)
-	b := Evaluate(broken.sc, broken.info, broken.samples, broken.timeline, broken.states)
+	healthy := mustBuild(t, fixtures.All[fixtures.Healthy])
+	broken := mustBuild(t, fixtures.All[fixtures.Broken])
+	h := Evaluate(healthy.Scenario, healthy.Info, healthy.Samples, healthy.Timeline, healthy.States)
+	b := Evaluate(broken.Scenario, broken.Info, broken.Samples, broken.Timeline, broken.States)
 	lenient := DefaultThresholds()
 	lenient.DroppedRequests, lenient.Stall, lenient.Stalls, lenient.Disruption, lenient.DurationPercent = 1000, time.Hour, 10, time.Hour, 100
 	for _, tc := range []struct {
@@ -55,34 +58,37 @@ func TestCompare(t *testing.T) {
 }
 
 func TestCompareGolden(t *testing.T) {
-	healthy := mustBuild(t, fixtures[1])
-	broken := mustBuild(t, fixtures[0])
-	c := Compare(Evaluate(healthy.sc, healthy.info, healthy.samples, healthy.timeline, healthy.states),
-		Evaluate(broken.sc, broken.info, broken.samples, broken.timeline, broken.states), DefaultThresholds())
+	healthy := mustBuild(t, fixtures.All[fixtures.Healthy])
+	broken := mustBuild(t, fixtures.All[fixtures.Broken])
+	c := Compare(Evaluate(healthy.Scenario, healthy.Info, healthy.Samples, healthy.Timeline, healthy.States),
+		Evaluate(broken.Scenario, broken.Info, broken.Samples, broken.Timeline, broken.States), DefaultThresholds())
 	var out bytes.Buffer
 	if err := c.Write(&out); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "compare-healthy-broken.txt", out.Bytes())
+	fixtures.Golden(t, filepath.Join("testdata", "golden", "compare-healthy-broken.txt"), out.Bytes(), *update)
 }
 
 // TestLoad reads a report back from report.json and from a run directory without one.
 func TestLoad(t *testing.T) {
-	r := mustBuild(t, fixtures[0])
-	rep := Evaluate(r.sc, r.info, r.samples, r.timeline, r.states)
+	r := mustBuild(t, fixtures.All[fixtures.Broken])
+	rep := Evaluate(r.Scenario, r.Info, r.Samples, r.Timeline, r.States)
 	dir := t.TempDir()
-	if err := rep.WriteAll(dir); err != nil {
+	want, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := rep.JSON()
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), want, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range []string{dir, filepath.Join(dir, "report.json"), filepath.Join("testdata", "runs", "broken")} {
 		got, err := Load(path)
 		if err != nil {
 			t.Fatalf("Load(%s): %v", path, err)
 		}
-		js, _ := got.JSON()
+		js, _ := json.MarshalIndent(got, "", "  ")
 		if !bytes.Equal(js, want) {
-			t.Errorf("Load(%s) differs from the report written:\n%s", path, firstDiff(string(want), string(js)))
+			t.Errorf("Load(%s) differs from the report written:\n%s", path, fixtures.FirstDiff(string(want), string(js)))
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "report.json"), []byte(`{"schemaVersion":"other"}`), 0o644); err != nil {

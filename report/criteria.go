@@ -3,12 +3,14 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report/measure"
 	"github.com/zdt-dev/zdt/scenarios"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
@@ -111,7 +113,7 @@ func (e *evaluation) droppedRequests() Criterion {
 		return c
 	}
 	c.Outcome = outcome(rq.Dropped <= limit)
-	c.Detail = fmt.Sprintf("%d of %d requests dropped (%s) in %d window(s)", rq.Dropped, rq.Total, pct(rq.DropRate), len(rq.Windows))
+	c.Detail = fmt.Sprintf("%d of %d requests dropped (%s) in %d window(s)", rq.Dropped, rq.Total, Percent(rq.DropRate), len(rq.Windows))
 	if rq.Dropped > 0 {
 		var parts []string
 		for _, cc := range rq.ByConn {
@@ -135,7 +137,7 @@ type diagnosis struct {
 func (e *evaluation) diagnoseDrops() (string, string) {
 	var ds []diagnosis
 	for i, w := range e.r.Requests.Windows {
-		d := e.diagnoseWindow(&e.r.Requests.Windows[i], e.m.windows[i])
+		d := e.diagnoseWindow(&e.r.Requests.Windows[i], e.m.Windows[i])
 		d.weight = w.Dropped
 		// Windows with the same fix are one diagnosis.
 		if j := slices.IndexFunc(ds, func(x diagnosis) bool { return x.fix == d.fix }); j >= 0 {
@@ -161,11 +163,11 @@ func joinDiagnoses(ds []diagnosis) (string, string) {
 }
 
 // diagnoseWindow names the likely cause of one drop window from what overlapped it.
-func (e *evaluation) diagnoseWindow(w *DropWindow, fw failWindow) diagnosis {
-	at := fmt.Sprintf("%s dropped %d requests at %s-%s", w.Target, w.Dropped, offset(fw.from), offset(fw.to))
+func (e *evaluation) diagnoseWindow(w *DropWindow, fw measure.Span) diagnosis {
+	at := fmt.Sprintf("%s dropped %d requests at %s-%s", w.Target, w.Dropped, At(fw.From), At(fw.To))
 	// 1. A node lost or a fault injected.
-	for _, iv := range e.timeline {
-		if !relevant(&iv, w.Target, fw.from, fw.to) {
+	for _, iv := range e.m.Timeline {
+		if !measure.Relevant(&iv, w.Target, fw.From, fw.To) {
 			continue
 		}
 		switch iv.Reason {
@@ -181,7 +183,7 @@ func (e *evaluation) diagnoseWindow(w *DropWindow, fw failWindow) diagnosis {
 				fix: "requests routed to a lost node fail until its endpoints are removed: spread replicas across nodes and retry idempotent requests in clients"}
 		case model.ReasonDrainTimeout:
 			cause := fmt.Sprintf("%s after nodeDrainTimeout expired on node %s and its machine was deleted with %s pods still on it", at, iv.Locator.Node, w.Target)
-			if st, ok := e.r.PDBStalls.longestStall(); ok {
+			if st, ok := e.r.PDBStalls.LongestStall(); ok {
 				cause += fmt.Sprintf(" (the drain was blocked by PDB %s)", st.PDB)
 			}
 			return diagnosis{cause: cause,
@@ -207,12 +209,12 @@ func (e *evaluation) diagnoseWindow(w *DropWindow, fw failWindow) diagnosis {
 		return d
 	}
 	// 3. Pods that stopped serving before their endpoints were gone everywhere.
-	for _, iv := range e.timeline {
+	for _, iv := range e.m.Timeline {
 		if (iv.Reason != model.ReasonPodTerminating && iv.Reason != model.ReasonEndpointRemoved) || iv.Locator.Workload != w.Target {
 			continue
 		}
-		lead := fw.from - iv.From
-		if lead < -time.Second || lead > attributionLead {
+		lead := fw.From - iv.From
+		if lead < -time.Second || lead > measure.AttributionLead {
 			continue
 		}
 		cause := fmt.Sprintf("%s, %s pod %s began terminating%s", at, after(lead), iv.Locator.Pod, onNode(iv.Locator.Node))
@@ -220,14 +222,14 @@ func (e *evaluation) diagnoseWindow(w *DropWindow, fw failWindow) diagnosis {
 			cause += " (" + dr + ")"
 		}
 		cause += e.shutdownNote(wl)
-		need := time.Duration(math.Ceil((fw.to - iv.From).Seconds())) * time.Second
+		need := time.Duration(math.Ceil((fw.To - iv.From).Seconds())) * time.Second
 		return diagnosis{cause: cause,
 			fix: fmt.Sprintf("add a preStop sleep longer than the endpoint propagation delay to %s (here drops lasted until %s after termination began: sleep at least %s) and keep serving in-flight requests after SIGTERM",
-				w.Target, offsetDelta(fw.to-iv.From), need+time.Second)}
+				w.Target, offsetDelta(fw.To-iv.From), need+time.Second)}
 	}
 	// 4. A drain without a better explanation.
-	for _, iv := range e.timeline {
-		if iv.Reason == model.ReasonNodeDrain && iv.Overlaps(fw.from-attributionLead, fw.to) {
+	for _, iv := range e.m.Timeline {
+		if iv.Reason == model.ReasonNodeDrain && iv.Overlaps(fw.From-measure.AttributionLead, fw.To) {
 			return diagnosis{cause: at + " during the drain of node " + iv.Locator.Node,
 				fix: fmt.Sprintf("check %s's readiness probe, preStop hook and graceful shutdown: its pods stopped serving while still receiving traffic", w.Target)}
 		}
@@ -276,7 +278,7 @@ func (e *evaluation) drainOf(node string, t time.Duration) string {
 	if node == "" {
 		return ""
 	}
-	for _, iv := range e.timeline {
+	for _, iv := range e.m.Timeline {
 		if iv.Reason == model.ReasonNodeDrain && iv.Locator.Node == node && iv.Overlaps(t, t) {
 			return "drain of node " + node
 		}
@@ -295,8 +297,8 @@ func (e *evaluation) apiDowntime() Criterion {
 	limit := e.criteriaSpec().MaxAPIDowntime.Duration
 	a := e.r.API
 	c := Criterion{Name: "api-downtime", Description: "time the Kubernetes API was unavailable (failed API probes and APIUnavailable intervals)",
-		Observed: a.Seconds, Limit: secs(limit), Unit: "seconds"}
-	c.Outcome = outcome(a.Seconds <= secs(limit))
+		Observed: a.Seconds, Limit: measure.Secs(limit), Unit: "seconds"}
+	c.Outcome = outcome(a.Seconds <= measure.Secs(limit))
 	c.Detail = fmt.Sprintf("%d of %d API probes failed; %d window(s) of unavailability", a.FailedProbes, a.Probes, len(a.Windows))
 	if a.Probes == 0 {
 		c.Detail = fmt.Sprintf("no API probe recorded: measured from the timeline's APIUnavailable intervals only; %d window(s)", len(a.Windows))
@@ -314,12 +316,12 @@ func (e *evaluation) diagnoseAPI() (string, string) {
 			ds = append(ds, d)
 		}
 	}
-	for _, w := range e.m.apiWindows {
-		at := fmt.Sprintf("API unavailable for %s at %s", (w.to - w.from).Round(time.Millisecond), offset(w.from))
-		d := diagnosis{weight: int64(w.to - w.from)}
+	for _, w := range e.m.APIWindows {
+		at := fmt.Sprintf("API unavailable for %s at %s", (w.To - w.From).Round(time.Millisecond), At(w.From))
+		d := diagnosis{weight: int64(w.To - w.From)}
 		deleted := false
-		for _, iv := range e.timeline {
-			if !iv.Overlaps(w.from-attributionLead, w.to) {
+		for _, iv := range e.m.Timeline {
+			if !iv.Overlaps(w.From-measure.AttributionLead, w.To) {
 				continue
 			}
 			if iv.Reason == model.ReasonFaultInjected {
@@ -362,13 +364,13 @@ func (e *evaluation) pdbStall() Criterion {
 	limit := e.criteriaSpec().MaxPDBStall.Duration
 	s := e.r.PDBStalls
 	c := Criterion{Name: "pdb-stall", Description: "longest time a drain was blocked by a PodDisruptionBudget",
-		Observed: s.LongestSeconds, Limit: secs(limit), Unit: "seconds"}
-	c.Outcome = outcome(s.LongestSeconds <= secs(limit))
-	c.Detail = fmt.Sprintf("%d stall(s), %s in total", s.Count, dur(s.TotalSeconds))
-	if st, ok := s.longestStall(); ok {
-		c.Detail += fmt.Sprintf("; longest %s: PDB %s, pod %s on node %s", dur(st.Seconds), st.PDB, st.Pod, st.Node)
+		Observed: s.LongestSeconds, Limit: measure.Secs(limit), Unit: "seconds"}
+	c.Outcome = outcome(s.LongestSeconds <= measure.Secs(limit))
+	c.Detail = fmt.Sprintf("%d stall(s), %s in total", s.Count, Dur(s.TotalSeconds))
+	if st, ok := s.LongestStall(); ok {
+		c.Detail += fmt.Sprintf("; longest %s: PDB %s, pod %s on node %s", Dur(st.Seconds), st.PDB, st.Pod, st.Node)
 		if c.Outcome == OutcomeFail {
-			c.Cause = fmt.Sprintf("the drain of node %s was blocked for %s by PDB %s, which allowed no disruption of pod %s", st.Node, dur(st.Seconds), st.PDB, st.Pod)
+			c.Cause = fmt.Sprintf("the drain of node %s was blocked for %s by PDB %s, which allowed no disruption of pod %s", st.Node, Dur(st.Seconds), st.PDB, st.Pod)
 			if note := e.pdbNote(st.PDB); note != "" {
 				c.Cause += " (" + note + ")"
 			}
@@ -416,9 +418,9 @@ func (e *evaluation) readyPercent() Criterion {
 	}
 	c.Observed = low.MinReadyPercent
 	c.Outcome = outcome(low.MinReadyPercent >= float64(limit))
-	c.Detail = fmt.Sprintf("%s fell to %d of %d ready at %s", low.Workload, low.MinReady, low.Desired, offset(dsec(low.MinReadyAtSeconds)))
+	c.Detail = fmt.Sprintf("%s fell to %d of %d ready at %s", low.Workload, low.MinReady, low.Desired, At(measure.Duration(low.MinReadyAtSeconds)))
 	if c.Outcome == OutcomeFail {
-		d := e.diagnoseCapacity(low.Workload, dsec(low.MinReadyAtSeconds), low.MinReady, low.Desired, fmt.Sprintf("%d%% of desired", limit))
+		d := e.diagnoseCapacity(low.Workload, measure.Duration(low.MinReadyAtSeconds), low.MinReady, low.Desired, fmt.Sprintf("%d%% of desired", limit))
 		c.Cause, c.Fix = d.cause, d.fix
 	}
 	return c
@@ -428,8 +430,8 @@ func (e *evaluation) readyPercent() Criterion {
 // floor the PDB sets.
 func (e *evaluation) pdbFloors() []Criterion {
 	var out []Criterion
-	names := sortedMapKeys(e.floors)
-	if len(e.states) == 0 {
+	names := slices.Sorted(maps.Keys(e.m.Floors))
+	if len(e.m.States) == 0 {
 		// Without state samples, the scenario says which workloads have a PDB.
 		for _, w := range e.sc.Spec.Workloads {
 			if w.PDB != nil {
@@ -441,12 +443,12 @@ func (e *evaluation) pdbFloors() []Criterion {
 		return out
 	}
 	for _, n := range names {
-		f := e.floors[n]
+		f := e.m.Floors[n]
 		c := Criterion{Name: "pdb-floor/" + n, Description: "ready replicas of " + n + " stay at or above its PDB floor",
-			Observed: float64(f.ready), Limit: float64(f.floor), Unit: "replicas", Outcome: outcome(f.ready >= f.floor)}
-		c.Detail = fmt.Sprintf("lowest %d ready of %d (PDB floor %d) at %s", f.ready, f.desired, f.floor, offset(f.at))
+			Observed: float64(f.Ready), Limit: float64(f.Floor), Unit: "replicas", Outcome: outcome(f.Ready >= f.Floor)}
+		c.Detail = fmt.Sprintf("lowest %d ready of %d (PDB floor %d) at %s", f.Ready, f.Desired, f.Floor, At(f.At))
 		if c.Outcome == OutcomeFail {
-			d := e.diagnoseCapacity(n, f.at, f.ready, f.desired, fmt.Sprintf("its PDB floor %d", f.floor))
+			d := e.diagnoseCapacity(n, f.At, f.Ready, f.Desired, fmt.Sprintf("its PDB floor %d", f.Floor))
 			c.Cause, c.Fix = d.cause, d.fix
 		}
 		out = append(out, c)
@@ -456,15 +458,15 @@ func (e *evaluation) pdbFloors() []Criterion {
 
 // diagnoseCapacity explains why workload fell to ready replicas at t.
 func (e *evaluation) diagnoseCapacity(workload string, t time.Duration, ready, desired int, below string) diagnosis {
-	at := fmt.Sprintf("%s fell to %d of %d ready at %s, below %s", workload, ready, desired, offset(t), below)
+	at := fmt.Sprintf("%s fell to %d of %d ready at %s, below %s", workload, ready, desired, At(t), below)
 	// The state sample shows the result of what happened since the previous one.
-	from := t - attributionLead
-	for i := range e.states {
-		if e.states[i].At == t && i > 0 {
-			from = min(from, e.states[i-1].At)
+	from := t - measure.AttributionLead
+	for i := range e.m.States {
+		if e.m.States[i].At == t && i > 0 {
+			from = min(from, e.m.States[i-1].At)
 		}
 	}
-	for _, iv := range e.timeline {
+	for _, iv := range e.m.Timeline {
 		if !iv.Overlaps(from, t) {
 			continue
 		}
@@ -485,7 +487,7 @@ func (e *evaluation) diagnoseCapacity(workload string, t time.Duration, ready, d
 	if wl != nil && wl.PDB == nil {
 		return diagnosis{cause: at + "; it has no PodDisruptionBudget", fix: fmt.Sprintf("give %s a PDB (maxUnavailable: 1) so that drains keep replicas ready", workload)}
 	}
-	for _, iv := range e.timeline {
+	for _, iv := range e.m.Timeline {
 		if iv.Reason == model.ReasonNodeDrain && iv.Overlaps(from, t) {
 			return diagnosis{cause: fmt.Sprintf("%s during the drain of node %s", at, iv.Locator.Node),
 				fix: fmt.Sprintf("make sure %s's PDB selects its pods and counts only ready ones (unhealthyPodEvictionPolicy: IfHealthyBudget), and that its readiness probe reflects real readiness so that replacements are ready before the next eviction", workload)}
@@ -497,12 +499,12 @@ func (e *evaluation) diagnoseCapacity(workload string, t time.Duration, ready, d
 func (e *evaluation) upgradeDeadline() Criterion {
 	limit := e.criteriaSpec().UpgradeDeadline.Duration
 	c := Criterion{Name: "upgrade-deadline", Description: "duration of the whole upgrade, every step included; no phase timed out",
-		Observed: e.r.UpgradeSeconds, Limit: secs(limit), Unit: "seconds"}
+		Observed: e.r.UpgradeSeconds, Limit: measure.Secs(limit), Unit: "seconds"}
 	var upgradePhases int
 	var timedOut []model.Phase
 	var longest model.Phase
 	for _, p := range e.info.Phases {
-		if !isUpgradePhase(p) {
+		if !measure.IsUpgradePhase(p) {
 			continue
 		}
 		upgradePhases++
@@ -521,8 +523,8 @@ func (e *evaluation) upgradeDeadline() Criterion {
 		c.Detail = "no upgrade phase was recorded"
 		return c
 	}
-	c.Outcome = outcome(e.r.UpgradeSeconds <= secs(limit) && len(timedOut) == 0)
-	c.Detail = fmt.Sprintf("%d phase(s) in %s; longest %s (%s)", upgradePhases, dur(e.r.UpgradeSeconds), longest.Name, (longest.To - longest.From).Round(time.Millisecond))
+	c.Outcome = outcome(e.r.UpgradeSeconds <= measure.Secs(limit) && len(timedOut) == 0)
+	c.Detail = fmt.Sprintf("%d phase(s) in %s; longest %s (%s)", upgradePhases, Dur(e.r.UpgradeSeconds), longest.Name, (longest.To - longest.From).Round(time.Millisecond))
 	if c.Outcome == OutcomePass {
 		return c
 	}
@@ -534,12 +536,12 @@ func (e *evaluation) upgradeDeadline() Criterion {
 			c.Cause += ": " + p.Message
 		}
 	} else {
-		c.Cause = fmt.Sprintf("the upgrade took %s, over the deadline of %s; the longest phase was %s (%s)", dur(e.r.UpgradeSeconds), limit, p.Name, (p.To - p.From).Round(time.Millisecond))
+		c.Cause = fmt.Sprintf("the upgrade took %s, over the deadline of %s; the longest phase was %s (%s)", Dur(e.r.UpgradeSeconds), limit, p.Name, (p.To - p.From).Round(time.Millisecond))
 	}
 	// PDB stalls inside the phase are the usual reason.
 	var stalled time.Duration
 	var pdb string
-	for _, iv := range e.timeline {
+	for _, iv := range e.m.Timeline {
 		if iv.Reason == model.ReasonEvictionBlocked && iv.Overlaps(p.From, p.To) {
 			stalled += iv.Duration()
 			pdb = cmp.Or(pdb, iv.Locator.PDB)
@@ -576,9 +578,9 @@ func (e *evaluation) runCompleted() Criterion {
 func (e *evaluation) measurement() Criterion {
 	m := e.r.Measurement
 	c := Criterion{Name: "measurement", Description: "the load generator kept up with its plan (at most 1% short, no sample lost, at most 1s late)",
-		Limit: maxShortfallPercent, Unit: "percent"}
+		Limit: measure.MaxShortfallPercent, Unit: "percent"}
 	for _, s := range e.info.Streams {
-		c.Observed = max(c.Observed, round(shortfall(s), 3))
+		c.Observed = max(c.Observed, measure.Round(measure.Shortfall(s), 3))
 	}
 	if m.Reliable {
 		c.Outcome = OutcomePass
@@ -590,28 +592,3 @@ func (e *evaluation) measurement() Criterion {
 	c.Fix = "give the load generator more CPU or lower load.rate, and rerun"
 	return c
 }
-
-// offset renders an offset from the start of the run, e.g. "t+6m2.5s".
-func offset(d time.Duration) string { return "t+" + d.Round(100*time.Millisecond).String() }
-
-// after renders how long after an event something happened.
-func after(d time.Duration) string {
-	switch {
-	case d < 0:
-		return offsetDelta(-d) + " before"
-	case d < 100*time.Millisecond:
-		return "right after"
-	default:
-		return offsetDelta(d) + " after"
-	}
-}
-
-// offsetDelta renders a short delay, e.g. "0.4s".
-func offsetDelta(d time.Duration) string { return d.Round(100 * time.Millisecond).String() }
-
-// dur renders seconds as a duration, e.g. "5m40s".
-func dur(s float64) string { return dsec(s).Round(100 * time.Millisecond).String() }
-
-func dsec(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
-
-func pct(r float64) string { return fmt.Sprintf("%.3f%%", 100*r) }

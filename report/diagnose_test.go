@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zdt-dev/zdt/report/internal/fixtures"
+
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
@@ -13,38 +15,38 @@ import (
 // and the states show around the failure.
 func TestDiagnoses(t *testing.T) {
 	// dropWebAt100 makes web drop every request sent over 100-103s.
-	dropWebAt100 := func(r *run) {
+	dropWebAt100 := func(r *fixtures.Run) {
 		for i := range 30 {
-			r.samples = append(r.samples, model.Sample{Target: "web", Conn: model.ConnReused, At: 100*time.Second + time.Duration(i)*100*time.Millisecond,
+			r.Samples = append(r.Samples, model.Sample{Target: "web", Conn: model.ConnReused, At: 100*time.Second + time.Duration(i)*100*time.Millisecond,
 				Error: "connection reset by peer"})
 		}
 	}
 	for _, tc := range []struct {
 		name      string
-		change    func(r *run)
+		change    func(r *fixtures.Run)
 		criterion string
 		want      []string
 	}{
-		{"node crash", func(r *run) {
+		{"node crash", func(r *fixtures.Run) {
 			dropWebAt100(r)
-			r.sc.Spec.Faults = append(r.sc.Spec.Faults, faults.Fault{Name: "crash-1", Kind: faults.NodeCrash})
-			r.timeline = append(r.timeline, model.Interval{Level: model.Error, Reason: model.ReasonFaultInjected,
+			r.Scenario.Spec.Faults = append(r.Scenario.Spec.Faults, faults.Fault{Name: "crash-1", Kind: faults.NodeCrash})
+			r.Timeline = append(r.Timeline, model.Interval{Level: model.Error, Reason: model.ReasonFaultInjected,
 				Locator: model.Locator{Fault: "crash-1", Node: "md-0-old-a"}, From: 99 * time.Second, To: 160 * time.Second})
 		}, "dropped-requests", []string{"injected fault crash-1 (NodeCrash on node md-0-old-a) took a node away", "spread replicas across nodes"}},
-		{"node not ready", func(r *run) {
+		{"node not ready", func(r *fixtures.Run) {
 			dropWebAt100(r)
-			r.timeline = append(r.timeline, model.Interval{Level: model.Warning, Reason: model.ReasonNodeNotReady,
+			r.Timeline = append(r.Timeline, model.Interval{Level: model.Warning, Reason: model.ReasonNodeNotReady,
 				Locator: model.Locator{Node: "md-0-old-b"}, From: 98 * time.Second, To: 140 * time.Second})
 		}, "dropped-requests", []string{"while node md-0-old-b was NotReady"}},
-		{"single replica", func(r *run) {
+		{"single replica", func(r *fixtures.Run) {
 			dropWebAt100(r)
 			one := int32(1)
-			r.sc.Spec.Workloads[0].Replicas = &one
-			for i := range r.states {
-				for j := range r.states[i].Workloads {
-					if w := &r.states[i].Workloads[j]; w.Name == "web" {
+			r.Scenario.Spec.Workloads[0].Replicas = &one
+			for i := range r.States {
+				for j := range r.States[i].Workloads {
+					if w := &r.States[i].Workloads[j]; w.Name == "web" {
 						w.Desired, w.Ready, w.PDBFloor = 1, 1, -1
-						if r.states[i].At >= 100*time.Second && r.states[i].At <= 103*time.Second {
+						if r.States[i].At >= 100*time.Second && r.States[i].At <= 103*time.Second {
 							w.Ready = 0
 						}
 					}
@@ -52,16 +54,16 @@ func TestDiagnoses(t *testing.T) {
 			}
 		}, "dropped-requests", []string{"single ready replica", "run at least 2 replicas of web with a PDB"}},
 		{"unexplained", dropWebAt100, "dropped-requests", []string{"no cluster event overlapping"}},
-		{"single control plane", func(r *run) {
+		{"single control plane", func(r *fixtures.Run) {
 			one := int32(1)
-			r.sc.Spec.Cluster.ControlPlane.Replicas = &one
-			r.timeline = append(r.timeline, model.Interval{Level: model.Error, Reason: model.ReasonAPIUnavailable, From: 90 * time.Second, To: 150 * time.Second})
+			r.Scenario.Spec.Cluster.ControlPlane.Replicas = &one
+			r.Timeline = append(r.Timeline, model.Interval{Level: model.Error, Reason: model.ReasonAPIUnavailable, From: 90 * time.Second, To: 150 * time.Second})
 		}, "api-downtime", []string{"control plane machine cp-old-0 was removed", "control plane has 1 replica", "run 3 control plane replicas"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := mustBuild(t, fixtures[1])
+			r := mustBuild(t, fixtures.All[fixtures.Healthy])
 			tc.change(r)
-			rep := Evaluate(r.sc, r.info, r.samples, r.timeline, r.states)
+			rep := Evaluate(r.Scenario, r.Info, r.Samples, r.Timeline, r.States)
 			for _, c := range rep.Criteria {
 				if c.Name != tc.criterion {
 					continue

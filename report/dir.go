@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report/measure"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -28,8 +29,8 @@ func FromDir(dir string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc := newAccumulator()
-	if err := model.EachSample(dir, func(s *model.Sample) error { acc.add(s); return nil }); err != nil && !missing(err) {
+	acc := measure.NewAccumulator()
+	if err := model.EachSample(dir, func(s *model.Sample) error { acc.Add(s); return nil }); err != nil && !missing(err) {
 		return nil, err
 	}
 	timeline, err := model.ReadTimeline(dir)
@@ -44,28 +45,3 @@ func FromDir(dir string) (*Report, error) {
 }
 
 func missing(err error) bool { return errors.Is(err, fs.ErrNotExist) }
-
-// WriteAll writes report.json, junit.xml and report.html into dir.
-func (r *Report) WriteAll(dir string) error {
-	js, err := r.JSON()
-	if err != nil {
-		return err
-	}
-	ju, err := r.JUnit()
-	if err != nil {
-		return err
-	}
-	html, err := r.HTML()
-	if err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{model.ReportJSON, js}, {model.JUnitFile, ju}, {model.ReportHTML, html}} {
-		if err := model.WriteFile(dir, f.name, f.data); err != nil {
-			return err
-		}
-	}
-	return nil
-}

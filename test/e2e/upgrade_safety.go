@@ -12,6 +12,7 @@ import (
 
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/report/render"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -74,7 +75,7 @@ func UpgradeSafetySpec(ctx context.Context, inputGetter func() UpgradeSafetySpec
 		Expect(res).NotTo(BeNil())
 		Expect(res.Report).NotTo(BeNil())
 		rep := res.Report
-		Expect(rep.Summary(GinkgoWriter)).To(Succeed())
+		Expect(render.Summary(GinkgoWriter, rep)).To(Succeed())
 		fmt.Fprintf(GinkgoWriter, "run directory: %s; total %s\n", out, time.Since(start).Round(time.Second))
 
 		failed := map[string]bool{}

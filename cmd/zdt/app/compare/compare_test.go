@@ -9,6 +9,7 @@ import (
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/report/render"
 )
 
 // betterBase writes a report.json as the broken run's would be had it dropped nothing.
@@ -19,7 +20,7 @@ func betterBase(t *testing.T) string {
 		t.Fatal(err)
 	}
 	r.Requests.Dropped = 0
-	data, err := r.JSON()
+	data, err := render.JSON(r)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/report/render"
 )
 
 type flagpole struct {
@@ -52,12 +53,12 @@ func runE(streams cli.IOStreams, flags *flagpole, dir string) error {
 	} else if err := os.MkdirAll(out, 0o755); err != nil {
 		return cli.BadInput(fmt.Errorf("create output directory: %w", err))
 	}
-	if err := r.WriteAll(out); err != nil {
+	if err := render.WriteAll(out, r); err != nil {
 		return cli.BadInput(err)
 	}
 	if flags.quiet {
 		fmt.Fprintf(streams.Out, "%s: %s\n", r.Verdict, r.VerdictReason)
-	} else if err := r.Summary(streams.Out); err != nil {
+	} else if err := render.Summary(streams.Out, r); err != nil {
 		return cli.BadInput(err)
 	}
 	if code := r.Verdict.ExitCode(); code != cli.ExitPass {

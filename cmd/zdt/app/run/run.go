@@ -15,6 +15,7 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report/render"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -201,7 +202,7 @@ func execute(ctx context.Context, streams cli.IOStreams, in harness.Input) error
 	if in.PreflightOnly {
 		// Only the checks ran: print them rather than a verdict on an upgrade that did not happen.
 		printChecks(streams.Out, in.Scenario.Metadata.Name, res.Info.Preflight)
-	} else if serr := res.Report.Summary(streams.Out); serr != nil {
+	} else if serr := render.Summary(streams.Out, res.Report); serr != nil {
 		return serr
 	}
 	fmt.Fprintf(streams.Out, "run directory: %s (open %s)\n", in.Out, filepath.Join(in.Out, model.ReportHTML))

@@ -1,30 +1,39 @@
-package report
+package render
 
 import (
 	"bytes"
 	"cmp"
 	"fmt"
 	"html/template"
+	"io"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/report/measure"
 )
+
+func init() {
+	register(Renderer{Name: "html", File: model.ReportHTML, Render: func(w io.Writer, r *report.Report) error {
+		return write(w, HTML, r)
+	}})
+}
 
 // HTML returns report.html: a self-contained page (no external resource) with the verdict, the
 // criteria, a timeline of phases and intervals, the plots and the measurement tables.
-func (r *Report) HTML() ([]byte, error) {
-	plots, err := r.plots()
+func HTML(r *report.Report) ([]byte, error) {
+	plots, err := plots(r)
 	if err != nil {
 		return nil, err
 	}
 	data := struct {
-		R        *Report
+		R        *report.Report
 		Timeline template.HTML
 		Plots    []plotSVG
-	}{R: r, Timeline: r.timelineSVG(), Plots: plots}
+	}{R: r, Timeline: timelineSVG(r), Plots: plots}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, data); err != nil {
 		return nil, fmt.Errorf("render report.html: %w", err)
@@ -57,7 +66,7 @@ const maxTimelineRows = 120
 
 // timelineRows groups the timeline into rows: phases, drop windows per target, API downtime,
 // then one row per reason and node (or per reason and workload for pod-level intervals).
-func (r *Report) timelineRows() []tlRow {
+func timelineRows(r *report.Report) []tlRow {
 	var rows []tlRow
 	phases := tlRow{label: "phases"}
 	for _, p := range r.Phases {
@@ -65,26 +74,26 @@ func (r *Report) timelineRows() []tlRow {
 		if p.Outcome != string(model.PhaseSucceeded) {
 			lvl = "Error"
 		}
-		phases.bars = append(phases.bars, tlBar{dsec(p.FromSeconds), dsec(p.ToSeconds), lvl + " phase",
-			fmt.Sprintf("%s (%s, %s)", p.Name, dur(p.Seconds), p.Outcome), string(p.Name)})
+		phases.bars = append(phases.bars, tlBar{measure.Duration(p.FromSeconds), measure.Duration(p.ToSeconds), lvl + " phase",
+			fmt.Sprintf("%s (%s, %s)", p.Name, report.Dur(p.Seconds), p.Outcome), string(p.Name)})
 	}
 	rows = append(rows, phases)
 	for _, t := range r.Requests.ByTarget {
 		row := tlRow{label: "dropped: " + t.Target}
 		for _, w := range r.Requests.Windows {
 			if w.Target == t.Target {
-				row.bars = append(row.bars, tlBar{dsec(w.FromSeconds), dsec(w.ToSeconds), "Error",
-					fmt.Sprintf("%s: %d dropped (new %d, reused %d) %s-%s", t.Target, w.Dropped, w.New, w.Reused, offset(dsec(w.FromSeconds)), offset(dsec(w.ToSeconds))), ""})
+				row.bars = append(row.bars, tlBar{measure.Duration(w.FromSeconds), measure.Duration(w.ToSeconds), "Error",
+					fmt.Sprintf("%s: %d dropped (new %d, reused %d) %s-%s", t.Target, w.Dropped, w.New, w.Reused, report.At(measure.Duration(w.FromSeconds)), report.At(measure.Duration(w.ToSeconds))), ""})
 			}
 		}
 		rows = append(rows, row)
 	}
 	api := tlRow{label: "API down"}
 	for _, w := range r.API.Windows {
-		api.bars = append(api.bars, tlBar{dsec(w.FromSeconds), dsec(w.ToSeconds), "Error", fmt.Sprintf("API unavailable %s-%s", offset(dsec(w.FromSeconds)), offset(dsec(w.ToSeconds))), ""})
+		api.bars = append(api.bars, tlBar{measure.Duration(w.FromSeconds), measure.Duration(w.ToSeconds), "Error", fmt.Sprintf("API unavailable %s-%s", report.At(measure.Duration(w.FromSeconds)), report.At(measure.Duration(w.ToSeconds))), ""})
 	}
 	rows = append(rows, api)
-	if r.series == nil {
+	if r.Series == nil {
 		return rows
 	}
 	byKey := map[string]*tlRow{}
@@ -95,7 +104,7 @@ func (r *Report) timelineRows() []tlRow {
 		}
 		return len(reasonOrder)
 	}
-	for _, iv := range r.series.timeline {
+	for _, iv := range r.Series.Timeline {
 		if iv.Reason == model.ReasonPhase {
 			continue
 		}
@@ -116,7 +125,7 @@ func (r *Report) timelineRows() []tlRow {
 			byKey[key] = row
 			keys = append(keys, key)
 		}
-		title := fmt.Sprintf("%s %s %s-%s", iv.Reason, locatorString(l), offset(iv.From), offset(iv.To))
+		title := fmt.Sprintf("%s %s %s-%s", iv.Reason, measure.LocatorString(l), report.At(iv.From), report.At(iv.To))
 		if iv.Message != "" {
 			title += ": " + iv.Message
 		}
@@ -135,7 +144,7 @@ func (r *Report) timelineRows() []tlRow {
 
 // timelineSVG draws the timeline by hand: one row per subject, bars coloured by level, a
 // tooltip on each bar.
-func (r *Report) timelineSVG() template.HTML {
+func timelineSVG(r *report.Report) template.HTML {
 	const (
 		width  = 1300.0
 		label  = 260.0
@@ -143,10 +152,10 @@ func (r *Report) timelineSVG() template.HTML {
 		top    = 24.0
 		barPad = 3.0
 	)
-	rows := r.timelineRows()
-	end := dsec(r.DurationSeconds)
-	if r.series != nil {
-		end = max(end, r.series.end)
+	rows := timelineRows(r)
+	end := measure.Duration(r.DurationSeconds)
+	if r.Series != nil {
+		end = max(end, r.Series.End)
 	}
 	if end <= 0 {
 		end = time.Second
@@ -202,9 +211,9 @@ func truncate(s string, n int) string {
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"lower": func(v any) string { return strings.ToLower(fmt.Sprint(v)) },
-	"dur":   dur,
+	"dur":   report.Dur,
 	"limit": observedVsLimit,
-	"pct":   pct,
+	"pct":   report.Percent,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -1,10 +1,20 @@
-package report
+package render
 
 import (
 	"encoding/xml"
 	"fmt"
+	"io"
 	"strings"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
 )
+
+func init() {
+	register(Renderer{Name: "junit", File: model.JUnitFile, Render: func(w io.Writer, r *report.Report) error {
+		return write(w, JUnit, r)
+	}})
+}
 
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -51,7 +61,7 @@ type junitMessage struct {
 // JUnit returns junit.xml's content: one suite per run with a test case per criterion and per
 // preflight and postflight check. A failed criterion or check is a <failure>, an inconclusive
 // one an <error> (so that CI never shows it green), a skipped one <skipped>.
-func (r *Report) JUnit() ([]byte, error) {
+func JUnit(r *report.Report) ([]byte, error) {
 	s := junitSuite{Name: "zdt/" + r.Scenario, Time: "0"}
 	s.Properties = []junitProperty{
 		{"scenario", r.Scenario}, {"provider", r.Provider}, {"seed", fmt.Sprint(r.Seed)},
@@ -62,18 +72,18 @@ func (r *Report) JUnit() ([]byte, error) {
 		body := strings.TrimSpace(strings.Join(nonEmpty(c.Detail, prefixed("cause: ", c.Cause), prefixed("fix: ", c.Fix)), "\n"))
 		msg := fmt.Sprintf("%s: %s", c.Name, observedVsLimit(c))
 		switch c.Outcome {
-		case OutcomeFail:
+		case report.OutcomeFail:
 			tc.Failure = &junitMessage{Message: msg, Type: "CriterionFailed", Body: body}
-		case OutcomeInconclusive:
+		case report.OutcomeInconclusive:
 			tc.Error = &junitMessage{Message: msg, Type: "Inconclusive", Body: body}
-		case OutcomeSkipped:
+		case report.OutcomeSkipped:
 			tc.Skipped = &junitMessage{Message: c.Detail}
 		}
 		s.Cases = append(s.Cases, tc)
 	}
 	for _, group := range []struct {
 		class  string
-		checks []Check
+		checks []report.Check
 	}{{"zdt.preflight", r.Preflight}, {"zdt.postflight", r.Postflight}} {
 		for _, ch := range group.checks {
 			tc := junitCase{Name: ch.Name, Classname: group.class, Time: "0", SystemOut: ch.Status + ": " + ch.Message}

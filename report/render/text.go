@@ -1,19 +1,26 @@
-package report
+package render
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/report/measure"
 )
+
+func init() {
+	register(Renderer{Name: "text", File: model.SummaryFile, Render: Summary})
+}
 
 // maxSummaryWindows bounds the drop windows the summary lists; report.json has them all.
 const maxSummaryWindows = 5
 
 // Summary writes the short terminal summary: the verdict, each criterion, and the measurements
 // a CI log reader needs to see at a glance.
-func (r *Report) Summary(w io.Writer) error {
+func Summary(w io.Writer, r *report.Report) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("zdt: scenario %s (provider %s, seed %d)", r.Scenario, r.Provider, r.Seed)
@@ -29,10 +36,10 @@ func (r *Report) Summary(w io.Writer) error {
 	}
 	for _, c := range r.Criteria {
 		p("  %-12s %-*s  %s\n", strings.ToUpper(string(c.Outcome)), width, c.Name, observedVsLimit(c))
-		if c.Outcome == OutcomeSkipped {
+		if c.Outcome == report.OutcomeSkipped {
 			continue
 		}
-		if c.Outcome != OutcomePass && c.Detail != "" {
+		if c.Outcome != report.OutcomePass && c.Detail != "" {
 			p("  %-12s %*s  %s\n", "", width, "", c.Detail)
 		}
 		if c.Cause != "" {
@@ -43,7 +50,7 @@ func (r *Report) Summary(w io.Writer) error {
 		}
 	}
 	rq := r.Requests
-	p("\nrequests: %d sent, %d succeeded, %d dropped (%s)", rq.Total, rq.Succeeded, rq.Dropped, pct(rq.DropRate))
+	p("\nrequests: %d sent, %d succeeded, %d dropped (%s)", rq.Total, rq.Succeeded, rq.Dropped, report.Percent(rq.DropRate))
 	if rq.Dropped > 0 {
 		var parts []string
 		for _, c := range rq.ByConn {
@@ -60,7 +67,7 @@ func (r *Report) Summary(w io.Writer) error {
 			p("  ... %d more window(s) in report.json\n", len(rq.Windows)-maxSummaryWindows)
 			break
 		}
-		p("  %s %s-%s: %d dropped (new %d, reused %d)", win.Target, offset(dsec(win.FromSeconds)), offset(dsec(win.ToSeconds)), win.Dropped, win.New, win.Reused)
+		p("  %s %s-%s: %d dropped (new %d, reused %d)", win.Target, report.At(measure.Duration(win.FromSeconds)), report.At(measure.Duration(win.ToSeconds)), win.Dropped, win.New, win.Reused)
 		if win.Phase != "" {
 			p(" in %s", win.Phase)
 		}
@@ -82,15 +89,15 @@ func (r *Report) Summary(w io.Writer) error {
 	var disrupted []string
 	for _, d := range r.Disruption {
 		if d.Seconds > 0 {
-			disrupted = append(disrupted, fmt.Sprintf("%s %s", d.Backend, dur(d.Seconds)))
+			disrupted = append(disrupted, fmt.Sprintf("%s %s", d.Backend, report.Dur(d.Seconds)))
 		}
 	}
 	if len(disrupted) > 0 {
 		p("disruption: %s\n", strings.Join(disrupted, ", "))
 	}
 	s := r.PDBStalls
-	p("pdb stalls: %d, total %s, longest %s", s.Count, dur(s.TotalSeconds), dur(s.LongestSeconds))
-	if st, ok := s.longestStall(); ok {
+	p("pdb stalls: %d, total %s, longest %s", s.Count, report.Dur(s.TotalSeconds), report.Dur(s.LongestSeconds))
+	if st, ok := s.LongestStall(); ok {
 		p(" (PDB %s, pod %s, node %s)", st.PDB, st.Pod, st.Node)
 	}
 	p("\n")
@@ -105,42 +112,32 @@ func (r *Report) Summary(w io.Writer) error {
 		}
 		p("lowest ready: %s; schedulable workers %d\n", strings.Join(parts, ", "), r.Capacity.MinSchedulableNodes)
 	}
-	p("api downtime: %s (%d of %d probes failed)\n", dur(r.APIDowntimeSeconds), r.API.FailedProbes, r.API.Probes)
+	p("api downtime: %s (%d of %d probes failed)\n", report.Dur(r.APIDowntimeSeconds), r.API.FailedProbes, r.API.Probes)
 	if len(r.Phases) > 0 {
 		var parts []string
 		for _, ph := range r.Phases {
-			part := fmt.Sprintf("%s %s", ph.Name, dur(ph.Seconds))
+			part := fmt.Sprintf("%s %s", ph.Name, report.Dur(ph.Seconds))
 			if ph.Outcome != "succeeded" {
 				part += " " + ph.Outcome
 			}
 			parts = append(parts, part)
 		}
-		p("phases: %s; upgrade %s\n", strings.Join(parts, ", "), dur(r.UpgradeSeconds))
+		p("phases: %s; upgrade %s\n", strings.Join(parts, ", "), report.Dur(r.UpgradeSeconds))
 	}
 	return b.Flush()
 }
 
 // observedVsLimit renders "observed 12 requests, limit 0".
-func observedVsLimit(c Criterion) string {
-	if c.Outcome == OutcomeSkipped {
+func observedVsLimit(c report.Criterion) string {
+	if c.Outcome == report.OutcomeSkipped {
 		return "(" + c.Detail + ")"
 	}
 	switch c.Unit {
 	case "seconds":
-		return fmt.Sprintf("%s (limit %s)", dur(c.Observed), dur(c.Limit))
+		return fmt.Sprintf("%s (limit %s)", report.Dur(c.Observed), report.Dur(c.Limit))
 	case "percent":
 		return fmt.Sprintf("%g%% (limit %g%%)", c.Observed, c.Limit)
 	default:
 		return fmt.Sprintf("%g %s (limit %g)", c.Observed, c.Unit, c.Limit)
 	}
-}
-
-// JSON returns report.json's content: indented, with a final newline, the same bytes for the
-// same run.
-func (r *Report) JSON() ([]byte, error) {
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encode report: %w", err)
-	}
-	return append(data, '\n'), nil
 }

@@ -1,4 +1,4 @@
-package report
+package measure
 
 import (
 	"cmp"
@@ -18,9 +18,9 @@ const (
 	// mergeGap joins two failed requests of one target into one drop window when they are at
 	// most this far apart (or two request intervals, if the stream is slower).
 	mergeGap = time.Second
-	// attributionLead lets a drop window be attributed to an interval that began this long
+	// AttributionLead lets a drop window be attributed to an interval that began this long
 	// before it: endpoint changes take a moment to reach every node.
-	attributionLead = 5 * time.Second
+	AttributionLead = 5 * time.Second
 	// binWidth is the resolution of the plots.
 	binWidth = time.Second
 )
@@ -119,38 +119,42 @@ func (h *latHist) latency() Latency {
 		x[i] = float64(k) / 1000
 		w[i] = h.weights[k]
 	}
-	q := func(p float64) float64 { return round(stat.Quantile(p, stat.Empirical, x, w), 3) }
-	return Latency{P50: q(0.5), P90: q(0.9), P99: q(0.99), Max: round(ms(h.max), 3), Mean: round(h.sum/h.n, 3)}
+	q := func(p float64) float64 { return Round(stat.Quantile(p, stat.Empirical, x, w), 3) }
+	return Latency{P50: q(0.5), P90: q(0.9), P99: q(0.99), Max: Round(ms(h.max), 3), Mean: Round(h.sum/h.n, 3)}
 }
 
-// bin is one second of one target's requests, for the plots.
-type bin struct {
-	total, ok int64
-	latSum    float64 // milliseconds times successful requests
+// Bin is one second of one target's requests, for the plots.
+type Bin struct {
+	Total, OK int64
+	// LatSum is the latency of the successful requests in milliseconds, summed.
+	LatSum float64
 }
 
-// series is the per-second data behind the HTML plots.
-type series struct {
-	end      time.Duration
-	targets  []string
-	bins     map[string]map[int64]*bin
-	states   []model.StateSample
-	timeline []model.Interval
+// Series is the per-second data behind the HTML report's plots and timeline.
+type Series struct {
+	// End is how long the run measured.
+	End time.Duration
+	// Targets are the workloads load was sent to, in report order.
+	Targets []string
+	// Bins holds, per target, the requests of each second (by second since the start).
+	Bins     map[string]map[int64]*Bin
+	States   []model.StateSample
+	Timeline []model.Interval
 }
 
-// accumulator aggregates samples as they stream by.
-type accumulator struct {
+// Accumulator aggregates samples as they stream by.
+type Accumulator struct {
 	backends map[backendKey]*backendAcc
-	bins     map[string]map[int64]*bin
+	bins     map[string]map[int64]*Bin
 	maxAt    time.Duration
 }
 
-func newAccumulator() *accumulator {
-	return &accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string]map[int64]*bin{}}
+func NewAccumulator() *Accumulator {
+	return &Accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string]map[int64]*Bin{}}
 }
 
 // add counts one sample (which may stand for many requests).
-func (a *accumulator) add(s *model.Sample) {
+func (a *Accumulator) Add(s *model.Sample) {
 	k := backendKey{s.Target, s.Conn}
 	b := a.backends[k]
 	if b == nil {
@@ -182,19 +186,19 @@ func (a *accumulator) add(s *model.Sample) {
 	}
 	tb := a.bins[s.Target]
 	if tb == nil {
-		tb = map[int64]*bin{}
+		tb = map[int64]*Bin{}
 		a.bins[s.Target] = tb
 	}
 	spread(s.At, s.Span, n, func(sec, cnt int64) {
 		bn := tb[sec]
 		if bn == nil {
-			bn = &bin{}
+			bn = &Bin{}
 			tb[sec] = bn
 		}
-		bn.total += cnt
+		bn.Total += cnt
 		if ok {
-			bn.ok += cnt
-			bn.latSum += ms(s.Latency) * float64(cnt)
+			bn.OK += cnt
+			bn.LatSum += ms(s.Latency) * float64(cnt)
 		}
 	})
 }
@@ -239,48 +243,50 @@ func (b *backendAcc) interval() time.Duration {
 
 // windows merges the failure spans of one backend (or several) into windows. A window ends
 // when the next request was due after its last failure.
-func mergeSpans(spans []failSpan, gap func(backendKey) time.Duration) []failWindow {
+func mergeSpans(spans []failSpan, gap func(backendKey) time.Duration) []Span {
 	slices.SortFunc(spans, func(x, y failSpan) int {
 		return cmp.Or(cmp.Compare(x.from, y.from), cmp.Compare(x.to, y.to),
 			cmp.Compare(x.conn, y.conn), cmp.Compare(x.n, y.n))
 	})
-	var out []failWindow
+	var out []Span
 	for _, sp := range spans {
 		g := gap(sp.backendKey)
 		end := sp.to + g
 		if len(out) > 0 {
 			w := &out[len(out)-1]
-			if sp.from <= w.to+max(mergeGap, g) {
-				w.to = max(w.to, end)
+			if sp.from <= w.To+max(mergeGap, g) {
+				w.To = max(w.To, end)
 				w.add(sp)
 				continue
 			}
 		}
-		w := failWindow{from: sp.from, to: end}
+		w := Span{From: sp.from, To: end}
 		w.add(sp)
 		out = append(out, w)
 	}
 	return out
 }
 
-type failWindow struct {
-	from, to    time.Duration
-	n           int64
-	new, reused int64
+// Span is a stretch of time with its failed requests: a drop window, or API unavailability
+// (no counts then).
+type Span struct {
+	From, To    time.Duration
+	N           int64
+	New, Reused int64
 }
 
-func (w *failWindow) add(sp failSpan) {
-	w.n += sp.n
+func (w *Span) add(sp failSpan) {
+	w.N += sp.n
 	switch sp.conn {
 	case model.ConnNew:
-		w.new += sp.n
+		w.New += sp.n
 	case model.ConnReused:
-		w.reused += sp.n
+		w.Reused += sp.n
 	}
 }
 
-// sortedKeys returns the keys of the accumulator's backends in a fixed order.
-func (a *accumulator) sortedKeys() []backendKey {
+// sortedKeys returns the keys of the Accumulator's backends in a fixed order.
+func (a *Accumulator) sortedKeys() []backendKey {
 	keys := make([]backendKey, 0, len(a.backends))
 	for k := range a.backends {
 		keys = append(keys, k)
@@ -291,16 +297,16 @@ func (a *accumulator) sortedKeys() []backendKey {
 	return keys
 }
 
-// measurements is what the accumulator yields, with the timeline and states applied.
+// measurements is what the Accumulator yields, with the timeline and states applied.
 type measurements struct {
 	requests   Requests
 	disruption []BackendDisruption
 	api        APIDowntime
-	apiWindows []failWindow
-	windows    []failWindow // per target, in the same order as requests.Windows
+	apiWindows []Span
+	windows    []Span // per target, in the same order as requests.Windows
 }
 
-func (a *accumulator) finish(phases []model.Phase, timeline []model.Interval, states []model.StateSample) measurements {
+func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, states []model.StateSample) measurements {
 	var m measurements
 	byTarget := map[string][]backendKey{}
 	var targets []string
@@ -335,9 +341,9 @@ func (a *accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		d := BackendDisruption{Backend: k.target + "-" + string(k.conn) + "-connections", Target: k.target,
 			Conn: string(k.conn), Dropped: b.total - b.ok, Total: b.total}
 		for _, w := range mergeSpans(slices.Clone(b.spans), gap) {
-			d.Seconds += seconds(w.to - w.from)
+			d.Seconds += seconds(w.To - w.From)
 		}
-		d.Seconds = round(d.Seconds, 3)
+		d.Seconds = Round(d.Seconds, 3)
 		m.disruption = append(m.disruption, d)
 	}
 	m.requests.Dropped = m.requests.Total - m.requests.Succeeded
@@ -353,7 +359,7 @@ func (a *accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 
 	type targetWindow struct {
 		target string
-		w      failWindow
+		w      Span
 	}
 	var tws []targetWindow
 	for _, t := range targets {
@@ -377,14 +383,14 @@ func (a *accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		}
 	}
 	slices.SortStableFunc(tws, func(x, y targetWindow) int {
-		return cmp.Or(cmp.Compare(x.w.from, y.w.from), strings.Compare(x.target, y.target))
+		return cmp.Or(cmp.Compare(x.w.From, y.w.From), strings.Compare(x.target, y.target))
 	})
 	for _, tw := range tws {
-		w := DropWindow{Target: tw.target, FromSeconds: secs(tw.w.from), ToSeconds: secs(tw.w.to),
-			Phase: phaseAt(phases, tw.w.from), Dropped: tw.w.n, New: tw.w.new, Reused: tw.w.reused,
-			MinReady: minReady(states, tw.target, tw.w.from, tw.w.to), During: []TimelineRef{}}
+		w := DropWindow{Target: tw.target, FromSeconds: Secs(tw.w.From), ToSeconds: Secs(tw.w.To),
+			Phase: phaseAt(phases, tw.w.From), Dropped: tw.w.N, New: tw.w.New, Reused: tw.w.Reused,
+			MinReady: minReady(states, tw.target, tw.w.From, tw.w.To), During: []TimelineRef{}}
 		for i := range timeline {
-			if relevant(&timeline[i], tw.target, tw.w.from, tw.w.to) {
+			if Relevant(&timeline[i], tw.target, tw.w.From, tw.w.To) {
 				w.During = append(w.During, ref(&timeline[i]))
 			}
 		}
@@ -406,36 +412,36 @@ func (a *accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	m.apiWindows = mergeSpans(apiSpans, gap)
 	for _, iv := range timeline {
 		if iv.Reason == model.ReasonAPIUnavailable {
-			m.apiWindows = append(m.apiWindows, failWindow{from: iv.From, to: iv.To})
+			m.apiWindows = append(m.apiWindows, Span{From: iv.From, To: iv.To})
 		}
 	}
-	m.apiWindows = unionWindows(m.apiWindows)
+	m.apiWindows = unionSpans(m.apiWindows)
 	m.api.Windows = []Window{}
 	for _, w := range m.apiWindows {
-		m.api.Windows = append(m.api.Windows, Window{FromSeconds: secs(w.from), ToSeconds: secs(w.to)})
-		m.api.Seconds += seconds(w.to - w.from)
+		m.api.Windows = append(m.api.Windows, Window{FromSeconds: Secs(w.From), ToSeconds: Secs(w.To)})
+		m.api.Seconds += seconds(w.To - w.From)
 	}
-	m.api.Seconds = round(m.api.Seconds, 3)
+	m.api.Seconds = Round(m.api.Seconds, 3)
 	return m
 }
 
-// unionWindows merges overlapping windows; counts are dropped.
-func unionWindows(ws []failWindow) []failWindow {
-	slices.SortFunc(ws, func(x, y failWindow) int { return cmp.Or(cmp.Compare(x.from, y.from), cmp.Compare(x.to, y.to)) })
-	var out []failWindow
+// unionSpans merges overlapping windows; counts are dropped.
+func unionSpans(ws []Span) []Span {
+	slices.SortFunc(ws, func(x, y Span) int { return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To)) })
+	var out []Span
 	for _, w := range ws {
-		if len(out) > 0 && w.from <= out[len(out)-1].to {
-			out[len(out)-1].to = max(out[len(out)-1].to, w.to)
+		if len(out) > 0 && w.From <= out[len(out)-1].To {
+			out[len(out)-1].To = max(out[len(out)-1].To, w.To)
 			continue
 		}
-		out = append(out, failWindow{from: w.from, to: w.to})
+		out = append(out, Span{From: w.From, To: w.To})
 	}
 	return out
 }
 
 // relevant reports whether an interval may explain drops of target in [from, to].
-func relevant(iv *model.Interval, target string, from, to time.Duration) bool {
-	if !iv.Overlaps(from-attributionLead, to) {
+func Relevant(iv *model.Interval, target string, from, to time.Duration) bool {
+	if !iv.Overlaps(from-AttributionLead, to) {
 		return false
 	}
 	switch iv.Reason {
@@ -480,12 +486,12 @@ func phaseAt(phases []model.Phase, t time.Duration) model.PhaseName {
 }
 
 func ref(iv *model.Interval) TimelineRef {
-	return TimelineRef{Reason: string(iv.Reason), Level: string(iv.Level), Locator: locatorString(iv.Locator),
-		Message: iv.Message, FromSeconds: secs(iv.From), ToSeconds: secs(iv.To)}
+	return TimelineRef{Reason: string(iv.Reason), Level: string(iv.Level), Locator: LocatorString(iv.Locator),
+		Message: iv.Message, FromSeconds: Secs(iv.From), ToSeconds: Secs(iv.To)}
 }
 
 // locatorString renders a locator as "node/md-0-a pod/web-1", fields in a fixed order.
-func locatorString(l model.Locator) string {
+func LocatorString(l model.Locator) string {
 	var parts []string
 	for _, kv := range [][2]string{{"cluster", l.Cluster}, {"phase", string(l.Phase)}, {"pool", l.Pool}, {"machine", l.Machine},
 		{"node", l.Node}, {"workload", l.Workload}, {"pod", l.Pod}, {"pdb", l.PDB}, {"fault", l.Fault}} {
@@ -510,9 +516,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func seconds(d time.Duration) float64 { return d.Seconds() }
 
 // secs renders an offset in seconds with millisecond precision.
-func secs(d time.Duration) float64 { return round(d.Seconds(), 3) }
+func Secs(d time.Duration) float64 { return Round(d.Seconds(), 3) }
 
-func round(v float64, digits int) float64 {
+func Round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(v*p) / p
 }
@@ -521,5 +527,5 @@ func ratio(a, b int64) float64 {
 	if b == 0 {
 		return 0
 	}
-	return round(float64(a)/float64(b), 6)
+	return Round(float64(a)/float64(b), 6)
 }

@@ -1,13 +1,16 @@
-package report
+package render
 
 import (
 	"bytes"
 	"fmt"
 	"html/template"
 	"image/color"
+	"maps"
 	"slices"
 	"strings"
 
+	"github.com/zdt-dev/zdt/report"
+	"github.com/zdt-dev/zdt/report/measure"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -29,13 +32,13 @@ type plotSVG struct {
 }
 
 // plots renders the report's plots as inline SVG.
-func (r *Report) plots() ([]plotSVG, error) {
-	s := r.series
+func plots(r *report.Report) ([]plotSVG, error) {
+	s := r.Series
 	if s == nil {
 		return nil, nil
 	}
 	var out []plotSVG
-	for _, mk := range []func(*series) (string, *plot.Plot, error){successPlot, latencyPlot, readyPlot, nodesPlot} {
+	for _, mk := range []func(*measure.Series) (string, *plot.Plot, error){successPlot, latencyPlot, readyPlot, nodesPlot} {
 		title, p, err := mk(s)
 		if err != nil {
 			return nil, err
@@ -52,12 +55,12 @@ func (r *Report) plots() ([]plotSVG, error) {
 	return out, nil
 }
 
-func newPlot(s *series, title, ylabel string) *plot.Plot {
+func newPlot(s *measure.Series, title, ylabel string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "seconds since start of run"
 	p.Y.Label.Text = ylabel
-	p.X.Min, p.X.Max = 0, s.end.Seconds()
+	p.X.Min, p.X.Max = 0, s.End.Seconds()
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
@@ -80,10 +83,10 @@ func addLine(p *plot.Plot, i int, name string, pts plotter.XYs, dashed bool) err
 }
 
 // binPoints returns one point per second of a target's requests.
-func binPoints(s *series, target string, value func(*bin) (float64, bool)) plotter.XYs {
-	bins := s.bins[target]
+func binPoints(s *measure.Series, target string, value func(*measure.Bin) (float64, bool)) plotter.XYs {
+	bins := s.Bins[target]
 	var pts plotter.XYs
-	for _, sec := range sortedMapKeys(bins) {
+	for _, sec := range slices.Sorted(maps.Keys(bins)) {
 		if v, ok := value(bins[sec]); ok {
 			pts = append(pts, plotter.XY{X: float64(sec), Y: v})
 		}
@@ -91,14 +94,14 @@ func binPoints(s *series, target string, value func(*bin) (float64, bool)) plott
 	return pts
 }
 
-func successPlot(s *series) (string, *plot.Plot, error) {
+func successPlot(s *measure.Series) (string, *plot.Plot, error) {
 	const title = "Success rate per second"
-	if len(s.targets) == 0 {
+	if len(s.Targets) == 0 {
 		return title, nil, nil
 	}
 	p := newPlot(s, title, "% of requests that succeeded")
-	for i, t := range s.targets {
-		pts := binPoints(s, t, func(b *bin) (float64, bool) { return 100 * float64(b.ok) / float64(b.total), b.total > 0 })
+	for i, t := range s.Targets {
+		pts := binPoints(s, t, func(b *measure.Bin) (float64, bool) { return 100 * float64(b.OK) / float64(b.Total), b.Total > 0 })
 		if len(pts) == 0 {
 			continue
 		}
@@ -113,14 +116,14 @@ func successPlot(s *series) (string, *plot.Plot, error) {
 	return title, p, nil
 }
 
-func latencyPlot(s *series) (string, *plot.Plot, error) {
+func latencyPlot(s *measure.Series) (string, *plot.Plot, error) {
 	const title = "Mean latency per second (successful requests)"
-	if len(s.targets) == 0 {
+	if len(s.Targets) == 0 {
 		return title, nil, nil
 	}
 	p := newPlot(s, title, "milliseconds")
-	for i, t := range s.targets {
-		pts := binPoints(s, t, func(b *bin) (float64, bool) { return b.latSum / float64(b.ok), b.ok > 0 })
+	for i, t := range s.Targets {
+		pts := binPoints(s, t, func(b *measure.Bin) (float64, bool) { return b.LatSum / float64(b.OK), b.OK > 0 })
 		if len(pts) == 0 {
 			continue
 		}
@@ -144,10 +147,10 @@ func stepPoints(xs []float64, ys []float64) plotter.XYs {
 	return pts
 }
 
-func readyPlot(s *series) (string, *plot.Plot, error) {
+func readyPlot(s *measure.Series) (string, *plot.Plot, error) {
 	const title = "Ready replicas per workload (dashed: PDB floor)"
 	var names []string
-	for _, st := range s.states {
+	for _, st := range s.States {
 		for _, w := range st.Workloads {
 			if !slices.Contains(names, w.Name) {
 				names = append(names, w.Name)
@@ -163,7 +166,7 @@ func readyPlot(s *series) (string, *plot.Plot, error) {
 	for i, n := range names {
 		var xs, ready, floor []float64
 		hasFloor := false
-		for _, st := range s.states {
+		for _, st := range s.States {
 			for _, w := range st.Workloads {
 				if w.Name == n {
 					xs = append(xs, st.At.Seconds())
@@ -187,10 +190,10 @@ func readyPlot(s *series) (string, *plot.Plot, error) {
 	return title, p, nil
 }
 
-func nodesPlot(s *series) (string, *plot.Plot, error) {
+func nodesPlot(s *measure.Series) (string, *plot.Plot, error) {
 	const title = "Ready nodes by kubelet version (dashed: schedulable workers)"
 	var versions []string
-	for _, st := range s.states {
+	for _, st := range s.States {
 		for v := range st.NodesByVersion {
 			if !slices.Contains(versions, v) {
 				versions = append(versions, v)
@@ -204,13 +207,13 @@ func nodesPlot(s *series) (string, *plot.Plot, error) {
 	p := newPlot(s, title, "nodes")
 	var xs, sched []float64
 	top := 0.0
-	for _, st := range s.states {
+	for _, st := range s.States {
 		xs = append(xs, st.At.Seconds())
 		sched = append(sched, float64(st.SchedulableNodes))
 	}
 	for i, v := range versions {
 		var ys []float64
-		for _, st := range s.states {
+		for _, st := range s.States {
 			ys = append(ys, float64(st.NodesByVersion[v]))
 			top = max(top, float64(st.NodesByVersion[v]))
 		}

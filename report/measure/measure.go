@@ -1,0 +1,272 @@
+package measure
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zdt-dev/zdt/model"
+)
+
+// Result is every measurement of one run, from its samples, timeline, states and run.json.
+type Result struct {
+	// End is how long the run measured.
+	End time.Duration
+	// Timeline, States and Phases are the run's records in a fixed order.
+	Timeline []model.Interval
+	States   []model.StateSample
+	Phases   []model.Phase
+
+	Requests   Requests
+	Disruption []BackendDisruption
+	API        APIDowntime
+	// Windows are the drop windows at full precision, in the order of Requests.Windows;
+	// APIWindows the stretches of API unavailability.
+	Windows, APIWindows []Span
+	PDBStalls           PDBStalls
+	Capacity            Capacity
+	// Floors is, per workload with a PDB, the sample closest to (or furthest below) its floor.
+	Floors map[string]Floor
+	// PhaseList is the phases as reported; UpgradeSeconds the upgrade proper.
+	PhaseList      []Phase
+	UpgradeSeconds float64
+	Preflight      []Check
+	Postflight     []Check
+	Measurement    Measurement
+	// Series is the per-second data of the plots.
+	Series *Series
+}
+
+// Measure measures a run: the samples the accumulator holds, the timeline and the states (in
+// any order), and run.json.
+func Measure(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, states []model.StateSample) *Result {
+	if info == nil {
+		info = &model.RunInfo{}
+	}
+	timeline = sortedTimeline(timeline)
+	states = slices.Clone(states)
+	slices.SortStableFunc(states, func(x, y model.StateSample) int { return cmp.Compare(x.At, y.At) })
+	phases := slices.Clone(info.Phases)
+	slices.SortStableFunc(phases, func(x, y model.Phase) int { return cmp.Compare(x.From, y.From) })
+	end := info.End
+	if end == 0 {
+		end = acc.maxAt
+		for _, iv := range timeline {
+			end = max(end, iv.To)
+		}
+	}
+	r := &Result{End: end, Timeline: timeline, States: states, Phases: phases}
+	m := acc.finish(phases, timeline, states)
+	r.Requests, r.Disruption, r.API, r.Windows, r.APIWindows = m.requests, m.disruption, m.api, m.windows, m.apiWindows
+	r.PDBStalls = pdbStalls(timeline)
+	r.Capacity, r.Floors = capacity(states)
+	r.PhaseList, r.UpgradeSeconds = phaseDurations(phases)
+	r.Preflight = checks(info.Preflight)
+	r.Postflight = checks(info.Postflight)
+	r.Measurement = measurement(info.Streams)
+	r.Series = &Series{End: end, Bins: acc.bins, States: states, Timeline: timeline}
+	for _, t := range r.Requests.ByTarget {
+		r.Series.Targets = append(r.Series.Targets, t.Target)
+	}
+	return r
+}
+
+// Duration turns seconds as report.json writes them back into a duration.
+func Duration(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
+
+// Floor is the state sample where a workload came closest to (or went furthest below) its PDB
+// floor.
+type Floor struct {
+	Ready, Floor, Desired int
+	At                    time.Duration
+}
+
+// sortedTimeline returns the intervals in a fixed order: by start, end, reason and locator.
+func sortedTimeline(in []model.Interval) []model.Interval {
+	out := slices.Clone(in)
+	slices.SortStableFunc(out, func(x, y model.Interval) int {
+		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To), cmp.Compare(x.Reason, y.Reason),
+			strings.Compare(LocatorString(x.Locator), LocatorString(y.Locator)), strings.Compare(x.Message, y.Message))
+	})
+	return out
+}
+
+// pdbStalls lists the evictions that budgets refused (EvictionBlocked intervals).
+func pdbStalls(timeline []model.Interval) PDBStalls {
+	s := PDBStalls{Stalls: []PDBStall{}}
+	var longest time.Duration
+	var total time.Duration
+	for _, iv := range timeline {
+		if iv.Reason != model.ReasonEvictionBlocked {
+			continue
+		}
+		d := iv.Duration()
+		s.Stalls = append(s.Stalls, PDBStall{PDB: iv.Locator.PDB, Pod: iv.Locator.Pod, Node: iv.Locator.Node,
+			FromSeconds: Secs(iv.From), ToSeconds: Secs(iv.To), Seconds: Secs(d), Message: iv.Message})
+		total += d
+		longest = max(longest, d)
+	}
+	s.Count = len(s.Stalls)
+	s.TotalSeconds = Secs(total)
+	s.LongestSeconds = Secs(longest)
+	return s
+}
+
+// LongestStall returns the longest stall, the first one on a tie.
+func (s PDBStalls) LongestStall() (PDBStall, bool) {
+	var best PDBStall
+	found := false
+	for _, st := range s.Stalls {
+		if !found || st.Seconds > best.Seconds {
+			best, found = st, true
+		}
+	}
+	return best, found
+}
+
+// capacity finds the lowest ready replicas of each workload and the lowest schedulable
+// capacity, and each workload's closest approach to its PDB floor.
+func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
+	floors := map[string]Floor{}
+	c := Capacity{Workloads: []WorkloadCapacity{}, Samples: len(states)}
+	byName := map[string]*WorkloadCapacity{}
+	var names []string
+	for i, s := range states {
+		next := s.At
+		if i+1 < len(states) {
+			next = states[i+1].At
+		}
+		if i == 0 || s.SchedulableNodes < c.MinSchedulableNodes {
+			c.MinSchedulableNodes = s.SchedulableNodes
+			c.MinSchedulableAt = Secs(s.At)
+		}
+		if i == 0 || s.FreeCPUMilli < c.MinFreeCPUMilli {
+			c.MinFreeCPUMilli = s.FreeCPUMilli
+		}
+		if i == 0 || s.FreeMemoryBytes < c.MinFreeMemoryBytes {
+			c.MinFreeMemoryBytes = s.FreeMemoryBytes
+		}
+		for _, w := range s.Workloads {
+			wc := byName[w.Name]
+			pct := percent(w.Ready, w.Desired)
+			if wc == nil {
+				wc = &WorkloadCapacity{Workload: w.Name, MinReady: w.Ready, MinReadyAtSeconds: Secs(s.At), Desired: w.Desired,
+					MinReadyPercent: pct, PDBFloor: w.PDBFloor, MinEndpoints: w.Endpoints}
+				byName[w.Name] = wc
+				names = append(names, w.Name)
+			}
+			if w.Ready < wc.MinReady {
+				wc.MinReady, wc.MinReadyAtSeconds, wc.Desired = w.Ready, Secs(s.At), w.Desired
+			}
+			wc.MinReadyPercent = min(wc.MinReadyPercent, pct)
+			wc.MinEndpoints = min(wc.MinEndpoints, w.Endpoints)
+			if w.PDBFloor >= 0 {
+				wc.PDBFloor = max(wc.PDBFloor, w.PDBFloor)
+				low, ok := floors[w.Name]
+				if !ok || w.Ready-w.PDBFloor < low.Ready-low.Floor {
+					floors[w.Name] = Floor{Ready: w.Ready, Floor: w.PDBFloor, Desired: w.Desired, At: s.At}
+				}
+				if w.Ready < w.PDBFloor {
+					wc.BelowFloorSeconds += seconds(next - s.At)
+				}
+			}
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		wc := byName[n]
+		wc.BelowFloorSeconds = Round(wc.BelowFloorSeconds, 3)
+		c.Workloads = append(c.Workloads, *wc)
+	}
+	return c, floors
+}
+
+func percent(a, b int) float64 {
+	if b <= 0 {
+		return 100
+	}
+	return Round(100*float64(a)/float64(b), 2)
+}
+
+// phaseDurations lists the phases and the duration of the upgrade proper: from the start of
+// the first phase that is not a preflight to the end of the last that is not a postflight.
+func phaseDurations(phases []model.Phase) ([]Phase, float64) {
+	var out []Phase
+	var from, to time.Duration
+	seen := false
+	for _, p := range phases {
+		out = append(out, Phase{Name: p.Name, Step: p.Step, FromSeconds: Secs(p.From), ToSeconds: Secs(p.To),
+			Seconds: Secs(p.To - p.From), Outcome: string(p.Outcome), Message: p.Message})
+		if IsUpgradePhase(p) {
+			if !seen || p.From < from {
+				from = p.From
+			}
+			to = max(to, p.To)
+			seen = true
+		}
+	}
+	if !seen {
+		return out, 0
+	}
+	return out, Secs(to - from)
+}
+
+// IsUpgradePhase reports whether a phase is part of the upgrade proper and ran.
+func IsUpgradePhase(p model.Phase) bool {
+	return p.Name.IsUpgrade() && p.Outcome != model.PhaseSkipped
+}
+
+// checks copies check results into the report's form.
+func checks(in []model.CheckResult) []Check {
+	out := []Check{}
+	for _, c := range in {
+		out = append(out, Check{Name: c.Name, Status: string(c.Status), Message: c.Message, Fix: c.Fix})
+	}
+	return out
+}
+
+// Thresholds of measurement reliability: a stream that sent less than its plan by more than
+// MaxShortfallPercent, lost samples, or fell behind by more than maxLag makes the run
+// inconclusive.
+const (
+	MaxShortfallPercent = 1.0
+	MaxLag              = time.Second
+)
+
+func measurement(streams []model.StreamStats) Measurement {
+	m := Measurement{Reliable: true, Streams: []StreamStats{}}
+	sorted := slices.Clone(streams)
+	slices.SortStableFunc(sorted, func(x, y model.StreamStats) int {
+		return cmp.Or(strings.Compare(x.Target, y.Target), cmp.Compare(x.Conn, y.Conn))
+	})
+	for _, s := range sorted {
+		name := s.Target + "/" + string(s.Conn)
+		m.Streams = append(m.Streams, StreamStats{Target: s.Target, Conn: string(s.Conn), Planned: s.Planned, Sent: s.Sent,
+			Recorded: s.Recorded, MaxLagMs: Round(ms(s.MaxLag), 3)})
+		if sf := Shortfall(s); sf > MaxShortfallPercent {
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s sent %d of %d planned requests (%.1f%% short): the load generator fell behind", name, s.Sent, s.Planned, sf))
+		}
+		if s.Recorded < s.Sent {
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s recorded %d of %d sent requests: %d samples lost", name, s.Recorded, s.Sent, s.Sent-s.Recorded))
+		}
+		if s.MaxLag > MaxLag {
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s sent requests up to %s late (more than %s)", name, s.MaxLag, MaxLag))
+		}
+	}
+	if len(streams) == 0 {
+		m.Problems = append(m.Problems, "run.json lists no load stream: zdt cannot tell whether the load generator kept up")
+	}
+	m.Reliable = len(m.Problems) == 0
+	return m
+}
+
+// Shortfall is how far a stream fell short of its plan, in percent.
+func Shortfall(s model.StreamStats) float64 {
+	if s.Planned <= 0 || s.Sent >= s.Planned {
+		return 0
+	}
+	return 100 * float64(s.Planned-s.Sent) / float64(s.Planned)
+}
