@@ -13,6 +13,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
+	"github.com/zdt-dev/zdt/harness/capi/internal/timeline"
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -85,12 +87,12 @@ type Cluster struct {
 	opts Tuning
 	sc   *scenarios.Scenario
 	rec  model.Recorder
-	res  resources
+	res  objects.Resources
 
 	// stop ends the timeline recorder and the state sampler; done is closed when they have.
 	stop context.CancelFunc
 	done chan struct{}
-	tl   *timeline
+	tl   *timeline.Timeline
 
 	mu        sync.Mutex
 	loadStop  context.CancelFunc
@@ -121,8 +123,8 @@ func newCluster(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder,
 	if w.start.IsZero() {
 		w.start = w.clock()
 	}
-	c := &Cluster{w: w, opts: opts, sc: sc, rec: rec, res: resourcesAt(w.apiVersion), done: make(chan struct{})}
-	c.tl = newTimeline(rec, c.Now)
+	c := &Cluster{w: w, opts: opts, sc: sc, rec: rec, res: objects.ResourcesAt(w.apiVersion), done: make(chan struct{})}
+	c.tl = timeline.New(rec, c.Now)
 	// The recorder outlives the ctx of New (the engine cancels nothing until Close), but stops
 	// with it if ctx is cancelled.
 	watchCtx, stop := context.WithCancel(ctx)

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -72,7 +73,7 @@ func connect(ctx context.Context, in ConnectInput, mgmt dynamic.Interface, disc 
 	if err != nil {
 		return nil, err
 	}
-	res := resourcesAt(version)
+	res := objects.ResourcesAt(version)
 	ns := in.Namespace
 	if ns == "" {
 		ns = metav1.NamespaceDefault
@@ -81,7 +82,7 @@ func connect(ctx context.Context, in ConnectInput, mgmt dynamic.Interface, disc 
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s/%s: %w", ns, in.Name, err)
 	}
-	switch v := str(cl, "spec", "topology", "version"); {
+	switch v := objects.Str(cl, "spec", "topology", "version"); {
 	case v == "":
 		return nil, fmt.Errorf("cluster %s/%s has no spec.topology: zdt upgrades clusters made from a ClusterClass", ns, in.Name)
 	case in.Scenario != nil && v != in.Scenario.Spec.Versions.From:
@@ -144,9 +145,9 @@ func servedVersion(disc discovery.DiscoveryInterface) (string, error) {
 		return "", fmt.Errorf("management cluster: %w", err)
 	}
 	for _, g := range groups.Groups {
-		if g.Name == clusterGroup {
+		if g.Name == objects.ClusterGroup {
 			return g.PreferredVersion.Version, nil
 		}
 	}
-	return "", fmt.Errorf("management cluster serves no %s API: is Cluster API installed?", clusterGroup)
+	return "", fmt.Errorf("management cluster serves no %s API: is Cluster API installed?", objects.ClusterGroup)
 }

@@ -26,6 +26,8 @@ import (
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/zdt-dev/zdt/harness/capi/internal/capitest"
+	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
 )
@@ -88,11 +90,11 @@ contexts: [{name: wl, context: {cluster: wl, user: admin}}]
 current-context: wl
 users: [{name: admin, user: {token: t}}]
 `, localhostURL(t, api), base64.StdEncoding.EncodeToString(caPEM))
-	secret := obj("v1", "Secret", "wl-kubeconfig", nil, map[string]any{
+	secret := capitest.Object("v1", "Secret", "wl-kubeconfig", nil, map[string]any{
 		"data": map[string]any{"value": base64.StdEncoding.EncodeToString([]byte(kubeconfig))},
 	})
-	mgmt := newDynamic(capiCluster("v1.36.3"), secret)
-	disc := &fakediscovery.FakeDiscovery{Fake: &k8stesting.Fake{Resources: []*metav1.APIResourceList{{GroupVersion: clusterGroup + "/v1beta2"}}}}
+	mgmt := capitest.NewDynamic(capitest.Cluster("v1.36.3"), secret)
+	disc := &fakediscovery.FakeDiscovery{Fake: &k8stesting.Fake{Resources: []*metav1.APIResourceList{{GroupVersion: objects.ClusterGroup + "/v1beta2"}}}}
 	sc, err := scenarios.Parse("test.yaml", []byte(`apiVersion: zdt.dev/v1alpha1
 kind: Scenario
 metadata: {name: localhost}
@@ -105,7 +107,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &memRecorder{}
+	rec := &capitest.Recorder{}
 	var gotHost string
 	ctx := context.Background()
 	c, err := connect(ctx, ConnectInput{
@@ -131,7 +133,7 @@ spec:
 		t.Fatalf("StopLoad: %v", err)
 	}
 	ok := map[string]int{}
-	for _, s := range rec.allSamples() {
+	for _, s := range rec.Samples() {
 		if s.OK() {
 			ok[s.Target]++
 		} else {

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
 )
 
 // versionPatch is the merge patch SetVersion sends to the Cluster: the only change zdt makes to
@@ -85,7 +86,7 @@ func (c *Cluster) reached(ctx context.Context, m harness.Milestone) (bool, strin
 		return c.workloadsReady(ctx)
 	}
 	machines, err := c.w.mgmt.Resource(c.res.Machines).Namespace(c.w.namespace).
-		List(ctx, metav1.ListOptions{LabelSelector: labelClusterName + "=" + c.w.name})
+		List(ctx, metav1.ListOptions{LabelSelector: objects.LabelClusterName + "=" + c.w.name})
 	if err != nil {
 		return false, "", fmt.Errorf("list machines: %w", err)
 	}
@@ -111,7 +112,7 @@ func (c *Cluster) controlPlane(ctx context.Context) (*unstructured.Unstructured,
 	if err != nil {
 		return nil, fmt.Errorf("get cluster %s/%s: %w", c.w.namespace, c.w.name, err)
 	}
-	name := str(cl, "spec", "controlPlaneRef", "name")
+	name := objects.Str(cl, "spec", "controlPlaneRef", "name")
 	if name == "" {
 		return nil, fmt.Errorf("cluster %s/%s has no spec.controlPlaneRef yet", c.w.namespace, c.w.name)
 	}
@@ -126,18 +127,18 @@ func (c *Cluster) controlPlane(ctx context.Context) (*unstructured.Unstructured,
 // the pool's topology name.
 func (c *Cluster) machineDeployment(ctx context.Context, pool string) (*unstructured.Unstructured, error) {
 	list, err := c.w.mgmt.Resource(c.res.MachineDeployments).Namespace(c.w.namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: labelClusterName + "=" + c.w.name + "," + labelTopologyMDName + "=" + pool,
+		LabelSelector: objects.LabelClusterName + "=" + c.w.name + "," + objects.LabelTopologyMDName + "=" + pool,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list machine deployments of pool %s: %w", pool, err)
 	}
 	switch len(list.Items) {
 	case 0:
-		return nil, fmt.Errorf("no MachineDeployment labelled %s=%s in cluster %s/%s", labelTopologyMDName, pool, c.w.namespace, c.w.name)
+		return nil, fmt.Errorf("no MachineDeployment labelled %s=%s in cluster %s/%s", objects.LabelTopologyMDName, pool, c.w.namespace, c.w.name)
 	case 1:
 		return &list.Items[0], nil
 	}
-	return nil, fmt.Errorf("%d MachineDeployments labelled %s=%s in cluster %s/%s", len(list.Items), labelTopologyMDName, pool, c.w.namespace, c.w.name)
+	return nil, fmt.Errorf("%d MachineDeployments labelled %s=%s in cluster %s/%s", len(list.Items), objects.LabelTopologyMDName, pool, c.w.namespace, c.w.name)
 }
 
 // controlPlaneAt reports whether a KubeadmControlPlane is entirely at version: spec and status
@@ -145,13 +146,13 @@ func (c *Cluster) machineDeployment(ctx context.Context, pool string) (*unstruct
 // belong to the control plane) all at version, with nodes, none being deleted. If not, it says
 // why.
 func controlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
-	if v := str(kcp, "spec", "version"); v != version {
+	if v := objects.Str(kcp, "spec", "version"); v != version {
 		return false, fmt.Sprintf("control plane spec.version is %s", v)
 	}
-	if v := str(kcp, "status", "version"); v != "" && v != version {
+	if v := objects.Str(kcp, "status", "version"); v != "" && v != version {
 		return false, fmt.Sprintf("control plane status.version is %s", v)
 	}
-	want, ok := num(kcp, "spec", "replicas")
+	want, ok := objects.Num(kcp, "spec", "replicas")
 	if !ok {
 		want = 1
 	}
@@ -160,7 +161,7 @@ func controlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unst
 	}
 	var cp []unstructured.Unstructured
 	for _, m := range machines {
-		if isControlPlaneMachine(&m) {
+		if objects.IsControlPlaneMachine(&m) {
 			cp = append(cp, m)
 		}
 	}
@@ -171,10 +172,10 @@ func controlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unst
 // the control plane.
 func poolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
 	name := md.GetName()
-	if v := str(md, "spec", "template", "spec", "version"); v != version {
+	if v := objects.Str(md, "spec", "template", "spec", "version"); v != version {
 		return false, fmt.Sprintf("MachineDeployment %s template version is %s", name, v)
 	}
-	want, ok := num(md, "spec", "replicas")
+	want, ok := objects.Num(md, "spec", "replicas")
 	if !ok {
 		want = 1
 	}
@@ -183,7 +184,7 @@ func poolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured,
 	}
 	var own []unstructured.Unstructured
 	for _, m := range machines {
-		if m.GetLabels()[labelDeploymentName] == name {
+		if m.GetLabels()[objects.LabelDeploymentName] == name {
 			own = append(own, m)
 		}
 	}
@@ -193,9 +194,9 @@ func poolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured,
 // replicasAt checks status.replicas, readyReplicas and the up-to-date count (v1beta2
 // upToDateReplicas, v1beta1 updatedReplicas) against want.
 func replicasAt(u *unstructured.Unstructured, want int64, what string) (bool, string) {
-	got, _ := num(u, "status", "replicas")
-	ready, _ := num(u, "status", "readyReplicas")
-	upToDate, _ := firstNum(u, []string{"status", "upToDateReplicas"}, []string{"status", "updatedReplicas"})
+	got, _ := objects.Num(u, "status", "replicas")
+	ready, _ := objects.Num(u, "status", "readyReplicas")
+	upToDate, _ := objects.FirstNum(u, []string{"status", "upToDateReplicas"}, []string{"status", "updatedReplicas"})
 	if got != want || ready != want || upToDate != want {
 		return false, fmt.Sprintf("%s has %d replicas, %d ready, %d up to date, wants %d", what, got, ready, upToDate, want)
 	}
@@ -211,14 +212,14 @@ func machinesAt(ms []unstructured.Unstructured, want int64, version, what string
 	for i := range ms {
 		m := &ms[i]
 		switch {
-		case deleting(m):
+		case objects.Deleting(m):
 			return false, fmt.Sprintf("machine %s is being deleted", m.GetName())
-		case machineVersion(m) != version:
-			return false, fmt.Sprintf("machine %s is at %s", m.GetName(), machineVersion(m))
-		case machineNode(m) == "":
+		case objects.MachineVersion(m) != version:
+			return false, fmt.Sprintf("machine %s is at %s", m.GetName(), objects.MachineVersion(m))
+		case objects.MachineNode(m) == "":
 			return false, fmt.Sprintf("machine %s has no node yet", m.GetName())
-		case !machineNodeReady(m):
-			return false, fmt.Sprintf("node %s of machine %s is not Ready", machineNode(m), m.GetName())
+		case !objects.MachineNodeReady(m):
+			return false, fmt.Sprintf("node %s of machine %s is not Ready", objects.MachineNode(m), m.GetName())
 		}
 	}
 	return true, ""

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,14 +17,16 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/harness/capi/internal/capitest"
+	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
 )
 
 func testCluster(objs ...runtime.Object) (*Cluster, *dynamicfake.FakeDynamicClient) {
-	dyn := newDynamic(objs...)
+	dyn := capitest.NewDynamic(objs...)
 	c := &Cluster{
 		w:    wiring{namespace: "default", name: "wl", mgmt: dyn, workload: fake.NewSimpleClientset(), clock: time.Now, start: time.Now()},
 		opts: Tuning{AppNamespace: DefaultAppNamespace, PollInterval: 10 * time.Millisecond},
-		res:  resourcesAt(""),
+		res:  objects.ResourcesAt(""),
 	}
 	return c, dyn
 }
@@ -38,7 +42,7 @@ func TestVersionPatch(t *testing.T) {
 }
 
 func TestSetVersion(t *testing.T) {
-	c, dyn := testCluster(capiCluster("v1.35.2"))
+	c, dyn := testCluster(capitest.Cluster("v1.35.2"))
 	if err := c.SetVersion(context.Background(), "v1.36.3"); err != nil {
 		t.Fatal(err)
 	}
@@ -58,14 +62,14 @@ func TestSetVersion(t *testing.T) {
 	if want := `{"spec":{"topology":{"version":"v1.36.3"}}}`; string(p.GetPatch()) != want {
 		t.Errorf("patch body %s, want %s", p.GetPatch(), want)
 	}
-	cl, err := dyn.Resource(c.res.Clusters).Namespace("default").Get(context.Background(), "wl", metav1GetOptions)
+	cl, err := dyn.Resource(c.res.Clusters).Namespace("default").Get(context.Background(), "wl", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := str(cl, "spec", "topology", "version"); v != "v1.36.3" {
+	if v := objects.Str(cl, "spec", "topology", "version"); v != "v1.36.3" {
 		t.Errorf("spec.topology.version = %s after the patch", v)
 	}
-	if v := str(cl, "spec", "topology", "classRef", "name"); v != "quick-start" {
+	if v := objects.Str(cl, "spec", "topology", "classRef", "name"); v != "quick-start" {
 		t.Errorf("the patch changed spec.topology.classRef.name to %q", v)
 	}
 }
@@ -79,25 +83,25 @@ func TestControlPlaneAndPoolAt(t *testing.T) {
 		}
 		return out
 	}
-	cp := func(name, version, node string, opts ...machineOpt) *unstructured.Unstructured {
-		return machine(name, version, node, append([]machineOpt{controlPlaneMachine}, opts...)...)
+	cp := func(name, version, node string, opts ...capitest.MachineOpt) *unstructured.Unstructured {
+		return capitest.Machine(name, version, node, append([]capitest.MachineOpt{capitest.ControlPlaneMachine}, opts...)...)
 	}
 	atVersion := cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", v, "n3"),
-		machine("md-1", "v1.35.2", "w1", inPool("md-0")))
+		capitest.Machine("md-1", "v1.35.2", "w1", capitest.InPool("md-0")))
 	tests := []struct {
 		name     string
 		kcp      *unstructured.Unstructured
 		machines []unstructured.Unstructured
 		want     bool
 	}{
-		{"all at version", kcp(v, v, 3, 3, 3), atVersion, true},
-		{"spec not yet changed", kcp("v1.35.2", "v1.35.2", 3, 3, 3), atVersion, false},
-		{"surge machine still there", kcp(v, v, 4, 4, 3), atVersion, false},
-		{"one replica not ready", kcp(v, v, 3, 2, 3), atVersion, false},
-		{"old machine left", kcp(v, v, 3, 3, 3), cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", "v1.35.2", "n3")), false},
-		{"old machine being deleted", kcp(v, v, 3, 3, 3), cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", v, "n3", beingDeleted)), false},
-		{"new machine without node", kcp(v, v, 3, 3, 3), cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", v, "")), false},
-		{"node not ready", kcp(v, v, 3, 3, 3), cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", v, "n3", withCondition("NodeReady", "False", "NodeNotReady", ""))), false},
+		{"all at version", capitest.KCP(v, v, 3, 3, 3), atVersion, true},
+		{"spec not yet changed", capitest.KCP("v1.35.2", "v1.35.2", 3, 3, 3), atVersion, false},
+		{"surge machine still there", capitest.KCP(v, v, 4, 4, 3), atVersion, false},
+		{"one replica not ready", capitest.KCP(v, v, 3, 2, 3), atVersion, false},
+		{"old machine left", capitest.KCP(v, v, 3, 3, 3), cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", "v1.35.2", "n3")), false},
+		{"old machine being deleted", capitest.KCP(v, v, 3, 3, 3), cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", v, "n3", capitest.BeingDeleted)), false},
+		{"new machine without node", capitest.KCP(v, v, 3, 3, 3), cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", v, "")), false},
+		{"node not ready", capitest.KCP(v, v, 3, 3, 3), cpMachines(cp("cp-1", v, "n1"), cp("cp-2", v, "n2"), cp("cp-3", v, "n3", capitest.WithCondition("NodeReady", "False", "NodeNotReady", ""))), false},
 	}
 	for _, tt := range tests {
 		t.Run("control plane/"+tt.name, func(t *testing.T) {
@@ -110,17 +114,17 @@ func TestControlPlaneAndPoolAt(t *testing.T) {
 			}
 		})
 	}
-	pool := cpMachines(machine("md-1", v, "w1", inPool("md-0")), machine("md-2", v, "w2", inPool("md-0")), cp("cp-1", "v1.35.2", "n1"))
+	pool := cpMachines(capitest.Machine("md-1", v, "w1", capitest.InPool("md-0")), capitest.Machine("md-2", v, "w2", capitest.InPool("md-0")), cp("cp-1", "v1.35.2", "n1"))
 	poolTests := []struct {
 		name     string
 		md       *unstructured.Unstructured
 		machines []unstructured.Unstructured
 		want     bool
 	}{
-		{"all at version", machineDeployment("md-0", v, 2, 2, 2), pool, true},
-		{"rolling", machineDeployment("md-0", v, 3, 3, 2), pool, false},
-		{"template not changed", machineDeployment("md-0", "v1.35.2", 2, 2, 2), pool, false},
-		{"old machine left", machineDeployment("md-0", v, 2, 2, 2), cpMachines(machine("md-1", v, "w1", inPool("md-0")), machine("md-2", "v1.35.2", "w2", inPool("md-0"))), false},
+		{"all at version", capitest.MachineDeployment("md-0", v, 2, 2, 2), pool, true},
+		{"rolling", capitest.MachineDeployment("md-0", v, 3, 3, 2), pool, false},
+		{"template not changed", capitest.MachineDeployment("md-0", "v1.35.2", 2, 2, 2), pool, false},
+		{"old machine left", capitest.MachineDeployment("md-0", v, 2, 2, 2), cpMachines(capitest.Machine("md-1", v, "w1", capitest.InPool("md-0")), capitest.Machine("md-2", "v1.35.2", "w2", capitest.InPool("md-0"))), false},
 	}
 	for _, tt := range poolTests {
 		t.Run("pool/"+tt.name, func(t *testing.T) {
@@ -134,9 +138,9 @@ func TestControlPlaneAndPoolAt(t *testing.T) {
 
 func TestAwait(t *testing.T) {
 	const v = "v1.36.3"
-	done := []runtime.Object{capiCluster(v), kcp(v, v, 3, 3, 3), machineDeployment("md-0", "v1.35.2", 2, 2, 2),
-		machine("cp-1", v, "n1", controlPlaneMachine), machine("cp-2", v, "n2", controlPlaneMachine), machine("cp-3", v, "n3", controlPlaneMachine),
-		machine("md-1", "v1.35.2", "w1", inPool("md-0")), machine("md-2", "v1.35.2", "w2", inPool("md-0"))}
+	done := []runtime.Object{capitest.Cluster(v), capitest.KCP(v, v, 3, 3, 3), capitest.MachineDeployment("md-0", "v1.35.2", 2, 2, 2),
+		capitest.Machine("cp-1", v, "n1", capitest.ControlPlaneMachine), capitest.Machine("cp-2", v, "n2", capitest.ControlPlaneMachine), capitest.Machine("cp-3", v, "n3", capitest.ControlPlaneMachine),
+		capitest.Machine("md-1", "v1.35.2", "w1", capitest.InPool("md-0")), capitest.Machine("md-2", "v1.35.2", "w2", capitest.InPool("md-0"))}
 	tests := []struct {
 		name    string
 		m       harness.Milestone
@@ -172,8 +176,8 @@ func TestAwait(t *testing.T) {
 
 func TestAwaitReachesPoolMidway(t *testing.T) {
 	const v = "v1.36.3"
-	c, dyn := testCluster(capiCluster(v), machineDeployment("md-0", v, 3, 3, 2),
-		machine("md-1", v, "w1", inPool("md-0")), machine("md-2", "v1.35.2", "w2", inPool("md-0")))
+	c, dyn := testCluster(capitest.Cluster(v), capitest.MachineDeployment("md-0", v, 3, 3, 2),
+		capitest.Machine("md-1", v, "w1", capitest.InPool("md-0")), capitest.Machine("md-2", "v1.35.2", "w2", capitest.InPool("md-0")))
 	// The rollout finishes after a few polls: the old machine is gone, the MachineDeployment
 	// settled. Reactors answer for the settled cluster (the fake client cannot be called back
 	// from a reactor).
@@ -192,7 +196,7 @@ func TestAwaitReachesPoolMidway(t *testing.T) {
 			return false, nil, nil
 		}
 		list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "MachineList"}}
-		list.Items = []unstructured.Unstructured{*machine("md-1", v, "w1", inPool("md-0")), *machine("md-3", v, "w3", inPool("md-0"))}
+		list.Items = []unstructured.Unstructured{*capitest.Machine("md-1", v, "w1", capitest.InPool("md-0")), *capitest.Machine("md-3", v, "w3", capitest.InPool("md-0"))}
 		return true, list, nil
 	})
 	dyn.PrependReactor("list", "machinedeployments", func(k8stesting.Action) (bool, runtime.Object, error) {
@@ -200,7 +204,7 @@ func TestAwaitReachesPoolMidway(t *testing.T) {
 			return false, nil, nil
 		}
 		list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "MachineDeploymentList"}}
-		list.Items = []unstructured.Unstructured{*machineDeployment("md-0", v, 2, 2, 2)}
+		list.Items = []unstructured.Unstructured{*capitest.MachineDeployment("md-0", v, 2, 2, 2)}
 		return true, list, nil
 	})
 	if err := c.Await(context.Background(), harness.Milestone{Pool: "md-0", Version: v}, 2*time.Second); err != nil {

@@ -3,21 +3,19 @@ package capi
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
+	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
+	"github.com/zdt-dev/zdt/harness/internal/kube"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
-
-	"github.com/zdt-dev/zdt/model"
 )
 
 // syncTimeout bounds the informers' first list.
@@ -36,7 +34,7 @@ type listers struct {
 // reports on ready once the caches are synced (or why they are not).
 func (c *Cluster) watch(ctx context.Context, ready chan<- error) {
 	mgmt := dynamicinformer.NewFilteredDynamicSharedInformerFactory(c.w.mgmt, 0, c.w.namespace,
-		func(o *metav1.ListOptions) { o.LabelSelector = labelClusterName + "=" + c.w.name })
+		func(o *metav1.ListOptions) { o.LabelSelector = objects.LabelClusterName + "=" + c.w.name })
 	machines := mgmt.ForResource(c.res.Machines).Informer()
 	all := informers.NewSharedInformerFactory(c.w.workload, 0)
 	app := informers.NewSharedInformerFactoryWithOptions(c.w.workload, 0, informers.WithNamespace(c.opts.AppNamespace))
@@ -158,14 +156,12 @@ func objectName(obj any) string {
 
 // sampleState records one state sample from the informer caches, and whether the API answers.
 func (c *Cluster) sampleState(ctx context.Context, l *listers) {
-	s := stateFrom(c.Now(), typed[*appsv1.Deployment](l.deps), typed[*corev1.Pod](l.pods),
+	s := kube.StateFrom(c.Now(), typed[*appsv1.Deployment](l.deps), typed[*corev1.Pod](l.pods),
 		typed[*discoveryv1.EndpointSlice](l.slices), typed[*policyv1.PodDisruptionBudget](l.pdbs),
 		typed[*corev1.Node](l.nodes), c.opts.AppNamespace)
 	s.APIAvailable = c.apiAnswers(ctx)
-	if err := c.rec.State(s); err != nil && c.tl.Err() == nil {
-		c.tl.mu.Lock()
-		c.tl.err = err
-		c.tl.mu.Unlock()
+	if err := c.rec.State(s); err != nil {
+		c.tl.Fail(err)
 	}
 }
 
@@ -196,83 +192,4 @@ func typed[T any](idx cache.Indexer) []T {
 		}
 	}
 	return out
-}
-
-// stateFrom computes a state sample from the workload cluster's objects: per Deployment of
-// namespace, its ready replicas, ready endpoints and PDB floor; Ready nodes by kubelet
-// version; schedulable workers and the requests still free on them.
-func stateFrom(at time.Duration, deps []*appsv1.Deployment, pods []*corev1.Pod, slices []*discoveryv1.EndpointSlice,
-	pdbs []*policyv1.PodDisruptionBudget, nodes []*corev1.Node, namespace string) *model.StateSample {
-	s := &model.StateSample{At: at, NodesByVersion: map[string]int{}}
-	sort.Slice(deps, func(i, j int) bool { return deps[i].Name < deps[j].Name })
-	for _, d := range deps {
-		if d.Namespace != namespace {
-			continue
-		}
-		ws := model.WorkloadState{Name: d.Name, Desired: 1, PDBFloor: -1}
-		if d.Spec.Replicas != nil {
-			ws.Desired = int(*d.Spec.Replicas)
-		}
-		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-		if err != nil {
-			sel = labels.Nothing()
-		}
-		for _, p := range pods {
-			if p.Namespace == namespace && p.DeletionTimestamp == nil && PodReady(p) && sel.Matches(labels.Set(p.Labels)) {
-				ws.Ready++
-			}
-		}
-		for _, es := range slices {
-			if es.Namespace != namespace || es.Labels[discoveryv1.LabelServiceName] != d.Name {
-				continue
-			}
-			for _, e := range es.Endpoints {
-				if e.Conditions.Ready == nil || *e.Conditions.Ready {
-					ws.Endpoints++
-				}
-			}
-		}
-		for _, b := range pdbs {
-			bs, err := metav1.LabelSelectorAsSelector(b.Spec.Selector)
-			if b.Namespace != namespace || err != nil || bs.Empty() || !bs.Matches(labels.Set(d.Spec.Template.Labels)) {
-				continue
-			}
-			ws.PDBFloor = int(b.Status.DesiredHealthy)
-			break
-		}
-		s.Workloads = append(s.Workloads, ws)
-	}
-	used := map[string][2]int64{}
-	for _, p := range pods {
-		if p.Spec.NodeName == "" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-			continue
-		}
-		cpu, mem := podRequests(&p.Spec)
-		u := used[p.Spec.NodeName]
-		used[p.Spec.NodeName] = [2]int64{u[0] + cpu, u[1] + mem}
-	}
-	for _, n := range nodes {
-		if !nodeReady(n) {
-			continue
-		}
-		s.NodesByVersion[n.Status.NodeInfo.KubeletVersion]++
-		if _, cp := n.Labels[labelNodeControlPlan]; cp || n.Spec.Unschedulable {
-			continue
-		}
-		s.SchedulableNodes++
-		u := used[n.Name]
-		s.FreeCPUMilli += n.Status.Allocatable.Cpu().MilliValue() - u[0]
-		s.FreeMemoryBytes += n.Status.Allocatable.Memory().Value() - u[1]
-	}
-	return s
-}
-
-// podRequests sums the CPU (milli) and memory requests of a pod's containers.
-func podRequests(spec *corev1.PodSpec) (int64, int64) {
-	var cpu, mem int64
-	for _, ct := range spec.Containers {
-		cpu += ct.Resources.Requests.Cpu().MilliValue()
-		mem += ct.Resources.Requests.Memory().Value()
-	}
-	return cpu, mem
 }

@@ -15,7 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/zdt-dev/zdt/harness/capi"
+	"github.com/zdt-dev/zdt/harness/internal/kube"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -98,7 +98,7 @@ func dataplaneReady(pods []corev1.Pod) map[string]bool {
 	ready := map[string]map[int]bool{}
 	for i := range pods {
 		p := &pods[i]
-		if p.Spec.NodeName == "" || p.DeletionTimestamp != nil || !capi.PodReady(p) {
+		if p.Spec.NodeName == "" || p.DeletionTimestamp != nil || !kube.PodReady(p) {
 			continue
 		}
 		for j, d := range dataplanePods {

@@ -1,14 +1,7 @@
-package capi
+package kube
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"testing"
 	"time"
 
@@ -19,66 +12,33 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/zdt-dev/zdt/harness/internal/kube/kubetest"
 	"github.com/zdt-dev/zdt/model"
 )
 
-var three = int32(3)
-
-var appsDeployment = appsv1.Deployment{
-	ObjectMeta: metav1.ObjectMeta{Namespace: "zdt", Name: "web",
-		Annotations: map[string]string{lastApplied: `{"apiVersion":"apps/v1","kind":"Deployment"}`}},
-	Spec: appsv1.DeploymentSpec{
-		Replicas: &three,
-		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
-		Template: corev1.PodTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
-			Spec: corev1.PodSpec{
-				TerminationGracePeriodSeconds: ptr(int64(45)),
-				TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{TopologyKey: "kubernetes.io/hostname",
-					WhenUnsatisfiable: corev1.DoNotSchedule, MaxSkew: 1}},
-				Containers: []corev1.Container{{
-					Name: "app", Image: "zdt-sampleapp:dev",
-					Env:            []corev1.EnvVar{{Name: "ON_SIGTERM", Value: "Exit"}},
-					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/readyz"}}},
-					Lifecycle:      &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 5}}},
-				}},
-			},
-		},
-	},
-	Status: appsv1.DeploymentStatus{ReadyReplicas: 2},
-}
-
 func ptr[T any](v T) *T { return &v }
-
-func systemPod(name, component, image, nodeName string) *corev1.Pod {
-	p := pod(metav1.NamespaceSystem, name, component, nodeName, true)
-	p.Labels = map[string]string{"component": component}
-	p.OwnerReferences = nil
-	p.Spec.Containers[0].Image = image
-	return p
-}
 
 func TestReadInventory(t *testing.T) {
 	maxUnavailable := intstr.FromInt32(1)
 	cs := fake.NewSimpleClientset(
-		node("cp1", "v1.35.2", true, false, map[string]string{labelNodeControlPlan: ""}),
-		node("w1", "v1.35.2", true, false, nil),
-		node("w2", "v1.35.2", false, true, map[string]string{corev1.LabelTopologyZone: "zone-b"}),
-		&appsDeployment,
+		kubetest.Node("cp1", "v1.35.2", true, false, map[string]string{LabelControlPlaneNode: ""}),
+		kubetest.Node("w1", "v1.35.2", true, false, nil),
+		kubetest.Node("w2", "v1.35.2", false, true, map[string]string{corev1.LabelTopologyZone: "zone-b"}),
+		kubetest.WebDeployment(),
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "zdt", Name: "web-svc"}, Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}}},
 		&policyv1.PodDisruptionBudget{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "zdt", Name: "web"},
 			Spec:       policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &maxUnavailable, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}},
 			Status:     policyv1.PodDisruptionBudgetStatus{ExpectedPods: 3, CurrentHealthy: 2, DesiredHealthy: 2, DisruptionsAllowed: 0},
 		},
-		pod("zdt", "web-5d8f-a", "web", "w1", true),
-		pod("zdt", "web-5d8f-b", "web", "w2", false),
-		systemPod("kube-apiserver-cp1", "kube-apiserver", "registry.k8s.io/kube-apiserver:v1.35.2", "cp1"),
-		systemPod("etcd-cp1", "etcd", "registry.k8s.io/etcd:3.6.8-0", "cp1"),
+		kubetest.Pod("zdt", "web-5d8f-a", "web", "w1", true),
+		kubetest.Pod("zdt", "web-5d8f-b", "web", "w2", false),
+		kubetest.SystemPod("kube-apiserver-cp1", "kube-apiserver", "registry.k8s.io/kube-apiserver:v1.35.2", "cp1"),
+		kubetest.SystemPod("etcd-cp1", "etcd", "registry.k8s.io/etcd:3.6.8-0", "cp1"),
 		&appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "zdt-routeagent"},
 			Status: appsv1.DaemonSetStatus{DesiredNumberScheduled: 3, NumberReady: 2, UpdatedNumberScheduled: 3}},
 	)
-	inv, err := readInventory(context.Background(), cs, "zdt", map[string]string{"w1": "md-0", "w2": "md-0"}, map[string]string{"w1": "zone-a"})
+	inv, err := ReadInventory(context.Background(), cs, "zdt", map[string]string{"w1": "md-0", "w2": "md-0"}, map[string]string{"w1": "zone-a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +106,7 @@ func TestReadInventory(t *testing.T) {
 }
 
 func TestObjectRefKeepsAppliedVersion(t *testing.T) {
-	d := appsDeployment.DeepCopy()
+	d := kubetest.WebDeployment()
 	d.Annotations[lastApplied] = `{"apiVersion":"extensions/v1beta1","kind":"Deployment"}`
 	if got := objectRef(d, "apps/v1", "Deployment"); got.APIVersion != "extensions/v1beta1" {
 		t.Errorf("objectRef apiVersion %q, want the applied extensions/v1beta1", got.APIVersion)
@@ -162,43 +122,9 @@ func TestImageTag(t *testing.T) {
 	}
 	for in, want := range tests {
 		t.Run(in, func(t *testing.T) {
-			if got := imageTag(in); got != want {
-				t.Errorf("imageTag(%q) = %q, want %q", in, got, want)
+			if got := ImageTag(in); got != want {
+				t.Errorf("ImageTag(%q) = %q, want %q", in, got, want)
 			}
 		})
-	}
-}
-
-func TestEtcdClientTLS(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "etcd-ca"}, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	cfg, err := etcdClientTLS(certPEM, keyPEM, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := leaf.Verify(x509.VerifyOptions{Roots: cfg.RootCAs, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-		t.Errorf("client certificate does not verify against the etcd CA: %v", err)
-	}
-	if _, err := etcdClientTLS(certPEM, []byte("not a key"), now); err == nil {
-		t.Error("EtcdClientTLS accepted a broken CA key")
 	}
 }

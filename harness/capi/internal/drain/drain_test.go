@@ -1,4 +1,4 @@
-package capi
+package drain
 
 import (
 	"reflect"
@@ -11,7 +11,7 @@ func TestParseDrainMessage(t *testing.T) {
 	tests := []struct {
 		name string
 		msg  string
-		want drainReport
+		want Report
 	}{
 		{
 			// The format of Cluster API v1.10+ (core/reconcilers/machine/drain ConditionMessage),
@@ -23,10 +23,10 @@ func TestParseDrainMessage(t *testing.T) {
 * Pod zdt/pod-6-to-trigger-eviction-some-other-error: failed to evict Pod, some other error 1
 * Pod zdt/pod-9-wait-completed: waiting for completion
 After above Pods have been removed from the Node, the following Pods will be evicted: zdt/pod-7-eviction-later, zdt/pod-8-eviction-later`,
-			want: drainReport{
+			want: Report{
 				Started:     started,
 				Terminating: []string{"zdt/pod-2-deletionTimestamp-set-1", "zdt/pod-3-to-trigger-eviction-successfully-1"},
-				Refused: []evictionRefusal{
+				Refused: []Refusal{
 					{Namespace: "zdt", Pod: "pod-5-to-trigger-eviction-pdb-violated-1", PDB: "pod-5-pdb",
 						Reason: "cannot evict pod as it would violate the pod's disruption budget. The disruption budget pod-5-pdb needs 20 healthy pods and has 20 currently"},
 					{Namespace: "zdt", Pod: "pod-6-to-trigger-eviction-some-other-error", Reason: "some other error 1"},
@@ -38,9 +38,9 @@ After above Pods have been removed from the Node, the following Pods will be evi
 			msg: `Drain not completed yet (started at 2024-10-09T16:13:59Z):
 * Pods zdt/web-1, zdt/web-2, zdt/web-3, ... (2 more): cannot evict pod as it would violate the pod's disruption budget. The disruption budget web needs 5 healthy pods and has 5 currently
 * 3 Pods with other issues`,
-			want: drainReport{
+			want: Report{
 				Started: started,
-				Refused: []evictionRefusal{
+				Refused: []Refusal{
 					{Namespace: "zdt", Pod: "web-1", PDB: "web", Reason: "cannot evict pod as it would violate the pod's disruption budget. The disruption budget web needs 5 healthy pods and has 5 currently"},
 					{Namespace: "zdt", Pod: "web-2", PDB: "web", Reason: "cannot evict pod as it would violate the pod's disruption budget. The disruption budget web needs 5 healthy pods and has 5 currently"},
 					{Namespace: "zdt", Pod: "web-3", PDB: "web", Reason: "cannot evict pod as it would violate the pod's disruption budget. The disruption budget web needs 5 healthy pods and has 5 currently"},
@@ -52,9 +52,9 @@ After above Pods have been removed from the Node, the following Pods will be evi
 			name: "budget still being processed",
 			msg: `Drain not completed yet (started at 2024-10-09T16:13:59Z):
 * Pod zdt/api-0: cannot evict pod as it would violate the pod's disruption budget. The disruption budget api is still being processed by the server.`,
-			want: drainReport{
+			want: Report{
 				Started: started,
-				Refused: []evictionRefusal{{Namespace: "zdt", Pod: "api-0", PDB: "api",
+				Refused: []Refusal{{Namespace: "zdt", Pod: "api-0", PDB: "api",
 					Reason: "cannot evict pod as it would violate the pod's disruption budget. The disruption budget api is still being processed by the server."}},
 			},
 		},
@@ -67,10 +67,10 @@ After above Pods have been removed from the Node, the following Pods will be evi
   * Cannot evict pod as it would violate the pod's disruption budget. The disruption budget pod-5-pdb needs 20 healthy pods and has 20 currently: pod-5-to-trigger-eviction-pdb-violated-1, ... (3 more)
   * some other error 1: pod-6-to-trigger-eviction-some-other-error
   * ... (1 more error applying to 1 Pod)`,
-			want: drainReport{
+			want: Report{
 				Started:     started,
 				Terminating: []string{"pod-2-deletionTimestamp-set-1", "pod-3-to-trigger-eviction-successfully-1"},
-				Refused: []evictionRefusal{
+				Refused: []Refusal{
 					{Pod: "pod-5-to-trigger-eviction-pdb-violated-1", PDB: "pod-5-pdb",
 						Reason: "Cannot evict pod as it would violate the pod's disruption budget. The disruption budget pod-5-pdb needs 20 healthy pods and has 20 currently"},
 					{Pod: "pod-6-to-trigger-eviction-some-other-error", Reason: "some other error 1"},
@@ -81,12 +81,12 @@ After above Pods have been removed from the Node, the following Pods will be evi
 		{
 			name: "not a drain message",
 			msg:  "Deleting the Machine's infrastructure",
-			want: drainReport{},
+			want: Report{},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := parseDrainMessage(tt.msg)
+			got := Parse(tt.msg)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ParseDrainMessage:\n got %+v\nwant %+v", got, tt.want)
 			}

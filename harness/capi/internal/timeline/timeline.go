@@ -1,4 +1,6 @@
-package capi
+// Package timeline turns what informers see of a real cluster into the timeline intervals the
+// simulator writes.
+package timeline
 
 import (
 	"fmt"
@@ -11,14 +13,17 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/zdt-dev/zdt/harness/capi/internal/drain"
+	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
+	"github.com/zdt-dev/zdt/harness/internal/kube"
 	"github.com/zdt-dev/zdt/model"
 )
 
-// timeline turns changes of Machines, Nodes, Pods and EndpointSlices into the timeline intervals
+// Timeline turns changes of Machines, Nodes, Pods and EndpointSlices into the timeline intervals
 // the simulator writes, with the same reasons, levels and locators. Its On* methods are called
 // by informers (from several goroutines) and are safe for concurrent use; times are taken from
 // now when a change is seen.
-type timeline struct {
+type Timeline struct {
 	mu       sync.Mutex
 	rec      model.Recorder
 	now      func() time.Duration
@@ -67,8 +72,8 @@ type endpointState struct {
 
 // newTimeline returns a Timeline writing to rec, with now giving the offset from the start of
 // the run.
-func newTimeline(rec model.Recorder, now func() time.Duration) *timeline {
-	return &timeline{
+func New(rec model.Recorder, now func() time.Duration) *Timeline {
+	return &Timeline{
 		rec: rec, now: now,
 		machines: map[string]*machineState{},
 		nodes:    map[string]*nodeState{},
@@ -78,14 +83,14 @@ func newTimeline(rec model.Recorder, now func() time.Duration) *timeline {
 }
 
 // record writes an interval, keeping the first error for Err.
-func (t *timeline) record(level model.Level, loc model.Locator, reason model.Reason, msg string, from, to time.Duration) {
+func (t *Timeline) record(level model.Level, loc model.Locator, reason model.Reason, msg string, from, to time.Duration) {
 	if err := t.rec.Interval(&model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to}); err != nil && t.err == nil {
 		t.err = err
 	}
 }
 
 // Err returns the first error the recorder returned.
-func (t *timeline) Err() error {
+func (t *Timeline) Err() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.err
@@ -97,7 +102,7 @@ func (m *machineState) loc() model.Locator {
 
 // OnMachine records a Machine added or changed. initial is set for the machines that existed
 // when recording started: their creation is not part of the run.
-func (t *timeline) OnMachine(u *unstructured.Unstructured, initial bool) {
+func (t *Timeline) OnMachine(u *unstructured.Unstructured, initial bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -106,31 +111,31 @@ func (t *timeline) OnMachine(u *unstructured.Unstructured, initial bool) {
 		m = &machineState{name: u.GetName(), fresh: !initial, created: now, stalls: map[string]*stall{}}
 		t.machines[m.name] = m
 	}
-	m.pool, m.version = machinePool(u), machineVersion(u)
-	if n := machineNode(u); n != "" {
+	m.pool, m.version = objects.MachinePool(u), objects.MachineVersion(u)
+	if n := objects.MachineNode(u); n != "" {
 		m.node = n
 		if ns := t.nodes[n]; ns != nil {
 			ns.pool = m.pool
 		}
 	}
 	t.machineJoined(m, now)
-	if deleting(u) && !m.deleting {
+	if objects.Deleting(u) && !m.deleting {
 		m.deleting, m.deletingAt = true, now
 	}
-	draining, msg := drainState(u)
+	draining, msg := objects.DrainState(u)
 	switch {
 	case draining && !m.draining:
 		m.draining, m.drainFrom = true, now
-		t.syncStalls(m, parseDrainMessage(msg), now)
+		t.syncStalls(m, drain.Parse(msg), now)
 	case draining:
-		t.syncStalls(m, parseDrainMessage(msg), now)
+		t.syncStalls(m, drain.Parse(msg), now)
 	case m.draining:
 		t.endDrain(m, now)
 	}
 }
 
 // OnMachineDeleted records a Machine gone.
-func (t *timeline) OnMachineDeleted(name string) {
+func (t *Timeline) OnMachineDeleted(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -150,7 +155,7 @@ func (t *timeline) OnMachineDeleted(name string) {
 }
 
 // machineJoined records a fresh machine's creation once its node is Ready.
-func (t *timeline) machineJoined(m *machineState, now time.Duration) {
+func (t *Timeline) machineJoined(m *machineState, now time.Duration) {
 	if !m.fresh || m.joined || m.node == "" {
 		return
 	}
@@ -164,7 +169,7 @@ func (t *timeline) machineJoined(m *machineState, now time.Duration) {
 
 // syncStalls opens a stall for every refusal the drain message names, and closes those it no
 // longer names.
-func (t *timeline) syncStalls(m *machineState, r drainReport, now time.Duration) {
+func (t *Timeline) syncStalls(m *machineState, r drain.Report, now time.Duration) {
 	seen := map[string]bool{}
 	for _, ref := range r.Refused {
 		key := ref.Namespace + "/" + ref.Pod
@@ -187,7 +192,7 @@ func (t *timeline) syncStalls(m *machineState, r drainReport, now time.Duration)
 	}
 }
 
-func (t *timeline) closeStall(m *machineState, key string, now time.Duration) {
+func (t *Timeline) closeStall(m *machineState, key string, now time.Duration) {
 	st := m.stalls[key]
 	delete(m.stalls, key)
 	level, reason := model.Warning, model.ReasonEvictionBlocked
@@ -203,7 +208,7 @@ func (t *timeline) closeStall(m *machineState, key string, now time.Duration) {
 }
 
 // stallsOfPod closes the stalls of a pod that is going away: its eviction went through.
-func (t *timeline) stallsOfPod(key string, now time.Duration) {
+func (t *Timeline) stallsOfPod(key string, now time.Duration) {
 	for _, m := range t.machines {
 		if m.stalls[key] != nil {
 			t.closeStall(m, key, now)
@@ -211,7 +216,7 @@ func (t *timeline) stallsOfPod(key string, now time.Duration) {
 	}
 }
 
-func (t *timeline) endDrain(m *machineState, now time.Duration) {
+func (t *Timeline) endDrain(m *machineState, now time.Duration) {
 	keys := make([]string, 0, len(m.stalls))
 	for k := range m.stalls {
 		keys = append(keys, k)
@@ -225,7 +230,7 @@ func (t *timeline) endDrain(m *machineState, now time.Duration) {
 }
 
 // OnNode records a Node added or changed.
-func (t *timeline) OnNode(n *corev1.Node) {
+func (t *Timeline) OnNode(n *corev1.Node) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -239,7 +244,7 @@ func (t *timeline) OnNode(n *corev1.Node) {
 			}
 		}
 	}
-	ready := nodeReady(n)
+	ready := kube.NodeReady(n)
 	switch {
 	case ready && s.notReady:
 		s.notReady = false
@@ -265,14 +270,14 @@ func (t *timeline) OnNode(n *corev1.Node) {
 }
 
 // OnNodeDeleted records a Node gone, closing its cordon and NotReady intervals.
-func (t *timeline) OnNodeDeleted(name string) {
+func (t *Timeline) OnNodeDeleted(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.closeNode(name, t.now())
 	delete(t.nodes, name)
 }
 
-func (t *timeline) closeNode(name string, now time.Duration) {
+func (t *Timeline) closeNode(name string, now time.Duration) {
 	s := t.nodes[name]
 	if s == nil {
 		return
@@ -287,7 +292,7 @@ func (t *timeline) closeNode(name string, now time.Duration) {
 	}
 }
 
-func (t *timeline) nodeLoc(name string) model.Locator {
+func (t *Timeline) nodeLoc(name string) model.Locator {
 	l := model.Locator{Node: name}
 	for _, m := range t.machines {
 		if m.node == name {
@@ -298,25 +303,6 @@ func (t *timeline) nodeLoc(name string) model.Locator {
 		l.Pool = t.nodes[name].pool
 	}
 	return l
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-// PodReady reports whether a pod's Ready condition is True.
-func PodReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // workloadOf names the Deployment of a pod: its ReplicaSet's name without the pod template
@@ -341,7 +327,7 @@ func (p *podState) loc() model.Locator {
 }
 
 // OnPod records a Pod added or changed.
-func (t *timeline) OnPod(p *corev1.Pod) {
+func (t *Timeline) OnPod(p *corev1.Pod) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -354,7 +340,7 @@ func (t *timeline) OnPod(p *corev1.Pod) {
 	if p.Spec.NodeName != "" {
 		s.node = p.Spec.NodeName
 	}
-	ready := PodReady(p)
+	ready := kube.PodReady(p)
 	if p.DeletionTimestamp != nil && !s.terminating {
 		s.terminating, s.termAt = true, now
 		t.closePodNotReady(s, now)
@@ -369,7 +355,7 @@ func (t *timeline) OnPod(p *corev1.Pod) {
 	}
 }
 
-func (t *timeline) closePodNotReady(s *podState, now time.Duration) {
+func (t *Timeline) closePodNotReady(s *podState, now time.Duration) {
 	if !s.notReady {
 		return
 	}
@@ -378,7 +364,7 @@ func (t *timeline) closePodNotReady(s *podState, now time.Duration) {
 }
 
 // OnPodDeleted records a Pod gone.
-func (t *timeline) OnPodDeleted(namespace, name string) {
+func (t *Timeline) OnPodDeleted(namespace, name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -400,7 +386,7 @@ func (t *timeline) OnPodDeleted(namespace, name string) {
 // OnEndpointSlice records the endpoints of a slice that stopped being ready (not ready,
 // terminating, or removed), as the simulator does: one instant per endpoint taken out of its
 // service.
-func (t *timeline) OnEndpointSlice(es *discoveryv1.EndpointSlice) {
+func (t *Timeline) OnEndpointSlice(es *discoveryv1.EndpointSlice) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	key := es.Namespace + "/" + es.Name
@@ -420,7 +406,7 @@ func (t *timeline) OnEndpointSlice(es *discoveryv1.EndpointSlice) {
 }
 
 // OnEndpointSliceDeleted records every ready endpoint of a slice gone.
-func (t *timeline) OnEndpointSliceDeleted(namespace, name, service string) {
+func (t *Timeline) OnEndpointSliceDeleted(namespace, name, service string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	key := namespace + "/" + name
@@ -428,7 +414,7 @@ func (t *timeline) OnEndpointSliceDeleted(namespace, name, service string) {
 	delete(t.slices, key)
 }
 
-func (t *timeline) endpointsChanged(namespace, service string, prev, next map[string]endpointState) {
+func (t *Timeline) endpointsChanged(namespace, service string, prev, next map[string]endpointState) {
 	now := t.now()
 	pods := make([]string, 0, len(prev))
 	for p := range prev {
@@ -450,7 +436,7 @@ func (t *timeline) endpointsChanged(namespace, service string, prev, next map[st
 
 // Close closes every interval still open (a drain, a PDB stall, a cordon, a pod not ready) at
 // this instant, as the simulator does when a run stops, and returns the first recording error.
-func (t *timeline) Close() error {
+func (t *Timeline) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -481,4 +467,21 @@ func (t *timeline) Close() error {
 		t.closePodNotReady(t.pods[p], now)
 	}
 	return t.err
+}
+
+// Instant records an event that has no duration, at this instant.
+func (t *Timeline) Instant(level model.Level, loc model.Locator, reason model.Reason, msg string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	t.record(level, loc, reason, msg, now, now)
+}
+
+// Fail keeps err as the first recording error Err returns, unless there is one already.
+func (t *Timeline) Fail(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err == nil {
+		t.err = err
+	}
 }

@@ -1,4 +1,5 @@
-package capi
+// Package drain reads the drain progress messages Cluster API writes on a Machine.
+package drain
 
 import (
 	"regexp"
@@ -44,8 +45,8 @@ var (
 	otherErrsRE = regexp.MustCompile(`applying to (\d+) Pods?\)`)
 )
 
-// evictionRefusal is one pod a drain could not evict, as Cluster API reports it.
-type evictionRefusal struct {
+// Refusal is one pod a drain could not evict, as Cluster API reports it.
+type Refusal struct {
 	// Namespace and Pod name the pod.
 	Namespace string
 	Pod       string
@@ -56,12 +57,12 @@ type evictionRefusal struct {
 	Reason string
 }
 
-// drainReport is what a drain condition message says.
-type drainReport struct {
+// Report is what a drain condition message says.
+type Report struct {
 	// Started is the drain's start time, zero when the message does not carry it.
 	Started time.Time
 	// Refused lists the pods whose eviction was refused, in message order.
-	Refused []evictionRefusal
+	Refused []Refusal
 	// Terminating lists the pods evicted but not yet gone ("namespace/name").
 	Terminating []string
 	// Unlisted counts pods the message summarised ("... (2 more)", "3 Pods with other issues")
@@ -69,10 +70,10 @@ type drainReport struct {
 	Unlisted int
 }
 
-// parseDrainMessage reads the drain progress message of a Machine condition. A message that is
+// Parse reads the drain progress message of a Machine condition. A message that is
 // not a drain report gives an empty report.
-func parseDrainMessage(msg string) drainReport {
-	var r drainReport
+func Parse(msg string) Report {
+	var r Report
 	if !strings.Contains(msg, drainNotCompleted) && !strings.Contains(msg, oldFailedHeading) {
 		return r
 	}
@@ -148,7 +149,7 @@ func otherErrorsCount(s string) int {
 	return n
 }
 
-func (r *drainReport) addRefusals(pods, reason string) {
+func (r *Report) addRefusals(pods, reason string) {
 	reason = strings.TrimPrefix(reason, failedToEvict)
 	pdb := ""
 	if strings.HasPrefix(strings.ToLower(reason), pdbViolation) {
@@ -165,12 +166,12 @@ func (r *drainReport) addRefusals(pods, reason string) {
 		if !ok {
 			ns, name = "", p
 		}
-		r.Refused = append(r.Refused, evictionRefusal{Namespace: ns, Pod: name, PDB: pdb, Reason: reason})
+		r.Refused = append(r.Refused, Refusal{Namespace: ns, Pod: name, PDB: pdb, Reason: reason})
 	}
 }
 
 // podList splits "ns/a, ns/b, ... (2 more)", counting the pods left out.
-func (r *drainReport) podList(s string) []string {
+func (r *Report) podList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ", ") {
 		p = strings.TrimSpace(p)

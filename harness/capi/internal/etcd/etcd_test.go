@@ -1,7 +1,14 @@
-package capi
+package etcd
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -56,11 +63,45 @@ func TestSaveSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	snap, err := saveSnapshot(ctx, ccfg, filepath.Join(t.TempDir(), "etcd.db"))
+	snap, err := Save(ctx, ccfg, filepath.Join(t.TempDir(), "etcd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !snap.Verified || snap.Revision < 3 || snap.Size == 0 {
 		t.Errorf("snapshot %+v, want verified with revision >= 3", snap)
+	}
+}
+
+func TestEtcdClientTLS(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "etcd-ca"}, IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	cfg, err := ClientTLS(certPEM, keyPEM, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: cfg.RootCAs, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("client certificate does not verify against the etcd CA: %v", err)
+	}
+	if _, err := ClientTLS(certPEM, []byte("not a key"), now); err == nil {
+		t.Error("ClientTLS accepted a broken CA key")
 	}
 }
