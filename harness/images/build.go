@@ -7,11 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/zdt-dev/zdt/harness/images/internal/build"
 )
 
 // DefaultKubernetesVersions are the versions node images are built for when none are asked for.
@@ -23,9 +27,9 @@ const criToolsVersion = "v1.37.0"
 // Image names zdt gives the images it makes for itself (upstream images keep upstream names).
 const (
 	NodeImageRepo   = "zdt.dev/kind-node"
-	RouteAgentImage = "zdt.dev/route-agent:" + recipeVersion
+	RouteAgentImage = "zdt.dev/route-agent:" + build.RecipeVersion
 	SampleAppImage  = "zdt.dev/sampleapp:dev"
-	EdgeLBImage     = "zdt.dev/edge-lb:" + recipeVersion
+	EdgeLBImage     = "zdt.dev/edge-lb:" + build.RecipeVersion
 	rootfsImageRepo = "zdt.dev/node-rootfs"
 )
 
@@ -101,10 +105,11 @@ type builder struct {
 	cacheDir  string
 	sourceDir string
 	goBin     string
+	goTool    *build.Go
 	pull      bool
 	progress  io.Writer
 	buildLog  io.Writer
-	docker    docker
+	docker    build.Docker
 	// unreachable remembers the registries a pull failed from, so that each is tried once.
 	unreachable map[string]bool
 	summary     Summary
@@ -118,7 +123,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 		versions = DefaultKubernetesVersions
 	}
 	for _, v := range versions {
-		if _, _, _, err := parseVersion(v); err != nil {
+		if _, _, _, err := build.ParseVersion(v); err != nil {
 			return nil, err
 		}
 	}
@@ -139,7 +144,7 @@ func newBuilder(opts Options) (*builder, error) {
 		pull:        opts.Pull,
 		progress:    opts.Progress,
 		buildLog:    opts.BuildLog,
-		docker:      docker{log: opts.BuildLog},
+		docker:      build.Docker{Log: opts.BuildLog},
 		unreachable: map[string]bool{},
 	}
 	if b.progress == nil {
@@ -160,6 +165,7 @@ func newBuilder(opts Options) (*builder, error) {
 		return nil, fmt.Errorf("the go command is needed to build images from Go modules: %w", err)
 	}
 	b.goBin = goBin
+	b.goTool = &build.Go{Bin: goBin, CacheDir: b.cacheDir, Log: b.logf, BuildLog: b.buildLog}
 	if b.sourceDir == "" {
 		b.sourceDir = zdtSourceDir()
 	}
@@ -237,11 +243,11 @@ func (b *builder) buildAll(ctx context.Context, versions []string) error {
 	}
 	var crictl string
 	if err := b.step(ctx, "crictl "+criToolsVersion, nil, func(ctx context.Context) (Status, error) {
-		return b.binaries(ctx, goBuild{
-			name:     "cri-tools-" + criToolsVersion,
-			require:  map[string]string{"sigs.k8s.io/cri-tools": criToolsVersion},
-			binaries: map[string]string{"crictl": "sigs.k8s.io/cri-tools/cmd/crictl"},
-			ldflags:  "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + criToolsVersion,
+		return b.binaries(ctx, build.GoBuild{
+			Name:     "cri-tools-" + criToolsVersion,
+			Require:  map[string]string{"sigs.k8s.io/cri-tools": criToolsVersion},
+			Binaries: map[string]string{"crictl": "sigs.k8s.io/cri-tools/cmd/crictl"},
+			LDFlags:  "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + criToolsVersion,
 		}, func(dir string) { crictl = filepath.Join(dir, "crictl") })
 	}); err != nil {
 		return err
@@ -257,7 +263,7 @@ func (b *builder) buildAll(ctx context.Context, versions []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(b.cacheDir, "manifests", "cni.yaml"), cni, 0o644); err != nil {
+	if err := build.WriteFile(filepath.Join(b.cacheDir, "manifests", "cni.yaml"), cni, 0o644); err != nil {
 		return err
 	}
 	built := map[string]bool{} // images shared by versions (etcd, CoreDNS, pause)
@@ -366,11 +372,11 @@ func (b *builder) buildNodeImage(ctx context.Context, vs versionSet, nodeRootfs,
 		}
 		// The Cluster API Docker provider's quick-start ClusterClass runs kindest/node:<version>:
 		// zdt's node image answers to that name too, unless an upstream image has it.
-		if b.docker.exists(ctx, kindName) && b.docker.label(ctx, kindName, keyLabel) == "" {
+		if b.docker.Exists(ctx, kindName) && b.docker.Label(ctx, kindName, keyLabel) == "" {
 			b.logf("    %s is an upstream image: left as it is", kindName)
 			return status, nil
 		}
-		return status, b.docker.tag(ctx, node, kindName)
+		return status, b.docker.Tag(ctx, node, kindName)
 	})
 }
 
@@ -385,69 +391,69 @@ func (b *builder) nodeImage(ctx context.Context, node, version, nodeRootfs, cric
 		pause: imgs.ref("pause"), cni: cni, preload: preload}
 	keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": kindVersion}
 	for _, bin := range []string{"kubelet", "kubeadm", "kubectl"} {
-		d, err := fileDigest(filepath.Join(vs.kubeBin, bin))
+		d, err := build.FileDigest(filepath.Join(vs.kubeBin, bin))
 		if err != nil {
 			return Failed, err
 		}
 		keyIn["bin "+bin] = d
 	}
-	d, err := fileDigest(crictl)
+	d, err := build.FileDigest(crictl)
 	if err != nil {
 		return Failed, err
 	}
 	keyIn["bin crictl"] = d
 	for _, r := range preload {
-		id, err := b.docker.run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", r)
+		id, err := b.docker.Run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", r)
 		if err != nil {
 			return Failed, err
 		}
 		keyIn["image "+r] = id
 	}
-	key := inputKey(keyIn)
-	if b.docker.label(ctx, node, keyLabel) == key {
+	key := build.Key(keyIn)
+	if b.docker.Label(ctx, node, keyLabel) == key {
 		return Cached, nil
 	}
 	return Built, b.buildNode(ctx, node, key, in)
 }
 
 // kubernetesBuild describes the build of a version's Kubernetes binaries from k8s.io/kubernetes.
-func (b *builder) kubernetesBuild(ctx context.Context, version string) (goBuild, error) {
-	info, err := b.download(ctx, "k8s.io/kubernetes", version)
+func (b *builder) kubernetesBuild(ctx context.Context, version string) (build.GoBuild, error) {
+	info, err := b.goTool.Download(ctx, "k8s.io/kubernetes", version)
 	if err != nil {
-		return goBuild{}, err
+		return build.GoBuild{}, err
 	}
 	goMod, err := os.ReadFile(info.GoMod)
 	if err != nil {
-		return goBuild{}, fmt.Errorf("read k8s.io/kubernetes's go.mod: %w", err)
+		return build.GoBuild{}, fmt.Errorf("read k8s.io/kubernetes's go.mod: %w", err)
 	}
-	replace, err := stagingReplaces(goMod, version)
+	replace, err := build.StagingReplaces(goMod, version)
 	if err != nil {
-		return goBuild{}, err
+		return build.GoBuild{}, err
 	}
-	ldflags, err := kubernetesLDFlags(version)
+	ldflags, err := build.KubernetesLDFlags(version)
 	if err != nil {
-		return goBuild{}, err
+		return build.GoBuild{}, err
 	}
 	bins := map[string]string{}
 	for _, c := range []string{"kubeadm", "kubectl", "kubelet", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"} {
 		bins[c] = "k8s.io/kubernetes/cmd/" + c
 	}
-	return goBuild{
-		name:     "kubernetes-" + version,
-		require:  map[string]string{"k8s.io/kubernetes": version},
-		replace:  replace,
-		binaries: bins,
-		ldflags:  ldflags,
+	return build.GoBuild{
+		Name:     "kubernetes-" + version,
+		Require:  map[string]string{"k8s.io/kubernetes": version},
+		Replace:  replace,
+		Binaries: bins,
+		LDFlags:  ldflags,
 	}, nil
 }
 
 // binaries runs a Go build step and hands its output directory to use.
-func (b *builder) binaries(ctx context.Context, g goBuild, use func(dir string)) (Status, error) {
+func (b *builder) binaries(ctx context.Context, g build.GoBuild, use func(dir string)) (Status, error) {
 	status := Built
-	if stamped(filepath.Join(b.cacheDir, "bin", g.name+"-"+g.key()), g.key()) {
+	if b.goTool.Built(g) {
 		status = Cached
 	}
-	dir, err := b.buildGo(ctx, g)
+	dir, err := b.goTool.Build(ctx, g)
 	if err != nil {
 		return Failed, err
 	}
@@ -468,7 +474,7 @@ func (k kubeadmImages) tag(name string) string {
 
 func (k kubeadmImages) all() []string {
 	var out []string
-	for _, name := range sortedKeys(k) {
+	for _, name := range slices.Sorted(maps.Keys(k)) {
 		out = append(out, k[name])
 	}
 	return out
@@ -513,11 +519,11 @@ func (b *builder) etcdImage(ctx context.Context, ref string) (Status, error) {
 	if st, ok := b.tryExisting(ctx, ref); ok {
 		return st, nil
 	}
-	dir, err := b.buildGo(ctx, goBuild{
-		name:     "etcd-" + version,
-		require:  map[string]string{"go.etcd.io/etcd/server/v3": version},
-		binaries: map[string]string{"etcd": "go.etcd.io/etcd/server/v3"},
-		ldflags:  "-s -w",
+	dir, err := b.goTool.Build(ctx, build.GoBuild{
+		Name:     "etcd-" + version,
+		Require:  map[string]string{"go.etcd.io/etcd/server/v3": version},
+		Binaries: map[string]string{"etcd": "go.etcd.io/etcd/server/v3"},
+		LDFlags:  "-s -w",
 	})
 	if err != nil {
 		return Failed, err
@@ -531,11 +537,11 @@ func (b *builder) corednsImage(ctx context.Context, ref string) (Status, error) 
 	if st, ok := b.tryExisting(ctx, ref); ok {
 		return st, nil
 	}
-	dir, err := b.buildGo(ctx, goBuild{
-		name:     "coredns-" + version,
-		require:  map[string]string{"github.com/coredns/coredns": version},
-		binaries: map[string]string{"coredns": "github.com/coredns/coredns"},
-		ldflags:  "-s -w",
+	dir, err := b.goTool.Build(ctx, build.GoBuild{
+		Name:     "coredns-" + version,
+		Require:  map[string]string{"github.com/coredns/coredns": version},
+		Binaries: map[string]string{"coredns": "github.com/coredns/coredns"},
+		LDFlags:  "-s -w",
 	})
 	if err != nil {
 		return Failed, err
@@ -554,10 +560,10 @@ func (b *builder) pauseImage(ctx context.Context, ref string) (Status, error) {
 // tryExisting reports an upstream image that is present without zdt's label (pulled from its
 // registry) as cached, or pulls it when allowed. ok is false when the image must be built.
 func (b *builder) tryExisting(ctx context.Context, ref string) (Status, bool) {
-	if b.docker.exists(ctx, ref) && b.docker.label(ctx, ref, keyLabel) == "" {
+	if b.docker.Exists(ctx, ref) && b.docker.Label(ctx, ref, keyLabel) == "" {
 		return Cached, true
 	}
-	if b.docker.exists(ctx, ref) || !b.pull {
+	if b.docker.Exists(ctx, ref) || !b.pull {
 		return "", false
 	}
 	registry := strings.SplitN(ref, "/", 2)[0]
@@ -566,7 +572,7 @@ func (b *builder) tryExisting(ctx context.Context, ref string) (Status, bool) {
 	}
 	pullCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if err := b.docker.pull(pullCtx, ref); err != nil {
+	if err := b.docker.Pull(pullCtx, ref); err != nil {
 		b.unreachable[registry] = true
 		b.logf("    cannot pull %s (%v): building it", ref, firstLine(err.Error()))
 		return "", false
@@ -576,7 +582,7 @@ func (b *builder) tryExisting(ctx context.Context, ref string) (Status, bool) {
 
 // localImage builds a program of zdt's own module into a minimal image.
 func (b *builder) localImage(ctx context.Context, pkg, name string, refs []string, upstream bool) (Status, error) {
-	bin, err := b.buildLocal(ctx, pkg, filepath.Join(b.cacheDir, "bin", "zdt"), name)
+	bin, err := b.goTool.Local(ctx, b.sourceDir, pkg, filepath.Join(b.cacheDir, "bin", "zdt"), name)
 	if err != nil {
 		return Failed, err
 	}
@@ -591,12 +597,12 @@ func (b *builder) staticImage(ctx context.Context, refs []string, upstream bool,
 
 // staticImageAt is staticImage with the binary at dest in the image (e.g. "manager").
 func (b *builder) staticImageAt(ctx context.Context, refs []string, upstream bool, bin, dest string, entrypoint []string) (Status, error) {
-	digest, err := fileDigest(bin)
+	digest, err := build.FileDigest(bin)
 	if err != nil {
 		return Failed, err
 	}
 	ep, _ := json.Marshal(entrypoint)
-	key := inputKey(map[string]string{"binary": digest, "name": filepath.Base(bin), "entrypoint": string(ep), "dest": dest})
+	key := build.Key(map[string]string{"binary": digest, "name": filepath.Base(bin), "entrypoint": string(ep), "dest": dest})
 	if st, ok := b.upToDate(ctx, refs, upstream, key); ok {
 		return st, nil
 	}
@@ -610,7 +616,7 @@ func (b *builder) staticImageAt(ctx context.Context, refs []string, upstream boo
 	}
 	args := append([]string{"import"}, changes...)
 	args = append(args, "-", refs[0])
-	if _, err := b.docker.run(ctx, &tarball, args...); err != nil {
+	if _, err := b.docker.Run(ctx, &tarball, args...); err != nil {
 		return Failed, err
 	}
 	return Built, b.tagAll(ctx, refs)
@@ -620,7 +626,7 @@ func (b *builder) staticImageAt(ctx context.Context, refs []string, upstream boo
 func (b *builder) derivedImage(ctx context.Context, refs []string, upstream bool, base string, files map[string]string, entrypoint []string) (Status, error) {
 	keyIn := map[string]string{"base": base}
 	for dst, src := range files {
-		d, err := fileDigest(src)
+		d, err := build.FileDigest(src)
 		if err != nil {
 			return Failed, err
 		}
@@ -628,7 +634,7 @@ func (b *builder) derivedImage(ctx context.Context, refs []string, upstream bool
 	}
 	ep, _ := json.Marshal(entrypoint)
 	keyIn["entrypoint"] = string(ep)
-	key := inputKey(keyIn)
+	key := build.Key(keyIn)
 	if st, ok := b.upToDate(ctx, refs, upstream, key); ok {
 		return st, nil
 	}
@@ -639,8 +645,8 @@ func (b *builder) derivedImage(ctx context.Context, refs []string, upstream bool
 	defer os.RemoveAll(work)
 	var df strings.Builder
 	fmt.Fprintf(&df, "FROM %s\n", base)
-	for _, dst := range sortedKeys(files) {
-		if err := copyFile(files[dst], filepath.Join(work, "files", dst), 0o755); err != nil {
+	for _, dst := range slices.Sorted(maps.Keys(files)) {
+		if err := build.CopyFile(files[dst], filepath.Join(work, "files", dst), 0o755); err != nil {
 			return Failed, err
 		}
 	}
@@ -649,10 +655,10 @@ func (b *builder) derivedImage(ctx context.Context, refs []string, upstream bool
 		fmt.Fprintf(&df, "ENTRYPOINT %s\n", ep)
 	}
 	fmt.Fprintf(&df, "LABEL %s=%s\n", keyLabel, key)
-	if err := writeFile(filepath.Join(work, "Dockerfile"), df.String(), 0o644); err != nil {
+	if err := build.WriteFile(filepath.Join(work, "Dockerfile"), df.String(), 0o644); err != nil {
 		return Failed, err
 	}
-	if err := b.docker.stream(ctx, "build", "--tag", refs[0], work); err != nil {
+	if err := b.docker.Stream(ctx, "build", "--tag", refs[0], work); err != nil {
 		return Failed, err
 	}
 	return Built, b.tagAll(ctx, refs)
@@ -661,7 +667,7 @@ func (b *builder) derivedImage(ctx context.Context, refs []string, upstream bool
 // upToDate reports whether refs need no build: present with key, or (for upstream images)
 // present without zdt's label or pulled. ok is false when the image must be built.
 func (b *builder) upToDate(ctx context.Context, refs []string, upstream bool, key string) (Status, bool) {
-	if b.docker.label(ctx, refs[0], keyLabel) == key {
+	if b.docker.Label(ctx, refs[0], keyLabel) == key {
 		if err := b.tagAll(ctx, refs); err != nil {
 			return "", false
 		}
@@ -677,7 +683,7 @@ func (b *builder) upToDate(ctx context.Context, refs []string, upstream bool, ke
 
 func (b *builder) tagAll(ctx context.Context, refs []string) error {
 	for _, r := range refs[1:] {
-		if err := b.docker.tag(ctx, refs[0], r); err != nil {
+		if err := b.docker.Tag(ctx, refs[0], r); err != nil {
 			return err
 		}
 	}
@@ -687,14 +693,14 @@ func (b *builder) tagAll(ctx context.Context, refs []string) error {
 // rootfsImage imports a debootstrap root file system as an image and returns its reference.
 func (b *builder) rootfsImage(ctx context.Context, name string, packages []string) (string, Status, error) {
 	status := Cached
-	tarball, err := b.rootfs(ctx, name, packages)
+	tarball, err := build.Debootstrap(ctx, build.Rootfs{Name: name, Suite: debianSuite, Packages: packages, CacheDir: b.cacheDir, Log: b.logf, BuildLog: b.buildLog})
 	if err != nil {
 		return "", Failed, err
 	}
 	key := filepath.Base(filepath.Dir(tarball))
 	key = key[strings.LastIndex(key, "-")+1:]
 	ref := fmt.Sprintf("%s:%s-%s", rootfsImageRepo, name, key)
-	if b.docker.label(ctx, ref, keyLabel) == key {
+	if b.docker.Label(ctx, ref, keyLabel) == key {
 		return ref, status, nil
 	}
 	f, err := os.Open(tarball)
@@ -702,7 +708,7 @@ func (b *builder) rootfsImage(ctx context.Context, name string, packages []strin
 		return "", Failed, fmt.Errorf("open the root file system: %w", err)
 	}
 	defer f.Close()
-	if _, err := b.docker.run(ctx, f, "import", "--change", fmt.Sprintf("LABEL %s=%s", keyLabel, key),
+	if _, err := b.docker.Run(ctx, f, "import", "--change", fmt.Sprintf("LABEL %s=%s", keyLabel, key),
 		"--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "-", ref); err != nil {
 		return "", Failed, err
 	}

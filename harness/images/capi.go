@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/zdt-dev/zdt/harness/images/components"
+	"github.com/zdt-dev/zdt/harness/images/internal/build"
 )
 
 // CAPIVersion is the Cluster API release whose controllers and Docker provider zdt builds.
@@ -55,7 +56,7 @@ func (p Component) binaryName() string {
 // capiBuild describes the build of every provider's manager from the Cluster API modules. The
 // test module (the Docker provider) points at its parent through relative replaces that a
 // dependency's go.mod cannot carry, so they are spelled out here.
-func capiBuild() goBuild {
+func capiBuild() build.GoBuild {
 	bins := map[string]string{}
 	for _, p := range Components() {
 		bins[p.binaryName()] = p.Package
@@ -64,15 +65,15 @@ func capiBuild() goBuild {
 	for _, kv := range [][2]string{{"gitVersion", CAPIVersion}, {"gitMajor", "1"}, {"gitMinor", "14"}, {"gitTreeState", "clean"}, {"buildDate", "1970-01-01T00:00:00Z"}} {
 		ld = append(ld, fmt.Sprintf("-X sigs.k8s.io/cluster-api/version.%s=%s", kv[0], kv[1]))
 	}
-	return goBuild{
-		name:    "cluster-api-" + CAPIVersion,
-		require: map[string]string{"sigs.k8s.io/cluster-api": CAPIVersion, "sigs.k8s.io/cluster-api/test": CAPIVersion},
-		replace: map[string]string{
+	return build.GoBuild{
+		Name:    "cluster-api-" + CAPIVersion,
+		Require: map[string]string{"sigs.k8s.io/cluster-api": CAPIVersion, "sigs.k8s.io/cluster-api/test": CAPIVersion},
+		Replace: map[string]string{
 			"sigs.k8s.io/cluster-api":     "sigs.k8s.io/cluster-api " + CAPIVersion,
 			"sigs.k8s.io/cluster-api/api": "sigs.k8s.io/cluster-api/api " + CAPIVersion,
 		},
-		binaries: bins,
-		ldflags:  "-s -w " + strings.Join(ld, " "),
+		Binaries: bins,
+		LDFlags:  "-s -w " + strings.Join(ld, " "),
 	}
 }
 
@@ -135,12 +136,12 @@ func (b *builder) buildCAPI(ctx context.Context) error {
 	refs := []string{capdLoadBalancerImage, EdgeLBImage}
 	if err := b.step(ctx, "haproxy load balancer", refs, func(ctx context.Context) (Status, error) {
 		cfg := filepath.Join(b.cacheDir, "haproxy", "haproxy.cfg")
-		if err := writeFile(cfg, haproxyDefaultConfig, 0o644); err != nil {
+		if err := build.WriteFile(cfg, haproxyDefaultConfig, 0o644); err != nil {
 			return Failed, err
 		}
 		defer os.Remove(cfg)
 		wrapper := filepath.Join(b.cacheDir, "haproxy", "haproxy")
-		if err := writeFile(wrapper, haproxyWrapper, 0o755); err != nil {
+		if err := build.WriteFile(wrapper, haproxyWrapper, 0o755); err != nil {
 			return Failed, err
 		}
 		defer os.Remove(wrapper)
@@ -180,15 +181,15 @@ func (b *builder) buildComponents(ctx context.Context) error {
 		for _, p := range Components() {
 			keyIn["provider "+p.ComponentsFile()] = p.ConfigDir + " " + p.SourceImage + " " + p.Image
 		}
-		key := inputKey(keyIn)
-		if stamped(dir, key) {
+		key := build.Key(keyIn)
+		if build.Stamped(dir, key) {
 			return Cached, nil
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return Failed, fmt.Errorf("create %s: %w", dir, err)
 		}
 		for _, p := range Components() {
-			mod, err := b.download(ctx, p.Module, CAPIVersion)
+			mod, err := b.goTool.Download(ctx, p.Module, CAPIVersion)
 			if err != nil {
 				return Failed, err
 			}
@@ -196,11 +197,11 @@ func (b *builder) buildComponents(ctx context.Context) error {
 			if err != nil {
 				return Failed, err
 			}
-			if err := writeFile(filepath.Join(dir, p.ComponentsFile()), string(out), 0o644); err != nil {
+			if err := build.WriteFile(filepath.Join(dir, p.ComponentsFile()), string(out), 0o644); err != nil {
 				return Failed, err
 			}
 			b.logf("  %s (%s): %s", p.Name, p.Type, filepath.Join(dir, p.ComponentsFile()))
 		}
-		return Built, stamp(dir, key)
+		return Built, build.Stamp(dir, key)
 	})
 }

@@ -18,6 +18,7 @@ import (
 	kindcmd "sigs.k8s.io/kind/pkg/cmd"
 
 	"github.com/zdt-dev/zdt/harness/images/components"
+	"github.com/zdt-dev/zdt/harness/images/internal/build"
 )
 
 // TestCAPDWorkloadCluster goes one step past the providers: from the quick-start ClusterClass,
@@ -81,7 +82,7 @@ func TestCAPDWorkloadCluster(t *testing.T) {
 	if err := components.InstallManifests(ctx, rc, manifests, components.InstallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	test, err := (&builder{goBin: "go"}).download(ctx, "sigs.k8s.io/cluster-api/test", CAPIVersion)
+	test, err := (&build.Go{Bin: "go"}).Download(ctx, "sigs.k8s.io/cluster-api/test", CAPIVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,12 @@ package images
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/zdt-dev/zdt/harness/images/internal/build"
 )
 
 // kindVersion is the kind release whose node image layout (its base image's files) zdt follows.
@@ -54,7 +55,7 @@ LABEL %s=%s
 // buildNode builds a kind node image ref with key from in: the image, then every preloaded
 // image imported into its containerd, then committed.
 func (b *builder) buildNode(ctx context.Context, ref, key string, in nodeInputs) error {
-	kind, err := b.download(ctx, "sigs.k8s.io/kind", kindVersion)
+	kind, err := b.goTool.Download(ctx, "sigs.k8s.io/kind", kindVersion)
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func (b *builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 	}
 	defer os.RemoveAll(work)
 	files := filepath.Join(work, "files")
-	if err := copyTree(filepath.Join(kind.Dir, "images", "base", "files"), files); err != nil {
+	if err := build.CopyTree(filepath.Join(kind.Dir, "images", "base", "files"), files); err != nil {
 		return fmt.Errorf("copy kind's base files: %w", err)
 	}
 	kindConfig, err := os.ReadFile(filepath.Join(files, "etc", "containerd", "config.toml"))
@@ -87,7 +88,7 @@ func (b *builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 		"kind/manifests/default-cni.yaml":  in.cni,
 	}
 	for rel, content := range write {
-		if err := writeFile(filepath.Join(files, rel), content, 0o644); err != nil {
+		if err := build.WriteFile(filepath.Join(files, rel), content, 0o644); err != nil {
 			return err
 		}
 	}
@@ -97,15 +98,15 @@ func (b *builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 		"usr/bin/kubectl":      filepath.Join(in.kubeBin, "kubectl"),
 		"usr/local/bin/crictl": in.crictl,
 	} {
-		if err := copyFile(src, filepath.Join(files, dst), 0o755); err != nil {
+		if err := build.CopyFile(src, filepath.Join(files, dst), 0o755); err != nil {
 			return err
 		}
 	}
-	if err := writeFile(filepath.Join(work, "Dockerfile"), fmt.Sprintf(nodeDockerfile, in.base, keyLabel, key), 0o644); err != nil {
+	if err := build.WriteFile(filepath.Join(work, "Dockerfile"), fmt.Sprintf(nodeDockerfile, in.base, keyLabel, key), 0o644); err != nil {
 		return err
 	}
 	unfinished := ref + "-unloaded"
-	if err := b.docker.stream(ctx, "build", "--tag", unfinished, work); err != nil {
+	if err := b.docker.Stream(ctx, "build", "--tag", unfinished, work); err != nil {
 		return err
 	}
 	return b.preload(ctx, unfinished, ref, key, in.preload)
@@ -115,7 +116,7 @@ func (b *builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 // stops containerd cleanly and commits the container as ref, with the node's own entrypoint.
 func (b *builder) preload(ctx context.Context, image, ref, key string, refs []string) error {
 	name := fmt.Sprintf("zdt-preload-%d", time.Now().UnixNano())
-	if _, err := b.docker.run(ctx, nil, "run", "--detach", "--privileged", "--name", name,
+	if _, err := b.docker.Run(ctx, nil, "run", "--detach", "--privileged", "--name", name,
 		"--label", "dev.zdt.images.preload=true", "--entrypoint", "/usr/bin/containerd", image); err != nil {
 		return err
 	}
@@ -123,18 +124,18 @@ func (b *builder) preload(ctx context.Context, image, ref, key string, refs []st
 		// Remove the container even when ctx is cancelled.
 		cleanup, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_, _ = b.docker.run(cleanup, nil, "rm", "--force", name)
+		_, _ = b.docker.Run(cleanup, nil, "rm", "--force", name)
 	}()
 	if err := b.waitContainerd(ctx, name); err != nil {
 		return err
 	}
 	for _, r := range refs {
 		b.logf("  preload %s", r)
-		if err := b.docker.saveInto(ctx, r, name, "ctr", "--namespace", "k8s.io", "images", "import", "--no-unpack", "-"); err != nil {
+		if err := b.docker.SaveInto(ctx, r, name, "ctr", "--namespace", "k8s.io", "images", "import", "--no-unpack", "-"); err != nil {
 			return err
 		}
 	}
-	listed, err := b.docker.run(ctx, nil, "exec", name, "ctr", "--namespace", "k8s.io", "images", "list", "--quiet")
+	listed, err := b.docker.Run(ctx, nil, "exec", name, "ctr", "--namespace", "k8s.io", "images", "list", "--quiet")
 	if err != nil {
 		return err
 	}
@@ -143,15 +144,15 @@ func (b *builder) preload(ctx context.Context, image, ref, key string, refs []st
 			return fmt.Errorf("preload %s: the node's containerd does not list it after the import", r)
 		}
 	}
-	if _, err := b.docker.run(ctx, nil, "kill", "--signal", "TERM", name); err != nil {
+	if _, err := b.docker.Run(ctx, nil, "kill", "--signal", "TERM", name); err != nil {
 		return err
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if _, err := b.docker.run(waitCtx, nil, "wait", name); err != nil {
+	if _, err := b.docker.Run(waitCtx, nil, "wait", name); err != nil {
 		return fmt.Errorf("wait for the node's containerd to stop: %w", err)
 	}
-	_, err = b.docker.run(ctx, nil, "commit",
+	_, err = b.docker.Run(ctx, nil, "commit",
 		"--change", `ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
 		"--change", `CMD []`,
 		"--change", fmt.Sprintf("LABEL %s=%s", keyLabel, key),
@@ -161,7 +162,7 @@ func (b *builder) preload(ctx context.Context, image, ref, key string, refs []st
 	}
 	// Untag the image before the preload: the committed node image is its child, so --force
 	// only removes the name.
-	_, _ = b.docker.run(ctx, nil, "rmi", "--force", image)
+	_, _ = b.docker.Run(ctx, nil, "rmi", "--force", image)
 	return nil
 }
 
@@ -169,11 +170,11 @@ func (b *builder) preload(ctx context.Context, image, ref, key string, refs []st
 func (b *builder) waitContainerd(ctx context.Context, container string) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
-		if _, err := b.docker.run(ctx, nil, "exec", container, "ctr", "version"); err == nil {
+		if _, err := b.docker.Run(ctx, nil, "exec", container, "ctr", "version"); err == nil {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			logs, _ := b.docker.run(ctx, nil, "logs", "--tail", "20", container)
+			logs, _ := b.docker.Run(ctx, nil, "logs", "--tail", "20", container)
 			return fmt.Errorf("containerd did not answer within a minute in %s: %s", container, logs)
 		}
 		select {
@@ -194,55 +195,4 @@ func normalizeRef(ref string) string {
 		return "docker.io/" + ref
 	}
 	return ref
-}
-
-func writeFile(path, content string, mode fs.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-func copyFile(src, dst string, mode fs.FileMode) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(dst), err)
-	}
-	if err := os.WriteFile(dst, b, mode); err != nil {
-		return fmt.Errorf("copy to %s: %w", dst, err)
-	}
-	return os.Chmod(dst, mode)
-}
-
-// copyTree copies a directory tree of regular files (the module cache's are read-only: the
-// copies are made writable).
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		mode := fs.FileMode(0o644)
-		if info.Mode()&0o111 != 0 {
-			mode = 0o755
-		}
-		return copyFile(path, target, mode)
-	})
 }

@@ -1,4 +1,4 @@
-package images
+package build
 
 import (
 	"bytes"
@@ -10,15 +10,15 @@ import (
 	"strings"
 )
 
-// docker runs the Docker CLI, as kind does: the CLI negotiates the API version with whatever
+// Docker runs the Docker CLI, as kind does: the CLI negotiates the API version with whatever
 // daemon the machine has (Debian's 20.10 here), which a pinned client library would not.
-type docker struct {
-	// log receives the output of long steps (builds, imports); nil discards it.
-	log io.Writer
+type Docker struct {
+	// Log receives the output of long steps (builds, imports); nil discards it.
+	Log io.Writer
 }
 
-// run runs docker with args, stdin from in (may be nil), and returns its trimmed stdout.
-func (d docker) run(ctx context.Context, in io.Reader, args ...string) (string, error) {
+// Run runs docker with args, stdin from in (may be nil), and returns its trimmed stdout.
+func (d Docker) Run(ctx context.Context, in io.Reader, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "docker", args...)
 	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
 	cmd.Stdin = in
@@ -31,14 +31,14 @@ func (d docker) run(ctx context.Context, in io.Reader, args ...string) (string, 
 	return strings.TrimSpace(out.String()), nil
 }
 
-// stream runs docker with args and copies its output to the log.
-func (d docker) stream(ctx context.Context, args ...string) error {
+// Stream runs docker with args and copies its output to the log.
+func (d Docker) Stream(ctx context.Context, args ...string) error {
 	cmd := exec.CommandContext(ctx, "docker", args...)
 	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
 	var tail bytes.Buffer
 	w := io.Writer(&tail)
-	if d.log != nil {
-		w = io.MultiWriter(d.log, &tail)
+	if d.Log != nil {
+		w = io.MultiWriter(d.Log, &tail)
 	}
 	cmd.Stdout = w
 	cmd.Stderr = w
@@ -48,35 +48,35 @@ func (d docker) stream(ctx context.Context, args ...string) error {
 	return nil
 }
 
-// label returns the value of an image's label, or "" when the image or the label is missing.
-func (d docker) label(ctx context.Context, ref, name string) string {
-	out, err := d.run(ctx, nil, "image", "inspect", "--format", fmt.Sprintf("{{index .Config.Labels %q}}", name), ref)
+// Label returns the value of an image's label, or "" when the image or the label is missing.
+func (d Docker) Label(ctx context.Context, ref, name string) string {
+	out, err := d.Run(ctx, nil, "image", "inspect", "--format", fmt.Sprintf("{{index .Config.Labels %q}}", name), ref)
 	if err != nil || out == "<no value>" {
 		return ""
 	}
 	return out
 }
 
-// exists reports whether the daemon has the image ref.
-func (d docker) exists(ctx context.Context, ref string) bool {
-	_, err := d.run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", ref)
+// Exists reports whether the daemon has the image ref.
+func (d Docker) Exists(ctx context.Context, ref string) bool {
+	_, err := d.Run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", ref)
 	return err == nil
 }
 
-// tag gives the image src the further name dst.
-func (d docker) tag(ctx context.Context, src, dst string) error {
-	_, err := d.run(ctx, nil, "tag", src, dst)
+// Tag gives the image src the further name dst.
+func (d Docker) Tag(ctx context.Context, src, dst string) error {
+	_, err := d.Run(ctx, nil, "tag", src, dst)
 	return err
 }
 
-// pull tries to pull ref from its registry; the error says why it could not.
-func (d docker) pull(ctx context.Context, ref string) error {
-	_, err := d.run(ctx, nil, "pull", "--quiet", ref)
+// Pull tries to pull ref from its registry; the error says why it could not.
+func (d Docker) Pull(ctx context.Context, ref string) error {
+	_, err := d.Run(ctx, nil, "pull", "--quiet", ref)
 	return err
 }
 
-// saveInto pipes `docker save ref` into the stdin of `docker exec -i container cmd...`.
-func (d docker) saveInto(ctx context.Context, ref, container string, cmdArgs ...string) error {
+// SaveInto pipes `docker save ref` into the stdin of `docker exec -i container cmd...`.
+func (d Docker) SaveInto(ctx context.Context, ref, container string, cmdArgs ...string) error {
 	save := exec.CommandContext(ctx, "docker", "save", ref)
 	load := exec.CommandContext(ctx, "docker", append([]string{"exec", "-i", container}, cmdArgs...)...)
 	pipe, err := save.StdoutPipe()

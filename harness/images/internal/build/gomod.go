@@ -1,4 +1,4 @@
-package images
+package build
 
 import (
 	"context"
@@ -16,48 +16,57 @@ import (
 	"strings"
 )
 
-// goBuild describes static binaries built from Go modules fetched through the module proxy.
-type goBuild struct {
-	// name names the build's directories in the cache (e.g. "kubernetes-v1.36.3").
-	name string
-	// require maps each module to its version.
-	require map[string]string
-	// replace maps a module path to "path version" (or a directory).
-	replace map[string]string
-	// binaries maps each binary's name to the package it is built from.
-	binaries map[string]string
-	// ldflags and tags are passed to go build.
-	ldflags string
-	tags    string
+// GoBuild describes static binaries built from Go modules fetched through the module proxy.
+type GoBuild struct {
+	// Name names the build's directories in the cache (e.g. "kubernetes-v1.36.3").
+	Name string
+	// Require maps each module to its version.
+	Require map[string]string
+	// Replace maps a module path to "path version" (or a directory).
+	Replace map[string]string
+	// Binaries maps each binary's name to the package it is built from.
+	Binaries map[string]string
+	// LDFlags and Tags are passed to go build.
+	LDFlags string
+	Tags    string
 }
 
-// key returns the cache key of the build.
-func (g goBuild) key() string {
-	in := map[string]string{"go": runtime.Version(), "ldflags": g.ldflags, "tags": g.tags, "goarch": runtime.GOARCH}
-	for m, v := range g.require {
+// Go runs the go command for builds, its output going to BuildLog.
+type Go struct {
+	// Bin is the go command; CacheDir holds the build modules and their binaries.
+	Bin, CacheDir string
+	// Log receives a line per binary built; BuildLog the go command's output (nil discards).
+	Log      func(format string, args ...any)
+	BuildLog io.Writer
+}
+
+// Key returns the cache key of the build.
+func (g GoBuild) Key() string {
+	in := map[string]string{"go": runtime.Version(), "ldflags": g.LDFlags, "tags": g.Tags, "goarch": runtime.GOARCH}
+	for m, v := range g.Require {
 		in["require "+m] = v
 	}
-	for m, v := range g.replace {
+	for m, v := range g.Replace {
 		in["replace "+m] = v
 	}
-	for b, p := range g.binaries {
+	for b, p := range g.Binaries {
 		in["binary "+b] = p
 	}
-	return inputKey(in)
+	return Key(in)
 }
 
 // goMod renders the go.mod of the module the build happens in.
-func (g goBuild) goMod() string {
+func (g GoBuild) goMod() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "module zdt.local/build/%s\n\ngo 1.26.0\n\nrequire (\n", strings.ReplaceAll(g.name, ".", "_"))
-	for _, m := range sortedKeys(g.require) {
-		fmt.Fprintf(&b, "\t%s %s\n", m, g.require[m])
+	fmt.Fprintf(&b, "module zdt.local/build/%s\n\ngo 1.26.0\n\nrequire (\n", strings.ReplaceAll(g.Name, ".", "_"))
+	for _, m := range sortedKeys(g.Require) {
+		fmt.Fprintf(&b, "\t%s %s\n", m, g.Require[m])
 	}
 	b.WriteString(")\n")
-	if len(g.replace) > 0 {
+	if len(g.Replace) > 0 {
 		b.WriteString("\nreplace (\n")
-		for _, m := range sortedKeys(g.replace) {
-			fmt.Fprintf(&b, "\t%s => %s\n", m, g.replace[m])
+		for _, m := range sortedKeys(g.Replace) {
+			fmt.Fprintf(&b, "\t%s => %s\n", m, g.Replace[m])
 		}
 		b.WriteString(")\n")
 	}
@@ -65,11 +74,11 @@ func (g goBuild) goMod() string {
 }
 
 // toolsGo renders a file that imports every package built, so that `go mod tidy` resolves them.
-func (g goBuild) toolsGo() string {
+func (g GoBuild) toolsGo() string {
 	var b strings.Builder
 	b.WriteString("//go:build tools\n\npackage tools\n\nimport (\n")
 	pkgs := map[string]bool{}
-	for _, p := range g.binaries {
+	for _, p := range g.Binaries {
 		pkgs[p] = true
 	}
 	for _, p := range sortedKeys(pkgs) {
@@ -79,14 +88,20 @@ func (g goBuild) toolsGo() string {
 	return b.String()
 }
 
-// buildGo builds g's binaries, or reuses those a previous run built, and returns their directory.
-func (b *builder) buildGo(ctx context.Context, g goBuild) (string, error) {
-	key := g.key()
-	out := filepath.Join(b.cacheDir, "bin", g.name+"-"+key)
-	if stamped(out, key) {
+// Dir is where the binaries of g are, once built.
+func (b *Go) Dir(g GoBuild) string { return filepath.Join(b.CacheDir, "bin", g.Name+"-"+g.Key()) }
+
+// Built reports whether g's binaries are built already.
+func (b *Go) Built(g GoBuild) bool { return Stamped(b.Dir(g), g.Key()) }
+
+// Build builds g's binaries, or reuses those a previous run built, and returns their directory.
+func (b *Go) Build(ctx context.Context, g GoBuild) (string, error) {
+	key := g.Key()
+	out := b.Dir(g)
+	if Stamped(out, key) {
 		return out, nil
 	}
-	mod := filepath.Join(b.cacheDir, "gomod", g.name)
+	mod := filepath.Join(b.CacheDir, "gomod", g.Name)
 	if err := os.MkdirAll(mod, 0o755); err != nil {
 		return "", fmt.Errorf("create the build module: %w", err)
 	}
@@ -103,47 +118,49 @@ func (b *builder) buildGo(ctx context.Context, g goBuild) (string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", out, err)
 	}
-	for _, name := range sortedKeys(g.binaries) {
+	for _, name := range sortedKeys(g.Binaries) {
 		args := []string{"build", "-trimpath", "-o", filepath.Join(out, name)}
-		if g.ldflags != "" {
-			args = append(args, "-ldflags", g.ldflags)
+		if g.LDFlags != "" {
+			args = append(args, "-ldflags", g.LDFlags)
 		}
-		if g.tags != "" {
-			args = append(args, "-tags", g.tags)
+		if g.Tags != "" {
+			args = append(args, "-tags", g.Tags)
 		}
-		args = append(args, g.binaries[name])
-		b.logf("  go build %s", g.binaries[name])
+		args = append(args, g.Binaries[name])
+		if b.Log != nil {
+			b.Log("  go build %s", g.Binaries[name])
+		}
 		if err := b.goCmd(ctx, mod, args...); err != nil {
 			return "", err
 		}
 	}
-	return out, stamp(out, key)
+	return out, Stamp(out, key)
 }
 
-// buildLocal builds a package of zdt's own module (the source tree zdt runs from) into dir.
-func (b *builder) buildLocal(ctx context.Context, pkg, dir, name string) (string, error) {
-	if b.sourceDir == "" {
+// Local builds a package of zdt's own module (its source tree, sourceDir) into dir.
+func (b *Go) Local(ctx context.Context, sourceDir, pkg, dir, name string) (string, error) {
+	if sourceDir == "" {
 		return "", fmt.Errorf("build %s: zdt's source tree is needed (run from a checkout of github.com/zdt-dev/zdt)", pkg)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
 	out := filepath.Join(dir, name)
-	if err := b.goCmd(ctx, b.sourceDir, "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg); err != nil {
+	if err := b.goCmd(ctx, sourceDir, "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg); err != nil {
 		return "", err
 	}
 	return out, nil
 }
 
 // goCmd runs the go command in dir for a static linux binary, its output going to the log.
-func (b *builder) goCmd(ctx context.Context, dir string, args ...string) error {
-	cmd := exec.CommandContext(ctx, b.goBin, args...)
+func (b *Go) goCmd(ctx context.Context, dir string, args ...string) error {
+	cmd := exec.CommandContext(ctx, b.Bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOFLAGS=-mod=mod -buildvcs=false", "GOTOOLCHAIN=local", "GOWORK=off")
 	var tail tailWriter
 	w := io.Writer(&tail)
-	if b.buildLog != nil {
-		w = io.MultiWriter(b.buildLog, &tail)
+	if b.BuildLog != nil {
+		w = io.MultiWriter(b.BuildLog, &tail)
 	}
 	cmd.Stdout = w
 	cmd.Stderr = w
@@ -153,21 +170,21 @@ func (b *builder) goCmd(ctx context.Context, dir string, args ...string) error {
 	return nil
 }
 
-// moduleInfo is what `go mod download -json` says about a module version.
-type moduleInfo struct {
+// ModuleInfo is what `go mod download -json` says about a module version.
+type ModuleInfo struct {
 	Path    string
 	Version string
 	Dir     string
 	GoMod   string
 }
 
-// download fetches a module version into the module cache and says where it is.
-func (b *builder) download(ctx context.Context, module, version string) (moduleInfo, error) {
-	cmd := exec.CommandContext(ctx, b.goBin, "mod", "download", "-json", module+"@"+version)
+// Download fetches a module version into the module cache and says where it is.
+func (b *Go) Download(ctx context.Context, module, version string) (ModuleInfo, error) {
+	cmd := exec.CommandContext(ctx, b.Bin, "mod", "download", "-json", module+"@"+version)
 	cmd.Dir = os.TempDir()
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
 	out, err := cmd.Output()
-	var info moduleInfo
+	var info ModuleInfo
 	if err != nil {
 		return info, fmt.Errorf("go mod download %s@%s: %w", module, version, err)
 	}
@@ -179,10 +196,10 @@ func (b *builder) download(ctx context.Context, module, version string) (moduleI
 
 var stagingReplace = regexp.MustCompile(`(?m)^\s*(k8s\.io/[A-Za-z0-9._-]+)\s+=>\s+\./staging/`)
 
-// stagingReplaces returns, from k8s.io/kubernetes's go.mod, a replace of every staging module
+// StagingReplaces returns, from k8s.io/kubernetes's go.mod, a replace of every staging module
 // (k8s.io/api, ...) by its published v0.X.Y, as building k8s.io/kubernetes as a module requires.
-func stagingReplaces(goMod []byte, version string) (map[string]string, error) {
-	major, minor, patch, err := parseVersion(version)
+func StagingReplaces(goMod []byte, version string) (map[string]string, error) {
+	major, minor, patch, err := ParseVersion(version)
 	if err != nil {
 		return nil, err
 	}
@@ -200,17 +217,17 @@ func stagingReplaces(goMod []byte, version string) (map[string]string, error) {
 	return out, nil
 }
 
-// parseVersion reads vMAJOR.MINOR.PATCH.
-func parseVersion(v string) (major, minor, patch int, err error) {
+// ParseVersion reads vMAJOR.MINOR.PATCH.
+func ParseVersion(v string) (major, minor, patch int, err error) {
 	if _, err := fmt.Sscanf(v, "v%d.%d.%d", &major, &minor, &patch); err != nil {
 		return 0, 0, 0, fmt.Errorf("version %q is not vMAJOR.MINOR.PATCH: %w", v, err)
 	}
 	return major, minor, patch, nil
 }
 
-// kubernetesLDFlags sets the version every Kubernetes binary reports, as hack/lib/version.sh does.
-func kubernetesLDFlags(version string) (string, error) {
-	major, minor, _, err := parseVersion(version)
+// KubernetesLDFlags sets the version every Kubernetes binary reports, as hack/lib/version.sh does.
+func KubernetesLDFlags(version string) (string, error) {
+	major, minor, _, err := ParseVersion(version)
 	if err != nil {
 		return "", err
 	}
@@ -226,8 +243,8 @@ func kubernetesLDFlags(version string) (string, error) {
 	return strings.Join(flags, " "), nil
 }
 
-// fileDigest returns the sha256 of a file, hex encoded.
-func fileDigest(path string) (string, error) {
+// FileDigest returns the sha256 of a file, hex encoded.
+func FileDigest(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("digest %s: %w", path, err)
