@@ -1,6 +1,9 @@
 package sim
 
-import "github.com/zdt-dev/zdt/scenarios/faults"
+import (
+	"github.com/zdt-dev/zdt/harness/sim/internal/world"
+	"github.com/zdt-dev/zdt/scenarios/faults"
+)
 
 func init() { registerFault(faults.APIServerRestart, injectAPIServerRestart) }
 
@@ -8,27 +11,27 @@ func init() { registerFault(faults.APIServerRestart, injectAPIServerRestart) }
 // the calibrated apiserver start time) while its load balancer still sends to it until the
 // health checks notice.
 func injectAPIServerRestart(c *Cluster, f *faults.Fault) (string, func()) {
-	down := c.cal.APIServerStart.Duration
+	down := c.w.Cal.APIServerStart.Duration
 	if f.Length() > 0 {
 		down = f.Length()
 	}
 	target := *f
 	if target.Target.Node == "" {
-		target.Target.Node = "control-plane"
+		target.Target.Node = faults.NodeControlPlane
 	}
-	msg, _ := c.onNodes(&target, func(n *node) func() {
-		c.beforeNodeChange(n)
-		n.apiserverUp = false
-		c.afterNodeChange(n)
-		c.apiChanged()
-		c.clock.after(down, func() {
-			if n.gone || n.deleting || !n.up {
+	msg, _ := c.onNodes(&target, func(n *world.Node) func() {
+		c.w.BeforeNodeChange(n)
+		n.APIServerUp = false
+		c.w.AfterNodeChange(n)
+		c.w.APIChanged()
+		c.w.Clock.After(down, func() {
+			if n.Gone || n.Deleting || !n.Up {
 				return
 			}
-			c.beforeNodeChange(n)
-			n.apiserverUp = true
-			c.afterNodeChange(n)
-			c.apiChanged()
+			c.w.BeforeNodeChange(n)
+			n.APIServerUp = true
+			c.w.AfterNodeChange(n)
+			c.w.APIChanged()
 		})
 		return nil
 	})

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
@@ -11,45 +12,15 @@ func init() { registerFault(faults.NodeCrash, injectNodeCrash) }
 // pods hang, and the node lifecycle controller takes over. When the fault ends, the machine
 // reboots and its containers start again.
 func injectNodeCrash(c *Cluster, f *faults.Fault) (string, func()) {
-	return c.onNodes(f, func(n *node) func() {
-		c.beforeNodeChange(n)
-		n.up, n.apiserverUp = false, false
-		c.afterNodeChange(n)
-		if n.role == model.RoleControlPlane {
-			c.apiChanged()
+	return c.onNodes(f, func(n *world.Node) func() {
+		c.w.BeforeNodeChange(n)
+		n.Up, n.APIServerUp = false, false
+		c.w.AfterNodeChange(n)
+		if n.Role == model.RoleControlPlane {
+			c.w.APIChanged()
 		}
-		c.markPodsUnreachable(n)
-		c.watchNodeHealth(n)
-		return func() { c.rebootNode(n) }
+		c.w.MarkPodsUnreachable(n)
+		c.w.WatchNodeHealth(n)
+		return func() { c.w.Reboot(n) }
 	})
-}
-
-// rebootNode brings a crashed node back: terminating pods are cleaned up, the others restart.
-func (c *Cluster) rebootNode(n *node) {
-	if n.gone {
-		return
-	}
-	c.beforeNodeChange(n)
-	n.up = true
-	n.apiserverUp = n.role == model.RoleControlPlane
-	c.afterNodeChange(n)
-	if n.role == model.RoleControlPlane {
-		c.apiChanged()
-	}
-	for _, p := range append([]*pod(nil), n.pods...) {
-		if p.terminating {
-			c.podGone(p)
-			continue
-		}
-		p.gen++
-		p.exited, p.serving, p.started = false, false, false
-		c.setReady(p, false)
-		gen := p.gen
-		c.clock.after(c.cal.ContainerStart.Duration, func() {
-			if p.gen == gen && n.reachable() {
-				c.containerStarted(p)
-			}
-		})
-	}
-	c.nodeRecovered(n)
 }

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -13,21 +14,21 @@ func init() { registerFault(faults.PodKill, injectPodKill) }
 // flight are reset) and the objects are removed while kube-proxies still route to them.
 func injectPodKill(c *Cluster, f *faults.Fault) (string, func()) {
 	var victims []string
-	for _, w := range c.workloads {
-		if w.name != f.Target.Workload {
+	for _, w := range c.w.Workloads {
+		if w.Name != f.Target.Workload {
 			continue
 		}
-		pods := append([]*pod(nil), w.active...)
-		sort.Slice(pods, func(i, j int) bool { return pods[i].name < pods[j].name })
+		pods := append([]*world.Pod(nil), w.Active...)
+		sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
 		for i := 0; i < f.Count() && len(pods) > 0; i++ {
-			k := c.rng.IntN(len(pods))
+			k := c.w.Rng.IntN(len(pods))
 			p := pods[k]
 			pods = append(pods[:k], pods[k+1:]...)
-			victims = append(victims, p.name)
-			if p.started && !p.exited {
-				c.processExit(p, false)
+			victims = append(victims, p.Name)
+			if p.Started && !p.Exited {
+				c.w.ProcessExit(p, false)
 			}
-			c.podGone(p)
+			c.w.PodGone(p)
 		}
 	}
 	if len(victims) == 0 {

@@ -12,6 +12,6 @@ func init() { registerFault(faults.MachineProvisionFailure, injectProvisionFailu
 // them.
 func injectProvisionFailure(c *Cluster, f *faults.Fault) (string, func()) {
 	n := f.Count()
-	c.faults.provisionFails += n
+	c.w.Effects.ProvisionFails += n
 	return fmt.Sprintf("the next %d machine(s) fail to provision", n), nil
 }

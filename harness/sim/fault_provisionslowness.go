@@ -11,6 +11,6 @@ func init() { registerFault(faults.MachineProvisionSlowness, injectProvisionSlow
 // injectProvisionSlowness makes machines created during the fault take longer to provision.
 func injectProvisionSlowness(c *Cluster, f *faults.Fault) (string, func()) {
 	d := f.Extra()
-	c.faults.provisionSlow += d
-	return fmt.Sprintf("machines take %s longer to provision", d), func() { c.faults.provisionSlow -= d }
+	c.w.Effects.ProvisionSlow += d
+	return fmt.Sprintf("machines take %s longer to provision", d), func() { c.w.Effects.ProvisionSlow -= d }
 }

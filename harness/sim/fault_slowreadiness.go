@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -12,17 +13,15 @@ func init() { registerFault(faults.SlowReadiness, injectSlowReadiness) }
 // injectSlowReadiness makes pods of a workload started during the fault take longer to serve
 // (a slow dependency, a cold cache).
 func injectSlowReadiness(c *Cluster, f *faults.Fault) (string, func()) {
-	if c.faults.slowStart == nil {
-		c.faults.slowStart = map[*workload]time.Duration{}
+	e := &c.w.Effects
+	if e.SlowStart == nil {
+		e.SlowStart = map[*world.Workload]time.Duration{}
 	}
 	d := f.Extra()
 	var undo func()
-	for _, w := range c.workloads {
-		if w.name == f.Target.Workload {
-			w := w
-			c.faults.slowStart[w] += d
-			undo = chain(undo, func() { c.faults.slowStart[w] -= d })
-		}
+	if w := c.w.Workload(f.Target.Workload); w != nil {
+		e.SlowStart[w] += d
+		undo = func() { e.SlowStart[w] -= d }
 	}
 	return fmt.Sprintf("pods of %s start serving %s later", f.Target.Workload, d), undo
 }

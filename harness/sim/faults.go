@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
@@ -18,34 +19,12 @@ var injectors = map[faults.Kind]injector{}
 
 func registerFault(kind faults.Kind, inj injector) { injectors[kind] = inj }
 
-// faultState is what the injected faults currently change in the cluster.
-type faultState struct {
-	active         []*activeFault
-	slowStart      map[*workload]time.Duration
-	provisionSlow  time.Duration
-	provisionFails int
-	evictionErrors int
-}
-
+// activeFault is a fault injected during the run.
 type activeFault struct {
 	f     *faults.Fault
 	from  time.Duration
 	msg   string
 	ended bool
-}
-
-func (c *Cluster) evictionErrorsActive() bool { return c.faults.evictionErrors > 0 }
-
-func (c *Cluster) slowStart(p *pod) time.Duration { return c.faults.slowStart[p.w] }
-
-func (c *Cluster) provisionDelay(n *node) time.Duration { return c.faults.provisionSlow }
-
-func (c *Cluster) provisionFails(n *node) bool {
-	if c.faults.provisionFails > 0 {
-		c.faults.provisionFails--
-		return true
-	}
-	return false
 }
 
 // armFaults schedules the faults timed to a phase that is starting.
@@ -55,14 +34,14 @@ func (c *Cluster) armFaults(phase model.PhaseName) {
 		if f.At.Phase != phase {
 			continue
 		}
-		c.clock.after(f.At.After.Duration, func() { c.inject(f) })
+		c.w.Clock.After(f.At.After.Duration, func() { c.inject(f) })
 	}
 }
 
 // inject starts a fault, records it, and ends it after its duration (0: it lasts).
 func (c *Cluster) inject(f *faults.Fault) {
-	c.flush()
-	a := &activeFault{f: f, from: c.clock.now}
+	c.w.Flush()
+	a := &activeFault{f: f, from: c.w.Clock.Now()}
 	inj := injectors[f.Kind]
 	var undo func()
 	if inj == nil {
@@ -70,31 +49,33 @@ func (c *Cluster) inject(f *faults.Fault) {
 	} else {
 		a.msg, undo = inj(c, f)
 	}
-	c.faults.active = append(c.faults.active, a)
-	c.wake()
+	c.faults = append(c.faults, a)
+	c.w.Wake()
 	if f.Length() > 0 {
-		c.clock.after(f.Length(), func() {
-			c.flush()
+		c.w.Clock.After(f.Length(), func() {
+			c.w.Flush()
 			if undo != nil {
 				undo()
 			}
 			c.endFault(a)
-			c.wake()
+			c.w.Wake()
 		})
 	}
 }
 
 // onNodes applies a node fault to the nodes the fault's target selects.
-func (c *Cluster) onNodes(f *faults.Fault, apply func(n *node) (undo func())) (string, func()) {
+func (c *Cluster) onNodes(f *faults.Fault, apply func(n *world.Node) (undo func())) (string, func()) {
 	nodes := c.faultNodes(f.Target.Node, f.Count())
 	if len(nodes) == 0 {
 		return "no node matched " + describeTarget(f), nil
 	}
 	var undo func()
+	var names []string
 	for _, n := range nodes {
 		undo = chain(undo, apply(n))
+		names = append(names, n.Name)
 	}
-	return fmt.Sprintf("%s on %s", f.Kind, nodeNames(nodes)), undo
+	return fmt.Sprintf("%s on %s", f.Kind, strings.Join(names, ", ")), undo
 }
 
 func chain(a, b func()) func() {
@@ -119,44 +100,44 @@ func (c *Cluster) endFault(a *activeFault) {
 		return
 	}
 	a.ended = true
-	c.interval(model.Error, model.Locator{Fault: a.f.Name}, model.ReasonFaultInjected,
-		fmt.Sprintf("%s: %s", a.f.Name, a.msg), a.from, c.clock.now)
+	c.w.Interval(model.Error, model.Locator{Fault: a.f.Name}, model.ReasonFaultInjected,
+		fmt.Sprintf("%s: %s", a.f.Name, a.msg), a.from, c.w.Clock.Now())
 }
 
 func (c *Cluster) closeFaults() {
-	for _, a := range c.faults.active {
+	for _, a := range c.faults {
 		c.endFault(a)
 	}
 }
 
 // faultNodes picks count live nodes matching a selector: "draining" (workers being drained),
 // "control-plane", "pool/NAME", a node name, or "" (any worker).
-func (c *Cluster) faultNodes(sel string, count int) []*node {
-	var cands []*node
-	for _, n := range c.nodes {
-		if n.gone || !n.joined {
+func (c *Cluster) faultNodes(sel string, count int) []*world.Node {
+	var cands []*world.Node
+	for _, n := range c.w.Nodes {
+		if n.Gone || !n.Joined {
 			continue
 		}
 		match := false
 		switch {
-		case sel == "draining":
-			match = n.role == model.RoleWorker && n.deleting && !n.drainDone
-		case sel == "control-plane":
-			match = n.role == model.RoleControlPlane && !n.deleting
-		case strings.HasPrefix(sel, "pool/"):
-			match = n.pool != nil && n.pool.name == strings.TrimPrefix(sel, "pool/") && !n.deleting
+		case sel == faults.NodeDraining:
+			match = c.ctl.Draining(n)
+		case sel == faults.NodeControlPlane:
+			match = n.Role == model.RoleControlPlane && !n.Deleting
+		case strings.HasPrefix(sel, faults.NodePoolPrefix):
+			match = n.Pool == strings.TrimPrefix(sel, faults.NodePoolPrefix) && n.Pool != "" && !n.Deleting
 		case sel == "":
-			match = n.role == model.RoleWorker && !n.deleting
+			match = n.Role == model.RoleWorker && !n.Deleting
 		default:
-			match = n.name == sel
+			match = n.Name == sel
 		}
 		if match {
 			cands = append(cands, n)
 		}
 	}
-	var out []*node
+	var out []*world.Node
 	for len(out) < count && len(cands) > 0 {
-		k := c.rng.IntN(len(cands))
+		k := c.w.Rng.IntN(len(cands))
 		out = append(out, cands[k])
 		cands = append(cands[:k], cands[k+1:]...)
 	}

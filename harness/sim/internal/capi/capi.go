@@ -1,0 +1,174 @@
+// Package capi is the Cluster API side of the simulated cluster: machines and their
+// provisioning, the KubeadmControlPlane rollout, each MachineDeployment's rolling update, and
+// the drains (cordon, evictions retried at every requeue, nodeDrainTimeout) with the PDB stalls
+// they meet. It acts on the nodes and pods of package world.
+package capi
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/zdt-dev/zdt/harness/sim/internal/world"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// Controllers are the Cluster API controllers of one cluster.
+type Controllers struct {
+	w     *world.World
+	pools []*pool
+	cpSeq int
+	// machines holds the Cluster API state of every node's machine.
+	machines map[*world.Node]*machine
+	// stalls are the open PDB stalls of each pod.
+	stalls map[*world.Pod][]*stall
+
+	cpVersion  string
+	poolTurn   int // index of the pool being rolled; len(pools) when none
+	stepTarget string
+}
+
+// pool is a MachineDeployment.
+type pool struct {
+	idx            int
+	name           string
+	spec           *scenarios.WorkerPool
+	replicas       int
+	maxSurge       int
+	maxUnavailable int
+	drainTimeout   time.Duration
+	version        string // the MachineDeployment's desired version
+	seq            int    // machine name counter
+}
+
+// machine is the Cluster API side of a node: its pool and its drain.
+type machine struct {
+	n            *world.Node
+	pool         *pool // nil for control plane machines
+	drainStart   time.Duration
+	drainBlocked map[*world.Pod]*stall
+	drainDone    bool
+}
+
+// stall is an eviction refused by a PDB, open until the eviction succeeds.
+type stall struct {
+	pdb      string
+	pod      *world.Pod
+	m        *machine
+	from     time.Duration
+	attempts int
+	reason   string
+}
+
+// New creates the cluster's machines at the scenario's "from" version, up and joined, as if
+// the cluster had been running for a while.
+func New(w *world.World) (*Controllers, error) {
+	sc := w.Sc
+	c := &Controllers{w: w, cpVersion: sc.Spec.Versions.From, machines: map[*world.Node]*machine{}, stalls: map[*world.Pod][]*stall{}}
+	from := sc.Spec.Versions.From
+	for i := 0; i < int(*sc.Spec.Cluster.ControlPlane.Replicas); i++ {
+		c.createMachine(nil, c.zoneFor(nil, i), from, true)
+	}
+	for i := range sc.Spec.Cluster.WorkerPools {
+		ps := &sc.Spec.Cluster.WorkerPools[i]
+		replicas := int(*ps.Replicas)
+		surge, err := intstr.GetScaledValueFromIntOrPercent(ps.MaxSurge, replicas, true)
+		if err != nil {
+			return nil, fmt.Errorf("spec.cluster.workerPools[%d].maxSurge: %w", i, err)
+		}
+		unavailable, err := intstr.GetScaledValueFromIntOrPercent(ps.MaxUnavailable, replicas, false)
+		if err != nil {
+			return nil, fmt.Errorf("spec.cluster.workerPools[%d].maxUnavailable: %w", i, err)
+		}
+		p := &pool{idx: i, name: ps.Name, spec: ps, replicas: replicas, maxSurge: surge,
+			maxUnavailable: unavailable, drainTimeout: ps.NodeDrainTimeout.Duration, version: from}
+		c.pools = append(c.pools, p)
+		for j := 0; j < replicas; j++ {
+			c.createMachine(p, c.zoneFor(p, j), from, true)
+		}
+	}
+	c.poolTurn = len(c.pools)
+	return c, nil
+}
+
+// Reconcile runs the controllers: the control plane's, then the pool whose turn it is; the
+// topology controller moves to the next MachineDeployment once one is at the version.
+func (c *Controllers) Reconcile() {
+	c.reconcileControlPlane()
+	if c.poolTurn < len(c.pools) {
+		p := c.pools[c.poolTurn]
+		c.reconcilePool(p)
+		if c.machinesAt(p, p.version) {
+			c.poolTurn++
+			c.startPoolTurn()
+		}
+	} else if c.stepTarget != "" && c.poolTurn == len(c.pools) && c.machinesAt(nil, c.stepTarget) && c.pools != nil && c.pools[0].version != c.stepTarget {
+		c.poolTurn = 0
+		c.startPoolTurn()
+	}
+}
+
+func (c *Controllers) startPoolTurn() {
+	if c.poolTurn < len(c.pools) {
+		p := c.pools[c.poolTurn]
+		p.version = c.stepTarget
+		c.reconcilePool(p)
+	}
+}
+
+// SetVersion is a change of the Cluster's topology version: the control plane first, then each
+// MachineDeployment in turn.
+func (c *Controllers) SetVersion(version string) {
+	c.stepTarget = version
+	c.cpVersion = version
+	c.poolTurn = len(c.pools)
+	c.w.Wake()
+}
+
+// At returns a function that reports whether the control plane (pool "") or a pool is entirely
+// at version.
+func (c *Controllers) At(poolName, version string) (func() bool, error) {
+	var p *pool
+	if poolName != "" {
+		for _, q := range c.pools {
+			if q.name == poolName {
+				p = q
+			}
+		}
+		if p == nil {
+			return nil, fmt.Errorf("no worker pool %q", poolName)
+		}
+	}
+	return func() bool { return c.machinesAt(p, version) }, nil
+}
+
+// Draining reports whether a node is a worker being drained.
+func (c *Controllers) Draining(n *world.Node) bool {
+	m := c.machines[n]
+	return n.Role == model.RoleWorker && n.Deleting && m != nil && !m.drainDone
+}
+
+// Close closes the PDB stalls still open (a stall at the deadline).
+func (c *Controllers) Close() {
+	var open []*world.Pod
+	for _, n := range c.w.Nodes {
+		for p := range c.machines[n].drainBlocked {
+			open = append(open, p)
+		}
+	}
+	sort.Slice(open, func(i, j int) bool { return open[i].Name < open[j].Name })
+	for _, p := range open {
+		c.CloseStalls(p)
+	}
+}
+
+func (c *Controllers) zoneFor(p *pool, i int) string {
+	zones := c.w.Sc.Spec.Cluster.Zones
+	if p != nil {
+		zones = p.spec.Zones
+	}
+	return zones[i%len(zones)]
+}

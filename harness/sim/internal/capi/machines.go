@@ -1,0 +1,313 @@
+package capi
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/zdt-dev/zdt/harness/sim/internal/world"
+	"github.com/zdt-dev/zdt/model"
+)
+
+// createMachine creates a Machine: its infrastructure is provisioned, then it joins the cluster
+// as a Node at version. Control plane machines also join etcd and run an apiserver.
+func (c *Controllers) createMachine(p *pool, zone, version string, instant bool) *world.Node {
+	w := c.w
+	capacity := w.Sc.Spec.Cluster.ControlPlane.Capacity
+	var name, poolName string
+	if p == nil {
+		c.cpSeq++
+		name = fmt.Sprintf("%s-control-plane-%d", w.Name, c.cpSeq)
+	} else {
+		p.seq++
+		name = fmt.Sprintf("%s-%s-%d", w.Name, p.name, p.seq)
+		poolName, capacity = p.name, p.spec.Capacity
+	}
+	n := w.AddNode(name, poolName, zone, version, capacity)
+	c.machines[n] = &machine{n: n, pool: p, drainBlocked: map[*world.Pod]*stall{}}
+	if instant {
+		w.MachineUp(n)
+		c.nodeJoined(n)
+		return n
+	}
+	provision := w.Cal.MachineProvision.Duration + w.Effects.ProvisionSlow
+	w.Clock.After(provision, func() {
+		if n.Deleting {
+			return
+		}
+		if w.Effects.ProvisionFails > 0 {
+			w.Effects.ProvisionFails--
+			w.Instant(model.Error, world.LocNode(n), model.ReasonMachineCreated, "machine "+n.Name+" failed to provision (injected)")
+			c.failedMachine(n)
+			return
+		}
+		w.MachineUp(n)
+		join := w.Cal.NodeJoin.Duration
+		if n.Role == model.RoleControlPlane {
+			join = w.Cal.ControlPlaneJoin.Duration
+			// kubeadm adds the new etcd member (a voter) shortly before its etcd runs: with a
+			// single member, quorum is lost until the new one has started.
+			if q := w.Cal.EtcdQuorumLoss.Duration; q <= join {
+				w.Clock.After(join-q, func() { w.AddEtcdMember(n) })
+			}
+		}
+		w.Clock.After(join, func() {
+			if !n.Deleting && n.Up {
+				c.nodeJoined(n)
+			}
+		})
+	})
+	return n
+}
+
+// nodeJoined: the Node is registered and Ready; a machine created during the run records its
+// creation.
+func (c *Controllers) nodeJoined(n *world.Node) {
+	w := c.w
+	w.NodeJoined(n)
+	if n.Created > 0 {
+		w.Interval(model.Info, world.LocNode(n), model.ReasonMachineCreated, "machine "+n.Name+" created and Ready at "+n.Version, n.Created, w.Clock.Now())
+	}
+	w.RetryPending()
+	w.Wake()
+}
+
+// deleteMachine deletes a Machine as Cluster API does: cordon and drain (workers), then remove
+// the etcd member (control plane), delete the infrastructure, delete the Node.
+func (c *Controllers) deleteMachine(n *world.Node) {
+	if n.Deleting {
+		return
+	}
+	w := c.w
+	m := c.machines[n]
+	n.Deleting = true
+	m.drainStart = w.Clock.Now()
+	if !n.Joined {
+		c.failedMachine(n)
+		return
+	}
+	if n.Role == model.RoleControlPlane {
+		w.StopEtcdMember(n)
+		w.Clock.After(time.Second, func() { c.deleteInfra(n) })
+		return
+	}
+	w.Flush()
+	n.Cordoned = true
+	c.drain(m)
+}
+
+// drain evicts every pod of the node; refused evictions are retried every evictionRetry, as
+// Cluster API's drain does, until the pods are gone or nodeDrainTimeout passes.
+func (c *Controllers) drain(m *machine) {
+	w, n := c.w, m.n
+	if n.Gone || m.drainDone {
+		return
+	}
+	timeout := m.pool.drainTimeout
+	if timeout > 0 && w.Clock.Now()-m.drainStart >= timeout {
+		w.Instant(model.Error, world.LocNode(n), model.ReasonDrainTimeout,
+			fmt.Sprintf("nodeDrainTimeout (%s) passed: machine %s deleted with %d pods still on it", timeout, n.Name, len(n.Pods)))
+		c.finishDrain(m)
+		return
+	}
+	pods := append([]*world.Pod(nil), n.Pods...)
+	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
+	blocked := 0
+	for _, p := range pods {
+		if p.Terminating || p.Gone {
+			continue
+		}
+		refusal, pdbName := w.Evict(p)
+		if refusal == "" {
+			c.CloseStalls(p) // evicted at last: the drain no longer names a blocking PDB
+			continue
+		}
+		blocked++
+		st := m.drainBlocked[p]
+		if st == nil {
+			st = &stall{pdb: pdbName, pod: p, m: m, from: w.Clock.Now(), reason: refusal}
+			m.drainBlocked[p] = st
+			c.stalls[p] = append(c.stalls[p], st)
+		}
+		st.attempts++
+		st.reason = refusal
+	}
+	if blocked > 0 || podsLeft(n) > 0 {
+		// Cluster API requeues the drain: it sees the last pod gone only at its next pass.
+		w.Clock.After(w.Cal.EvictionRetry.Duration, func() { c.drain(m) })
+		return
+	}
+	c.finishDrain(m)
+}
+
+// podsLeft counts the pods the drain still waits for. Like Cluster API, it does not wait for
+// pods already deleted on a node that no longer reports (their kubelet cannot stop them).
+func podsLeft(n *world.Node) int {
+	left := 0
+	for _, p := range n.Pods {
+		if !p.Gone && !(p.Terminating && !n.Ready) {
+			left++
+		}
+	}
+	return left
+}
+
+// CloseStalls ends the PDB stalls of a pod: it was evicted at last, or it went away.
+func (c *Controllers) CloseStalls(p *world.Pod) {
+	for _, st := range c.stalls[p] {
+		if st.m.drainBlocked[p] == st {
+			delete(st.m.drainBlocked, p)
+		}
+		level, reason := model.Warning, model.ReasonEvictionBlocked
+		if st.pdb == "" {
+			level, reason = model.Error, model.ReasonEvictionFailed
+		}
+		c.w.Interval(level, model.Locator{Node: st.m.n.Name, Pod: p.Name, PDB: st.pdb, Workload: p.W.Name}, reason,
+			fmt.Sprintf("drain of %s blocked %d time(s): %s", st.m.n.Name, st.attempts, st.reason), st.from, c.w.Clock.Now())
+	}
+	delete(c.stalls, p)
+}
+
+func (c *Controllers) finishDrain(m *machine) {
+	if m.drainDone {
+		return
+	}
+	w, n := c.w, m.n
+	m.drainDone = true
+	for _, p := range append([]*world.Pod(nil), n.Pods...) {
+		c.CloseStalls(p)
+	}
+	w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, fmt.Sprintf("drain of %s", n.Name), m.drainStart, w.Clock.Now())
+	w.Clock.After(w.Cal.MachineDelete.Duration, func() { c.deleteInfra(n) })
+}
+
+// deleteInfra removes the machine's infrastructure, then its Node. Pods still on it die with it
+// and are replaced.
+func (c *Controllers) deleteInfra(n *world.Node) {
+	c.w.PowerDown(n)
+	c.w.Clock.After(time.Second, func() { c.nodeDeleted(n) })
+}
+
+func (c *Controllers) nodeDeleted(n *world.Node) {
+	w, m := c.w, c.machines[n]
+	w.RemoveNode(n)
+	if n.Cordoned {
+		w.Interval(model.Info, world.LocNode(n), model.ReasonNodeCordoned, n.Name+" cordoned", m.drainStart, w.Clock.Now())
+	}
+	w.Interval(model.Info, world.LocNode(n), model.ReasonMachineDeleted, "machine "+n.Name+" deleted", m.drainStart, w.Clock.Now())
+	w.Wake()
+}
+
+// failedMachine is a machine that never joined: it is deleted and the controller tries again.
+func (c *Controllers) failedMachine(n *world.Node) {
+	n.Deleting = true
+	c.w.Discard(n)
+	c.w.Wake()
+}
+
+// reconcileControlPlane is the KubeadmControlPlane rollout: surge one machine at the new
+// version, wait for it to be Ready, then delete the oldest outdated machine; one at a time.
+func (c *Controllers) reconcileControlPlane() {
+	want := c.cpVersion
+	replicas := int(*c.w.Sc.Spec.Cluster.ControlPlane.Replicas)
+	var outdated, current, deleting, provisioning int
+	var oldest *world.Node
+	for _, n := range c.w.CPNodes {
+		switch {
+		case n.Gone:
+			continue
+		case n.Deleting:
+			deleting++
+		case n.Version != want:
+			outdated++
+			if oldest == nil {
+				oldest = n
+			}
+		case !n.Ready:
+			provisioning++
+			current++
+		default:
+			current++
+		}
+	}
+	if deleting > 0 || provisioning > 0 {
+		return // one change at a time
+	}
+	if outdated > 0 && current+outdated <= replicas {
+		c.createMachine(nil, c.zoneFor(nil, len(c.w.CPNodes)), want, false)
+		return
+	}
+	if outdated > 0 && current+outdated > replicas && oldest != nil {
+		c.deleteMachine(oldest)
+		return
+	}
+	if current < replicas {
+		c.createMachine(nil, c.zoneFor(nil, len(c.w.CPNodes)), want, false)
+	}
+}
+
+// reconcilePool is the MachineDeployment rolling update, as Cluster API computes it: new
+// machines while the total (machines being deleted included) stays within replicas+maxSurge;
+// old ones deleted (cordoned and drained) while the available machines stay at or above
+// replicas-maxUnavailable.
+func (c *Controllers) reconcilePool(p *pool) {
+	var newAll, newReady, total int
+	var old []*world.Node
+	for _, n := range c.w.Workers {
+		if c.machines[n].pool != p || n.Gone {
+			continue
+		}
+		total++
+		if n.Deleting {
+			continue
+		}
+		if n.Version == p.version {
+			newAll++
+			if n.Ready {
+				newReady++
+			}
+		} else {
+			old = append(old, n)
+		}
+	}
+	if up := min(p.replicas+p.maxSurge-total, p.replicas-newAll); up > 0 {
+		for i := 0; i < up; i++ {
+			c.createMachine(p, c.zoneFor(p, p.seq), p.version, false)
+		}
+		newAll += up
+	}
+	// Old machines that are not Ready go first: deleting them costs no availability.
+	sort.SliceStable(old, func(i, j int) bool { return !old[i].Ready && old[j].Ready })
+	down := (newAll + len(old)) - (p.replicas - p.maxUnavailable) - (newAll - newReady)
+	for _, n := range old {
+		if down <= 0 && n.Ready {
+			break
+		}
+		c.deleteMachine(n)
+		if n.Ready {
+			down--
+		}
+	}
+}
+
+// machinesAt reports whether the control plane (p nil) or a pool is entirely at version: the
+// desired count of Ready machines at it, and nothing else left.
+func (c *Controllers) machinesAt(p *pool, version string) bool {
+	list, replicas := c.w.Workers, 0
+	if p == nil {
+		list, replicas = c.w.CPNodes, int(*c.w.Sc.Spec.Cluster.ControlPlane.Replicas)
+	} else {
+		replicas = p.replicas
+	}
+	ready := 0
+	for _, n := range list {
+		if n.Gone || (p != nil && c.machines[n].pool != p) {
+			continue
+		}
+		if n.Version != version || !n.Ready || n.Deleting {
+			return false
+		}
+		ready++
+	}
+	return ready == replicas
+}

@@ -1,0 +1,365 @@
+// Package traffic is the simulated load: vegeta's pacers on the virtual clock, every stream's
+// requests routed through the edge load balancer as the world's routing stands, and the API
+// prober. Between two changes of cluster state the routing is constant, so requests are not
+// simulated one by one: each stretch of at most one second becomes, per stream, one sample for
+// the requests that succeeded and one for those that failed, with their counts.
+package traffic
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/zdt-dev/zdt/harness/sim/internal/world"
+	"github.com/zdt-dev/zdt/loadgen"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// reusedConns is how many kept-alive connections a reused-connection stream holds, as a vegeta
+// attacker with a few busy workers does.
+const reusedConns = 2
+
+// conn is a kept-alive connection, pinned to the pod it reached.
+type conn struct {
+	pod *world.Pod
+}
+
+// stream is one load stream: a target and a connection mode.
+type stream struct {
+	W     *world.Workload // nil for the API prober
+	mode  model.ConnMode
+	conns []conn
+	sent  int64
+}
+
+// Load is the load on the virtual clock: the scenario's pacer for every stream, and a 1/s API
+// prober.
+type Load struct {
+	c       *world.World
+	on      bool
+	start   time.Duration
+	end     time.Duration // when a fixed-duration load stops; math.MaxInt64 otherwise
+	last    time.Duration // requests before last have been emitted
+	pacer   vegeta.Pacer
+	probe   vegeta.Pacer
+	streams []*stream
+	API     *stream
+	timeout time.Duration
+	bin     bin
+}
+
+// Flush emits the requests sent since the last flush, under the routing that held since then.
+// Every change of cluster state that can change routing calls it first.
+func (l *Load) Flush() {
+	t := l
+	if !t.on || l.c.Clock.Now() <= t.last {
+		return
+	}
+	to := l.c.Clock.Now()
+	if to > t.end {
+		to = t.end
+	}
+	for t.last < to {
+		// Bins end on whole seconds, so that reports can bin by second exactly.
+		next := (t.last/time.Second + 1) * time.Second
+		if next > to {
+			next = to
+		}
+		l.emit(t.last, next)
+		t.last = next
+		if next%time.Second == 0 || next == t.end {
+			l.closeBin(next)
+		}
+	}
+	if l.c.Clock.Now() >= t.end {
+		t.last = l.c.Clock.Now()
+	}
+	l.c.LBDirty = false
+}
+
+func (l *Load) hits(p vegeta.Pacer, from, to time.Duration) int64 {
+	start := l.start
+	return int64(loadgen.Hits(p, to-start)) - int64(loadgen.Hits(p, from-start))
+}
+
+// binomial draws how many of n requests fail with probability p each.
+func (l *Load) binomial(n int64, p float64) int64 {
+	switch {
+	case n <= 0 || p <= 0:
+		return 0
+	case p >= 1:
+		return n
+	}
+	return int64(distuv.Binomial{N: float64(n), P: p, Src: l.c.Src}.Rand())
+}
+
+func (l *Load) emit(from, to time.Duration) {
+	t := l
+	n := l.hits(t.pacer, from, to)
+	for _, s := range t.streams {
+		if n == 0 {
+			break
+		}
+		s.sent += n
+		if s.mode == model.ConnNew {
+			l.emitNew(s, from, to, n)
+		} else {
+			l.emitReused(s, from, to, n)
+		}
+	}
+	if np := l.hits(t.probe, from, to); np > 0 {
+		l.emitProbes(from, to, np)
+	}
+}
+
+// emitNew emits requests that each open a connection through the edge load balancer, which
+// retries other backends when a connection fails.
+func (l *Load) emitNew(s *stream, from, to time.Duration, n int64) {
+	r := l.c.EdgeRoute(s.W)
+	attempts := float64(1 + l.c.Cal.LBRetries)
+	pFail := r.AllFail
+	if r.NoBackend {
+		pFail = 1
+	}
+	failed := l.binomial(n, pFail)
+	timeoutCost := l.c.Cal.ConnectTimeout.Duration
+	costPerFailure := time.Duration((1 - r.RefusedShare) * float64(timeoutCost))
+	if ok := n - failed; ok > 0 {
+		// Failed attempts before the one that worked add their cost to the latency.
+		retries := 0.0
+		if r.Fail < 1 {
+			retries = r.Fail / (1 - r.Fail)
+		}
+		lat := l.c.Cal.RequestLatency.Duration + time.Duration(retries*float64(costPerFailure))
+		l.sample(s, from, to, ok, lat, 200, "", "")
+	}
+	if failed > 0 {
+		msg := "load balancer: every backend refused the connection"
+		if r.NoBackend {
+			msg = "load balancer: no healthy backend"
+		} else if r.RefusedShare < 0.5 {
+			msg = "load balancer: connect timeout on every backend"
+		}
+		lat := time.Duration(attempts * float64(costPerFailure))
+		if lat > l.timeout {
+			lat = l.timeout
+		}
+		l.sample(s, from, to, failed, lat, 503, msg, "")
+	}
+}
+
+// emitReused emits requests sent round robin over kept-alive connections. A connection sticks
+// to its pod; it is re-opened (through the load balancer) when the pod closed it.
+func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
+	per := n / int64(len(s.conns))
+	extra := n % int64(len(s.conns))
+	for i := range s.conns {
+		k := per
+		if int64(i) < extra {
+			k++
+		}
+		cn := &s.conns[i]
+		if k > 0 && cn.pod == nil {
+			// The first request on a closed connection opens a new one; when no backend
+			// answers, every request of the stretch tries again and fails the same way.
+			if cn.pod = l.c.PickPod(s.W); cn.pod == nil {
+				l.sample(s, from, to, k, l.c.Cal.ConnectTimeout.Duration, 503, "load balancer: no backend answered the new connection", "")
+				continue
+			}
+		}
+		if k > 0 {
+			if ok, _ := world.PodAnswers(cn.pod); ok {
+				l.sample(s, from, to, k, l.c.Cal.RequestLatency.Duration+cn.pod.Node.ExtraDelay, 200, "", cn.pod.Name)
+			} else {
+				// The pod went away without closing the connection: requests hang until the
+				// client's timeout, then the connection is dropped.
+				l.sample(s, from, to, 1, l.timeout, 0, "timeout awaiting response headers", cn.pod.Name)
+				cn.pod = nil
+				if k > 1 {
+					cn.pod = l.c.PickPod(s.W)
+					if cn.pod != nil {
+						l.sample(s, from, to, k-1, l.c.Cal.RequestLatency.Duration, 200, "", cn.pod.Name)
+					} else {
+						l.sample(s, from, to, k-1, l.timeout, 503, "load balancer: no backend answered the new connection", "")
+					}
+				}
+			}
+		}
+	}
+}
+
+// BreakConns handles a pod that stops abruptly (killed, or an application that exits at
+// SIGTERM): the requests in flight on connections pinned to it fail with a reset.
+func (l *Load) BreakConns(p *world.Pod) {
+	l.Flush()
+	if !l.on || l.c.Clock.Now() >= l.end {
+		l.DropConns(p)
+		return
+	}
+	rate := l.pacer.Rate(l.c.Clock.Now() - l.start)
+	for _, s := range l.streams {
+		if s.W != p.W || s.mode != model.ConnReused {
+			continue
+		}
+		for i := range s.conns {
+			if s.conns[i].pod != p {
+				continue
+			}
+			s.conns[i].pod = nil
+			inFlight := rate / float64(len(s.conns)) * l.c.Cal.RequestLatency.Duration.Seconds()
+			if l.c.Rng.Float64() < math.Min(1, inFlight) {
+				l.sample(s, l.c.Clock.Now(), l.c.Clock.Now(), 1, l.c.Cal.RequestLatency.Duration, 0, "connection reset by peer", p.Name)
+			}
+		}
+	}
+}
+
+// DropConns closes the connections pinned to a pod that shut down gracefully: clients open
+// new ones for their next request, and nothing fails.
+func (l *Load) DropConns(p *world.Pod) {
+	for _, s := range l.streams {
+		for i := range s.conns {
+			if s.conns[i].pod == p {
+				s.conns[i].pod = nil
+			}
+		}
+	}
+}
+
+func (l *Load) emitProbes(from, to time.Duration, n int64) {
+	s := l.API
+	s.sent += n
+	p, msg := l.c.APIFail()
+	failed := l.binomial(n, p)
+	if ok := n - failed; ok > 0 {
+		l.sample(s, from, to, ok, l.c.Cal.RequestLatency.Duration, 200, "", "")
+	}
+	if failed > 0 {
+		l.sample(s, from, to, failed, l.c.Cal.ConnectTimeout.Duration, 0, msg, "")
+	}
+}
+
+// binKey identifies the requests of one second that are recorded together.
+type binKey struct {
+	s       *stream
+	code    int
+	err     string
+	backend string
+}
+
+type binEntry struct {
+	n      int64
+	latSum time.Duration
+	at     time.Duration // the send time, when the bin holds one request
+}
+
+// bin gathers the requests of the current second, so that each second gives one sample per
+// stream and outcome however many times the cluster changed in it.
+type bin struct {
+	start   time.Duration
+	keys    []binKey
+	vals    []binEntry
+	entries map[binKey]int // index into keys and vals
+}
+
+func (l *Load) sample(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string) {
+	b := &l.bin
+	if b.entries == nil {
+		b.entries = map[binKey]int{}
+	}
+	k := binKey{s: s, code: code, err: errMsg, backend: backend}
+	i, ok := b.entries[k]
+	if !ok {
+		i = len(b.vals)
+		b.entries[k] = i
+		b.keys = append(b.keys, k)
+		b.vals = append(b.vals, binEntry{})
+	}
+	e := &b.vals[i]
+	if e.n == 0 && n == 1 {
+		e.at = from
+		if to > from {
+			e.at += time.Duration(l.c.Rng.Int64N(int64(to - from)))
+		}
+	}
+	e.n += n
+	e.latSum += lat * time.Duration(n)
+}
+
+// closeBin records the samples of the second that ends at end.
+func (l *Load) closeBin(end time.Duration) {
+	b := &l.bin
+	for i, k := range b.keys {
+		e := &b.vals[i]
+		target := model.APITarget
+		if k.s.W != nil {
+			target = k.s.W.Name
+		}
+		sm := model.Sample{
+			Target: target, Conn: k.s.mode, At: b.start, Latency: e.latSum / time.Duration(e.n),
+			Code: k.code, Error: k.err, Backend: k.backend, Count: e.n, Span: end - b.start,
+		}
+		if e.n == 1 {
+			sm.At, sm.Count, sm.Span = e.at, 0, 0
+		}
+		l.c.Sample(&sm)
+	}
+	clear(b.entries)
+	b.keys, b.vals = b.keys[:0], b.vals[:0]
+	b.start = end
+}
+
+// Start starts the scenario's load and the API prober at the world's current instant.
+func Start(c *world.World) (*Load, error) {
+	l := &c.Sc.Spec.Load
+	pacer, err := loadgen.NewPacer(l)
+	if err != nil {
+		return nil, fmt.Errorf("spec.load: %w", err)
+	}
+	now := c.Clock.Now()
+	t := &Load{c: c, on: true, start: now, last: now, end: math.MaxInt64, pacer: pacer,
+		timeout: l.Timeout.Duration, bin: bin{start: now}}
+	rate := 1.0
+	t.probe, err = loadgen.NewPacer(&scenarios.Load{Rate: &rate})
+	if err != nil {
+		return nil, err
+	}
+	if l.Duration != scenarios.UntilUpgradeDone {
+		d, _ := time.ParseDuration(l.Duration)
+		t.end = now + d
+	}
+	for _, name := range l.Targets {
+		for _, mode := range l.Connections {
+			s := &stream{W: c.Workload(name), mode: model.ConnMode(mode)}
+			if s.mode == model.ConnReused {
+				s.conns = make([]conn, reusedConns)
+			}
+			t.streams = append(t.streams, s)
+		}
+	}
+	t.API = &stream{mode: model.ConnNew}
+	return t, nil
+}
+
+// Stop emits what is left and reports each stream: the simulator never falls behind its pacer
+// and loses no sample.
+func (l *Load) Stop() []model.StreamStats {
+	l.Flush()
+	if l.on {
+		l.closeBin(l.c.Clock.Now())
+	}
+	l.on = false
+	var out []model.StreamStats
+	for _, s := range append(append([]*stream(nil), l.streams...), l.API) {
+		target := model.APITarget
+		if s.W != nil {
+			target = s.W.Name
+		}
+		out = append(out, model.StreamStats{Target: target, Conn: s.mode, Planned: s.sent, Sent: s.sent, Recorded: s.sent})
+	}
+	return out
+}

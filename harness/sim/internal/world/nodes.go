@@ -1,0 +1,126 @@
+package world
+
+import (
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// AddNode adds a machine's node, not up yet: a control plane node when pool is "", a worker of
+// the pool otherwise.
+func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Capacity) *Node {
+	n := &Node{
+		idx: len(c.Nodes), Name: name, Pool: pool, Zone: zone, Version: version, Created: c.Clock.Now(),
+		pulled: map[*Workload]bool{},
+	}
+	if pool == "" {
+		n.Role = model.RoleControlPlane
+		c.CPNodes = append(c.CPNodes, n)
+	} else {
+		n.Role = model.RoleWorker
+		c.Workers = append(c.Workers, n)
+	}
+	n.CPU = capacity.CPU.MilliValue()
+	n.Mem = capacity.Memory.Value()
+	n.MaxPods = int(*capacity.Pods)
+	n.Bucket = c.Rng.IntN(Buckets)
+	c.Nodes = append(c.Nodes, n)
+	return n
+}
+
+// MachineUp: the machine's infrastructure runs.
+func (c *World) MachineUp(n *Node) {
+	c.BeforeNodeChange(n)
+	n.Up = true
+	c.AfterNodeChange(n)
+}
+
+// NodeJoined: the Node is registered and Ready (and, on the control plane, its etcd member and
+// apiserver run); it joins its load balancer.
+func (c *World) NodeJoined(n *Node) {
+	c.Flush()
+	n.Joined, n.Ready = true, true
+	if n.Role == model.RoleControlPlane {
+		n.EtcdMember, n.EtcdRunning = true, true
+		c.BeforeNodeChange(n)
+		n.APIServerUp = true
+		c.AfterNodeChange(n)
+		c.APIChanged()
+	}
+	c.joinLB(n)
+}
+
+// PowerDown removes the machine's infrastructure: nothing on it answers, its processes end.
+func (c *World) PowerDown(n *Node) {
+	c.BeforeNodeChange(n)
+	n.Up = false
+	n.APIServerUp = false
+	c.AfterNodeChange(n)
+	c.APIChanged()
+	for _, p := range append([]*Pod(nil), n.Pods...) {
+		if !p.Exited && p.Started {
+			c.ProcessExit(p, false)
+		}
+	}
+}
+
+// RemoveNode deletes the Node object: it leaves its load balancer and its pods are gone.
+func (c *World) RemoveNode(n *Node) {
+	c.Flush()
+	c.leaveLB(n)
+	n.Gone, n.Ready, n.Joined = true, false, false
+	for _, p := range append([]*Pod(nil), n.Pods...) {
+		c.PodGone(p)
+	}
+}
+
+// Discard removes a machine that never joined.
+func (c *World) Discard(n *Node) {
+	c.BeforeNodeChange(n)
+	n.Up = false
+	c.AfterNodeChange(n)
+	n.Gone = true
+}
+
+// StopEtcdMember takes a control plane node's etcd member out of the cluster.
+func (c *World) StopEtcdMember(n *Node) {
+	c.Flush()
+	n.EtcdMember, n.EtcdRunning = false, false
+	c.APIChanged()
+}
+
+// AddEtcdMember adds a joining control plane node's etcd member, not running yet.
+func (c *World) AddEtcdMember(n *Node) {
+	c.Flush()
+	n.EtcdMember = true
+	c.APIChanged()
+}
+
+// Reboot brings a crashed node back: terminating pods are cleaned up, the others restart.
+func (c *World) Reboot(n *Node) {
+	if n.Gone {
+		return
+	}
+	c.BeforeNodeChange(n)
+	n.Up = true
+	n.APIServerUp = n.Role == model.RoleControlPlane
+	c.AfterNodeChange(n)
+	if n.Role == model.RoleControlPlane {
+		c.APIChanged()
+	}
+	for _, p := range append([]*Pod(nil), n.Pods...) {
+		if p.Terminating {
+			c.PodGone(p)
+			continue
+		}
+		p.Gen++
+		p.Exited, p.Serving, p.Started = false, false, false
+		c.SetReady(p, false)
+		gen := p.Gen
+		c.Clock.After(c.Cal.ContainerStart.Duration, func() {
+			if p.Gen == gen && n.Reachable() {
+				c.containerStarted(p)
+			}
+		})
+	}
+	c.NodeRecovered(n)
+}

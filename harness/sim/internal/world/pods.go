@@ -1,0 +1,396 @@
+package world
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// ReconcileReplicas is the ReplicaSet controller: it creates pods until the workload has its
+// desired count of pods that are not terminating.
+func (c *World) ReconcileReplicas(w *Workload) {
+	for len(w.Active) < w.Replicas {
+		w.seq++
+		p := &Pod{Name: fmt.Sprintf("%s-%d", w.Name, w.seq), W: w, Created: c.Clock.Now()}
+		for b := range p.viewPos {
+			p.viewPos[b], p.termPos[b] = -1, -1
+		}
+		w.Active = append(w.Active, p)
+		c.PodsCreated++
+		gen := p.Gen
+		c.Clock.After(c.Cal.SchedulerDelay.Duration, func() {
+			if p.Gen == gen {
+				c.schedule(p)
+			}
+		})
+	}
+}
+
+// schedule is the scheduler: it binds a pod to the best feasible worker, or leaves it pending
+// until capacity changes.
+func (c *World) schedule(p *Pod) {
+	if p.Bound || p.Terminating || p.Gone {
+		return
+	}
+	n := c.pickNode(p.W)
+	if n == nil {
+		c.pending = append(c.pending, p)
+		return
+	}
+	c.bind(p, n)
+}
+
+// RetryPending tries the pending pods again (capacity changed).
+func (c *World) RetryPending() {
+	if len(c.pending) == 0 {
+		return
+	}
+	pending := c.pending
+	c.pending = nil
+	for _, p := range pending {
+		c.schedule(p)
+	}
+}
+
+func (c *World) Schedulable(n *Node) bool {
+	return n.Role == model.RoleWorker && n.Joined && n.Ready && !n.Cordoned && !n.Deleting && !n.Gone
+}
+
+func (c *World) fits(n *Node, w *Workload) bool {
+	return n.UsedCPU+w.CPU <= n.CPU && n.UsedMem+w.Mem <= n.Mem && len(n.Pods) < n.MaxPods
+}
+
+func (w *Workload) domainCount(n *Node, key string) int {
+	if key == scenarios.TopologyZone {
+		return w.perZone[n.Zone]
+	}
+	if n.idx < len(w.perNode) {
+		return w.perNode[n.idx]
+	}
+	return 0
+}
+
+// pickNode filters and scores workers as kube-scheduler does, for the parts zdt models:
+// resources, topology spread (hard or soft), least allocated. Ties are broken at random.
+func (c *World) pickNode(w *Workload) *Node {
+	ts := w.Spec.TopologySpread
+	key := ""
+	hard := false
+	maxSkew := 1
+	minCount := 0
+	if ts != nil {
+		key, hard, maxSkew = ts.TopologyKey, ts.WhenUnsatisfiable == scenarios.DoNotSchedule, int(*ts.MaxSkew)
+		minCount = -1
+		// The global minimum counts eligible domains (schedulable nodes, or their zones).
+		for _, n := range c.Workers {
+			if c.Schedulable(n) {
+				if cnt := w.domainCount(n, key); minCount < 0 || cnt < minCount {
+					minCount = cnt
+				}
+			}
+		}
+	}
+	var best *Node
+	bestScore, ties := 0.0, 0
+	for _, n := range c.Workers {
+		if !c.Schedulable(n) || !c.fits(n, w) {
+			continue
+		}
+		score := 0.0
+		if key != "" {
+			skew := w.domainCount(n, key) + 1 - minCount
+			if hard && skew > maxSkew {
+				continue
+			}
+			score += 10 * float64(w.domainCount(n, key))
+		}
+		score += float64(n.UsedCPU+w.CPU)/float64(n.CPU) + float64(n.UsedMem+w.Mem)/float64(n.Mem)
+		switch {
+		case best == nil || score < bestScore:
+			best, bestScore, ties = n, score, 1
+		case score == bestScore:
+			ties++
+			if c.Rng.IntN(ties) == 0 {
+				best = n
+			}
+		}
+	}
+	return best
+}
+
+func (c *World) bind(p *Pod, n *Node) {
+	w := p.W
+	p.Bound, p.Node = true, n
+	n.Pods = append(n.Pods, p)
+	n.UsedCPU += w.CPU
+	n.UsedMem += w.Mem
+	for len(w.perNode) <= n.idx {
+		w.perNode = append(w.perNode, 0)
+	}
+	w.perNode[n.idx]++
+	w.perZone[n.Zone]++
+	start := c.Cal.ContainerStart.Duration
+	if !n.pulled[w] {
+		start += c.Cal.ImagePull.Duration
+		n.pulled[w] = true
+	}
+	gen := p.Gen
+	c.Clock.After(start, func() {
+		if p.Gen != gen || !n.Reachable() {
+			return
+		}
+		c.containerStarted(p)
+	})
+}
+
+func (c *World) containerStarted(p *Pod) {
+	w := p.W
+	p.Started = true
+	c.syncEndpoint(p)
+	gen := p.Gen
+	startup := w.Spec.StartupTime.Duration + c.Effects.SlowStart[p.W]
+	c.Clock.After(startup, func() {
+		if p.Gen != gen {
+			return
+		}
+		c.Flush()
+		p.Serving = true
+		w.Route.Dirty = true
+	})
+	// Readiness: without a probe the pod is Ready as soon as its container runs, whether the
+	// application serves or not. With one, at the first probe after the application serves.
+	readyIn := time.Duration(0)
+	if pr := w.Spec.ReadinessProbe; pr != nil {
+		first := pr.InitialDelay.Duration
+		period := pr.Period.Duration
+		readyIn = first
+		if startup > first {
+			k := (startup - first + period - 1) / period
+			readyIn = first + k*period
+		}
+	}
+	c.Clock.After(readyIn, func() {
+		if p.Gen != gen || p.Terminating {
+			return
+		}
+		c.SetReady(p, true)
+	})
+}
+
+func (c *World) SetReady(p *Pod, ready bool) {
+	if p.Ready == ready {
+		return
+	}
+	c.Flush()
+	p.Ready = ready
+	if !p.Terminating {
+		if ready {
+			p.W.ReadyCount++
+			p.ReadyAt = c.Clock.Now()
+			c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, p.Name+" not ready", p.Created, c.Clock.Now())
+		} else {
+			p.W.ReadyCount--
+		}
+	}
+	c.syncEndpoint(p)
+	c.Wake()
+}
+
+// removeActive takes a pod out of its workload's count (it is terminating or gone).
+func (c *World) removeActive(p *Pod) {
+	w := p.W
+	swapRemove(&w.Active, p)
+	if p.Ready {
+		w.ReadyCount--
+	}
+	if p.Bound {
+		w.perNode[p.Node.idx]--
+		w.perZone[p.Node.Zone]--
+	}
+}
+
+// DeletePod deletes a pod gracefully (an eviction, or a kill): endpoints are updated while the
+// kubelet runs preStop, then SIGTERM, then SIGKILL after the grace period.
+func (c *World) DeletePod(p *Pod) {
+	if p.Terminating || p.Gone {
+		return
+	}
+	c.Flush()
+	p.Terminating = true
+	p.DeletedAt = c.Clock.Now()
+	p.Gen++
+	c.removeActive(p)
+	w := p.W
+	w.Route.Dirty = true
+	c.ReconcileReplicas(w)
+	if !p.Bound {
+		c.PodGone(p)
+		return
+	}
+	c.syncEndpoint(p)
+	if !p.Started || !p.Node.Reachable() || p.Node.KubeletDown {
+		// Nothing runs, or the kubelet cannot act: the pod waits for its node.
+		if !p.Started {
+			c.PodGone(p)
+		}
+		return
+	}
+	gen := p.Gen
+	spec := w.Spec
+	c.Clock.After(c.Cal.KubeletSync.Duration, func() {
+		if p.Gen != gen || p.Gone || !p.Node.Reachable() || p.Node.KubeletDown {
+			return
+		}
+		kill := c.Clock.Now() + spec.TerminationGracePeriod.Duration
+		sigterm := c.Clock.Now()
+		if spec.PreStop != nil {
+			sigterm += spec.PreStop.Sleep.Duration
+		}
+		if sigterm > kill {
+			sigterm = kill
+		}
+		exit, graceful := sigterm, false
+		if spec.Shutdown.OnSigterm == scenarios.ShutdownDrain {
+			exit, graceful = sigterm+spec.Shutdown.DrainTime.Duration, true
+			// A draining application fails its readiness probe from SIGTERM on while it keeps
+			// serving: the kubelet notices after failureThreshold probes.
+			if pr := spec.ReadinessProbe; pr != nil {
+				c.Clock.At(sigterm+time.Duration(*pr.FailureThreshold)*pr.Period.Duration, func() {
+					if p.Gen == gen && !p.Gone && !p.Exited {
+						c.SetReady(p, false)
+					}
+				})
+			}
+		}
+		if exit > kill {
+			exit, graceful = kill, false
+		}
+		c.Clock.At(exit, func() {
+			if p.Gen != gen || p.Gone {
+				return
+			}
+			c.ProcessExit(p, graceful)
+			// The kubelet reports the containers stopped and the pod object is removed.
+			c.Clock.After(c.Cal.KubeletSync.Duration, func() {
+				if p.Gen == gen {
+					c.PodGone(p)
+				}
+			})
+		})
+	})
+}
+
+// ProcessExit stops the application: gracefully (kept-alive connections are closed cleanly) or
+// abruptly (requests in flight are reset).
+func (c *World) ProcessExit(p *Pod, graceful bool) {
+	if p.Exited {
+		return
+	}
+	c.Flush()
+	p.Exited, p.Serving = true, false
+	p.W.Route.Dirty = true
+	// The kubelet sees the container stop (PLEG) and reports the pod not ready.
+	gen := p.Gen
+	c.Clock.After(c.Cal.KubeletSync.Duration, func() {
+		if p.Gen == gen && !p.Gone && p.Node.Reachable() && !p.Node.KubeletDown {
+			c.SetReady(p, false)
+		}
+	})
+	if c.Hooks.PodStopped != nil {
+		c.Hooks.PodStopped(p, graceful)
+	}
+}
+
+// PodGone removes the pod object and frees its node's resources.
+func (c *World) PodGone(p *Pod) {
+	if p.Gone {
+		return
+	}
+	c.Flush()
+	if !p.Terminating {
+		p.Terminating = true
+		p.DeletedAt = c.Clock.Now()
+		c.removeActive(p)
+		c.ReconcileReplicas(p.W)
+	}
+	p.Gone, p.Serving = true, false
+	p.Gen++
+	p.W.Route.Dirty = true
+	if p.DeletedAt < c.Clock.Now() {
+		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, p.Name+" terminating", p.DeletedAt, c.Clock.Now())
+	}
+	if c.Hooks.PodGone != nil {
+		c.Hooks.PodGone(p)
+	}
+	if n := p.Node; n != nil && p.Bound {
+		swapRemove(&n.Pods, p)
+		n.UsedCPU -= p.W.CPU
+		n.UsedMem -= p.W.Mem
+	}
+	c.syncEndpoint(p)
+	c.RetryPending()
+	c.Wake()
+}
+
+// pdbDesired returns a PDB's expected pods, desired healthy count and current healthy count,
+// as the disruption controller computes them.
+func (c *World) PDBStatus(b *PDB) (expected, desired, healthy int) {
+	for _, w := range b.Workloads {
+		expected += w.Replicas
+		healthy += w.ReadyCount
+	}
+	switch {
+	case b.Spec.MinAvailable != nil:
+		v, _ := intstr.GetScaledValueFromIntOrPercent(b.Spec.MinAvailable, expected, true)
+		desired = v
+	case b.Spec.MaxUnavailable != nil:
+		v, _ := intstr.GetScaledValueFromIntOrPercent(b.Spec.MaxUnavailable, expected, true)
+		desired = expected - v
+		if desired < 0 {
+			desired = 0
+		}
+	}
+	return expected, desired, healthy
+}
+
+// Evict is the eviction API: 429 when a budget would be broken, 500 when several PDBs select
+// the pod, otherwise the pod is deleted. It returns "" on success, or why it was refused and
+// the PDB that refused.
+func (c *World) Evict(p *Pod) (refusal, pdbName string) {
+	if c.Effects.EvictionErrors > 0 {
+		return "500 Internal Server Error (injected eviction API error)", ""
+	}
+	pdbs := p.W.PDBs
+	if len(pdbs) > 1 {
+		return "500: this pod has more than one PodDisruptionBudget, which the eviction subresource does not support", pdbs[0].Name
+	}
+	if len(pdbs) == 1 {
+		b := pdbs[0]
+		_, desired, healthy := c.PDBStatus(b)
+		allowed := healthy - desired
+		if p.Ready && !p.Terminating {
+			if allowed < 1 {
+				return fmt.Sprintf("429 Too Many Requests: cannot evict pod as it would violate the pod's disruption budget %s (%d healthy, %d needed)", b.Name, healthy, desired), b.Name
+			}
+		} else if b.Spec.UnhealthyPodEvictionPolicy != scenarios.AlwaysAllow && healthy < desired {
+			return fmt.Sprintf("429 Too Many Requests: pod is not ready and the disruption budget %s is not healthy (%d healthy, %d needed)", b.Name, healthy, desired), b.Name
+		}
+	}
+	c.DeletePod(p)
+	return "", ""
+}
+
+// swapRemove removes p from a slice in O(1) by moving the last element into its place.
+func swapRemove(s *[]*Pod, p *Pod) {
+	if i := slices.Index(*s, p); i >= 0 {
+		last := len(*s) - 1
+		(*s)[i] = (*s)[last]
+		(*s)[last] = nil
+		*s = (*s)[:last]
+	}
+}

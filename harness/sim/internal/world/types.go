@@ -1,0 +1,135 @@
+package world
+
+import (
+	"time"
+
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// Buckets is how many distinct kube-proxy sync delays the simulator keeps: every node draws one
+// of them, spread evenly over [proxySyncMin, proxySyncMax]. A view of the EndpointSlices per
+// bucket (not per node) keeps the cost of an endpoint change independent of the cluster's size.
+const Buckets = 4
+
+// Node is a Machine and, once it has joined, its Node.
+type Node struct {
+	idx     int
+	Name    string
+	Role    model.NodeRole
+	Pool    string // the MachineDeployment of a worker; "" for control plane nodes
+	Zone    string
+	Version string
+	Created time.Duration
+
+	CPU, Mem int64
+	MaxPods  int
+	UsedCPU  int64
+	UsedMem  int64
+	Pods     []*Pod // bound pods, terminating ones included, until they are gone
+
+	Joined   bool // the Node object exists
+	Ready    bool // the Node's Ready condition
+	Up       bool // the machine runs and answers on the network
+	Cordoned bool
+	Deleting bool // the Machine has a deletion timestamp
+	Gone     bool
+
+	Bucket int // kube-proxy sync delay bucket
+	pulled map[*Workload]bool
+
+	LB LBMember // membership of the edge (workers) or API (control plane) load balancer
+
+	// Control plane only.
+	EtcdMember  bool
+	EtcdRunning bool
+	APIServerUp bool
+
+	// Faults.
+	Partitioned bool          // cut off from the load balancers
+	KubeletDown bool          // the kubelet stopped: no status, no pod changes
+	ExtraDelay  time.Duration // network delay added to requests through this node
+}
+
+// Reachable reports whether traffic can get to the node right now.
+func (n *Node) Reachable() bool { return n.Up && !n.Partitioned && !n.Gone }
+
+// Workload is a Deployment with its Service and PDBs.
+type Workload struct {
+	idx      int
+	Name     string
+	Spec     *scenarios.Workload
+	Replicas int
+	CPU, Mem int64
+	Target   bool // load is sent to it
+
+	Active     []*Pod // pods not terminating (the ReplicaSet's count)
+	ReadyCount int    // active pods that are Ready
+	perNode    []int  // non-terminating pods per node, by node index
+	Endpoints  int    // ready addresses in the EndpointSlice
+	perZone    map[string]int
+	PDBs       []*PDB
+	seq        int
+
+	Views [Buckets]View // what kube-proxy sees, per sync delay bucket
+	Route Route         // cached routing probabilities of its Service
+}
+
+// Pod is one pod of a workload.
+type Pod struct {
+	Name    string
+	W       *Workload
+	Node    *Node
+	Created time.Duration
+	// Gen is bumped when a pod's future changes, to drop stale events.
+	Gen int
+
+	Bound       bool
+	Started     bool // container running: the pod has an IP
+	Serving     bool // the application accepts requests
+	Ready       bool // the Ready condition
+	Terminating bool
+	Exited      bool // the application process is gone
+	Gone        bool // the pod object is deleted
+	ReadyAt     time.Duration
+	DeletedAt   time.Duration
+
+	ep      endpoint // as last written to the EndpointSlice
+	viewPos [Buckets]int
+	termPos [Buckets]int
+}
+
+// endpoint is a pod's entry in its Service's EndpointSlice.
+type endpoint struct {
+	Present     bool
+	Ready       bool
+	Serving     bool
+	Terminating bool
+}
+
+// PDB is a PodDisruptionBudget.
+type PDB struct {
+	Name      string
+	Spec      *scenarios.PDB
+	Workloads []*Workload
+}
+
+// LBMember is a node's place in a load balancer: in the backend list, and healthy as the load
+// balancer's health checks see it.
+type LBMember struct {
+	In      bool
+	Healthy bool
+	phase   time.Duration // offset of this backend's health checks
+	Gen     int
+}
+
+// Effects are what injected faults currently change in the cluster; fault injectors set them.
+type Effects struct {
+	// SlowStart delays the serving of a workload's pods started while it is set.
+	SlowStart map[*Workload]time.Duration
+	// ProvisionSlow delays new machines; ProvisionFails counts the next machines that fail.
+	ProvisionSlow  time.Duration
+	ProvisionFails int
+	// EvictionErrors above 0 make the eviction API answer 500.
+	EvictionErrors int
+}

@@ -1,0 +1,283 @@
+// Package world is the Kubernetes side of the simulated cluster: nodes, pods, workloads, PDBs,
+// the scheduler, the ReplicaSet and node lifecycle controllers, the eviction API,
+// EndpointSlices and every node's kube-proxy view, and the load balancers in front of the
+// workers and the apiservers. The Cluster API controllers (package capi) and the load (package
+// traffic) act on it; hooks let it call them back.
+package world
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/zdt-dev/zdt/harness/sim/internal/des"
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
+)
+
+// Hooks are what the world calls back: the load, before every change that can change routing,
+// and when a pod's process stops or its object goes; the controllers, when something changed.
+type Hooks struct {
+	// Flush emits the requests sent since the last change, under the routing that held.
+	Flush func()
+	// PodStopped is called when a pod's process exits: gracefully (kept-alive connections are
+	// closed cleanly) or not (requests in flight are reset).
+	PodStopped func(p *Pod, graceful bool)
+	// PodGone is called when a pod object is removed.
+	PodGone func(p *Pod)
+	// Reconcile runs the Cluster API controllers, before the ReplicaSet controller.
+	Reconcile func()
+}
+
+// World is the simulated cluster's Kubernetes side. It is single threaded and deterministic:
+// the same scenario and seed give the same records.
+type World struct {
+	Sc    *scenarios.Scenario
+	Cal   scenarios.Calibration
+	rec   model.Recorder
+	Rng   *rand.Rand
+	Src   *rand.PCG
+	Clock des.Clock
+	// Name is the cluster's name in locators.
+	Name  string
+	Hooks Hooks
+	lags  [Buckets]time.Duration
+	err   error // the first recorder error
+
+	Nodes     []*Node
+	CPNodes   []*Node
+	Workers   []*Node
+	Workloads []*Workload
+	PDBs      []*PDB
+	pending   []*Pod
+
+	Edge, APILB LBSet
+	// LBDirty is set when a load balancer changed: cached routes are stale.
+	LBDirty    bool
+	APIUp      bool
+	apiDownAt  time.Duration
+	apiDownMsg string
+
+	woken bool
+	// Settling is set while the initial state is built: nothing is recorded.
+	Settling    bool
+	PodsCreated int
+	Effects     Effects
+}
+
+// New builds the world of a scenario: its workloads and PDBs, no node yet.
+func New(sc *scenarios.Scenario, rec model.Recorder) *World {
+	seed := uint64(*sc.Spec.Seed)
+	src := rand.NewPCG(seed, seed^0x5a17_c0de)
+	w := &World{
+		Sc: sc, Cal: *sc.Spec.Calibration, rec: rec, Src: src, Rng: rand.New(src),
+		Name: sc.Metadata.Name, APILB: LBSet{API: true}, APIUp: true, Settling: true,
+	}
+	spread := w.Cal.ProxySyncMax.Duration - w.Cal.ProxySyncMin.Duration
+	for b := range w.lags {
+		w.lags[b] = w.Cal.ProxySyncMin.Duration + time.Duration((float64(b)+0.5)/Buckets*float64(spread))
+	}
+	return w
+}
+
+// AddWorkloads creates the scenario's workloads and PDBs (no pod yet).
+func (c *World) AddWorkloads() {
+	sc := c.Sc
+	targets := map[string]bool{}
+	for _, t := range sc.Spec.Load.Targets {
+		targets[t] = true
+	}
+	for i := range sc.Spec.Workloads {
+		ws := &sc.Spec.Workloads[i]
+		wl := &Workload{
+			idx: i, Name: ws.Name, Spec: ws, Replicas: int(*ws.Replicas),
+			CPU: ws.Requests.CPU.MilliValue(), Mem: ws.Requests.Memory.Value(),
+			Target: targets[ws.Name], perZone: map[string]int{},
+		}
+		c.Workloads = append(c.Workloads, wl)
+	}
+	byName := map[string]*Workload{}
+	for _, wl := range c.Workloads {
+		byName[wl.Name] = wl
+	}
+	for _, wl := range c.Workloads {
+		ps := wl.Spec.PDB
+		if ps == nil {
+			continue
+		}
+		b := &PDB{Name: ps.Name, Spec: ps}
+		if !ps.SelectsNothing {
+			b.Workloads = append(b.Workloads, wl)
+			for _, other := range ps.ExtraSelects {
+				b.Workloads = append(b.Workloads, byName[other])
+			}
+		}
+		c.PDBs = append(c.PDBs, b)
+		for _, sel := range b.Workloads {
+			sel.PDBs = append(sel.PDBs, b)
+		}
+	}
+}
+
+// Settle places every workload's pods, Ready and serving, and runs the cluster until it has
+// settled: the upgrade starts from a steady state at instant 0.
+func (c *World) Settle() {
+	for _, wl := range c.Workloads {
+		c.ReconcileReplicas(wl)
+	}
+	// Run the cluster until everything settled (bounded: pods, endpoints and health checks all
+	// settle within a few minutes of virtual time).
+	settle := 10 * time.Minute
+	for c.Clock.Step(settle) {
+	}
+	c.Clock.Restart()
+	for _, n := range c.Nodes {
+		n.Created = 0
+	}
+	for _, wl := range c.Workloads {
+		for _, p := range wl.Active {
+			p.Created, p.ReadyAt = 0, 0
+		}
+	}
+	c.Settling = false
+	c.LBDirty = true
+}
+
+// ArmStates starts the periodic state samples.
+func (c *World) ArmStates() {
+	var tick func()
+	tick = func() {
+		c.stateSample()
+		c.Clock.After(c.Cal.StateInterval.Duration, tick)
+	}
+	c.Clock.At(0, tick)
+}
+
+// Err returns the first error the recorder returned.
+func (c *World) Err() error { return c.err }
+
+// Record keeps the first recorder error.
+func (c *World) Record(err error) {
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+}
+
+// Flush has the load emit the requests sent so far: every change that can change routing
+// calls it first.
+func (c *World) Flush() {
+	if c.Hooks.Flush != nil {
+		c.Hooks.Flush()
+	}
+}
+
+// Wake asks the controllers to reconcile once the current instant's events are done.
+func (c *World) Wake() {
+	if c.woken {
+		return
+	}
+	c.woken = true
+	c.Clock.After(0, func() {
+		c.woken = false
+		if c.Hooks.Reconcile != nil {
+			c.Hooks.Reconcile()
+		}
+		for _, wl := range c.Workloads {
+			c.ReconcileReplicas(wl)
+		}
+	})
+}
+
+// APIChanged records API availability changes in the timeline.
+func (c *World) APIChanged() {
+	c.Flush()
+	c.LBDirty = true
+	fail, msg := c.APIFail()
+	up := fail < 1
+	if up == c.APIUp {
+		return
+	}
+	c.APIUp = up
+	if !up {
+		c.apiDownAt = c.Clock.Now()
+		c.apiDownMsg = msg
+		return
+	}
+	c.Interval(model.Error, model.Locator{Cluster: c.Name}, model.ReasonAPIUnavailable,
+		"Kubernetes API unavailable: "+c.apiDownMsg, c.apiDownAt, c.Clock.Now())
+}
+
+// CloseAPIUnavailable closes an API unavailability still open when the run stops.
+func (c *World) CloseAPIUnavailable() {
+	if !c.APIUp {
+		c.Interval(model.Error, model.Locator{Cluster: c.Name}, model.ReasonAPIUnavailable,
+			"Kubernetes API unavailable: "+c.apiDownMsg, c.apiDownAt, c.Clock.Now())
+	}
+}
+
+// WorkloadsReady reports whether every workload has its desired count of Ready pods.
+func (c *World) WorkloadsReady() bool {
+	for _, wl := range c.Workloads {
+		if wl.ReadyCount < wl.Replicas {
+			return false
+		}
+	}
+	return true
+}
+
+// Workload returns the workload of a name, or nil.
+func (c *World) Workload(name string) *Workload {
+	for _, wl := range c.Workloads {
+		if wl.Name == name {
+			return wl
+		}
+	}
+	return nil
+}
+
+// LocNode is the locator of a node (and its machine).
+func LocNode(n *Node) model.Locator {
+	return model.Locator{Node: n.Name, Machine: n.Name, Pool: n.Pool}
+}
+
+// LocPod is the locator of a pod.
+func LocPod(p *Pod) model.Locator {
+	l := model.Locator{Workload: p.W.Name, Pod: p.Name}
+	if p.Node != nil {
+		l.Node = p.Node.Name
+	}
+	return l
+}
+
+// Interval records a timeline interval that has ended.
+func (c *World) Interval(level model.Level, loc model.Locator, reason model.Reason, msg string, from, to time.Duration) {
+	if c.Settling {
+		return
+	}
+	c.Record(c.rec.Interval(&model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to}))
+}
+
+// Instant records an event that has no duration.
+func (c *World) Instant(level model.Level, loc model.Locator, reason model.Reason, msg string) {
+	c.Interval(level, loc, reason, msg, c.Clock.Now(), c.Clock.Now())
+}
+
+// Sample records a request sample.
+func (c *World) Sample(s *model.Sample) { c.Record(c.rec.Sample(s)) }
+
+// SnapshotEtcd records the snapshot the preflight takes (size from the number of objects) and
+// marks it verified when etcd has quorum.
+func (c *World) SnapshotEtcd() *model.EtcdSnapshot {
+	objects := int64(len(c.Nodes) + c.PodsCreated + len(c.Workloads)*3 + len(c.PDBs))
+	now := c.Clock.Now()
+	snap := &model.EtcdSnapshot{
+		Path:     fmt.Sprintf("sim://%s/etcd-snapshot-%d.db", c.Name, now/time.Second),
+		Size:     2<<20 + objects*2048,
+		Revision: int64(c.Clock.Events()) + objects,
+		Verified: c.EtcdQuorum(),
+		TakenAt:  now,
+	}
+	c.Instant(model.Info, model.Locator{Cluster: c.Name}, model.ReasonEtcdSnapshot,
+		fmt.Sprintf("etcd snapshot %s (%d bytes, revision %d, verified %v)", snap.Path, snap.Size, snap.Revision, snap.Verified))
+	return snap
+}
