@@ -112,9 +112,13 @@ type restartable struct {
 	t      *testing.T
 	addr   string
 	served atomic.Int64
-	mu     sync.Mutex
-	srv    *http.Server
-	done   chan struct{}
+	// at and fn: fn runs once, when the server has answered at requests.
+	at   int64
+	fn   func()
+	once sync.Once
+	mu   sync.Mutex
+	srv  *http.Server
+	done chan struct{}
 }
 
 func newRestartable(t *testing.T) *restartable {
@@ -129,13 +133,19 @@ func newRestartable(t *testing.T) *restartable {
 	return r
 }
 
+// after has fn run once the server has answered n requests.
+func (r *restartable) after(n int64, fn func()) { r.at, r.fn = n, fn }
+
 func (r *restartable) serve(ln net.Listener) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set(BackendHeader, "sample-0")
-		r.served.Add(1)
+		n := r.served.Add(1)
 		w.Write([]byte("ok\n"))
+		if r.fn != nil && n == r.at {
+			r.once.Do(r.fn)
+		}
 	})}
 	r.done = make(chan struct{})
 	srv, done := r.srv, r.done
@@ -170,48 +180,59 @@ func (r *restartable) start() {
 	r.serve(ln)
 }
 
-// TestAttackServerRestart sends load at a local server that is stopped and started again in
-// the middle of the run: every request the server did not answer is recorded as dropped, and
-// every request sent is in the sample file.
+// restartRecorder writes samples to a run directory and starts the server again once enough
+// requests have failed while it was down: the restart follows what the attacker saw, not the
+// wall clock.
+type restartRecorder struct {
+	*model.Writer
+	srv       *restartable
+	stopped   *atomic.Bool
+	failures  int
+	restartAt time.Duration
+}
+
+func (r *restartRecorder) Sample(s *model.Sample) error {
+	if !s.OK() && r.stopped.Load() && r.restartAt == 0 {
+		if r.failures++; r.failures == 20 {
+			r.restartAt = s.At
+			r.srv.start()
+		}
+	}
+	return r.Writer.Sample(s)
+}
+
+// TestAttackServerRestart sends load at a local server that stops after answering 80 requests
+// and starts again once 20 requests have failed: every request the server did not answer is
+// recorded as dropped, and every request sent is in the sample file.
 func TestAttackServerRestart(t *testing.T) {
 	srv := newRestartable(t)
+	var stopped atomic.Bool
+	srv.after(80, func() {
+		stopped.Store(true)
+		go srv.stop()
+	})
 	dir := t.TempDir()
 	w, err := model.Create(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := &restartRecorder{Writer: w, srv: srv, stopped: &stopped}
 	rate := vegeta.Rate{Freq: 100, Per: time.Second}
 	streams := []Stream{
 		{Target: "web", URL: "http://" + srv.addr + "/", Conn: model.ConnNew, Pacer: rate},
 		{Target: "web", URL: "http://" + srv.addr + "/", Conn: model.ConnReused, Pacer: rate},
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-
-	restarted := make(chan struct{})
-	go func() {
-		defer close(restarted)
-		steps := []struct {
-			after  time.Duration
-			action func()
-		}{{800 * time.Millisecond, srv.stop}, {400 * time.Millisecond, srv.start}}
-		for _, s := range steps {
-			select {
-			case <-time.After(s.after):
-			case <-ctx.Done():
-				return
-			}
-			s.action()
-		}
-	}()
-	start := time.Now()
-	stats, err := Attack(ctx, w, streams, Options{Duration: 2500 * time.Millisecond, Start: start, FlushEvery: 100 * time.Millisecond})
-	<-restarted
+	stats, err := Attack(ctx, rec, streams, Options{Duration: time.Minute, MaxHits: 250, FlushEvery: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("Attack() = %v", err)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if rec.restartAt == 0 {
+		t.Fatal("the server was never started again: too few requests failed while it was down")
 	}
 
 	var sent, recorded int64
@@ -229,7 +250,7 @@ func TestAttackServerRestart(t *testing.T) {
 		if s.OK() {
 			ok++
 			backends[s.Backend]++
-			if s.At > 1500*time.Millisecond {
+			if s.At > rec.restartAt {
 				okAfterRestart++
 			}
 		} else {

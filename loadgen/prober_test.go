@@ -57,7 +57,7 @@ func TestAPIProbe(t *testing.T) {
 				t.Fatal(err)
 			}
 			var mem model.Memory
-			stats, err := Attack(t.Context(), &mem, []Stream{probe}, Options{Duration: ProbePeriod + 100*time.Millisecond})
+			stats, err := Attack(t.Context(), &mem, []Stream{probe}, Options{Duration: time.Minute, MaxHits: 1})
 			if err != nil {
 				t.Fatalf("Attack() = %v", err)
 			}

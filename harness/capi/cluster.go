@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
@@ -74,9 +75,9 @@ type wiring struct {
 	apiTLS    loadgen.ProbeTLS
 	// allow lists non-loopback addresses zdt may send load to (containers it created).
 	allow []netip.Addr
-	// start is the instant offsets count from; clock returns the wall-clock time.
+	// start is the instant offsets count from; clock is the wall clock (a fake in tests).
 	start time.Time
-	clock func() time.Time
+	clock clock.WithTicker
 	// teardown, when set, is called by Close to remove what the provider created.
 	teardown func(ctx context.Context) error
 }
@@ -118,10 +119,10 @@ func newCluster(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder,
 	}
 	opts := t.withDefaults()
 	if w.clock == nil {
-		w.clock = time.Now
+		w.clock = clock.RealClock{}
 	}
 	if w.start.IsZero() {
-		w.start = w.clock()
+		w.start = w.clock.Now()
 	}
 	c := &Cluster{w: w, opts: opts, sc: sc, rec: rec, res: objects.ResourcesAt(w.apiVersion), done: make(chan struct{})}
 	c.tl = timeline.New(rec, c.Now)
@@ -150,17 +151,17 @@ func newCluster(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder,
 }
 
 // Now implements harness.Cluster: wall-clock time since the start of the run.
-func (c *Cluster) Now() time.Duration { return c.w.clock().Sub(c.w.start) }
+func (c *Cluster) Now() time.Duration { return c.w.clock.Since(c.w.start) }
 
 // Pass implements harness.Cluster: it waits d, or less if ctx ends first.
 func (c *Cluster) Pass(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
+	t := c.w.clock.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-t.C():
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

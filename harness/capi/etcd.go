@@ -44,7 +44,7 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 	if err != nil {
 		return nil, fmt.Errorf("etcd snapshot: %w", err)
 	}
-	tlsCfg, err := etcd.ClientTLS(caCert, caKey, c.w.clock())
+	tlsCfg, err := etcd.ClientTLS(caCert, caKey, c.w.clock.Now())
 	if err != nil {
 		return nil, fmt.Errorf("etcd snapshot: %w", err)
 	}

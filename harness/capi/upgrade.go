@@ -41,9 +41,9 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 	if timeout <= 0 {
 		return fmt.Errorf("%w: no time left for %s", harness.ErrDeadline, milestoneName(m))
 	}
-	deadline := time.NewTimer(timeout)
+	deadline := c.w.clock.NewTimer(timeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(c.opts.PollInterval)
+	tick := c.w.clock.NewTicker(c.opts.PollInterval)
 	defer tick.Stop()
 	last := ""
 	for {
@@ -62,9 +62,9 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-deadline.C:
+		case <-deadline.C():
 			return fmt.Errorf("%w: %s: %s", harness.ErrDeadline, milestoneName(m), last)
-		case <-tick.C:
+		case <-tick.C():
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	testingclock "k8s.io/utils/clock/testing"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,10 +23,14 @@ import (
 	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
 )
 
+// epoch is where the fake clock of a test cluster starts.
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func testCluster(objs ...runtime.Object) (*Cluster, *dynamicfake.FakeDynamicClient) {
 	dyn := capitest.NewDynamic(objs...)
 	c := &Cluster{
-		w:    wiring{namespace: "default", name: "wl", mgmt: dyn, workload: fake.NewSimpleClientset(), clock: time.Now, start: time.Now()},
+		w: wiring{namespace: "default", name: "wl", mgmt: dyn, workload: fake.NewSimpleClientset(),
+			clock: testingclock.NewFakeClock(epoch), start: epoch},
 		opts: Tuning{AppNamespace: DefaultAppNamespace, PollInterval: 10 * time.Millisecond},
 		res:  objects.ResourcesAt(""),
 	}
@@ -157,21 +163,40 @@ func TestAwait(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := testCluster(done...)
+			fc := c.w.clock.(*testingclock.FakeClock)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			if tt.cancel {
-				time.AfterFunc(30*time.Millisecond, cancel)
+			result := make(chan error, 1)
+			go func() { result <- c.Await(ctx, tt.m, tt.timeout) }()
+			// Once Await waits on its timers, move the clock past the timeout (or cancel).
+			var err error
+			select {
+			case err = <-result:
+			case <-waiting(fc):
+				if tt.cancel {
+					cancel()
+				} else {
+					fc.Step(tt.timeout)
+				}
+				err = <-result
 			}
-			start := time.Now()
-			err := c.Await(ctx, tt.m, tt.timeout)
 			if !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
 				t.Errorf("Await = %v, want %v", err, tt.want)
 			}
-			if el := time.Since(start); el > 2*time.Second {
-				t.Errorf("Await took %s", el)
-			}
 		})
 	}
+}
+
+// waiting is closed once something waits on the fake clock.
+func waiting(fc *testingclock.FakeClock) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for i := 0; i < 10000 && !fc.HasWaiters(); i++ {
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	return ch
 }
 
 func TestAwaitReachesPoolMidway(t *testing.T) {
@@ -207,7 +232,21 @@ func TestAwaitReachesPoolMidway(t *testing.T) {
 		list.Items = []unstructured.Unstructured{*capitest.MachineDeployment("md-0", v, 2, 2, 2)}
 		return true, list, nil
 	})
-	if err := c.Await(context.Background(), harness.Milestone{Pool: "md-0", Version: v}, 2*time.Second); err != nil {
+	fc := c.w.clock.(*testingclock.FakeClock)
+	result := make(chan error, 1)
+	go func() {
+		result <- c.Await(context.Background(), harness.Milestone{Pool: "md-0", Version: v}, time.Hour)
+	}()
+	var err error
+	for done := false; !done; {
+		select {
+		case err = <-result:
+			done = true
+		case <-waiting(fc):
+			fc.Step(c.opts.PollInterval) // the next poll
+		}
+	}
+	if err != nil {
 		t.Fatalf("Await = %v, want the pool reached", err)
 	}
 	if !settled() {

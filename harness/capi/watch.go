@@ -113,14 +113,14 @@ func (c *Cluster) watch(ctx context.Context, ready chan<- error) {
 	ready <- nil
 
 	l := &listers{nodes: nodes.GetIndexer(), pods: pods.GetIndexer(), deps: deps.GetIndexer(), pdbs: pdbs.GetIndexer(), slices: slices.GetIndexer()}
-	tick := time.NewTicker(c.opts.StateInterval)
+	tick := c.w.clock.NewTicker(c.opts.StateInterval)
 	defer tick.Stop()
 	for {
 		c.sampleState(ctx, l)
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-tick.C():
 		}
 	}
 }
@@ -172,12 +172,12 @@ func (c *Cluster) apiAnswers(ctx context.Context) bool {
 		_, err := c.w.workload.Discovery().ServerVersion()
 		done <- err == nil
 	}()
-	t := time.NewTimer(time.Second)
+	t := c.w.clock.NewTimer(time.Second)
 	defer t.Stop()
 	select {
 	case ok := <-done:
 		return ok
-	case <-t.C:
+	case <-t.C():
 		return false
 	case <-ctx.Done():
 		return false

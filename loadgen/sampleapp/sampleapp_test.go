@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -103,11 +104,14 @@ func TestRun(t *testing.T) {
 				if err := <-done; err != nil {
 					t.Fatalf("Run() = %v", err)
 				}
-			} else {
-				time.Sleep(50 * time.Millisecond)
+			}
+			// A draining app fails its readiness from SIGTERM on: wait until it does (bounded).
+			ready, _, _ := get(addr, "/readyz")
+			for i := 0; tt.mode == Drain && ready == 200 && i < 1000; i++ {
+				runtime.Gosched()
+				ready, _, _ = get(addr, "/readyz")
 			}
 			code, _, _ := get(addr, "/")
-			ready, _, _ := get(addr, "/readyz")
 			if code != tt.codeWhileTerm || ready != tt.readyWhileTerm {
 				t.Errorf("after SIGTERM: / = %d, /readyz = %d; want %d, %d", code, ready, tt.codeWhileTerm, tt.readyWhileTerm)
 			}
