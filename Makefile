@@ -65,10 +65,12 @@ docker-setup:
 	sh scripts/docker-setup.sh
 
 ## images: build, offline, every image the kind + Cluster API Docker path needs (cached;
-## KUBERNETES=v1.36.3,v1.37.2 picks the node image versions)
-KUBERNETES ?=
+## KUBERNETES=v1.36.3,v1.37.2 picks the node image versions). Nothing is pulled from a registry
+## unless IMAGES_PULL=1: zdt sends nothing off this machine by default.
+KUBERNETES  ?=
+IMAGES_PULL ?=
 images: docker-setup build
-	./$(BIN) images build $(if $(KUBERNETES),--kubernetes $(KUBERNETES))
+	./$(BIN) images build $(if $(KUBERNETES),--kubernetes $(KUBERNETES)) $(if $(IMAGES_PULL),,--no-pull)
 
 ## e2e: the Ginkgo suite in test/e2e on real clusters (gated by the e2e build tag): kind-small on
 ## kind + Cluster API's Docker provider, then a misconfigured scenario with the kubeconfig provider

@@ -112,7 +112,24 @@ else
 	say "warning: no iptables DOCKER-USER chain: cannot keep containers from reaching other machines"
 fi
 
-# 5. Proof: a privileged container starts. The probe image holds only docker-init (static tini).
+# 5. Kernel limits kind needs: every node runs systemd, containerd and a kubelet, each with inotify
+# instances of its own; the default of 128 makes kubelets and kube-proxy fail with "too many open
+# files" once a management cluster and a workload cluster of a few nodes run.
+raise_sysctl() {
+	key=$1 want=$2
+	have=$(sysctl -n "$key" 2>/dev/null || echo 0)
+	if [ "$have" -ge "$want" ]; then
+		say "$key is $have (kind needs at least $want)"
+	elif sysctl -qw "$key=$want" 2>/dev/null; then
+		say "raised $key from $have to $want for kind's nodes"
+	else
+		say "warning: could not raise $key from $have to $want: kind nodes may fail with too many open files"
+	fi
+}
+raise_sysctl fs.inotify.max_user_instances 8192
+raise_sysctl fs.inotify.max_user_watches 524288
+
+# 6. Proof: a privileged container starts. The probe image holds only docker-init (static tini).
 init=$(command -v docker-init || true)
 [ -n "$init" ] || init=$(ls /usr/libexec/docker/docker-init /usr/bin/tini-static 2>/dev/null | head -n1 || true)
 if [ -z "$init" ]; then
