@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zdt-dev/zdt/harness/preflight"
@@ -204,8 +205,11 @@ func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Dur
 		err := e.cl.Await(ctx, ph.m, deadline-e.cl.Now())
 		switch {
 		case errors.Is(err, ErrDeadline):
-			return false, e.phase(ph.name, step, from, model.PhaseTimedOut,
-				fmt.Sprintf("not at %s when the upgrade deadline (%s) passed", step, e.sc.Spec.Criteria.UpgradeDeadline.Duration))
+			msg := fmt.Sprintf("not at %s when the upgrade deadline (%s) passed", step, e.sc.Spec.Criteria.UpgradeDeadline.Duration)
+			if detail := strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrDeadline.Error()), ": "); detail != "" {
+				msg += ": " + detail
+			}
+			return false, e.phase(ph.name, step, from, model.PhaseTimedOut, msg)
 		case err != nil:
 			return false, err
 		}

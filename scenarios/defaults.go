@@ -159,7 +159,7 @@ func setWorkloadDefaults(w *Workload) {
 		w.Shutdown = &Shutdown{}
 	}
 	if w.Shutdown.OnSigterm == "" {
-		w.Shutdown.OnSigterm = ShutdownDrain
+		w.Shutdown.OnSigterm = ShutdownGraceful
 	}
 	if w.Shutdown.DrainTime == nil {
 		w.Shutdown.DrainTime = dur(DefaultShutdownDrain)

@@ -110,11 +110,25 @@ type Versions struct {
 type ShutdownMode string
 
 const (
-	// ShutdownDrain keeps serving for DrainTime after SIGTERM, then exits (a graceful server).
+	// ShutdownDrain keeps serving, new connections included, for DrainTime after SIGTERM while
+	// its readiness probe fails, then shuts down gracefully: an application with a "lame duck"
+	// period, or one that sleeps before shutting down (the Kubernetes apiserver's
+	// --shutdown-delay-duration, Envoy's drain).
 	ShutdownDrain ShutdownMode = "Drain"
-	// ShutdownExit exits at once on SIGTERM, refusing every request from then on.
+	// ShutdownGraceful stops accepting new connections at SIGTERM, finishes the requests in
+	// flight and closes its idle kept-alive connections, then exits: the most common real
+	// behaviour and the default. Go's http.Server.Shutdown, nginx's graceful quit (SIGQUIT, the
+	// official image's stop signal), Spring Boot from 3.4 (graceful shutdown on by default;
+	// Tomcat, Jetty and Netty stop accepting at the network layer), gunicorn's SIGTERM.
+	ShutdownGraceful ShutdownMode = "Graceful"
+	// ShutdownExit exits at once on SIGTERM, resetting the requests in flight: a process with no
+	// SIGTERM handler (a Node.js server by default, most scripts), nginx's fast shutdown (its
+	// SIGTERM when the stop signal is not SIGQUIT).
 	ShutdownExit ShutdownMode = "Exit"
 )
+
+// ShutdownModes lists every shutdown mode.
+var ShutdownModes = []ShutdownMode{ShutdownDrain, ShutdownGraceful, ShutdownExit}
 
 // Workload is one sample application: a Deployment, its Service, and optionally a PDB.
 type Workload struct {
@@ -168,7 +182,7 @@ type PreStop struct {
 
 // Shutdown is the application's behaviour at SIGTERM.
 type Shutdown struct {
-	// OnSigterm is Drain (default) or Exit.
+	// OnSigterm is Graceful (default), Drain or Exit.
 	OnSigterm ShutdownMode `json:"onSigterm,omitempty"`
 	// DrainTime is how long a draining application keeps serving before it exits (default 5s).
 	DrainTime *metav1.Duration `json:"drainTime,omitempty"`

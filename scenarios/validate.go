@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,8 +288,8 @@ func validateWorkload(w *Workload, p *field.Path) field.ErrorList {
 	}
 	errs = append(errs, nonNegative(w.TerminationGracePeriod, p.Child("terminationGracePeriod"))...)
 	if sh := w.Shutdown; sh != nil {
-		if sh.OnSigterm != "" && sh.OnSigterm != ShutdownDrain && sh.OnSigterm != ShutdownExit {
-			errs = append(errs, field.NotSupported(p.Child("shutdown", "onSigterm"), sh.OnSigterm, []ShutdownMode{ShutdownDrain, ShutdownExit}))
+		if sh.OnSigterm != "" && !slices.Contains(ShutdownModes, sh.OnSigterm) {
+			errs = append(errs, field.NotSupported(p.Child("shutdown", "onSigterm"), sh.OnSigterm, ShutdownModes))
 		}
 		errs = append(errs, nonNegative(sh.DrainTime, p.Child("shutdown", "drainTime"))...)
 	}

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zdt-dev/zdt/harness"
@@ -75,7 +77,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) (*Cluster, error) {
 			}
 		},
 		PodGone: func(p *world.Pod) {
-			c.ctl.CloseStalls(p)
+			c.ctl.PodGone(p)
 			if c.load != nil {
 				c.load.DropConns(p)
 			}
@@ -90,6 +92,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) (*Cluster, error) {
 	w.AddWorkloads()
 	w.Settle()
 	w.ArmStates()
+	w.ArmInvariants()
 	c.armFaults(model.PhaseRunStart) // faults timed from the start of the run
 	return c, w.Err()
 }
@@ -146,10 +149,40 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if ok {
+		return nil
+	}
+	if m.WorkloadsReady {
 		return harness.ErrDeadline
 	}
-	return nil
+	return c.stalled(m.Pool)
+}
+
+// stuckAfter is how long a rollout may go without moving before, with nothing blocking it, the
+// simulator counts it as stuck: several times the longest step of a healthy rollout (a machine
+// joining, a drain's requeue).
+const stuckAfter = 10 * time.Minute
+
+// stalled explains a rollout that missed its deadline: what blocks it, or that it was still
+// moving. A rollout that stopped moving with nothing blocking it breaks the simulator's
+// progress invariant: a harness error, never a verdict.
+func (c *Cluster) stalled(pool string) error {
+	blockers := c.ctl.Blockers()
+	for _, a := range c.faults {
+		if !a.ended {
+			blockers = append(blockers, fmt.Sprintf("fault %s is still active (%s)", a.f.Name, a.msg))
+		}
+	}
+	waiting := c.ctl.Waiting(pool)
+	idle := c.w.Clock.Now() - c.ctl.ProgressAt()
+	switch {
+	case len(blockers) > 0:
+		return fmt.Errorf("%w: %s; blocked: %s", harness.ErrDeadline, waiting, strings.Join(blockers, "; "))
+	case idle < stuckAfter:
+		return fmt.Errorf("%w: %s; still progressing (last change %s ago)", harness.ErrDeadline, waiting, idle.Round(time.Second))
+	}
+	return fmt.Errorf("simulator invariant broken at t+%s: the rollout made no progress for %s with nothing blocking it (%s)",
+		c.w.Clock.Now(), idle.Round(time.Second), waiting)
 }
 
 // StartPhase implements harness.Cluster: faults timed to the phase are armed.

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
-	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -13,14 +12,7 @@ func init() { registerFault(faults.NodeCrash, injectNodeCrash) }
 // reboots and its containers start again.
 func injectNodeCrash(c *Cluster, f *faults.Fault) (string, func()) {
 	return c.onNodes(f, func(n *world.Node) func() {
-		c.w.BeforeNodeChange(n)
-		n.Up, n.APIServerUp = false, false
-		c.w.AfterNodeChange(n)
-		if n.Role == model.RoleControlPlane {
-			c.w.APIChanged()
-		}
-		c.w.MarkPodsUnreachable(n)
-		c.w.WatchNodeHealth(n)
+		c.w.PowerOff(n)
 		return func() { c.w.Reboot(n) }
 	})
 }

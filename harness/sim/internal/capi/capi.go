@@ -7,6 +7,7 @@ package capi
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -29,6 +30,9 @@ type Controllers struct {
 	cpVersion  string
 	poolTurn   int // index of the pool being rolled; len(pools) when none
 	stepTarget string
+	// progressAt is the last instant a rollout moved: a machine created, joined or deleted, a
+	// pod evicted or gone from a drained node, a drain done.
+	progressAt time.Duration
 }
 
 // pool is a MachineDeployment.
@@ -163,6 +167,97 @@ func (c *Controllers) Close() {
 	for _, p := range open {
 		c.CloseStalls(p)
 	}
+}
+
+// progress notes that a rollout moved.
+func (c *Controllers) progress() { c.progressAt = c.w.Clock.Now() }
+
+// ProgressAt returns the last instant a rollout moved.
+func (c *Controllers) ProgressAt() time.Duration { return c.progressAt }
+
+// Blockers says what keeps the rollouts from going on, if anything: drains refused by a PDB
+// or by the eviction API, pods that no node fits, machines that fail to provision, drains that
+// wait for pods a node that does not report cannot stop.
+func (c *Controllers) Blockers() []string {
+	var out []string
+	var nodes []*world.Node
+	for _, n := range c.w.Nodes {
+		if len(c.machines[n].drainBlocked) > 0 {
+			nodes = append(nodes, n)
+		}
+	}
+	for _, n := range nodes {
+		m := c.machines[n]
+		var pods []string
+		pdbs := map[string]bool{}
+		for p, st := range m.drainBlocked {
+			pods = append(pods, p.Name)
+			if st.pdb != "" {
+				pdbs[st.pdb] = true
+			}
+		}
+		sort.Strings(pods)
+		what := "the eviction API"
+		if len(pdbs) > 0 {
+			var names []string
+			for b := range pdbs {
+				names = append(names, b)
+			}
+			sort.Strings(names)
+			what = "PDB " + strings.Join(names, ", ")
+		}
+		out = append(out, fmt.Sprintf("the drain of node %s is refused by %s (pods %s)", n.Name, what, strings.Join(pods, ", ")))
+	}
+	if n := c.w.PendingPods(); n > 0 {
+		out = append(out, fmt.Sprintf("%d pod(s) pending: no schedulable node fits them", n))
+	}
+	if c.w.Effects.ProvisionFails > 0 {
+		out = append(out, "new machines fail to provision")
+	}
+	for _, n := range c.w.Nodes {
+		m := c.machines[n]
+		if n.Deleting && !m.drainDone && !n.Gone && podsLeft(n) > 0 && !n.Reachable() {
+			out = append(out, fmt.Sprintf("the drain of node %s waits for pods its kubelet cannot reach", n.Name))
+		}
+	}
+	return out
+}
+
+// Waiting describes what a rollout waits for now, for the message of a phase that timed out.
+func (c *Controllers) Waiting(poolName string) string {
+	var list []*world.Node
+	want := c.cpVersion
+	what := "control plane"
+	if poolName == "" {
+		list = c.w.CPNodes
+	} else {
+		what = "pool " + poolName
+		for _, p := range c.pools {
+			if p.name == poolName {
+				want = p.version
+			}
+		}
+		for _, n := range c.w.Workers {
+			if n.Pool == poolName {
+				list = append(list, n)
+			}
+		}
+	}
+	var at, old, provisioning, draining int
+	for _, n := range list {
+		switch {
+		case n.Gone:
+		case n.Deleting:
+			draining++
+		case n.Version != want:
+			old++
+		case !n.Ready:
+			provisioning++
+		default:
+			at++
+		}
+	}
+	return fmt.Sprintf("%s: %d machine(s) Ready at %s, %d old, %d provisioning or joining, %d being deleted", what, at, want, old, provisioning, draining)
 }
 
 func (c *Controllers) zoneFor(p *pool, i int) string {

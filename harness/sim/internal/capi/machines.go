@@ -24,6 +24,7 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 		poolName, capacity = p.name, p.spec.Capacity
 	}
 	n := w.AddNode(name, poolName, zone, version, capacity)
+	c.progress()
 	c.machines[n] = &machine{n: n, pool: p, drainBlocked: map[*world.Pod]*stall{}}
 	if instant {
 		w.MachineUp(n)
@@ -65,6 +66,7 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 func (c *Controllers) nodeJoined(n *world.Node) {
 	w := c.w
 	w.NodeJoined(n)
+	c.progress()
 	if n.Created > 0 {
 		w.Interval(model.Info, world.LocNode(n), model.ReasonMachineCreated, "machine "+n.Name+" created and Ready at "+n.Version, n.Created, w.Clock.Now())
 	}
@@ -120,6 +122,7 @@ func (c *Controllers) drain(m *machine) {
 		refusal, pdbName := w.Evict(p)
 		if refusal == "" {
 			c.CloseStalls(p) // evicted at last: the drain no longer names a blocking PDB
+			c.progress()
 			continue
 		}
 		blocked++
@@ -152,6 +155,14 @@ func podsLeft(n *world.Node) int {
 	return left
 }
 
+// PodGone notes a pod gone: a drain waiting for it moved on.
+func (c *Controllers) PodGone(p *world.Pod) {
+	if p.Node != nil && p.Node.Deleting {
+		c.progress()
+	}
+	c.CloseStalls(p)
+}
+
 // CloseStalls ends the PDB stalls of a pod: it was evicted at last, or it went away.
 func (c *Controllers) CloseStalls(p *world.Pod) {
 	for _, st := range c.stalls[p] {
@@ -174,6 +185,7 @@ func (c *Controllers) finishDrain(m *machine) {
 	}
 	w, n := c.w, m.n
 	m.drainDone = true
+	c.progress()
 	for _, p := range append([]*world.Pod(nil), n.Pods...) {
 		c.CloseStalls(p)
 	}
@@ -191,6 +203,7 @@ func (c *Controllers) deleteInfra(n *world.Node) {
 func (c *Controllers) nodeDeleted(n *world.Node) {
 	w, m := c.w, c.machines[n]
 	w.RemoveNode(n)
+	c.progress()
 	if n.Cordoned {
 		w.Interval(model.Info, world.LocNode(n), model.ReasonNodeCordoned, n.Name+" cordoned", m.drainStart, w.Clock.Now())
 	}

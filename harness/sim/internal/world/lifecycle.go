@@ -38,22 +38,56 @@ func (c *World) WatchNodeHealth(n *Node) {
 	})
 }
 
-// NodeRecovered: the kubelet reports again; the node is Ready.
+// NodeRecovered: the kubelet sees the API again and reports; the node is Ready. It catches up
+// with what happened while it was away: containers of pods bound meanwhile start, pods deleted
+// meanwhile are terminated (or, when their process is gone, removed), and the pods' readiness
+// is reported as it is.
 func (c *World) NodeRecovered(n *Node) {
-	if n.Gone || !n.Up || n.Partitioned || n.KubeletDown {
+	if n.Gone || !kubeletActs(n) {
 		return
 	}
 	c.Flush()
-	if !n.Ready && n.Joined {
+	n.backAt = c.Clock.Now()
+	wasNotReady := !n.Ready && n.Joined
+	if wasNotReady {
 		n.Ready = true
-		for _, p := range append([]*Pod(nil), n.Pods...) {
-			if p.Terminating {
-				c.PodGone(p)
-			} else if p.Serving {
-				c.SetReady(p, true)
-			}
+	}
+	for _, p := range append([]*Pod(nil), n.Pods...) {
+		switch {
+		case p.Terminating && (p.Exited || !p.Started):
+			c.PodGone(p)
+		case p.Terminating && !p.termStarted:
+			c.kubeletTerminates(p, c.Cal.KubeletSync.Duration)
+		case p.Terminating:
+		case p.startWaiting:
+			p.startWaiting = false
+			c.startContainer(p, c.Cal.ContainerStart.Duration)
+		case p.Serving && !p.Ready && wasNotReady:
+			c.SetReady(p, true)
+		case p.Exited && p.Ready:
+			c.SetReady(p, false)
 		}
 	}
 	c.RetryPending()
 	c.Wake()
+}
+
+// PowerOff turns a node's machine off: nothing on it answers, its processes are gone without
+// closing their connections (requests to them hang), and the node lifecycle controller takes
+// over.
+func (c *World) PowerOff(n *Node) {
+	c.BeforeNodeChange(n)
+	n.Up, n.APIServerUp = false, false
+	c.AfterNodeChange(n)
+	if n.Role == model.RoleControlPlane {
+		c.APIChanged()
+	}
+	for _, p := range n.Pods {
+		if p.Started && !p.Exited {
+			p.Exited, p.Serving, p.lostWith = true, false, n.Name
+			p.Gen++
+		}
+	}
+	c.MarkPodsUnreachable(n)
+	c.WatchNodeHealth(n)
 }

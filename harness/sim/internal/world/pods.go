@@ -139,9 +139,23 @@ func (c *World) bind(p *Pod, n *Node) {
 		start += c.Cal.ImagePull.Duration
 		n.pulled[w] = true
 	}
+	c.startContainer(p, start)
+}
+
+// kubeletActs reports whether a node's kubelet sees the API and can start and stop containers:
+// the machine runs, the kubelet runs, and the node is not cut off.
+func kubeletActs(n *Node) bool { return n.Up && !n.KubeletDown && !n.Partitioned }
+
+// startContainer has the kubelet start a bound pod's container after d; a kubelet that is away
+// then starts it when it is back (NodeRecovered), a machine that is off when it boots.
+func (c *World) startContainer(p *Pod, d time.Duration) {
 	gen := p.Gen
-	c.Clock.After(start, func() {
-		if p.Gen != gen || !n.Reachable() {
+	c.Clock.After(d, func() {
+		if p.Gen != gen || !p.Node.Up {
+			return
+		}
+		if !kubeletActs(p.Node) {
+			p.startWaiting = true
 			return
 		}
 		c.containerStarted(p)
@@ -233,19 +247,32 @@ func (c *World) DeletePod(p *Pod) {
 		return
 	}
 	c.syncEndpoint(p)
-	if !p.Started || !p.Node.Reachable() || p.Node.KubeletDown {
-		// Nothing runs, or the kubelet cannot act: the pod waits for its node.
-		if !p.Started {
-			c.PodGone(p)
-		}
+	if !p.Started {
+		c.PodGone(p)
 		return
 	}
+	if kubeletActs(p.Node) {
+		c.kubeletTerminates(p, c.Cal.KubeletSync.Duration)
+	}
+	// Otherwise the kubelet cannot act: the pod waits for its node (NodeRecovered).
+}
+
+// kubeletTerminates has the kubelet, once it sees the deletion d from now, run the preStop hook,
+// send SIGTERM, and kill the container at the end of the grace period; the application stops
+// as its shutdown mode says:
+//   - Drain keeps serving (and accepting new connections) for its drain time after SIGTERM,
+//     failing its readiness probe, then exits gracefully;
+//   - Graceful stops accepting at SIGTERM, finishes the requests in flight and closes its
+//     kept-alive connections cleanly;
+//   - Exit stops at once, resetting requests in flight.
+func (c *World) kubeletTerminates(p *Pod, d time.Duration) {
 	gen := p.Gen
-	spec := w.Spec
-	c.Clock.After(c.Cal.KubeletSync.Duration, func() {
-		if p.Gen != gen || p.Gone || !p.Node.Reachable() || p.Node.KubeletDown {
+	spec := p.W.Spec
+	c.Clock.After(d, func() {
+		if p.Gen != gen || p.Gone || !kubeletActs(p.Node) {
 			return
 		}
+		p.termStarted, p.termAt = true, c.Clock.Now()
 		kill := c.Clock.Now() + spec.TerminationGracePeriod.Duration
 		sigterm := c.Clock.Now()
 		if spec.PreStop != nil {
@@ -255,7 +282,8 @@ func (c *World) DeletePod(p *Pod) {
 			sigterm = kill
 		}
 		exit, graceful := sigterm, false
-		if spec.Shutdown.OnSigterm == scenarios.ShutdownDrain {
+		switch spec.Shutdown.OnSigterm {
+		case scenarios.ShutdownDrain:
 			exit, graceful = sigterm+spec.Shutdown.DrainTime.Duration, true
 			// A draining application fails its readiness probe from SIGTERM on while it keeps
 			// serving: the kubelet notices after failureThreshold probes.
@@ -266,6 +294,8 @@ func (c *World) DeletePod(p *Pod) {
 					}
 				})
 			}
+		case scenarios.ShutdownGraceful:
+			graceful = true
 		}
 		if exit > kill {
 			exit, graceful = kill, false
@@ -297,7 +327,7 @@ func (c *World) ProcessExit(p *Pod, graceful bool) {
 	// The kubelet sees the container stop (PLEG) and reports the pod not ready.
 	gen := p.Gen
 	c.Clock.After(c.Cal.KubeletSync.Duration, func() {
-		if p.Gen == gen && !p.Gone && p.Node.Reachable() && !p.Node.KubeletDown {
+		if p.Gen == gen && !p.Gone && kubeletActs(p.Node) {
 			c.SetReady(p, false)
 		}
 	})
@@ -322,7 +352,11 @@ func (c *World) PodGone(p *Pod) {
 	p.Gen++
 	p.W.Route.Dirty = true
 	if p.DeletedAt < c.Clock.Now() {
-		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, p.Name+" terminating", p.DeletedAt, c.Clock.Now())
+		msg := p.Name + " terminating"
+		if p.lostWith != "" {
+			msg = fmt.Sprintf("%s gone with node %s, powered off: it never terminated gracefully", p.Name, p.lostWith)
+		}
+		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, msg, p.DeletedAt, c.Clock.Now())
 	}
 	if c.Hooks.PodGone != nil {
 		c.Hooks.PodGone(p)

@@ -49,6 +49,7 @@ type Node struct {
 	Partitioned bool          // cut off from the load balancers
 	KubeletDown bool          // the kubelet stopped: no status, no pod changes
 	ExtraDelay  time.Duration // network delay added to requests through this node
+	backAt      time.Duration // when the kubelet last came back (NodeRecovered)
 }
 
 // Reachable reports whether traffic can get to the node right now.
@@ -93,6 +94,14 @@ type Pod struct {
 	Gone        bool // the pod object is deleted
 	ReadyAt     time.Duration
 	DeletedAt   time.Duration
+	// startWaiting is set while the container waits for the kubelet to start it; termStarted
+	// once the kubelet has begun terminating the pod (termAt); lostWith names the node whose
+	// power-off stopped its process.
+	startWaiting bool
+	termStarted  bool
+	termAt       time.Duration
+	lostWith     string
+	epStale      time.Duration // since when the endpoint disagrees with the pod (invariants)
 
 	ep      endpoint // as last written to the EndpointSlice
 	viewPos [Buckets]int

@@ -43,6 +43,8 @@ type World struct {
 	Hooks Hooks
 	lags  [Buckets]time.Duration
 	err   error // the first recorder error
+	// violation is the first broken invariant (invariants.go).
+	violation error
 
 	Nodes     []*Node
 	CPNodes   []*Node
@@ -153,8 +155,13 @@ func (c *World) ArmStates() {
 	c.Clock.At(0, tick)
 }
 
-// Err returns the first error the recorder returned.
-func (c *World) Err() error { return c.err }
+// Err returns the first broken invariant, or else the first error the recorder returned.
+func (c *World) Err() error {
+	if c.violation != nil {
+		return c.violation
+	}
+	return c.err
+}
 
 // Record keeps the first recorder error.
 func (c *World) Record(err error) {
@@ -225,6 +232,17 @@ func (c *World) WorkloadsReady() bool {
 	return true
 }
 
+// PendingPods counts the pods no node fits.
+func (c *World) PendingPods() int {
+	n := 0
+	for _, p := range c.pending {
+		if !p.Bound && !p.Gone && !p.Terminating {
+			n++
+		}
+	}
+	return n
+}
+
 // Workload returns the workload of a name, or nil.
 func (c *World) Workload(name string) *Workload {
 	for _, wl := range c.Workloads {
@@ -271,9 +289,10 @@ func (c *World) SnapshotEtcd() *model.EtcdSnapshot {
 	objects := int64(len(c.Nodes) + c.PodsCreated + len(c.Workloads)*3 + len(c.PDBs))
 	now := c.Clock.Now()
 	snap := &model.EtcdSnapshot{
-		Path:     fmt.Sprintf("sim://%s/etcd-snapshot-%d.db", c.Name, now/time.Second),
-		Size:     2<<20 + objects*2048,
-		Revision: int64(c.Clock.Events()) + objects,
+		Path: fmt.Sprintf("sim://%s/etcd-snapshot-%d.db", c.Name, now/time.Second),
+		Size: 2<<20 + objects*2048,
+		// Every object was written a few times: created, scheduled, updated as it became Ready.
+		Revision: objects*3 + int64(c.PodsCreated),
 		Verified: c.EtcdQuorum(),
 		TakenAt:  now,
 	}

@@ -1,0 +1,77 @@
+package world
+
+import (
+	"fmt"
+	"time"
+)
+
+// Invariants are properties every run of the simulator must keep, checked as it runs (in the
+// manner of FoundationDB's simulation): a broken one is a fault of the simulator, reported as a
+// harness error, never as a verdict on the scenario.
+//
+//   - A pod the kubelet has begun terminating is gone within its grace period (and a status
+//     sync) while its node's kubelet runs.
+//   - A kubelet that sees the API begins terminating a deleted pod within a sync, and starts the
+//     container of a pod bound to its node.
+//   - A pod's endpoint follows the pod: ready while the pod is Ready and not terminating, not
+//     ready otherwise, within the endpoint controller's delay.
+
+// invariantPeriod is how often the invariants are checked.
+const invariantPeriod = 15 * time.Second
+
+// Violation records the first broken invariant; the run stops with it as a harness error.
+func (c *World) Violation(format string, args ...any) {
+	if c.violation == nil {
+		c.violation = fmt.Errorf("simulator invariant broken at t+%s: %s", c.Clock.Now(), fmt.Sprintf(format, args...))
+	}
+}
+
+// Violated returns the first broken invariant, or nil.
+func (c *World) Violated() error { return c.violation }
+
+// ArmInvariants checks the invariants periodically from now on.
+func (c *World) ArmInvariants() {
+	var tick func()
+	tick = func() {
+		c.checkInvariants()
+		c.Clock.After(invariantPeriod, tick)
+	}
+	c.Clock.After(invariantPeriod, tick)
+}
+
+func (c *World) checkInvariants() {
+	now := c.Clock.Now()
+	sync := c.Cal.KubeletSync.Duration
+	slack := time.Second
+	for _, n := range c.Nodes {
+		if n.Gone {
+			continue
+		}
+		for _, p := range n.Pods {
+			acts := kubeletActs(n)
+			switch {
+			case p.Gone:
+			case p.Terminating && p.termStarted && acts &&
+				now-p.termAt > p.W.Spec.TerminationGracePeriod.Duration+sync+slack:
+				c.Violation("pod %s has been terminating for %s on node %s, whose kubelet runs: it is past its grace period (%s)",
+					p.Name, now-p.termAt, n.Name, p.W.Spec.TerminationGracePeriod.Duration)
+			case p.Terminating && !p.termStarted && p.Started && !p.Exited && acts &&
+				now-max(p.DeletedAt, n.backAt) > sync+slack:
+				c.Violation("pod %s was deleted at t+%s, and the kubelet of node %s, which sees the API, has not begun terminating it",
+					p.Name, p.DeletedAt, n.Name)
+			case p.startWaiting && acts && now-n.backAt > sync+slack:
+				c.Violation("pod %s waits for its container on node %s, whose kubelet runs", p.Name, n.Name)
+			}
+			want := p.Started && !p.Gone && p.Ready && !p.Terminating
+			if p.ep.Ready != want {
+				if p.epStale == 0 {
+					p.epStale = now
+				} else if now-p.epStale > c.Cal.EndpointSync.Duration+invariantPeriod {
+					c.Violation("the endpoint of pod %s has said ready=%v since t+%s while the pod's state says %v", p.Name, p.ep.Ready, p.epStale, want)
+				}
+			} else {
+				p.epStale = 0
+			}
+		}
+	}
+}
