@@ -69,8 +69,9 @@ type WorkloadInfo struct {
 	// PreStop is the preStop sleep; 0 without a hook.
 	PreStop                time.Duration `json:"preStop"`
 	TerminationGracePeriod time.Duration `json:"terminationGracePeriod"`
-	// ExitsOnSigterm is set when the application stops serving at once on SIGTERM.
-	ExitsOnSigterm bool `json:"exitsOnSigterm"`
+	// OnSigterm is what the application does at SIGTERM, when known: Drain, Graceful or Exit
+	// (zdt's shutdown modes); empty when nothing says.
+	OnSigterm string `json:"onSigterm,omitempty"`
 	// SpreadKey is the topology spread constraint's key; empty without one.
 	SpreadKey string `json:"spreadKey,omitempty"`
 	// SpreadHard is set for whenUnsatisfiable: DoNotSchedule.
@@ -92,6 +93,13 @@ type PDBInfo struct {
 	DesiredHealthy     int      `json:"desiredHealthy"`
 	DisruptionsAllowed int      `json:"disruptionsAllowed"`
 	UnhealthyPolicy    string   `json:"unhealthyPodEvictionPolicy"`
+}
+
+// StopsAcceptingAtSigterm reports whether the application refuses new connections from SIGTERM
+// on (Graceful or Exit): without a preStop sleep, nodes whose kube-proxy has not yet seen the
+// pod leave its endpoints send it connections that are refused.
+func (w *WorkloadInfo) StopsAcceptingAtSigterm() bool {
+	return w.OnSigterm == "Graceful" || w.OnSigterm == "Exit"
 }
 
 // PodInfo is one pod of a workload.

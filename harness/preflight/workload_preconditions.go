@@ -37,10 +37,13 @@ func workloadPreconditions(in *Input) []model.CheckResult {
 				fmt.Sprintf("add a topologySpreadConstraint on kubernetes.io/hostname (maxSkew 1) to %s", w.Name))
 		}
 		switch {
-		case w.ExitsOnSigterm && w.PreStop == 0:
+		case w.OnSigterm == "Exit" && w.PreStop == 0:
 			warn(fmt.Sprintf("%s exits at once on SIGTERM and has no preStop hook: requests in flight are cut, and nodes whose kube-proxy has not yet seen the pod leave its endpoints keep sending it requests that are refused", w.Name),
 				fmt.Sprintf("make %s finish in-flight requests on SIGTERM, and add a preStop sleep (5s or more) so that endpoints are updated before it stops", w.Name))
-		case w.ExitsOnSigterm:
+		case w.OnSigterm == "Graceful" && w.PreStop == 0:
+			warn(fmt.Sprintf("%s stops accepting connections at SIGTERM and has no preStop hook: nodes whose kube-proxy has not yet seen the pod leave its endpoints keep sending it connections that are refused", w.Name),
+				fmt.Sprintf("add a preStop sleep (5s or more, longer than endpoint propagation) to %s, so that it stops accepting only once no node routes to it", w.Name))
+		case w.OnSigterm == "Exit":
 			warn(fmt.Sprintf("%s exits at once on SIGTERM: requests in flight when its preStop sleep (%s) ends are cut", w.Name, w.PreStop),
 				fmt.Sprintf("make %s stop accepting and finish in-flight requests on SIGTERM instead of exiting", w.Name))
 		case w.PreStop == 0:

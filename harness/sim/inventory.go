@@ -47,7 +47,7 @@ func inventory(c *world.World) *model.Inventory {
 			Name: w.Name, Replicas: w.Replicas, ReadyReplicas: w.ReadyCount,
 			RequestsCPUMilli: w.CPU, RequestsMemory: w.Mem, HasReadinessProbe: w.Spec.ReadinessProbe != nil,
 			TerminationGracePeriod: w.Spec.TerminationGracePeriod.Duration,
-			ExitsOnSigterm:         w.Spec.Shutdown.OnSigterm == "Exit",
+			OnSigterm:              string(w.Spec.Shutdown.OnSigterm),
 			Service:                w.Name,
 		}
 		if w.Spec.PreStop != nil {

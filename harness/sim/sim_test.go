@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +222,37 @@ func TestNotReadyNodeStopsTheRunBeforeAnyNodeIsTouched(t *testing.T) {
 		case model.ReasonMachineCreated, model.ReasonMachineDeleted, model.ReasonNodeDrain, model.ReasonNodeCordoned:
 			t.Errorf("a node was touched after a failed preflight: %+v", iv)
 		}
+	}
+}
+
+// TestShutdownModes runs the reference scenario with each behaviour at SIGTERM, with and
+// without a preStop sleep: only an application that keeps accepting (Drain) rides out the
+// endpoint propagation without a preStop sleep; Graceful and Exit need one.
+func TestShutdownModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode      scenarios.ShutdownMode
+		preStop   time.Duration
+		wantDrops bool
+	}{
+		{scenarios.ShutdownDrain, 0, false},
+		{scenarios.ShutdownDrain, 5 * time.Second, false},
+		{scenarios.ShutdownGraceful, 0, true},
+		{scenarios.ShutdownGraceful, 5 * time.Second, false},
+		{scenarios.ShutdownExit, 0, true},
+	} {
+		t.Run(fmt.Sprintf("%s/preStop %s", tc.mode, tc.preStop), func(t *testing.T) {
+			for seed := int64(1); seed <= 3; seed++ {
+				o := runScenario(t, "ha-well-configured", seed, func(sc *scenarios.Scenario) {
+					for i := range sc.Spec.Workloads {
+						w := &sc.Spec.Workloads[i]
+						w.Shutdown.OnSigterm = tc.mode
+						w.PreStop.Sleep.Duration = tc.preStop
+					}
+				})
+				if (o.dropped > 0) != tc.wantDrops {
+					t.Errorf("seed %d: %d of %d requests dropped, want drops %v", seed, o.dropped, o.requests, tc.wantDrops)
+				}
+			}
+		})
 	}
 }

@@ -123,7 +123,7 @@ func benchMain(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var served atomic.Int64
 	var ready atomic.Bool
-	app := sampleapp.Handler("bench-0", &ready)
+	app := sampleapp.Handler("bench-0", &ready, nil)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		served.Add(1)
 		app.ServeHTTP(w, r)

@@ -18,10 +18,13 @@ type Mode string
 
 // The shutdown behaviours of a scenario's workloads.
 const (
-	// Drain keeps serving for DrainTime (with /readyz failing), then shuts the server down
-	// gracefully.
+	// Drain keeps serving, new connections included, for DrainTime (with /readyz failing), then
+	// shuts the server down gracefully.
 	Drain Mode = "Drain"
-	// Exit closes the server at once.
+	// Graceful shuts the server down at once, gracefully: it stops listening, finishes the
+	// requests in flight and closes idle kept-alive connections (http.Server.Shutdown).
+	Graceful Mode = "Graceful"
+	// Exit closes the server at once: requests in flight are cut.
 	Exit Mode = "Exit"
 )
 
@@ -37,7 +40,8 @@ type Config struct {
 	// StartupDelay is how long the app waits before it listens (flag --startup-delay, env
 	// STARTUP_DELAY).
 	StartupDelay time.Duration
-	// OnSigterm is Drain or Exit (flag --on-sigterm, env ON_SIGTERM, default Drain).
+	// OnSigterm is Graceful, Drain or Exit (flag --on-sigterm, env ON_SIGTERM, default
+	// Graceful).
 	OnSigterm Mode
 	// DrainTime is how long a draining app keeps serving after SIGTERM (flag --drain-time, env
 	// DRAIN_TIME, default 5s).
@@ -45,6 +49,9 @@ type Config struct {
 	// ShutdownTimeout bounds http.Server.Shutdown after draining (flag --shutdown-timeout, env
 	// SHUTDOWN_TIMEOUT, default 10s).
 	ShutdownTimeout time.Duration
+	// Arrived, when set, is called as each request to / arrives (before any delay it asks
+	// for): a test knows then that the request is in flight.
+	Arrived func()
 }
 
 // ParseConfig reads the configuration from args, with defaults taken from getenv (flags win).
@@ -61,7 +68,7 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 	addr := fs.String("listen", env("LISTEN_ADDR", ":8080"), "listen address (env LISTEN_ADDR)")
 	name := fs.String("name", env("POD_NAME", host), "pod name sent in the "+BackendHeader+" header (env POD_NAME)")
 	startup := fs.String("startup-delay", env("STARTUP_DELAY", "0s"), "wait before listening (env STARTUP_DELAY)")
-	mode := fs.String("on-sigterm", env("ON_SIGTERM", string(Drain)), "Drain or Exit (env ON_SIGTERM)")
+	mode := fs.String("on-sigterm", env("ON_SIGTERM", string(Graceful)), "Graceful, Drain or Exit (env ON_SIGTERM)")
 	drain := fs.String("drain-time", env("DRAIN_TIME", "5s"), "how long to keep serving after SIGTERM when draining (env DRAIN_TIME)")
 	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "10s"), "bound on the graceful shutdown after draining (env SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
@@ -83,8 +90,8 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 		}
 		*d.dst = v
 	}
-	if cfg.OnSigterm != Drain && cfg.OnSigterm != Exit {
-		errs = append(errs, fmt.Errorf("--on-sigterm %q: want Drain or Exit", cfg.OnSigterm))
+	if cfg.OnSigterm != Drain && cfg.OnSigterm != Graceful && cfg.OnSigterm != Exit {
+		errs = append(errs, fmt.Errorf("--on-sigterm %q: want Graceful, Drain or Exit", cfg.OnSigterm))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("sample app: %w", err)
@@ -92,9 +99,12 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 	return cfg, nil
 }
 
-// Handler serves / (200, the pod name, the X-Backend header) and /readyz (200 while ready,
-// 503 once draining).
-func Handler(name string, draining *atomic.Bool) http.Handler {
+// maxDelay bounds the delay a request may ask for.
+const maxDelay = 10 * time.Second
+
+// Handler serves / (200, the pod name, the X-Backend header; ?delay=300ms answers that much
+// later, at most 10s) and /readyz (200 while ready, 503 once shutting down).
+func Handler(name string, draining *atomic.Bool, arrived func()) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set(BackendHeader, name)
@@ -104,7 +114,19 @@ func Handler(name string, draining *atomic.Bool) http.Handler {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if arrived != nil {
+			arrived()
+		}
+		if d, err := time.ParseDuration(r.URL.Query().Get("delay")); err == nil && d > 0 {
+			t := time.NewTimer(min(d, maxDelay))
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
 		w.Header().Set(BackendHeader, name)
 		io.WriteString(w, name+"\n")
 	})
@@ -131,7 +153,7 @@ func Run(term context.Context, cfg Config, log io.Writer, listening func(net.Add
 		return fmt.Errorf("sample app: %w", err)
 	}
 	var draining atomic.Bool
-	srv := &http.Server{Handler: Handler(cfg.Name, &draining), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: Handler(cfg.Name, &draining, cfg.Arrived), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(log, "%s: serving on %s\n", cfg.Name, ln.Addr())
@@ -150,14 +172,18 @@ func Run(term context.Context, cfg Config, log io.Writer, listening func(net.Add
 		<-served
 		return err
 	}
-	fmt.Fprintf(log, "%s: SIGTERM, draining for %s\n", cfg.Name, cfg.DrainTime)
 	draining.Store(true)
-	t := time.NewTimer(cfg.DrainTime)
-	select {
-	case <-t.C:
-	case err := <-served:
-		t.Stop()
-		return fmt.Errorf("sample app: %w", err)
+	if cfg.OnSigterm == Drain {
+		fmt.Fprintf(log, "%s: SIGTERM, draining for %s\n", cfg.Name, cfg.DrainTime)
+		t := time.NewTimer(cfg.DrainTime)
+		select {
+		case <-t.C:
+		case err := <-served:
+			t.Stop()
+			return fmt.Errorf("sample app: %w", err)
+		}
+	} else {
+		fmt.Fprintf(log, "%s: SIGTERM, shutting down gracefully\n", cfg.Name)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()

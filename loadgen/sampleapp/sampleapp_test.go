@@ -1,10 +1,13 @@
 package sampleapp
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -20,14 +23,14 @@ func TestParseConfig(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, map[string]string{"POD_NAME": "web-1"},
-			Config{Addr: ":8080", Name: "web-1", OnSigterm: Drain, DrainTime: 5 * time.Second, ShutdownTimeout: 10 * time.Second}, ""},
+			Config{Addr: ":8080", Name: "web-1", OnSigterm: Graceful, DrainTime: 5 * time.Second, ShutdownTimeout: 10 * time.Second}, ""},
 		{"environment", nil, map[string]string{"POD_NAME": "web-2", "LISTEN_ADDR": "127.0.0.1:9000", "STARTUP_DELAY": "3s", "ON_SIGTERM": "Exit", "DRAIN_TIME": "1s", "SHUTDOWN_TIMEOUT": "2s"},
 			Config{Addr: "127.0.0.1:9000", Name: "web-2", StartupDelay: 3 * time.Second, OnSigterm: Exit, DrainTime: time.Second, ShutdownTimeout: 2 * time.Second}, ""},
 		{"flags win", []string{"--name", "flag-pod", "--drain-time", "7s", "--on-sigterm", "Drain"}, map[string]string{"POD_NAME": "env-pod", "ON_SIGTERM": "Exit"},
 			Config{Addr: ":8080", Name: "flag-pod", OnSigterm: Drain, DrainTime: 7 * time.Second, ShutdownTimeout: 10 * time.Second}, ""},
 		{"bad duration", []string{"--startup-delay", "soon"}, nil, Config{}, "--startup-delay"},
 		{"negative duration", []string{"--drain-time", "-1s"}, nil, Config{}, "--drain-time"},
-		{"bad mode", []string{"--on-sigterm", "Ignore"}, nil, Config{}, "want Drain or Exit"},
+		{"bad mode", []string{"--on-sigterm", "Ignore"}, nil, Config{}, "want Graceful, Drain or Exit"},
 		{"stray argument", []string{"extra"}, nil, Config{}, "unexpected arguments"},
 	}
 	for _, tt := range tests {
@@ -42,7 +45,7 @@ func TestParseConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ParseConfig() = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -72,6 +75,7 @@ func TestRun(t *testing.T) {
 		minShutdownTime time.Duration
 	}{
 		{"drain keeps serving", Drain, 400 * time.Millisecond, 200, 503, 400 * time.Millisecond},
+		{"graceful refuses new connections at once", Graceful, 0, 0, 0, 0},
 		{"exit refuses at once", Exit, 0, 0, 0, 0},
 	}
 	for _, tt := range tests {
@@ -99,8 +103,8 @@ func TestRun(t *testing.T) {
 
 			sigterm()
 			began := time.Now()
-			if tt.mode == Exit {
-				// Exit closes the listener before Run returns.
+			if tt.mode != Drain {
+				// Exit and Graceful close the listener before Run returns.
 				if err := <-done; err != nil {
 					t.Fatalf("Run() = %v", err)
 				}
@@ -142,5 +146,52 @@ func TestRunStartupInterrupted(t *testing.T) {
 	err := Run(term, Config{Addr: "127.0.0.1:0", Name: "web-0", StartupDelay: time.Hour}, io.Discard, func(net.Addr) { listened = true })
 	if err != nil || listened {
 		t.Fatalf("Run() = %v, listened %v; want it to stop during its startup delay without listening", err, listened)
+	}
+}
+
+// TestInFlightAtSigterm sends a slow request and SIGTERM at once: a Graceful app finishes it,
+// an app that exits cuts it.
+func TestInFlightAtSigterm(t *testing.T) {
+	for _, tc := range []struct {
+		mode   Mode
+		wantOK bool
+	}{{Graceful, true}, {Exit, false}} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			inFlight := make(chan struct{}, 1)
+			cfg := Config{Addr: "127.0.0.1:0", Name: "web-0", OnSigterm: tc.mode, ShutdownTimeout: 5 * time.Second,
+				Arrived: func() { inFlight <- struct{}{} }}
+			term, sigterm := context.WithCancel(t.Context())
+			defer sigterm()
+			addrs := make(chan string, 1)
+			done := make(chan error, 1)
+			go func() { done <- Run(term, cfg, io.Discard, func(a net.Addr) { addrs <- a.String() }) }()
+			addr := <-addrs
+			got := make(chan int, 1)
+			go func() {
+				conn, err := net.Dial("tcp", addr)
+				if err != nil {
+					got <- 0
+					return
+				}
+				defer conn.Close()
+				fmt.Fprintf(conn, "GET /?delay=300ms HTTP/1.1\r\nHost: x\r\n\r\n")
+				resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+				if err != nil {
+					got <- 0
+					return
+				}
+				resp.Body.Close()
+				got <- resp.StatusCode
+			}()
+			<-inFlight
+			sigterm()
+			code := <-got
+			if (code == 200) != tc.wantOK {
+				t.Errorf("the request in flight at SIGTERM got %d, want success %v", code, tc.wantOK)
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("Run() = %v", err)
+			}
+		})
 	}
 }

@@ -204,8 +204,8 @@ func workloadInfo(d *appsv1.Deployment, svcs []corev1.Service) model.WorkloadInf
 		if ct.Lifecycle != nil && ct.Lifecycle.PreStop != nil {
 			w.PreStop = max(w.PreStop, preStopSleep(ct.Lifecycle.PreStop))
 		}
-		if exitsOnSigterm(&ct) {
-			w.ExitsOnSigterm = true
+		if m := onSigterm(d, &ct); m != "" {
+			w.OnSigterm = m
 		}
 	}
 	if len(spec.TopologySpreadConstraints) > 0 {
@@ -243,20 +243,37 @@ func preStopSleep(h *corev1.LifecycleHandler) time.Duration {
 	return time.Second
 }
 
-// exitsOnSigterm reads zdt's sample app configuration (env ON_SIGTERM or flag --on-sigterm).
-func exitsOnSigterm(ct *corev1.Container) bool {
+// AnnotationOnSigterm says what a workload's application does at SIGTERM (Drain, Graceful or
+// Exit), on the Deployment or its pod template: what manifests cannot show otherwise.
+const AnnotationOnSigterm = "zdt.dev/on-sigterm"
+
+// onSigterm reads what a container's application does at SIGTERM: the zdt.dev/on-sigterm
+// annotation, or zdt's sample app configuration (env ON_SIGTERM, flag --on-sigterm); "" when
+// nothing says.
+func onSigterm(d *appsv1.Deployment, ct *corev1.Container) string {
+	if v := d.Spec.Template.Annotations[AnnotationOnSigterm]; v != "" {
+		return v
+	}
+	if v := d.Annotations[AnnotationOnSigterm]; v != "" {
+		return v
+	}
 	for _, e := range ct.Env {
-		if e.Name == "ON_SIGTERM" && e.Value == "Exit" {
-			return true
+		if e.Name == "ON_SIGTERM" && e.Value != "" {
+			return e.Value
 		}
 	}
 	args := append(append([]string{}, ct.Command...), ct.Args...)
 	for i, a := range args {
-		if a == "--on-sigterm=Exit" || a == "-on-sigterm=Exit" || ((a == "--on-sigterm" || a == "-on-sigterm") && i+1 < len(args) && args[i+1] == "Exit") {
-			return true
+		for _, flag := range []string{"--on-sigterm", "-on-sigterm"} {
+			if v, ok := strings.CutPrefix(a, flag+"="); ok {
+				return v
+			}
+			if a == flag && i+1 < len(args) {
+				return args[i+1]
+			}
 		}
 	}
-	return false
+	return ""
 }
 
 // objectRef names a live object with the apiVersion it was written in when kubectl apply left

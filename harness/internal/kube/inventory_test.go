@@ -62,7 +62,7 @@ func TestReadInventory(t *testing.T) {
 	})
 	t.Run("workloads", func(t *testing.T) {
 		want := model.WorkloadInfo{Name: "web", Replicas: 3, ReadyReplicas: 2, HasReadinessProbe: true, PreStop: 5 * time.Second,
-			TerminationGracePeriod: 45 * time.Second, ExitsOnSigterm: true, SpreadKey: "kubernetes.io/hostname", SpreadHard: true, Service: "web-svc"}
+			TerminationGracePeriod: 45 * time.Second, OnSigterm: "Exit", SpreadKey: "kubernetes.io/hostname", SpreadHard: true, Service: "web-svc"}
 		if len(inv.Workloads) != 1 || inv.Workloads[0] != want {
 			t.Errorf("workloads %+v, want %+v", inv.Workloads, want)
 		}
