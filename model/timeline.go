@@ -34,6 +34,7 @@ const (
 	ReasonEndpointRemoved  Reason = "EndpointRemoved"  // a pod taken out of its service's endpoints
 	ReasonAPIUnavailable   Reason = "APIUnavailable"   // no healthy apiserver behind the API load balancer
 	ReasonFaultInjected    Reason = "FaultInjected"    // an injected fault from start to end
+	ReasonFaultNotApplied  Reason = "FaultNotApplied"  // a fault that could not be applied (its target matched nothing)
 	ReasonRequestsFailing  Reason = "RequestsFailing"  // a window in which requests to a target failed
 	ReasonEtcdSnapshot     Reason = "EtcdSnapshot"     // the etcd snapshot taken as recovery anchor
 	ReasonWorkloadDegraded Reason = "WorkloadDegraded" // a workload below its desired ready replicas

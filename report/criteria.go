@@ -1,10 +1,8 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +28,7 @@ func (e *evaluation) criteria() []Criterion {
 		}
 		cs = append(cs, c)
 	}
+	cs = append(cs, e.faultsApplied()...)
 	cs = append(cs, e.runCompleted(), e.measurement())
 	for i := range cs {
 		cs[i].Passed = cs[i].Outcome == OutcomePass
@@ -127,134 +126,6 @@ func (e *evaluation) droppedRequests() Criterion {
 	return c
 }
 
-// diagnosis is the likely cause of a problem and what to change.
-type diagnosis struct {
-	cause, fix string
-	weight     int64
-}
-
-// diagnoseDrops explains the drop windows, most drops first.
-func (e *evaluation) diagnoseDrops() (string, string) {
-	var ds []diagnosis
-	for i, w := range e.r.Requests.Windows {
-		d := e.diagnoseWindow(&e.r.Requests.Windows[i], e.m.Windows[i])
-		d.weight = w.Dropped
-		// Windows with the same fix are one diagnosis.
-		if j := slices.IndexFunc(ds, func(x diagnosis) bool { return x.fix == d.fix }); j >= 0 {
-			ds[j].weight += d.weight
-			continue
-		}
-		ds = append(ds, d)
-	}
-	return joinDiagnoses(ds)
-}
-
-func joinDiagnoses(ds []diagnosis) (string, string) {
-	slices.SortStableFunc(ds, func(x, y diagnosis) int { return cmp.Compare(y.weight, x.weight) })
-	if len(ds) > 3 {
-		ds = ds[:3]
-	}
-	var causes, fixes []string
-	for _, d := range ds {
-		causes = append(causes, d.cause)
-		fixes = append(fixes, d.fix)
-	}
-	return strings.Join(causes, "; "), strings.Join(fixes, "; ")
-}
-
-// diagnoseWindow names the likely cause of one drop window from what overlapped it.
-func (e *evaluation) diagnoseWindow(w *DropWindow, fw measure.Span) diagnosis {
-	at := fmt.Sprintf("%s dropped %d requests at %s-%s", w.Target, w.Dropped, At(fw.From), At(fw.To))
-	// 1. A node lost or a fault injected.
-	for _, iv := range e.m.Timeline {
-		if !measure.Relevant(&iv, w.Target, fw.From, fw.To) {
-			continue
-		}
-		switch iv.Reason {
-		case model.ReasonFaultInjected:
-			kind := e.faultKind(iv.Locator.Fault)
-			what := fmt.Sprintf("injected fault %s (%s%s)", cmp.Or(iv.Locator.Fault, "?"), kind, onNode(iv.Locator.Node))
-			if d, ok := faults.Lookup(kind); ok {
-				return diagnosis{cause: at + " " + fmt.Sprintf(d.Cause.Drops, what), fix: d.Cause.DropsFix}
-			}
-			return diagnosis{cause: at + " during " + what, fix: "check whether the workload should tolerate this fault; see the timeline in report.html"}
-		case model.ReasonNodeNotReady:
-			return diagnosis{cause: at + " while node " + iv.Locator.Node + " was NotReady",
-				fix: "requests routed to a lost node fail until its endpoints are removed: spread replicas across nodes and retry idempotent requests in clients"}
-		case model.ReasonDrainTimeout:
-			cause := fmt.Sprintf("%s after nodeDrainTimeout expired on node %s and its machine was deleted with %s pods still on it", at, iv.Locator.Node, w.Target)
-			if st, ok := e.r.PDBStalls.LongestStall(); ok {
-				cause += fmt.Sprintf(" (the drain was blocked by PDB %s)", st.PDB)
-			}
-			return diagnosis{cause: cause,
-				fix: fmt.Sprintf("fix the PDB that blocked the drain so that it allows one disruption, and spread %s's pods across nodes (topologySpread) so that one machine never holds every replica", w.Target)}
-		}
-	}
-	// 2. Too few replicas.
-	wl := e.workload(w.Target)
-	replicas := 0
-	if wl != nil && wl.Replicas != nil {
-		replicas = int(*wl.Replicas)
-	}
-	if w.MinReady >= 0 && w.MinReady <= 1 && (replicas <= 1 || w.MinReady == 0) {
-		if replicas <= 1 {
-			return diagnosis{cause: fmt.Sprintf("%s with a single ready replica", at),
-				fix: fmt.Sprintf("run at least 2 replicas of %s with a PDB (maxUnavailable: 1) and spread them across nodes", w.Target)}
-		}
-		d := diagnosis{cause: fmt.Sprintf("%s while no replica of %s was ready", at, w.Target),
-			fix: fmt.Sprintf("give %s a PDB (maxUnavailable: 1) so that drains keep replicas ready, and spread its pods across nodes", w.Target)}
-		if wl != nil && wl.PDB != nil {
-			d.fix = fmt.Sprintf("spread %s's pods across nodes (topologySpread) and check that its PDB selects them, so that no drain or node loss takes every replica", w.Target)
-		}
-		return d
-	}
-	// 3. Pods that stopped serving before their endpoints were gone everywhere.
-	for _, iv := range e.m.Timeline {
-		if (iv.Reason != model.ReasonPodTerminating && iv.Reason != model.ReasonEndpointRemoved) || iv.Locator.Workload != w.Target {
-			continue
-		}
-		lead := fw.From - iv.From
-		if lead < -time.Second || lead > measure.AttributionLead {
-			continue
-		}
-		cause := fmt.Sprintf("%s, %s pod %s began terminating%s", at, after(lead), iv.Locator.Pod, onNode(iv.Locator.Node))
-		if dr := e.drainOf(iv.Locator.Node, iv.From); dr != "" {
-			cause += " (" + dr + ")"
-		}
-		cause += e.shutdownNote(wl)
-		need := time.Duration(math.Ceil((fw.To - iv.From).Seconds())) * time.Second
-		return diagnosis{cause: cause,
-			fix: fmt.Sprintf("add a preStop sleep longer than the endpoint propagation delay to %s (here drops lasted until %s after termination began: sleep at least %s) and keep serving in-flight requests after SIGTERM",
-				w.Target, offsetDelta(fw.To-iv.From), need+time.Second)}
-	}
-	// 4. A drain without a better explanation.
-	for _, iv := range e.m.Timeline {
-		if iv.Reason == model.ReasonNodeDrain && iv.Overlaps(fw.From-measure.AttributionLead, fw.To) {
-			return diagnosis{cause: at + " during the drain of node " + iv.Locator.Node,
-				fix: fmt.Sprintf("check %s's readiness probe, preStop hook and graceful shutdown: its pods stopped serving while still receiving traffic", w.Target)}
-		}
-	}
-	return diagnosis{cause: at + " with no cluster event overlapping",
-		fix: "look at the timeline in report.html and at the load generator (client timeouts, network) around that time"}
-}
-
-// shutdownNote says what in the workload's shutdown may explain drops at termination.
-func (e *evaluation) shutdownNote(wl *scenarios.Workload) string {
-	if wl == nil {
-		return ""
-	}
-	var notes []string
-	if wl.PreStop == nil {
-		notes = append(notes, wl.Name+" has no preStop hook")
-	} else {
-		notes = append(notes, fmt.Sprintf("%s's preStop sleep is %s", wl.Name, wl.PreStop.Sleep.Duration))
-	}
-	if wl.Shutdown != nil && wl.Shutdown.OnSigterm == scenarios.ShutdownExit {
-		notes = append(notes, "it exits at once on SIGTERM")
-	}
-	return "; " + strings.Join(notes, " and ")
-}
-
 func (e *evaluation) workload(name string) *scenarios.Workload {
 	for i := range e.sc.Spec.Workloads {
 		if e.sc.Spec.Workloads[i].Name == name {
@@ -262,15 +133,6 @@ func (e *evaluation) workload(name string) *scenarios.Workload {
 		}
 	}
 	return nil
-}
-
-func (e *evaluation) faultKind(name string) faults.Kind {
-	for _, f := range e.sc.Spec.Faults {
-		if f.Name == name {
-			return f.Kind
-		}
-	}
-	return "unknown kind"
 }
 
 // drainOf names the drain of node at time t, if one was running.
@@ -307,50 +169,6 @@ func (e *evaluation) apiDowntime() Criterion {
 		c.Cause, c.Fix = e.diagnoseAPI()
 	}
 	return c
-}
-
-func (e *evaluation) diagnoseAPI() (string, string) {
-	var ds []diagnosis
-	add := func(d diagnosis) {
-		if !slices.ContainsFunc(ds, func(x diagnosis) bool { return x.fix == d.fix }) {
-			ds = append(ds, d)
-		}
-	}
-	for _, w := range e.m.APIWindows {
-		at := fmt.Sprintf("API unavailable for %s at %s", (w.To - w.From).Round(time.Millisecond), At(w.From))
-		d := diagnosis{weight: int64(w.To - w.From)}
-		deleted := false
-		for _, iv := range e.m.Timeline {
-			if !iv.Overlaps(w.From-measure.AttributionLead, w.To) {
-				continue
-			}
-			if iv.Reason == model.ReasonFaultInjected {
-				d.cause = fmt.Sprintf("%s during injected fault %s (%s)", at, iv.Locator.Fault, e.faultKind(iv.Locator.Fault))
-				d.fix = "with 3 or more control plane replicas and an API load balancer that health-checks /readyz, one apiserver going down is not seen by clients"
-				break
-			}
-			// The machine being removed explains an outage better than the one being added.
-			if iv.Reason == model.ReasonMachineDeleted && !deleted && isControlPlane(iv.Locator) {
-				d.cause, deleted = fmt.Sprintf("%s while control plane machine %s was removed", at, iv.Locator.Machine), true
-			}
-			if iv.Reason == model.ReasonMachineCreated && d.cause == "" && isControlPlane(iv.Locator) {
-				d.cause = fmt.Sprintf("%s while control plane machine %s was added", at, iv.Locator.Machine)
-			}
-		}
-		if d.fix == "" {
-			if d.cause == "" {
-				d.cause = at
-			}
-			if r := e.sc.Spec.Cluster.ControlPlane.Replicas; r != nil && *r < 3 {
-				d.cause += fmt.Sprintf("; the control plane has %d replica(s)", *r)
-				d.fix = "run 3 control plane replicas behind the API load balancer, so that one can be replaced while the others serve"
-			} else {
-				d.fix = "make the API load balancer health-check each apiserver (/readyz) and stop sending to one before it is removed"
-			}
-		}
-		add(d)
-	}
-	return joinDiagnoses(ds)
 }
 
 // isControlPlane reports whether a locator names the control plane: its phase, or a machine
@@ -474,6 +292,10 @@ func (e *evaluation) diagnoseCapacity(workload string, t time.Duration, ready, d
 		case model.ReasonNodeNotReady, model.ReasonFaultInjected:
 			what := "node " + iv.Locator.Node + " was NotReady"
 			if iv.Reason == model.ReasonFaultInjected {
+				// Only a fault that takes replicas away explains fewer ready replicas.
+				if d, ok := faults.Lookup(e.faultKind(iv.Locator.Fault)); !ok || !d.Effects.Has(faults.EffectReadyReplicas) {
+					continue
+				}
 				what = fmt.Sprintf("injected fault %s (%s%s) was active", iv.Locator.Fault, e.faultKind(iv.Locator.Fault), onNode(iv.Locator.Node))
 			}
 			return diagnosis{cause: at + " while " + what,
@@ -538,18 +360,27 @@ func (e *evaluation) upgradeDeadline() Criterion {
 	} else {
 		c.Cause = fmt.Sprintf("the upgrade took %s, over the deadline of %s; the longest phase was %s (%s)", Dur(e.r.UpgradeSeconds), limit, p.Name, (p.To - p.From).Round(time.Millisecond))
 	}
-	// PDB stalls inside the phase are the usual reason.
-	var stalled time.Duration
-	var pdb string
+	// PDB stalls inside the phase are the usual reason. Stalls of several pods at once count
+	// once: the time during which at least one eviction was refused.
+	var stalls []measure.Span
+	var pdbs []string
 	for _, iv := range e.m.Timeline {
 		if iv.Reason == model.ReasonEvictionBlocked && iv.Overlaps(p.From, p.To) {
-			stalled += iv.Duration()
-			pdb = cmp.Or(pdb, iv.Locator.PDB)
+			stalls = append(stalls, measure.Span{From: max(iv.From, p.From), To: min(iv.To, p.To)})
+			if !slices.Contains(pdbs, iv.Locator.PDB) {
+				pdbs = append(pdbs, iv.Locator.PDB)
+			}
 		}
 	}
+	var stalled time.Duration
+	for _, sp := range measure.UnionSpans(stalls) {
+		stalled += sp.To - sp.From
+	}
 	if stalled > 0 {
-		c.Cause += fmt.Sprintf("; drains were blocked %s by PDB %s", stalled.Round(time.Millisecond), pdb)
-		c.Fix = fmt.Sprintf("allow at least one disruption in PDB %s so that drains can proceed", pdb)
+		c.Cause += fmt.Sprintf("; drains were blocked for %s of it by PDB %s", stalled.Round(time.Millisecond), strings.Join(pdbs, ", "))
+		c.Fix = fmt.Sprintf("allow at least one disruption in PDB %s so that drains can proceed", strings.Join(pdbs, ", "))
+	} else if strings.Contains(p.Message, "; blocked: ") {
+		c.Fix = "remove what blocks the rollout (named above), or raise upgradeDeadline if the cluster is simply large"
 	} else {
 		c.Fix = "look at the phase's machines in the timeline (provisioning, node Ready, drains) or raise upgradeDeadline if the cluster is simply large"
 	}

@@ -65,6 +65,7 @@ func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumula
 		Series:             m.Series,
 	}
 	e := &evaluation{sc: sc, info: info, m: m, r: r}
+	r.Faults = e.faultOutcomes()
 	nilToEmpty(r)
 	r.Criteria = e.criteria()
 	r.Verdict, r.VerdictReason = verdict(r.Criteria)

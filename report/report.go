@@ -85,10 +85,12 @@ type Report struct {
 	Phases             []Phase     `json:"phases"`
 	// UpgradeSeconds is the duration of the whole upgrade: first phase after preflight to the
 	// end of the last phase before postflight.
-	UpgradeSeconds float64     `json:"upgradeSeconds"`
-	Preflight      []Check     `json:"preflight"`
-	Postflight     []Check     `json:"postflight"`
-	Measurement    Measurement `json:"measurement"`
+	UpgradeSeconds float64 `json:"upgradeSeconds"`
+	Preflight      []Check `json:"preflight"`
+	Postflight     []Check `json:"postflight"`
+	// Faults lists each fault of the scenario, applied or not, with its interval.
+	Faults      []FaultOutcome `json:"faults"`
+	Measurement Measurement    `json:"measurement"`
 
 	// Series holds the per-second data of the plots; it is not part of report.json.
 	Series *measure.Series `json:"-"`

@@ -54,6 +54,7 @@ type Cluster struct {
 	ctl    *capi.Controllers
 	load   *traffic.Load
 	faults []*activeFault
+	hit    []string // the nodes the fault being injected hit (onNodes)
 }
 
 // New builds a simulated cluster for a scenario.

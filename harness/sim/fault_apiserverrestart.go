@@ -10,16 +10,14 @@ func init() { registerFault(faults.APIServerRestart, injectAPIServerRestart) }
 // injectAPIServerRestart restarts apiservers: each is down for the fault's duration (default:
 // the calibrated apiserver start time) while its load balancer still sends to it until the
 // health checks notice.
-func injectAPIServerRestart(c *Cluster, f *faults.Fault) (string, func()) {
+func injectAPIServerRestart(c *Cluster, f *faults.Fault) (string, func(), error) {
 	down := c.w.Cal.APIServerStart.Duration
 	if f.Length() > 0 {
 		down = f.Length()
 	}
 	target := *f
-	if target.Target.Node == "" {
-		target.Target.Node = faults.NodeControlPlane
-	}
-	msg, _ := c.onNodes(&target, func(n *world.Node) func() {
+	target.Target.Node = f.Node()
+	msg, _, err := c.onNodes(&target, func(n *world.Node) func() {
 		c.w.BeforeNodeChange(n)
 		n.APIServerUp = false
 		c.w.AfterNodeChange(n)
@@ -35,5 +33,5 @@ func injectAPIServerRestart(c *Cluster, f *faults.Fault) (string, func()) {
 		})
 		return nil
 	})
-	return msg, nil
+	return msg, nil, err
 }

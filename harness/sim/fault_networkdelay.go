@@ -8,7 +8,7 @@ import (
 func init() { registerFault(faults.NetworkDelay, injectNetworkDelay) }
 
 // injectNetworkDelay adds latency to requests answered by pods on the nodes.
-func injectNetworkDelay(c *Cluster, f *faults.Fault) (string, func()) {
+func injectNetworkDelay(c *Cluster, f *faults.Fault) (string, func(), error) {
 	d := f.Extra()
 	return c.onNodes(f, func(n *world.Node) func() {
 		n.ExtraDelay += d

@@ -9,7 +9,7 @@ func init() { registerFault(faults.NetworkPartition, injectNetworkPartition) }
 
 // injectNetworkPartition cuts nodes off the network: processes keep running, but neither the
 // load balancers nor other nodes reach them, and their kubelets cannot report.
-func injectNetworkPartition(c *Cluster, f *faults.Fault) (string, func()) {
+func injectNetworkPartition(c *Cluster, f *faults.Fault) (string, func(), error) {
 	return c.onNodes(f, func(n *world.Node) func() {
 		c.w.BeforeNodeChange(n)
 		n.Partitioned = true

@@ -9,7 +9,7 @@ func init() { registerFault(faults.NodeCordon, injectNodeCordon) }
 
 // injectNodeCordon marks nodes unschedulable; when the fault ends they are schedulable again,
 // unless Cluster API has cordoned them since to drain them.
-func injectNodeCordon(c *Cluster, f *faults.Fault) (string, func()) {
+func injectNodeCordon(c *Cluster, f *faults.Fault) (string, func(), error) {
 	return c.onNodes(f, func(n *world.Node) func() {
 		if n.Cordoned {
 			return nil

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -12,7 +13,7 @@ func init() { registerFault(faults.PodKill, injectPodKill) }
 
 // injectPodKill force-deletes pods of a workload: their processes die at once (requests in
 // flight are reset) and the objects are removed while kube-proxies still route to them.
-func injectPodKill(c *Cluster, f *faults.Fault) (string, func()) {
+func injectPodKill(c *Cluster, f *faults.Fault) (string, func(), error) {
 	var victims []string
 	for _, w := range c.w.Workloads {
 		if w.Name != f.Target.Workload {
@@ -32,7 +33,7 @@ func injectPodKill(c *Cluster, f *faults.Fault) (string, func()) {
 		}
 	}
 	if len(victims) == 0 {
-		return "no pod of " + f.Target.Workload + " to kill", nil
+		return "", nil, fmt.Errorf("no pod of %s to kill", f.Target.Workload)
 	}
-	return "killed " + strings.Join(victims, ", "), nil
+	return "killed " + strings.Join(victims, ", "), nil, nil
 }

@@ -10,8 +10,8 @@ func init() { registerFault(faults.MachineProvisionFailure, injectProvisionFailu
 
 // injectProvisionFailure makes the next machines fail to provision; the controllers replace
 // them.
-func injectProvisionFailure(c *Cluster, f *faults.Fault) (string, func()) {
+func injectProvisionFailure(c *Cluster, f *faults.Fault) (string, func(), error) {
 	n := f.Count()
 	c.w.Effects.ProvisionFails += n
-	return fmt.Sprintf("the next %d machine(s) fail to provision", n), nil
+	return fmt.Sprintf("the next %d machine(s) fail to provision", n), nil, nil
 }

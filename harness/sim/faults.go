@@ -11,8 +11,9 @@ import (
 )
 
 // injector starts one kind of fault and returns what it did and how to undo it (nil when there
-// is nothing to undo, or the fault lasts). Each kind lives in its own fault_*.go file.
-type injector func(c *Cluster, f *faults.Fault) (msg string, undo func())
+// is nothing to undo, or the fault lasts), or why it could not be applied (its target matched
+// nothing). Each kind lives in its own fault_*.go file.
+type injector func(c *Cluster, f *faults.Fault) (msg string, undo func(), err error)
 
 // injectors holds every fault kind the simulator can inject.
 var injectors = map[faults.Kind]injector{}
@@ -24,6 +25,7 @@ type activeFault struct {
 	f     *faults.Fault
 	from  time.Duration
 	msg   string
+	nodes []string // the nodes a node fault hit
 	ended bool
 }
 
@@ -43,12 +45,18 @@ func (c *Cluster) inject(f *faults.Fault) {
 	c.w.Flush()
 	a := &activeFault{f: f, from: c.w.Clock.Now()}
 	inj := injectors[f.Kind]
-	var undo func()
 	if inj == nil {
-		a.msg = "the simulator cannot inject " + string(f.Kind)
-	} else {
-		a.msg, undo = inj(c, f)
+		c.missed(f, "the simulator cannot inject "+string(f.Kind))
+		return
 	}
+	c.hit = nil
+	msg, undo, err := inj(c, f)
+	a.nodes = c.hit
+	if err != nil {
+		c.missed(f, err.Error())
+		return
+	}
+	a.msg = msg
 	c.faults = append(c.faults, a)
 	c.w.Wake()
 	if f.Length() > 0 {
@@ -63,11 +71,17 @@ func (c *Cluster) inject(f *faults.Fault) {
 	}
 }
 
+// missed records a fault that could not be applied: the run is then inconclusive, since the
+// cluster did not go through what the scenario says.
+func (c *Cluster) missed(f *faults.Fault, why string) {
+	c.w.Instant(model.Error, model.Locator{Fault: f.Name}, model.ReasonFaultNotApplied, fmt.Sprintf("%s: not applied: %s", f.Name, why))
+}
+
 // onNodes applies a node fault to the nodes the fault's target selects.
-func (c *Cluster) onNodes(f *faults.Fault, apply func(n *world.Node) (undo func())) (string, func()) {
+func (c *Cluster) onNodes(f *faults.Fault, apply func(n *world.Node) (undo func())) (string, func(), error) {
 	nodes := c.faultNodes(f.Target.Node, f.Count())
 	if len(nodes) == 0 {
-		return "no node matched " + describeTarget(f), nil
+		return "", nil, fmt.Errorf("no node matched %s", describeTarget(f))
 	}
 	var undo func()
 	var names []string
@@ -75,7 +89,8 @@ func (c *Cluster) onNodes(f *faults.Fault, apply func(n *world.Node) (undo func(
 		undo = chain(undo, apply(n))
 		names = append(names, n.Name)
 	}
-	return fmt.Sprintf("%s on %s", f.Kind, strings.Join(names, ", ")), undo
+	c.hit = names
+	return fmt.Sprintf("%s on %s", f.Kind, strings.Join(names, ", ")), undo, nil
 }
 
 func chain(a, b func()) func() {
@@ -100,7 +115,11 @@ func (c *Cluster) endFault(a *activeFault) {
 		return
 	}
 	a.ended = true
-	c.w.Interval(model.Error, model.Locator{Fault: a.f.Name}, model.ReasonFaultInjected,
+	loc := model.Locator{Fault: a.f.Name}
+	if len(a.nodes) == 1 {
+		loc.Node = a.nodes[0]
+	}
+	c.w.Interval(model.Error, loc, model.ReasonFaultInjected,
 		fmt.Sprintf("%s: %s", a.f.Name, a.msg), a.from, c.w.Clock.Now())
 }
 

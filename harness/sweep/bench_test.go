@@ -15,10 +15,14 @@ func BenchmarkSweepSmall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	draw, err := DrawContextOf(context.Background(), sc, sim.NewProvider())
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		seed := int64(i + 1)
-		if _, err := RunOne(context.Background(), Variant(sc, seed, RandomFaults(sc, seed)), sim.NewProvider(), ReportJudge); err != nil {
+		if _, err := RunOne(context.Background(), Variant(sc, seed, RandomFaults(draw, seed)), sim.NewProvider(), ReportJudge); err != nil {
 			b.Fatal(err)
 		}
 	}

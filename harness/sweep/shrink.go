@@ -38,7 +38,11 @@ func Shrink(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, jud
 		runs++
 		v, err := RunOne(ctx, Variant(sc, example.Seed, candidate), p, judge)
 		if err != nil {
-			runErr = err
+			// A candidate stopped by a harness error does not reproduce the failure; only an
+			// interruption stops the shrinking.
+			if ctx.Err() != nil {
+				runErr = ctx.Err()
+			}
 			return false
 		}
 		return v.Fails(criterion)

@@ -3,7 +3,6 @@ package sweep
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"sort"
 	"sync"
@@ -21,6 +20,8 @@ type Verdict struct {
 	// Failed lists the failed criteria in report order; empty when the run did not fail.
 	Failed       []string
 	Inconclusive bool
+	// Unsure lists the inconclusive criteria in report order.
+	Unsure []string
 	// Reason is the first failed criterion's cause, for the sweep's listing.
 	Reason string
 }
@@ -58,6 +59,9 @@ func ReportJudge(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory
 			}
 			v.Failed = append(v.Failed, c.Name)
 		}
+		if c.Outcome == report.OutcomeInconclusive {
+			v.Unsure = append(v.Unsure, c.Name)
+		}
 	}
 	return v
 }
@@ -83,6 +87,9 @@ type SeedResult struct {
 	Seed    int64
 	Faults  []faults.Fault
 	Verdict Verdict
+	// Error is the harness error that stopped the run (a broken simulator invariant, ...): the
+	// seed then has no verdict.
+	Error string
 }
 
 // Failure is one distinct failure (runs whose first failed criterion is the same), with the
@@ -100,9 +107,13 @@ type Failure struct {
 // Result is a whole sweep.
 type Result struct {
 	Runs, Passed, Failed, Inconclusive int
-	Results                            []SeedResult
-	Failures                           []Failure
-	Elapsed                            time.Duration
+	// HarnessErrors counts the seeds stopped by a harness error; InconclusiveBy counts the
+	// inconclusive seeds by criterion (a seed may count under several).
+	HarnessErrors  int
+	InconclusiveBy map[string]int
+	Results        []SeedResult
+	Failures       []Failure
+	Elapsed        time.Duration
 }
 
 // Variant returns the scenario for one seed and fault schedule. It shares the scenario's
@@ -135,11 +146,18 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 		parallel = runtime.NumCPU()
 	}
 	res := &Result{Runs: opts.Seeds, Results: make([]SeedResult, opts.Seeds)}
+	var draw faults.DrawContext
+	if opts.RandomFaults {
+		var err error
+		if draw, err = DrawContextOf(ctx, sc, p); err != nil {
+			return nil, err
+		}
+	}
 	for i := range res.Results {
 		seed := opts.FirstSeed + int64(i)
 		faults := sc.Spec.Faults
 		if opts.RandomFaults {
-			faults = RandomFaults(sc, seed)
+			faults = RandomFaults(draw, seed)
 		}
 		res.Results[i] = SeedResult{Seed: seed, Faults: faults}
 	}
@@ -161,8 +179,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 				r := &res.Results[i]
 				v, err := RunOne(ctx, Variant(sc, r.Seed, r.Faults), p, judge)
 				mu.Lock()
-				if err != nil && firstEr == nil {
-					firstEr = fmt.Errorf("seed %d: %w", r.Seed, err)
+				// A harness error is the seed's result, not the sweep's end: the other seeds
+				// still say something. Only an interruption stops the sweep.
+				if err != nil {
+					r.Error = err.Error()
 				}
 				r.Verdict = v
 				done++
@@ -192,8 +212,11 @@ feed:
 
 	groups := map[string]*Failure{}
 	var order []string
+	res.InconclusiveBy = map[string]int{}
 	for _, r := range res.Results {
 		switch {
+		case r.Error != "":
+			res.HarnessErrors++
 		case r.Verdict.First() != "":
 			res.Failed++
 			c := r.Verdict.First()
@@ -206,6 +229,9 @@ feed:
 			f.Seeds = append(f.Seeds, r.Seed)
 		case r.Verdict.Inconclusive:
 			res.Inconclusive++
+			for _, c := range r.Verdict.Unsure {
+				res.InconclusiveBy[c]++
+			}
 		default:
 			res.Passed++
 		}

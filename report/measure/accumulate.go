@@ -35,6 +35,7 @@ type failSpan struct {
 	backendKey
 	from, to time.Duration // send time of the first and last failed request
 	n        int64
+	errs     map[string]int64 // by the error the client saw
 }
 
 // backendAcc counts the requests of one backend (one load stream, or the API prober).
@@ -50,16 +51,17 @@ type backendAcc struct {
 
 // fail records failed requests sent over [from, to]: the span still growing takes them when
 // they follow it closely, otherwise they start a new span.
-func (b *backendAcc) fail(k backendKey, from, to time.Duration, n int64) {
+func (b *backendAcc) fail(k backendKey, from, to time.Duration, n int64, errKey string) {
 	if b.open >= 0 {
 		sp := &b.spans[b.open]
 		if from >= sp.from && from-sp.to <= mergeGap {
 			sp.to = max(sp.to, to)
 			sp.n += n
+			sp.errs[errKey] += n
 			return
 		}
 	}
-	b.spans = append(b.spans, failSpan{backendKey: k, from: from, to: to, n: n})
+	b.spans = append(b.spans, failSpan{backendKey: k, from: from, to: to, n: n, errs: map[string]int64{errKey: n}})
 	b.open = len(b.spans) - 1
 }
 
@@ -178,8 +180,9 @@ func (a *Accumulator) Add(s *model.Sample) {
 		b.ok += n
 		b.lat.add(s.Latency, n)
 	} else {
-		b.errors[errorKey(s)] += n
-		b.fail(k, s.At, end, n)
+		ek := errorKey(s)
+		b.errors[ek] += n
+		b.fail(k, s.At, end, n, ek)
 	}
 	if s.Target == model.APITarget {
 		return
@@ -273,9 +276,17 @@ type Span struct {
 	From, To    time.Duration
 	N           int64
 	New, Reused int64
+	// Errors counts the failed requests by the error the client saw.
+	Errors map[string]int64
 }
 
 func (w *Span) add(sp failSpan) {
+	if w.Errors == nil {
+		w.Errors = map[string]int64{}
+	}
+	for e, n := range sp.errs {
+		w.Errors[e] += n
+	}
 	w.N += sp.n
 	switch sp.conn {
 	case model.ConnNew:
@@ -388,7 +399,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	for _, tw := range tws {
 		w := DropWindow{Target: tw.target, FromSeconds: Secs(tw.w.From), ToSeconds: Secs(tw.w.To),
 			Phase: phaseAt(phases, tw.w.From), Dropped: tw.w.N, New: tw.w.New, Reused: tw.w.Reused,
-			MinReady: minReady(states, tw.target, tw.w.From, tw.w.To), During: []TimelineRef{}}
+			MinReady: minReady(states, tw.target, tw.w.From, tw.w.To), During: []TimelineRef{}, Errors: errorCounts(tw.w.Errors)}
 		for i := range timeline {
 			if Relevant(&timeline[i], tw.target, tw.w.From, tw.w.To) {
 				w.During = append(w.During, ref(&timeline[i]))
@@ -415,18 +426,46 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 			m.apiWindows = append(m.apiWindows, Span{From: iv.From, To: iv.To})
 		}
 	}
-	m.apiWindows = unionSpans(m.apiWindows)
+	m.apiWindows = UnionSpans(m.apiWindows)
 	m.api.Windows = []Window{}
 	for _, w := range m.apiWindows {
-		m.api.Windows = append(m.api.Windows, Window{FromSeconds: Secs(w.From), ToSeconds: Secs(w.To)})
+		win := Window{FromSeconds: Secs(w.From), ToSeconds: Secs(w.To), Seen: []string{}}
+		for _, iv := range timeline {
+			msg := strings.TrimPrefix(iv.Message, "Kubernetes API unavailable: ")
+			if iv.Reason == model.ReasonAPIUnavailable && iv.Overlaps(w.From, w.To) && !slices.Contains(win.Seen, msg) {
+				win.Seen = append(win.Seen, msg)
+			}
+		}
+		probeErrs := map[string]int64{}
+		for _, sp := range apiSpans {
+			if sp.from <= w.To && w.From <= sp.to {
+				for e, n := range sp.errs {
+					probeErrs[e] += n
+				}
+			}
+		}
+		for _, ec := range errorCounts(probeErrs) {
+			win.Seen = append(win.Seen, fmt.Sprintf("%d probe(s): %s", ec.Count, ec.Error))
+		}
+		m.api.Windows = append(m.api.Windows, win)
 		m.api.Seconds += seconds(w.To - w.From)
 	}
 	m.api.Seconds = Round(m.api.Seconds, 3)
 	return m
 }
 
-// unionSpans merges overlapping windows; counts are dropped.
-func unionSpans(ws []Span) []Span {
+// errorCounts lists errors by count, most first, then by name.
+func errorCounts(m map[string]int64) []ErrorCount {
+	out := []ErrorCount{}
+	for _, e := range sortedMapKeys(m) {
+		out = append(out, ErrorCount{Error: e, Count: m[e]})
+	}
+	slices.SortStableFunc(out, func(x, y ErrorCount) int { return cmp.Compare(y.Count, x.Count) })
+	return out
+}
+
+// UnionSpans merges overlapping windows; counts are dropped.
+func UnionSpans(ws []Span) []Span {
 	slices.SortFunc(ws, func(x, y Span) int { return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To)) })
 	var out []Span
 	for _, w := range ws {

@@ -70,6 +70,8 @@ type DropWindow struct {
 	// MinReady is the lowest ready replica count of the target seen during the window; -1 when
 	// no state sample covers it.
 	MinReady int `json:"minReady"`
+	// Errors counts the window's dropped requests by the error the client saw.
+	Errors []ErrorCount `json:"errors"`
 	// During are the timeline intervals that overlap the window (or began just before it).
 	During []TimelineRef `json:"during"`
 }
@@ -155,10 +157,14 @@ type APIDowntime struct {
 	Windows []Window `json:"windows"`
 }
 
-// Window is a stretch of time.
+// Window is a stretch of API unavailability.
 type Window struct {
 	FromSeconds float64 `json:"fromSeconds"`
 	ToSeconds   float64 `json:"toSeconds"`
+	// Seen is what showed the outage: the messages of the APIUnavailable intervals in it (the
+	// provider's view, e.g. "etcdserver: no leader (etcd lost quorum)"), then the errors of the
+	// failed probes with their counts.
+	Seen []string `json:"seen"`
 }
 
 // Phase is one upgrade phase.

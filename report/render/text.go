@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report"
@@ -112,7 +113,28 @@ func Summary(w io.Writer, r *report.Report) error {
 		}
 		p("lowest ready: %s; schedulable workers %d\n", strings.Join(parts, ", "), r.Capacity.MinSchedulableNodes)
 	}
-	p("api downtime: %s (%d of %d probes failed)\n", report.Dur(r.APIDowntimeSeconds), r.API.FailedProbes, r.API.Probes)
+	p("api downtime: %s (%d of %d probes failed) in %d window(s)\n", report.Dur(r.APIDowntimeSeconds), r.API.FailedProbes, r.API.Probes, len(r.API.Windows))
+	// Every window, however short: a zero-length one still says the API had no redundancy.
+	for _, win := range r.API.Windows {
+		from, to := measure.Duration(win.FromSeconds), measure.Duration(win.ToSeconds)
+		p("  api unavailable %s-%s (%s)", report.At(from), report.At(to), (to - from).Round(time.Millisecond))
+		if len(win.Seen) > 0 {
+			p(": %s", strings.Join(win.Seen, "; "))
+		}
+		p("\n")
+	}
+	for _, f := range r.Faults {
+		p("fault %s: %s", f.Name, f.Status)
+		switch f.Status {
+		case report.FaultApplied:
+			p(" %s-%s, %s", report.At(measure.Duration(f.FromSeconds)), report.At(measure.Duration(f.ToSeconds)), f.Detail)
+		case report.FaultNotApplied:
+			p(" at %s: %s", report.At(measure.Duration(f.FromSeconds)), f.Detail)
+		default:
+			p(" (%s)", f.Planned)
+		}
+		p("\n")
+	}
 	if len(r.Phases) > 0 {
 		var parts []string
 		for _, ph := range r.Phases {

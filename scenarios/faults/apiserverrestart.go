@@ -5,12 +5,14 @@ const APIServerRestart Kind = "APIServerRestart"
 
 func init() {
 	register(Descriptor{
-		Kind: APIServerRestart,
+		Kind:    APIServerRestart,
+		Effects: EffectAPI,
 		Summary: "restarts the apiserver of control plane nodes (default target: control-plane): each is down for " +
 			"the fault's duration (default: the calibrated apiserver start time) while the API load balancer " +
 			"still sends to it until its health checks notice",
-		Target: TargetNodes,
-		Cause:  genericCause,
+		Target:      TargetNodes,
+		DefaultNode: NodeControlPlane,
+		Cause:       genericCause,
 	})
 }
 

@@ -19,6 +19,13 @@ const drawStream = 0xfa17_5eed
 // MaxDrawn is the most faults Random draws for one seed.
 const MaxDrawn = 3
 
+// DefaultMaxOffset is the latest offset into its phase Random draws for a fault when the
+// phase's length is unknown; offsets are multiples of offsetStep.
+const (
+	DefaultMaxOffset = 240 * time.Second
+	offsetStep       = 5 * time.Second
+)
+
 // Random draws a fault schedule of one to MaxDrawn faults from a seed, as zdt sweep --faults
 // random does: for each slot, the kind, then its phase (control-plane, workers or a pool), its
 // offset, duration and the kind's own fields. The same seed gives the same schedule.
@@ -41,12 +48,19 @@ func Random(seed int64, c DrawContext) []Fault {
 			break
 		}
 		r := rand.New(rand.NewPCG(uint64(seed), key(seed, slot, d.Kind)))
+		phase := phases[r.IntN(len(phases))]
+		// Offsets fall inside the phase when its length is known, so that the fault happens
+		// while the phase runs rather than after the run ended.
+		steps := int(DefaultMaxOffset / offsetStep)
+		if l := c.Phases[phase].Length; l > 0 {
+			steps = int(l / offsetStep)
+		}
 		f := Fault{
 			Name: fmt.Sprintf("%s-%d", d.Kind, slot),
 			Kind: d.Kind,
 			At: Time{
-				Phase: phases[r.IntN(len(phases))],
-				After: metav1.Duration{Duration: time.Duration(r.IntN(49)) * 5 * time.Second},
+				Phase: phase,
+				After: metav1.Duration{Duration: time.Duration(r.IntN(steps+1)) * offsetStep},
 			},
 			Duration: dur(time.Duration(2+r.IntN(35)) * 5 * time.Second),
 			Target:   Target{Count: ptr(int32(1))},

@@ -72,6 +72,16 @@ func (f *Fault) Extra() time.Duration {
 	return f.Length()
 }
 
+// Node returns the node selector of a node fault: Target.Node, or its kind's default.
+func (f *Fault) Node() string {
+	if f.Target.Node == "" {
+		if d, ok := Lookup(f.Kind); ok {
+			return d.DefaultNode
+		}
+	}
+	return f.Target.Node
+}
+
 // Count returns how many targets the fault hits (at least 1).
 func (f *Fault) Count() int {
 	if f.Target.Count == nil || *f.Target.Count < 1 {

@@ -20,6 +20,9 @@ func TestEveryKindIsDescribed(t *testing.T) {
 		if d.Summary == "" || !strings.Contains(d.Cause.Drops, "%s") || d.Cause.DropsFix == "" {
 			t.Errorf("%s: summary %q, cause %+v: every kind says what it does and how a report names it", d.Kind, d.Summary, d.Cause)
 		}
+		if d.Effects == 0 {
+			t.Errorf("%s declares no effect: reports could never blame it", d.Kind)
+		}
 	}
 }
 

@@ -40,6 +40,49 @@ const (
 	DelayOrDuration
 )
 
+// Effect is a way a kind of fault disturbs a cluster. Reports blame a fault only for a failure
+// its mechanism can cause, not for whatever failed while it was active.
+type Effect uint
+
+// The effects of fault kinds; a kind may have several.
+const (
+	// EffectNodeTraffic: requests to pods on the fault's nodes get no answer (the node is off or
+	// cut off): clients see timeouts.
+	EffectNodeTraffic Effect = 1 << iota
+	// EffectPodTraffic: requests in flight to the fault's workload's pods fail (killed).
+	EffectPodTraffic
+	// EffectLatency: requests through the fault's nodes are slower; they fail only by timing out.
+	EffectLatency
+	// EffectAPI: the Kubernetes API fails, when the fault hits control plane nodes or their
+	// apiservers.
+	EffectAPI
+	// EffectReadyReplicas: workloads lose ready replicas (nodes NotReady, pods killed, slower
+	// replacements).
+	EffectReadyReplicas
+	// EffectRollout: the rollout slows down or stalls (drains, machines); requests fail only
+	// through what that causes.
+	EffectRollout
+)
+
+// Has reports whether e includes every effect of x.
+func (e Effect) Has(x Effect) bool { return e&x == x }
+
+var effectNames = []string{"node traffic", "pod traffic", "latency", "API", "ready replicas", "rollout"}
+
+// String lists the effects, e.g. "node traffic, API".
+func (e Effect) String() string {
+	var out []string
+	for i, n := range effectNames {
+		if e.Has(1 << i) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
 // Cause is how a report names a fault of this kind as the cause of a failed criterion.
 type Cause struct {
 	// Drops joins the fault's description (%s) to a cause of dropped requests, e.g. "while %s
@@ -49,11 +92,24 @@ type Cause struct {
 	DropsFix string
 }
 
-// DrawContext is what a random draw may pick targets from.
+// DrawContext is what a random draw may pick targets and times from.
 type DrawContext struct {
 	// Workloads and Pools name the scenario's workloads and worker pools.
 	Workloads, Pools []string
+	// Phases are the shapes of the phases faults are timed in (control-plane, workers, each
+	// pool), as a run of the scenario without faults showed them; without them offsets go up
+	// to DefaultMaxOffset and "draining" is drawn blind.
+	Phases map[model.PhaseName]PhaseShape
 }
+
+// PhaseShape is how long a phase lasted and when its nodes drained, as offsets from its start.
+type PhaseShape struct {
+	Length time.Duration
+	Drains []Stretch
+}
+
+// Stretch is a stretch of time, as offsets.
+type Stretch struct{ From, To time.Duration }
 
 // Descriptor is everything zdt knows about one kind of fault except how each provider injects
 // it. Each kind registers its descriptor from its own file.
@@ -63,6 +119,8 @@ type Descriptor struct {
 	Summary string
 	// Target is the target field the kind reads.
 	Target TargetKind
+	// DefaultNode is the Target.Node of a node fault that names none (empty: any worker).
+	DefaultNode string
 	// Delay is how the kind reads Fault.Delay.
 	Delay DelayUse
 	// Instant kinds happen at once (a kill): their duration is ignored and drawn as 0.
@@ -73,6 +131,8 @@ type Descriptor struct {
 	// Draw sets the kind's own fields of a randomly drawn fault (target, delay), whose phase,
 	// offset and duration are drawn already, from r; nil when the defaults do.
 	Draw func(r *rand.Rand, c DrawContext, f *Fault)
+	// Effects are the ways the kind disturbs a cluster: reports blame it only for those.
+	Effects Effect
 	// Cause names the fault in reports.
 	Cause Cause
 }

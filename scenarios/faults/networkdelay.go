@@ -11,6 +11,7 @@ const NetworkDelay Kind = "NetworkDelay"
 func init() {
 	register(Descriptor{
 		Kind:    NetworkDelay,
+		Effects: EffectLatency | EffectAPI,
 		Summary: "adds delay (required) to every request answered by pods on the nodes",
 		Target:  TargetNodes,
 		Delay:   DelayRequired,

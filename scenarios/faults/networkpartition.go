@@ -5,7 +5,8 @@ const NetworkPartition Kind = "NetworkPartition"
 
 func init() {
 	register(Descriptor{
-		Kind: NetworkPartition,
+		Kind:    NetworkPartition,
+		Effects: EffectNodeTraffic | EffectAPI | EffectReadyReplicas | EffectRollout,
 		Summary: "cuts nodes off the network: their processes keep running, but neither the load balancers nor " +
 			"other nodes reach them and their kubelets cannot report",
 		Target: TargetNodes,

@@ -5,7 +5,8 @@ const NodeCordon Kind = "NodeCordon"
 
 func init() {
 	register(Descriptor{
-		Kind: NodeCordon,
+		Kind:    NodeCordon,
+		Effects: EffectRollout,
 		Summary: "cordons nodes (default: count workers) for the fault's duration, as an operator, a " +
 			"maintenance controller or a node problem detector would: their pods keep running, but nothing " +
 			"new is scheduled there, so replacements evicted by drains need room elsewhere",

@@ -7,7 +7,8 @@ const PodKill Kind = "PodKill"
 
 func init() {
 	register(Descriptor{
-		Kind: PodKill,
+		Kind:    PodKill,
+		Effects: EffectPodTraffic | EffectReadyReplicas,
 		Summary: "force-deletes count pods of a workload: their processes die at once (requests in flight are " +
 			"reset) and the objects are removed while kube-proxies still route to them",
 		Target:  TargetWorkload,

@@ -6,6 +6,7 @@ const MachineProvisionFailure Kind = "MachineProvisionFailure"
 func init() {
 	register(Descriptor{
 		Kind:    MachineProvisionFailure,
+		Effects: EffectRollout,
 		Summary: "the next count machines created fail to provision; the controllers replace them",
 		Cause:   genericCause,
 	})

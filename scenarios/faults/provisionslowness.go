@@ -11,6 +11,7 @@ const MachineProvisionSlowness Kind = "MachineProvisionSlowness"
 func init() {
 	register(Descriptor{
 		Kind:    MachineProvisionSlowness,
+		Effects: EffectRollout,
 		Summary: "machines created during the fault take delay (default: the duration) longer to provision",
 		Delay:   DelayOrDuration,
 		Draw: func(r *rand.Rand, _ DrawContext, f *Fault) {

@@ -10,7 +10,8 @@ const SlowReadiness Kind = "SlowReadiness"
 
 func init() {
 	register(Descriptor{
-		Kind: SlowReadiness,
+		Kind:    SlowReadiness,
+		Effects: EffectReadyReplicas | EffectRollout,
 		Summary: "pods of a workload started during the fault take delay (default: the duration) longer to serve: " +
 			"a slow dependency, a cold cache",
 		Target: TargetWorkload,

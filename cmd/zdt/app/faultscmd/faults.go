@@ -33,7 +33,7 @@ cluster, what it targets, and the providers that inject it. A provider refuses a
 				if len(by) == 0 {
 					by = []string{"none yet"}
 				}
-				fmt.Fprintf(w, "%s (target: %s; injected by %s)\n    %s\n", d.Kind, target(d), strings.Join(by, ", "), d.Summary)
+				fmt.Fprintf(w, "%s (target: %s; injected by %s)\n    %s\n    affects: %s\n", d.Kind, target(d), strings.Join(by, ", "), d.Summary, d.Effects)
 			}
 			return nil
 		},

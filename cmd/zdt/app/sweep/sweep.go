@@ -4,9 +4,11 @@ package sweep
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +43,8 @@ criterion, and for each distinct failure (runs whose first failed criterion is t
 the fault schedule (fewer faults, shorter, later) to the smallest one that still fails. Each
 shrunk failure is written as a scenario file under --out that reproduces it with "zdt run FILE".
 
-Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input, 3 no failure but some runs
+Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input or a seed stopped by a harness
+error (a broken simulator invariant: listed with its seed), 3 no failure but some runs
 were inconclusive.`,
 		Example: `  zdt sweep ha-well-configured --seeds 1000 --faults random
   zdt sweep my.yaml --seeds 200 --first-seed 5000 --parallel 2 --out runs/sweep`,
@@ -98,6 +101,14 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 	fmt.Fprintf(w, "sweep %s: %d seeds (%d..%d), faults %s: %d passed, %d failed, %d inconclusive in %s (%.0f seeds/s incl. shrinking, %d parallel)\n",
 		sc.Metadata.Name, res.Runs, f.firstSeed, f.firstSeed+int64(res.Runs)-1, f.faults, res.Passed, res.Failed, res.Inconclusive,
 		res.Elapsed.Round(time.Millisecond), rate, f.parallel)
+	if res.Inconclusive > 0 {
+		var parts []string
+		for _, c := range slices.Sorted(maps.Keys(res.InconclusiveBy)) {
+			parts = append(parts, fmt.Sprintf("%s %d", c, res.InconclusiveBy[c]))
+		}
+		fmt.Fprintf(w, "  inconclusive by criterion: %s\n", strings.Join(parts, ", "))
+	}
+	listHarnessErrors(w, res, f.list)
 	listFailing(w, res, f.list)
 	for _, fl := range res.Failures {
 		fmt.Fprintf(w, "\nfailure %q: %d seed(s), first seed %d with %d fault(s)\n", fl.Criterion, len(fl.Seeds), fl.Example.Seed, len(fl.Example.Faults))
@@ -115,12 +126,34 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 		fmt.Fprintf(w, "  reproduce: zdt run %s\n", path)
 	}
 	switch {
+	case res.HarnessErrors > 0:
+		return cli.Exit(cli.ExitBadInput, fmt.Errorf("%d seed(s) stopped by a harness error (listed above): their runs say nothing about the upgrade", res.HarnessErrors))
 	case res.Failed > 0:
 		return cli.Exit(cli.ExitFail, nil)
 	case res.Inconclusive > 0:
 		return cli.Exit(cli.ExitInconclusive, nil)
 	}
 	return nil
+}
+
+// listHarnessErrors lists the seeds a harness error stopped, e.g. a broken simulator invariant.
+func listHarnessErrors(w io.Writer, res *sweep.Result, limit int) {
+	if res.HarnessErrors == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  %d seed(s) stopped by a harness error:\n", res.HarnessErrors)
+	shown := 0
+	for _, r := range res.Results {
+		if r.Error == "" {
+			continue
+		}
+		if shown == limit {
+			fmt.Fprintf(w, "  ... %d more\n", res.HarnessErrors-shown)
+			return
+		}
+		shown++
+		fmt.Fprintf(w, "  seed %-6d ERROR harness-error        %d fault(s)  %s\n", r.Seed, len(r.Faults), firstLine(r.Error))
+	}
 }
 
 func listFailing(w io.Writer, res *sweep.Result, limit int) {
