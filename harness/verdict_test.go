@@ -93,3 +93,24 @@ func TestNoFaultsNoFaultCriterion(t *testing.T) {
 		t.Errorf("faults-applied present without faults: %+v", c)
 	}
 }
+
+// TestAvailabilityFloorCatchesAWorkloadDownToZero: single replicas without a PDB fall to 0 ready
+// in every drain. ready-replicas, whose default limit is 0%, cannot see it; the default
+// availability floor of one ready replica does, and lowering it to 0 turns it off.
+func TestAvailabilityFloorCatchesAWorkloadDownToZero(t *testing.T) {
+	r := runSim(t, "single-replica", nil)
+	if c := criterion(r, "ready-replicas"); c == nil || c.Outcome != report.OutcomePass {
+		t.Fatalf("ready-replicas = %+v: the test assumes its default limit lets 0 ready pass", c)
+	}
+	c := criterion(r, "availability-floor")
+	if c == nil || c.Outcome != report.OutcomeFail || c.Observed != 0 || !strings.Contains(c.Cause, "no PodDisruptionBudget") {
+		t.Fatalf("availability-floor = %+v, want a failure at 0 ready naming the missing PDB", c)
+	}
+	off := runSim(t, "single-replica", func(sc *scenarios.Scenario) {
+		zero := int32(0)
+		sc.Spec.Criteria.MinReadyReplicas = &zero
+	})
+	if c := criterion(off, "availability-floor"); c == nil || c.Outcome != report.OutcomeSkipped {
+		t.Errorf("with minReadyReplicas 0, availability-floor = %+v, want skipped", c)
+	}
+}

@@ -19,7 +19,7 @@ func (e *evaluation) criteria() []Criterion {
 	// not apply then.
 	stoppedEarly := model.Failed(e.info.Preflight)
 	cs := []Criterion{e.preflight()}
-	upgrade := []Criterion{e.droppedRequests(), e.apiDowntime(), e.pdbStall(), e.readyPercent()}
+	upgrade := []Criterion{e.droppedRequests(), e.apiDowntime(), e.pdbStall(), e.readyPercent(), e.availabilityFloor()}
 	upgrade = append(upgrade, e.pdbFloors()...)
 	upgrade = append(upgrade, e.upgradeDeadline(), e.postflight())
 	for _, c := range upgrade {
@@ -239,6 +239,38 @@ func (e *evaluation) readyPercent() Criterion {
 	c.Detail = fmt.Sprintf("%s fell to %d of %d ready at %s", low.Workload, low.MinReady, low.Desired, At(measure.Duration(low.MinReadyAtSeconds)))
 	if c.Outcome == OutcomeFail {
 		d := e.diagnoseCapacity(low.Workload, measure.Duration(low.MinReadyAtSeconds), low.MinReady, low.Desired, fmt.Sprintf("%d%% of desired", limit))
+		c.Cause, c.Fix = d.cause, d.fix
+	}
+	return c
+}
+
+// availabilityFloor checks that every workload kept at least criteria.minReadyReplicas ready
+// replicas (all of them when it wants fewer): a workload with no PDB, or a PDB that protects
+// nothing, fails it when a drain takes its last replica.
+func (e *evaluation) availabilityFloor() Criterion {
+	floor := int(*e.criteriaSpec().MinReadyReplicas)
+	c := Criterion{Name: "availability-floor", Description: fmt.Sprintf("every workload keeps at least %d ready replica(s) (criteria.minReadyReplicas), or all it wants if fewer", floor),
+		Limit: float64(floor), Unit: "replicas"}
+	if floor == 0 {
+		return skip(c, "criteria.minReadyReplicas is 0")
+	}
+	ws := e.r.Capacity.Workloads
+	if len(ws) == 0 {
+		c.Outcome, c.Detail = OutcomeInconclusive, "no state sample recorded"
+		return c
+	}
+	var worst *WorkloadCapacity
+	short := func(w *WorkloadCapacity) int { return min(floor, w.Desired) - w.MinReady }
+	for i := range ws {
+		if worst == nil || short(&ws[i]) > short(worst) || short(&ws[i]) == short(worst) && ws[i].MinReady < worst.MinReady {
+			worst = &ws[i]
+		}
+	}
+	c.Observed = float64(worst.MinReady)
+	c.Outcome = outcome(short(worst) <= 0)
+	c.Detail = fmt.Sprintf("lowest: %s with %d of %d ready at %s", worst.Workload, worst.MinReady, worst.Desired, At(measure.Duration(worst.MinReadyAtSeconds)))
+	if c.Outcome == OutcomeFail {
+		d := e.diagnoseCapacity(worst.Workload, measure.Duration(worst.MinReadyAtSeconds), worst.MinReady, worst.Desired, fmt.Sprintf("the availability floor %d", min(floor, worst.Desired)))
 		c.Cause, c.Fix = d.cause, d.fix
 	}
 	return c

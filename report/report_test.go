@@ -99,7 +99,7 @@ func TestFromDirMatchesEvaluate(t *testing.T) {
 func TestFixtureVerdicts(t *testing.T) {
 	want := map[string]Verdict{"broken": Fail, "healthy": Pass, "unreliable": Inconclusive}
 	wantFailed := map[string][]string{
-		"broken": {"dropped-requests", "pdb-stall", "ready-replicas", "pdb-floor/cache"},
+		"broken": {"dropped-requests", "pdb-stall", "ready-replicas", "availability-floor", "pdb-floor/cache"},
 	}
 	for _, f := range fixtures.All {
 		t.Run(f.Name, func(t *testing.T) {

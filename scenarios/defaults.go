@@ -88,6 +88,9 @@ func SetDefaults(s *Scenario) {
 	if c.MinReadyPercent == nil {
 		c.MinReadyPercent = ptr(int32(0))
 	}
+	if c.MinReadyReplicas == nil {
+		c.MinReadyReplicas = ptr(int32(1))
+	}
 	if c.UpgradeDeadline == nil {
 		c.UpgradeDeadline = dur(2 * time.Hour)
 	}

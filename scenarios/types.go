@@ -291,6 +291,10 @@ type Criteria struct {
 	// replicas (default 0: only the PDB floor counts). Every workload with a PDB must also stay
 	// at or above its PDB floor.
 	MinReadyPercent *int32 `json:"minReadyPercent,omitempty"`
+	// MinReadyReplicas is the fewest ready replicas every workload keeps at all times (default
+	// 1: no workload is ever unavailable, PDB or not); a workload that wants fewer replicas than
+	// this must keep all of them. 0 turns the floor off.
+	MinReadyReplicas *int32 `json:"minReadyReplicas,omitempty"`
 	// UpgradeDeadline bounds the whole upgrade, all steps included (default 2h).
 	UpgradeDeadline *metav1.Duration `json:"upgradeDeadline,omitempty"`
 }

@@ -403,6 +403,9 @@ func validateCriteria(c *Criteria, p *field.Path) field.ErrorList {
 	if m := c.MinReadyPercent; m != nil && (*m < 0 || *m > 100) {
 		errs = append(errs, field.Invalid(p.Child("minReadyPercent"), *m, "must be between 0 and 100"))
 	}
+	if m := c.MinReadyReplicas; m != nil && *m < 0 {
+		errs = append(errs, field.Invalid(p.Child("minReadyReplicas"), *m, "must not be negative (0 turns the availability floor off)"))
+	}
 	if d := c.UpgradeDeadline; d != nil && d.Duration <= 0 {
 		errs = append(errs, field.Invalid(p.Child("upgradeDeadline"), d.Duration.String(), "must be greater than 0"))
 	}

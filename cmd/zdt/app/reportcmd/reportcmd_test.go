@@ -77,7 +77,7 @@ func TestReport(t *testing.T) {
 	}{
 		{"failing run", func(t *testing.T) []string { return []string{brokenRun, "--out", t.TempDir()} }, cli.ExitFail, "verdict: FAIL", "", true},
 		{"passing run", func(t *testing.T) []string { return []string{writePassingRun(t)} }, cli.ExitPass, "verdict: PASS", "", true},
-		{"quiet", func(t *testing.T) []string { return []string{brokenRun, "--out", t.TempDir(), "-q"} }, cli.ExitFail, "FAIL: 4 of 11 criteria failed", "", true},
+		{"quiet", func(t *testing.T) []string { return []string{brokenRun, "--out", t.TempDir(), "-q"} }, cli.ExitFail, "FAIL: 5 of 12 criteria failed", "", true},
 		{"no such directory", func(t *testing.T) []string { return []string{filepath.Join(t.TempDir(), "nope")} }, cli.ExitBadInput, "", "scenario.yaml", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
