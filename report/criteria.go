@@ -89,13 +89,32 @@ func checkCriterion(name, desc string, results []model.CheckResult, stopped bool
 	c.Outcome = outcome(len(failed) == 0)
 	c.Detail = fmt.Sprintf("%d checks: %d failed, %d warned", len(results), len(failed), len(warned))
 	if len(warned) > 0 {
-		c.Detail += " (" + strings.Join(warned, ", ") + ")"
+		c.Detail += " (" + countedNames(warned) + ")"
 	}
 	if len(failed) > 0 {
 		c.Cause = "failed: " + strings.Join(failed, "; ")
 		c.Fix = strings.Join(fixes, "; ")
 	}
 	return c
+}
+
+// countedNames lists names in order of first appearance, with a count for repeated ones:
+// "workload-preconditions x6, removed-apis".
+func countedNames(names []string) string {
+	var order []string
+	n := map[string]int{}
+	for _, s := range names {
+		if n[s] == 0 {
+			order = append(order, s)
+		}
+		n[s]++
+	}
+	for i, s := range order {
+		if n[s] > 1 {
+			order[i] = fmt.Sprintf("%s x%d", s, n[s])
+		}
+	}
+	return strings.Join(order, ", ")
 }
 
 func (e *evaluation) droppedRequests() Criterion {
