@@ -20,8 +20,12 @@ type Inventory struct {
 	SystemPods []SystemPod `json:"systemPods"`
 	// Addons are the CNI, CSI and ingress components with their health.
 	Addons []Addon `json:"addons"`
-	// Objects are the manifests deployed in the cluster, for the removed-API check.
+	// Objects are the manifests deployed in the cluster, for the removed-API check, and the
+	// deprecated APIs the API server saw requests for (Source says which).
 	Objects []ObjectRef `json:"objects"`
+	// APIUseUnread says why the API server's record of deprecated API use could not be read
+	// (empty when it was, or the provider has none).
+	APIUseUnread string `json:"apiUseUnread,omitempty"`
 	// EtcdSnapshot is the last snapshot taken, if any.
 	EtcdSnapshot *EtcdSnapshot `json:"etcdSnapshot,omitempty"`
 	// Usage is the cluster's resource use at this time.

@@ -7,9 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios/manifests"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
@@ -72,8 +75,58 @@ func strictProblem(msg string) string {
 	return msg
 }
 
-//go:embed *.yaml
-var library embed.FS
+// The built-in library: scenarios in library/*.yaml, the manifests some of them name under
+// library/manifests.
+//
+//go:embed library
+var embedded embed.FS
+
+// library is the library folder, where builtin: manifest paths start.
+var library = mustSub(embedded, "library")
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// BuiltinPrefix marks a manifest path of the built-in library (spec.manifests).
+const BuiltinPrefix = "builtin:"
+
+// ReadManifests reads the objects of the scenario's spec.manifests into s.Objects. Relative
+// paths are taken from dir (the scenario file's folder); they become absolute, so that the
+// resolved scenario (a run directory's, a sweep's reproducer) reads them from anywhere. Paths
+// starting with BuiltinPrefix are read from the built-in library. A path that cannot be read is
+// an *InvalidError naming its field.
+func ReadManifests(s *Scenario, source, dir string) error {
+	s.Objects = nil
+	invalid := &InvalidError{Source: source}
+	for i, p := range s.Spec.Manifests {
+		var objs []model.ObjectRef
+		var err error
+		if rest, ok := strings.CutPrefix(p, BuiltinPrefix); ok {
+			objs, err = manifests.Read(library, []string{rest})
+		} else {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
+			p = filepath.Clean(p)
+			s.Spec.Manifests[i] = p
+			objs, err = manifests.Read(nil, []string{p})
+		}
+		if err != nil {
+			invalid.Problems = append(invalid.Problems, fmt.Sprintf("spec.manifests[%d]: %v; paths are relative to the scenario file", i, err))
+			continue
+		}
+		s.Objects = append(s.Objects, objs...)
+	}
+	if len(invalid.Problems) > 0 {
+		return invalid
+	}
+	return nil
+}
 
 // Names lists the built-in scenarios.
 func Names() []string {
@@ -88,7 +141,7 @@ func Names() []string {
 
 // Builtin returns the YAML of a built-in scenario.
 func Builtin(name string) ([]byte, bool) {
-	data, err := library.ReadFile(name + ".yaml")
+	data, err := fs.ReadFile(library, name+".yaml")
 	return data, err == nil
 }
 
@@ -112,7 +165,24 @@ func Open(nameOrPath string) (*Scenario, []byte, error) {
 		return nil, nil, fmt.Errorf("read scenario: %w", err)
 	}
 	s, err := Parse(source, data)
-	return s, data, err
+	if err != nil {
+		return nil, data, err
+	}
+	if strings.HasPrefix(source, "builtin:") {
+		// The library's manifests sit next to its scenarios.
+		for i, p := range s.Spec.Manifests {
+			if !strings.HasPrefix(p, BuiltinPrefix) {
+				s.Spec.Manifests[i] = BuiltinPrefix + path.Clean(p)
+			}
+		}
+		err = ReadManifests(s, source, "")
+	} else {
+		err = ReadManifests(s, source, filepath.Dir(nameOrPath))
+	}
+	if err != nil {
+		return nil, data, err
+	}
+	return s, data, nil
 }
 
 // Marshal renders a scenario as YAML (the resolved scenario of a run directory).

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -198,4 +200,39 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestManifestsAreReadRelativeToTheScenarioFile: spec.manifests names files and folders next
+// to the scenario; Open reads their objects and makes the paths absolute, so that the resolved
+// scenario reads them from anywhere; a path that does not exist names its field.
+func TestManifestsAreReadRelativeToTheScenarioFile(t *testing.T) {
+	dir := t.TempDir()
+	base, _ := Builtin("ha-well-configured")
+	write := func(name, data string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("deploy/cron.yaml", "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: nightly}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
+	write("scenario.yaml", strings.Replace(string(base), "\nspec:\n", "\nspec:\n  manifests: [deploy]\n", 1))
+	sc, _, err := Open(filepath.Join(dir, "scenario.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Objects) != 2 || sc.Objects[0].Kind != "CronJob" {
+		t.Fatalf("objects %+v, want the CronJob and the Service", sc.Objects)
+	}
+	if want := filepath.Join(dir, "deploy"); sc.Spec.Manifests[0] != want {
+		t.Errorf("manifest path %q, want %q", sc.Spec.Manifests[0], want)
+	}
+
+	write("bad.yaml", strings.Replace(string(base), "\nspec:\n", "\nspec:\n  manifests: [deploy, nowhere]\n", 1))
+	_, _, err = Open(filepath.Join(dir, "bad.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "spec.manifests[1]") || !strings.Contains(err.Error(), "nowhere") {
+		t.Errorf("error %v, want one naming spec.manifests[1] and the path", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -21,6 +22,10 @@ type Scenario struct {
 	Kind       string   `json:"kind"`
 	Metadata   Metadata `json:"metadata"`
 	Spec       Spec     `json:"spec"`
+
+	// Objects are the objects of Spec.Manifests, read by Open or ReadManifests (not by Parse,
+	// which reads no other file); the removed-APIs preflight check looks at them.
+	Objects []model.ObjectRef `json:"-"`
 }
 
 // Metadata names and describes a scenario.
@@ -41,6 +46,11 @@ type Spec struct {
 	Versions Versions `json:"versions"`
 	// Workloads are the sample applications deployed before the upgrade.
 	Workloads []Workload `json:"workloads"`
+	// Manifests are the user's own manifests the upgrade must keep working: files or folders
+	// (*.yaml, *.yml, *.json; multi-document YAML and v1 Lists), relative to the scenario file.
+	// The removed-APIs preflight check fails for any object whose API the target version no
+	// longer serves. Open makes them absolute (or "builtin:" for the library's own).
+	Manifests []string `json:"manifests,omitempty"`
 	// Load is the HTTP load sent through the upgrade.
 	Load Load `json:"load"`
 	// Faults are injected during the upgrade; may be empty. See package faults for the kinds.

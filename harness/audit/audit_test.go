@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios/manifests"
 )
 
 func TestTableCoversEveryRelease(t *testing.T) {
@@ -113,7 +113,7 @@ func TestParseTarget(t *testing.T) {
 }
 
 func TestCheckTestdataManifests(t *testing.T) {
-	objs, err := ReadManifests([]string{filepath.Join("..", "..", "testdata", "manifests")})
+	objs, err := manifests.Read(nil, []string{filepath.Join("..", "..", "testdata", "manifests")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,46 +147,6 @@ func TestCheckTestdataManifests(t *testing.T) {
 			}
 			if got := Worst(fs); got != tt.worst {
 				t.Errorf("worst %s, want %s", got, tt.worst)
-			}
-		})
-	}
-}
-
-func TestDecode(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    []model.ObjectRef
-		wantErr bool
-	}{
-		{
-			name: "multi-document with comments and empty documents",
-			in:   "# header\n---\napiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: a, namespace: ns}\n---\n---\n# only a comment\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n",
-			want: []model.ObjectRef{
-				{APIVersion: "batch/v1beta1", Kind: "CronJob", Name: "a", Namespace: "ns", Source: "f#1"},
-				{APIVersion: "v1", Kind: "Service", Name: "b", Source: "f#2"},
-			},
-		},
-		{
-			name: "v1 List",
-			in:   `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "p"}}]}`,
-			want: []model.ObjectRef{{APIVersion: "policy/v1beta1", Kind: "PodDisruptionBudget", Name: "p", Source: "f#1"}},
-		},
-		{name: "not YAML", in: "apiVersion: [1\n", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Decode("f", strings.NewReader(tt.in))
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("error %v, want error %v", err, tt.wantErr)
-			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %+v, want %+v", got, tt.want)
-			}
-			for i := range got {
-				if got[i] != tt.want[i] {
-					t.Errorf("object %d: got %+v, want %+v", i, got[i], tt.want[i])
-				}
 			}
 		})
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/zdt-dev/zdt/model"
@@ -24,6 +26,23 @@ const (
 )
 
 type key struct{ apiVersion, kind string }
+
+// KindOfResource returns the kind of the table whose group, version and resource (the plural
+// lowercase name the API server's metrics use, e.g. "ingresses") match; ok is false for an API
+// the table does not know.
+func KindOfResource(group, version, resource string) (kind string, ok bool) {
+	gv := schema.GroupVersion{Group: group, Version: version}
+	for k := range index {
+		if k.apiVersion != gv.String() {
+			continue
+		}
+		plural, _ := meta.UnsafeGuessKindToResource(gv.WithKind(k.kind))
+		if plural.Resource == resource {
+			return k.kind, true
+		}
+	}
+	return "", false
+}
 
 // index maps every apiVersion and kind of the table to its change.
 var index = func() map[key]Change {

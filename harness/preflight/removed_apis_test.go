@@ -28,6 +28,14 @@ func TestRemovedAPIs(t *testing.T) {
 		{name: "deprecated only", mutate: func(in *Input) {
 			in.Inventory.Objects = append(in.Inventory.Objects, model.ObjectRef{APIVersion: "v1", Kind: "Endpoints", Name: "legacy"})
 		}, want: model.CheckWarn, texts: []string{"v1 Endpoints legacy (deprecated in v1.33; use discovery.k8s.io/v1 EndpointSlice)"}},
+		// The scenario's manifests count as much as the live objects.
+		{name: "removed API in the scenario's manifests", mutate: func(in *Input) {
+			in.Scenario.Objects = append(in.Scenario.Objects,
+				model.ObjectRef{APIVersion: "batch/v1beta1", Kind: "CronJob", Namespace: "shop", Name: "nightly", Source: "manifests/cron.yaml#1"})
+		}, want: model.CheckFail, texts: []string{"batch/v1beta1 CronJob shop/nightly in manifests/cron.yaml#1 (removed in v1.25"}},
+		{name: "the API server's record unread", mutate: func(in *Input) {
+			in.Inventory.APIUseUnread = "forbidden"
+		}, want: model.CheckPass, texts: []string{"could not be read (forbidden)", "0 in the scenario's manifests"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

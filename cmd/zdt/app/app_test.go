@@ -26,7 +26,7 @@ func TestExitCodes(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"valid library", []string{"validate", "../../../scenarios/ha-well-configured.yaml"}, cli.ExitPass, []string{"valid"}},
+		{"valid library", []string{"validate", "../../../scenarios/library/ha-well-configured.yaml"}, cli.ExitPass, []string{"valid"}},
 		{"three errors with field paths", []string{"validate", "../../../testdata/scenarios/three-errors.yaml"}, cli.ExitBadInput, []string{
 			"3 problem(s)",
 			"spec.workloads[0].colour: unknown field",

@@ -147,6 +147,13 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 		inv.PDBs = append(inv.PDBs, bi)
 		inv.Objects = append(inv.Objects, objectRef(b, "policy/v1", "PodDisruptionBudget"))
 	}
+	// What the API server served of deprecated APIs, to anyone: the manifests above are only
+	// the namespace's.
+	if use, err := ReadDeprecatedAPIUse(ctx, cs); err != nil {
+		inv.APIUseUnread = err.Error()
+	} else {
+		inv.Objects = append(inv.Objects, use...)
+	}
 
 	// kube-system components, versions from their images.
 	lowest := ""

@@ -11,6 +11,7 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/harness/audit"
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios/manifests"
 )
 
 // Exit codes of zdt audit, as pluto's.
@@ -70,7 +71,7 @@ func runE(streams cli.IOStreams, flags *flagpole, paths []string) error {
 	if flags.output != "text" && flags.output != "json" {
 		return cli.Exit(ExitError, fmt.Errorf("--output %q: must be text or json", flags.output))
 	}
-	objects, err := audit.ReadManifests(paths)
+	objects, err := manifests.Read(nil, paths)
 	if err != nil {
 		return cli.Exit(ExitError, err)
 	}

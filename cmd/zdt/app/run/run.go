@@ -20,10 +20,11 @@ import (
 )
 
 type flagpole struct {
-	provider string
-	seed     int64
-	out      string
-	quiet    bool
+	provider  string
+	seed      int64
+	out       string
+	quiet     bool
+	manifests []string
 }
 
 // NewCommand returns `zdt run`.
@@ -37,6 +38,9 @@ checks, upgrade the control plane and then every worker pool (one minor version 
 the postflight checks, and judge the run against the scenario's criteria.
 
 SCENARIO is a file path or the name of a built-in scenario (see "zdt scenarios list").
+--manifests adds your own manifests (files or folders of YAML or JSON, multi-document, Lists) to
+the scenario's spec.manifests: the removed-APIs preflight check fails if the target version no
+longer serves an API they use.
 
 The run directory (--out) receives the resolved scenario, run.json, samples.jsonl, timeline.jsonl,
 states.jsonl, report.json, junit.xml and report.html. Ctrl-C stops the run where it is and still
@@ -45,6 +49,7 @@ writes what was measured, marked aborted.
 ` + providersHelp() + "\n" + cli.ExitCodesHelp,
 		Example: `  zdt run ha-well-configured
   zdt run my-scenario.yaml --seed 7 --out runs/seed-7
+  zdt run ha-well-configured --manifests deploy/   # also check your manifests' APIs
   zdt run testdata/scenarios/kind-small.yaml --provider kind
   zdt run my-scenario.yaml --provider kubeconfig --kubeconfig mgmt.kubeconfig --cluster default/prod-1 \
       --target web=http://127.0.0.1:8080`,
@@ -65,7 +70,8 @@ func NewPreflightCommand(streams cli.IOStreams) *cobra.Command {
 		Short: "Bring the cluster up and run only the preflight checks",
 		Long: `Bring the scenario's cluster up and run only the preflight checks: nodes Ready, version skew,
 PDBs that would block a drain, workloads lacking replicas/probes/spread/graceful shutdown, spare
-capacity, removed APIs, etcd snapshot. No node is touched.
+capacity, removed APIs (in the cluster, in spec.manifests and --manifests, and in what the API
+server saw requested), control plane redundancy, etcd snapshot. No node is touched.
 
 ` + providersHelp() + `
 Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 bad input.`,
@@ -104,6 +110,7 @@ func addFlags(cmd *cobra.Command, f *flagpole) {
 	cmd.Flags().Int64Var(&f.seed, "seed", 0, "override the scenario's seed")
 	cmd.Flags().StringVar(&f.out, "out", "", "run directory (default runs/<scenario>-<seed>)")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only the verdict summary")
+	cmd.Flags().StringArrayVar(&f.manifests, "manifests", nil, "your manifests (file or folder; repeatable), added to spec.manifests: the removed-APIs check reads them")
 	// Every provider's own flags, each declared once; usage names the provider that reads it.
 	for _, p := range harness.Providers() {
 		for _, fl := range p.Flags {
@@ -164,6 +171,18 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, arg string, pr
 	}
 	if cmd.Flags().Changed("seed") {
 		sc.Spec.Seed = &f.seed
+	}
+	if len(f.manifests) > 0 {
+		for _, m := range f.manifests {
+			abs, err := filepath.Abs(m)
+			if err != nil {
+				return cli.BadInput(fmt.Errorf("--manifests %s: %w", m, err))
+			}
+			sc.Spec.Manifests = append(sc.Spec.Manifests, abs)
+		}
+		if err := scenarios.ReadManifests(sc, arg, "."); err != nil {
+			return cli.BadInput(fmt.Errorf("--manifests: %w", err))
+		}
 	}
 	out := f.out
 	if out == "" {

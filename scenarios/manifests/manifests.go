@@ -1,4 +1,7 @@
-package audit
+// Package manifests reads Kubernetes manifests (multi-document YAML, JSON, v1 Lists) into the
+// object references zdt checks: the apiVersion and kind of each object, and where it came from.
+// zdt audit reads them, and so do scenarios (spec.manifests) for the removed-APIs preflight check.
+package manifests
 
 import (
 	"bufio"
@@ -18,16 +21,17 @@ import (
 	"github.com/zdt-dev/zdt/model"
 )
 
-// manifestExts are the file name endings ReadManifests reads in a directory.
+// manifestExts are the file name endings Read reads in a directory.
 var manifestExts = []string{".yaml", ".yml", ".json"}
 
-// ReadManifests reads the objects of every manifest at the given paths: files, or directories
-// walked for *.yaml, *.yml and *.json files. A file may hold several YAML documents and
-// v1 List objects. Each object's Source is its file and document number.
-func ReadManifests(paths []string) ([]model.ObjectRef, error) {
+// Read reads the objects of every manifest at the given paths: files, or directories walked for
+// *.yaml, *.yml and *.json files. A file may hold several YAML documents and v1 List objects.
+// Each object's Source is its file and document number. Paths are read from fsys, or from the
+// operating system's files when fsys is nil.
+func Read(fsys fs.FS, paths []string) ([]model.ObjectRef, error) {
 	var files []string
 	for _, p := range paths {
-		info, err := os.Stat(p)
+		info, err := stat(fsys, p)
 		if err != nil {
 			return nil, fmt.Errorf("read manifests: %w", err)
 		}
@@ -35,7 +39,7 @@ func ReadManifests(paths []string) ([]model.ObjectRef, error) {
 			files = append(files, p)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		walk := func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
@@ -43,7 +47,12 @@ func ReadManifests(paths []string) ([]model.ObjectRef, error) {
 				files = append(files, path)
 			}
 			return nil
-		})
+		}
+		if fsys == nil {
+			err = filepath.WalkDir(p, walk)
+		} else {
+			err = fs.WalkDir(fsys, p, walk)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read manifests in %s: %w", p, err)
 		}
@@ -51,13 +60,20 @@ func ReadManifests(paths []string) ([]model.ObjectRef, error) {
 	sort.Strings(files)
 	var out []model.ObjectRef
 	for _, f := range files {
-		objs, err := readFile(f)
+		objs, err := readFile(fsys, f)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, objs...)
 	}
 	return out, nil
+}
+
+func stat(fsys fs.FS, path string) (fs.FileInfo, error) {
+	if fsys == nil {
+		return os.Stat(path)
+	}
+	return fs.Stat(fsys, path)
 }
 
 func hasManifestExt(path string) bool {
@@ -69,8 +85,14 @@ func hasManifestExt(path string) bool {
 	return false
 }
 
-func readFile(path string) ([]model.ObjectRef, error) {
-	f, err := os.Open(path)
+func readFile(fsys fs.FS, path string) ([]model.ObjectRef, error) {
+	var f fs.File
+	var err error
+	if fsys == nil {
+		f, err = os.Open(path)
+	} else {
+		f, err = fsys.Open(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read manifests: %w", err)
 	}
