@@ -46,7 +46,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 		return nil, err
 	}
 	pi := p.Info()
-	if err := CheckFaults(sc, pi); err != nil {
+	if err := CheckSupport(sc, pi); err != nil {
 		return nil, err
 	}
 	if opts.Start.IsZero() {

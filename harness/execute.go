@@ -45,7 +45,7 @@ var ErrHarness = errors.New("run stopped by a harness error")
 // harness error wrapped in ErrHarness), so that what was measured is kept; it is nil only when
 // nothing could be written.
 func Execute(ctx context.Context, in Input) (*Output, error) {
-	if err := CheckFaults(in.Scenario, in.Provider.Info()); err != nil {
+	if err := CheckSupport(in.Scenario, in.Provider.Info()); err != nil {
 		return nil, err
 	}
 	w, err := model.Create(in.Out)

@@ -17,11 +17,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden report.json of every built-in scenario")
 
-// TestGoldenReports runs every built-in scenario on the simulator through Execute and compares
-// its report.json with testdata/golden/<scenario>.json: any change of the simulator's or the
+// goldenScenarios are the built-in scenarios whose whole report.json is kept: one of each kind
+// of outcome. zdt certify checks the verdict and cause of every one of the library.
+var goldenScenarios = []string{"ha-well-configured", "no-prestop-exit", "pdb-blocks-drain", "single-control-plane", "single-replica", "stepwise-two-minors"}
+
+// TestGoldenReports runs some built-in scenarios on the simulator through Execute and compares
+// their report.json with testdata/golden/<scenario>.json: any change of the simulator's or the
 // report's behaviour shows here, and is accepted with go test ./harness -run Golden -update.
 func TestGoldenReports(t *testing.T) {
-	for _, name := range scenarios.Names() {
+	for _, name := range goldenScenarios {
 		t.Run(name, func(t *testing.T) {
 			sc, _, err := scenarios.Open(name)
 			if err != nil {

@@ -31,11 +31,17 @@ type CreateInput struct {
 	Start time.Time
 }
 
-// CheckFaults refuses a scenario whose faults the provider cannot inject: a run that injected
-// nothing must not pass as if the cluster had survived them. Every such fault is named with
-// its field path.
-func CheckFaults(sc *scenarios.Scenario, p *ProviderInfo) error {
+// CheckSupport refuses a scenario the provider cannot carry out as written: faults it cannot
+// inject (a run that injected nothing must not pass as if the cluster had survived them), and a
+// starting state it cannot set up. Every such field is named with its path.
+func CheckSupport(sc *scenarios.Scenario, p *ProviderInfo) error {
 	var problems []string
+	for i, pool := range sc.Spec.Cluster.WorkerPools {
+		if pool.Start != nil && !p.StartingState {
+			problems = append(problems, fmt.Sprintf("spec.cluster.workerPools[%d].start: the %s provider cannot set up a starting state (NotReady or cordoned nodes, an older pool version); run it with --provider sim, or remove it and prepare the cluster yourself",
+				i, p.Name))
+		}
+	}
 	for i, f := range sc.Spec.Faults {
 		if p.CanInject(f.Kind) {
 			continue

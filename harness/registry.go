@@ -95,6 +95,8 @@ type ProviderInfo struct {
 	Flags []Flag
 	// Injects reports whether the provider can inject faults of a kind.
 	Injects func(faults.Kind) bool
+	// StartingState says whether the provider sets up spec.cluster.workerPools[].start.
+	StartingState bool
 	// New makes the provider from its settings; errors name the flag and the fix.
 	New func(Settings) (Provider, error)
 }

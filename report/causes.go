@@ -266,13 +266,18 @@ func (e *evaluation) readinessGap(w *DropWindow, fw measure.Span, wl *scenarios.
 	if !hasClass(w, "refused") {
 		return nil
 	}
+	// A pod that became Ready at iv.To may refuse connections until its application serves:
+	// for the workload's startup time without a probe, a moment with one that passes early.
+	gap := measure.AttributionLead
+	if wl != nil && wl.ReadinessProbe == nil && wl.StartupTime != nil {
+		gap = max(gap, wl.StartupTime.Duration+time.Second)
+	}
 	var pods []string
 	for _, iv := range e.m.Timeline {
-		if iv.Reason != model.ReasonPodNotReady || iv.Locator.Workload != w.Target {
+		if iv.Reason != model.ReasonPodNotReady || iv.Locator.Workload != w.Target || iv.To <= 0 {
 			continue
 		}
-		// The pod became Ready at iv.To; it is part of the window when that falls in it.
-		if iv.To >= fw.From-time.Second && iv.To <= fw.To && iv.To > 0 {
+		if iv.To-time.Second <= fw.To && fw.From <= iv.To+gap {
 			pods = append(pods, "pod "+iv.Locator.Pod+onNode(iv.Locator.Node))
 		}
 	}

@@ -349,8 +349,12 @@ func (e *evaluation) diagnoseCapacity(workload string, t time.Duration, ready, d
 				}
 				what = fmt.Sprintf("injected fault %s (%s%s) was active", iv.Locator.Fault, e.faultKind(iv.Locator.Fault), onNode(iv.Locator.Node))
 			}
-			return diagnosis{cause: at + " while " + what,
-				fix: fmt.Sprintf("PDBs do not guard against node failures: run enough replicas of %s, spread across nodes, that losing one node keeps the floor", workload)}
+			cause := at + " while " + what
+			if wl := e.workload(workload); wl != nil && wl.TopologySpread == nil {
+				cause += fmt.Sprintf("; %s has no topology spread constraint, so its replicas could share that node", workload)
+			}
+			return diagnosis{cause: cause,
+				fix: fmt.Sprintf("PDBs do not guard against node failures: run enough replicas of %s, spread across nodes (topologySpreadConstraints on kubernetes.io/hostname), that losing one node keeps the floor", workload)}
 		case model.ReasonDrainTimeout:
 			return diagnosis{cause: fmt.Sprintf("%s: nodeDrainTimeout expired on node %s and the machine was deleted with pods still on it", at, iv.Locator.Node),
 				fix: "raise nodeDrainTimeout above the longest PDB stall, or fix the PDB that blocks the drain, so that machines are not deleted with pods on them"}

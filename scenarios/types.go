@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -61,6 +63,36 @@ type Spec struct {
 	Preflight *PreflightSpec `json:"preflight,omitempty"`
 	// Calibration holds the simulator's timings; fields left out keep their defaults.
 	Calibration *Calibration `json:"calibration,omitempty"`
+	// Expect is the outcome the scenario must have, for scenarios that certify zdt itself (the
+	// built-in library, zdt certify): a reference that must pass, or one precondition broken that
+	// must fail for the right reason.
+	Expect *Expectation `json:"expect,omitempty"`
+}
+
+// String renders the expectation, e.g. "FAIL dropped-requests (cause: preStop)".
+func (x *Expectation) String() string {
+	if x == nil {
+		return "-"
+	}
+	s := x.Verdict
+	if x.Criterion != "" {
+		s += " " + x.Criterion
+	}
+	if x.Cause != "" {
+		s += fmt.Sprintf(" (cause: %s)", x.Cause)
+	}
+	return s
+}
+
+// Expectation is what a scenario must come out as on every seed (zdt certify).
+type Expectation struct {
+	// Verdict is PASS, FAIL or INCONCLUSIVE.
+	Verdict string `json:"verdict"`
+	// Criterion must fail (or, for INCONCLUSIVE, be inconclusive), e.g. dropped-requests.
+	Criterion string `json:"criterion,omitempty"`
+	// Cause is a word or phrase the criterion's cause must contain (case does not matter), e.g.
+	// "preStop": the report must name the right reason, not only fail.
+	Cause string `json:"cause,omitempty"`
 }
 
 // Cluster is the cluster to upgrade.
@@ -96,6 +128,22 @@ type WorkerPool struct {
 	Capacity *Capacity `json:"capacity,omitempty"`
 	// Zones restricts the pool to some of the cluster's zones (default: all, round-robin).
 	Zones []string `json:"zones,omitempty"`
+	// Start is the pool's state when the run begins, when it is not healthy and current: nodes
+	// NotReady or cordoned before the upgrade, kubelets left behind by earlier upgrades.
+	Start *PoolStart `json:"start,omitempty"`
+}
+
+// PoolStart is a worker pool's state before the upgrade. The preflight checks judge it: a
+// certification starts from a healthy cluster, and these say how far from one it is.
+type PoolStart struct {
+	// NotReady is how many of the pool's nodes are NotReady when the run begins (their kubelet
+	// stopped reporting before it).
+	NotReady int32 `json:"notReady,omitempty"`
+	// Cordoned is how many other nodes of the pool are cordoned (unschedulable) when it begins.
+	Cordoned int32 `json:"cordoned,omitempty"`
+	// Version is the kubelet version of the pool's nodes (default spec.versions.from), e.g. a
+	// pool that earlier upgrades of the control plane left behind.
+	Version string `json:"version,omitempty"`
 }
 
 // Capacity is a node's allocatable resources.

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,7 @@ func Validate(s *Scenario) field.ErrorList {
 			errs = append(errs, field.Required(spec.Child("manifests").Index(i), "a file or folder of manifests, relative to the scenario file"))
 		}
 	}
+	errs = append(errs, validateExpect(s.Spec.Expect, spec.Child("expect"))...)
 	workloads := sets.New[string]()
 	wp := spec.Child("workloads")
 	if len(s.Spec.Workloads) == 0 {
@@ -181,6 +183,49 @@ func validateCluster(c *Cluster, p *field.Path) field.ErrorList {
 			if !zones.Has(z) {
 				errs = append(errs, field.NotSupported(ip.Child("zones").Index(j), z, c.Zones))
 			}
+		}
+		errs = append(errs, validatePoolStart(wp, ip.Child("start"))...)
+	}
+	return errs
+}
+
+func validateExpect(x *Expectation, p *field.Path) field.ErrorList {
+	if x == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	verdicts := []string{"PASS", "FAIL", "INCONCLUSIVE"}
+	if !slices.Contains(verdicts, x.Verdict) {
+		errs = append(errs, field.NotSupported(p.Child("verdict"), x.Verdict, verdicts))
+	}
+	if x.Verdict == "PASS" && (x.Criterion != "" || x.Cause != "") {
+		errs = append(errs, field.Forbidden(p.Child("criterion"), "a PASS fails no criterion: remove criterion and cause"))
+	}
+	if x.Cause != "" && x.Criterion == "" {
+		errs = append(errs, field.Required(p.Child("criterion"), "name the criterion whose cause must contain "+strconv.Quote(x.Cause)))
+	}
+	return errs
+}
+
+func validatePoolStart(wp *WorkerPool, p *field.Path) field.ErrorList {
+	st := wp.Start
+	if st == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	if st.NotReady < 0 {
+		errs = append(errs, field.Invalid(p.Child("notReady"), st.NotReady, "must not be negative"))
+	}
+	if st.Cordoned < 0 {
+		errs = append(errs, field.Invalid(p.Child("cordoned"), st.Cordoned, "must not be negative"))
+	}
+	if wp.Replicas != nil && st.NotReady+st.Cordoned > *wp.Replicas {
+		errs = append(errs, field.Invalid(p.Child("cordoned"), st.Cordoned,
+			fmt.Sprintf("notReady and cordoned nodes (%d) are more than the pool's %d replicas", st.NotReady+st.Cordoned, *wp.Replicas)))
+	}
+	if st.Version != "" {
+		if _, err := ParseVersion(st.Version); err != nil {
+			errs = append(errs, field.Invalid(p.Child("version"), st.Version, "must be a version such as v1.33.4"))
 		}
 	}
 	return errs

@@ -11,24 +11,41 @@ func init() {
 	register(Check{Name: "nodes-ready", Run: nodesReady})
 }
 
-// nodesReady fails when any node is NotReady: draining around a sick node hides its cause and
-// removes capacity the upgrade needs.
+// nodesReady fails when any node is NotReady or cordoned: an upgrade starts from a healthy
+// cluster. Draining around a sick node hides its cause and removes capacity the upgrade needs; a
+// cordoned node is someone's maintenance, or a drain that never finished, and its capacity is
+// missing while the upgrade drains the others.
 func nodesReady(in *Input) []model.CheckResult {
-	var notReady []string
+	var notReady, cordoned []string
 	for _, n := range in.Inventory.Nodes {
-		if !n.Ready {
+		switch {
+		case !n.Ready:
 			notReady = append(notReady, n.Name)
+		case n.Unschedulable:
+			cordoned = append(cordoned, n.Name)
 		}
 	}
+	var out []model.CheckResult
 	if len(notReady) > 0 {
-		return []model.CheckResult{{
+		out = append(out, model.CheckResult{
 			Status:  model.CheckFail,
-			Message: fmt.Sprintf("%d of %d nodes NotReady: %s", len(notReady), len(in.Inventory.Nodes), strings.Join(notReady, ", ")),
+			Message: fmt.Sprintf("%d of %d nodes NotReady before the upgrade: %s", len(notReady), len(in.Inventory.Nodes), strings.Join(notReady, ", ")),
 			Fix:     "repair or replace the NotReady nodes (kubectl describe node) before upgrading",
-		}}
+		})
+	}
+	if len(cordoned) > 0 {
+		out = append(out, model.CheckResult{
+			Status: model.CheckFail,
+			Message: fmt.Sprintf("%d of %d nodes cordoned before the upgrade: %s (a maintenance in progress, or a drain that never finished; their capacity is missing while the upgrade drains the others)",
+				len(cordoned), len(in.Inventory.Nodes), strings.Join(cordoned, ", ")),
+			Fix: "finish the maintenance and uncordon the nodes (kubectl uncordon), or delete their machines, before upgrading",
+		})
+	}
+	if len(out) > 0 {
+		return out
 	}
 	return []model.CheckResult{{
 		Status:  model.CheckPass,
-		Message: fmt.Sprintf("all %d nodes Ready", len(in.Inventory.Nodes)),
+		Message: fmt.Sprintf("all %d nodes Ready and schedulable", len(in.Inventory.Nodes)),
 	}}
 }

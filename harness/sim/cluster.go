@@ -27,7 +27,9 @@ var info = harness.Register(harness.ProviderInfo{
 	Summary: "the deterministic simulator: no Docker, a virtual clock, the same report for the same scenario and seed",
 	Clock:   harness.Clock{Virtual: true, Epoch: Epoch},
 	Injects: func(k faults.Kind) bool { return injectors[k] != nil },
-	New:     func(harness.Settings) (harness.Provider, error) { return NewProvider(), nil },
+	// StartingState: startingState sets up NotReady and cordoned nodes and older pools.
+	StartingState: true,
+	New:           func(harness.Settings) (harness.Provider, error) { return NewProvider(), nil },
 })
 
 // Provider is the simulator provider.
@@ -92,10 +94,38 @@ func New(sc *scenarios.Scenario, rec model.Recorder) (*Cluster, error) {
 	c.ctl = ctl
 	w.AddWorkloads()
 	w.Settle()
+	c.startingState()
 	w.ArmStates()
 	w.ArmInvariants()
 	c.armFaults(model.PhaseRunStart) // faults timed from the start of the run
 	return c, w.Err()
+}
+
+// startingState applies each pool's spec.cluster.workerPools[].start to the settled cluster: the
+// pool's last nodes NotReady, the ones before them cordoned.
+func (c *Cluster) startingState() {
+	for _, ps := range c.sc.Spec.Cluster.WorkerPools {
+		if ps.Start == nil {
+			continue
+		}
+		var nodes []*world.Node
+		for _, n := range c.w.Workers {
+			if n.Pool == ps.Name {
+				nodes = append(nodes, n)
+			}
+		}
+		notReady, cordoned := int(ps.Start.NotReady), int(ps.Start.Cordoned)
+		for i := len(nodes) - 1; i >= 0; i-- {
+			switch {
+			case notReady > 0:
+				c.w.StartNotReady(nodes[i])
+				notReady--
+			case cordoned > 0:
+				c.w.StartCordoned(nodes[i])
+				cordoned--
+			}
+		}
+	}
 }
 
 // Now implements harness.Cluster.

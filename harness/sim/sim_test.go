@@ -12,7 +12,6 @@ import (
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
-	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // outcome is what a simulated run measured, in the shared data model.
@@ -202,15 +201,9 @@ func TestStepwiseUpgradeRunsEveryStepInOrder(t *testing.T) {
 }
 
 func TestNotReadyNodeStopsTheRunBeforeAnyNodeIsTouched(t *testing.T) {
-	o := runScenario(t, "ha-well-configured", 1, func(sc *scenarios.Scenario) {
-		sc.Spec.Faults = append(sc.Spec.Faults, faults.Fault{
-			Name: "dead-worker", Kind: faults.NodeCrash, Target: faults.Target{Count: ptr(int32(1))},
-		})
-		sc.Spec.Faults[0].Duration = nil
-		scenarios.SetDefaults(sc)
-		// Let the node controller notice before preflight.
-		sc.Spec.Load.Warmup.Duration = sc.Spec.Calibration.NodeMonitorGrace.Duration * 2
-	})
+	// The node is NotReady from the start (spec.cluster.workerPools[].start), not crashed by a
+	// fault timed after the warm-up.
+	o := runScenario(t, "notready-at-start", 1, nil)
 	if !model.Failed(o.info.Preflight) {
 		t.Fatalf("preflight passed with a crashed worker: %+v", o.info.Preflight)
 	}

@@ -41,6 +41,8 @@ func TestExitCodes(t *testing.T) {
 		{"unknown provider", []string{"run", "ha-well-configured", "--provider", "vm"}, cli.ExitBadInput, []string{"unknown provider"}},
 		{"another provider's flag", []string{"run", "ha-well-configured", "--keep"}, cli.ExitBadInput, []string{"--keep applies to --provider kind, not sim"}},
 		{"kubeconfig provider needs its kubeconfig", []string{"run", "ha-well-configured", "--provider", "kubeconfig"}, cli.ExitBadInput, []string{"--kubeconfig is required"}},
+		{"a starting state the provider cannot set up", []string{"run", "cordoned-at-start", "--provider", "kind"}, cli.ExitBadInput, []string{
+			"spec.cluster.workerPools[0].start: the kind provider cannot set up a starting state", "--provider sim"}},
 		{"a fault the provider cannot inject", []string{"run", "single-control-plane", "--provider", "kind"}, cli.ExitBadInput, []string{
 			"spec.faults[0].kind: APIServerRestart: the kind provider cannot inject", "--provider sim"}},
 		{"fault kinds listed with their providers", []string{"faults"}, cli.ExitPass, []string{"NodeCrash (target: target.node", "injected by sim"}},

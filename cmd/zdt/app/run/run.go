@@ -202,7 +202,7 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, arg string, pr
 	if err != nil {
 		return cli.BadInput(err)
 	}
-	if err := harness.CheckFaults(sc, info); err != nil {
+	if err := harness.CheckSupport(sc, info); err != nil {
 		return cli.BadInput(err)
 	}
 	p, err := info.New(set)

@@ -20,17 +20,20 @@ func NewCommand(streams cli.IOStreams) *cobra.Command {
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
-		Short: "List the built-in scenarios with their descriptions",
-		Args:  cobra.NoArgs,
+		Short: "List the built-in scenarios with their expected outcome and descriptions",
+		Long: `List the built-in library: the reference scenario that must PASS, and each precondition of
+the zero-downtime claim broken one at a time, with the verdict it must get, the criterion that
+must fail and a word its cause must contain (spec.expect). zdt certify checks every one.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tUPGRADE\tDESCRIPTION")
+			fmt.Fprintln(w, "NAME\tEXPECT\tUPGRADE\tDESCRIPTION")
 			for _, name := range scenarios.Names() {
 				s, _, err := scenarios.Open(name)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(w, "%s\t%s -> %s\t%s\n", name, s.Spec.Versions.From, s.Spec.Versions.To, s.Metadata.Description)
+				fmt.Fprintf(w, "%s\t%s\t%s -> %s\t%s\n", name, s.Spec.Expect, s.Spec.Versions.From, s.Spec.Versions.To, s.Metadata.Description)
 			}
 			return w.Flush()
 		},

@@ -87,11 +87,17 @@ func New(w *world.World) (*Controllers, error) {
 		if err != nil {
 			return nil, fmt.Errorf("spec.cluster.workerPools[%d].maxUnavailable: %w", i, err)
 		}
+		// A pool left behind by earlier upgrades runs its own version until the topology
+		// moves it.
+		version := from
+		if ps.Start != nil && ps.Start.Version != "" {
+			version = ps.Start.Version
+		}
 		p := &pool{idx: i, name: ps.Name, spec: ps, replicas: replicas, maxSurge: surge,
-			maxUnavailable: unavailable, drainTimeout: ps.NodeDrainTimeout.Duration, version: from}
+			maxUnavailable: unavailable, drainTimeout: ps.NodeDrainTimeout.Duration, version: version}
 		c.pools = append(c.pools, p)
 		for j := 0; j < replicas; j++ {
-			c.createMachine(p, c.zoneFor(p, j), from, true)
+			c.createMachine(p, c.zoneFor(p, j), version, true)
 		}
 	}
 	c.poolTurn = len(c.pools)

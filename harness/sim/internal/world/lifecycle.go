@@ -19,23 +19,42 @@ func (c *World) WatchNodeHealth(n *Node) {
 		if n.Gone || (n.Up && !n.Partitioned && !n.KubeletDown) {
 			return
 		}
-		c.Flush()
-		n.Ready = false
-		c.Instant(model.Error, LocNode(n), model.ReasonNodeNotReady, n.Name+" NotReady: kubelet stopped posting status")
-		for _, p := range append([]*Pod(nil), n.Pods...) {
-			c.SetReady(p, false)
-		}
-		c.RetryPending()
-		c.Wake()
-		c.Clock.After(c.Cal.PodEvictionToleration.Duration, func() {
-			if n.Gone || n.Ready {
-				return
-			}
-			for _, p := range append([]*Pod(nil), n.Pods...) {
-				c.DeletePod(p)
-			}
-		})
+		c.markNotReady(n)
 	})
+}
+
+// StartNotReady is a node whose kubelet stopped reporting before the run began: it is NotReady
+// from the start, and the tolerations run from then.
+func (c *World) StartNotReady(n *Node) {
+	n.KubeletDown = true
+	c.markNotReady(n)
+}
+
+// markNotReady is the node lifecycle controller's verdict on a node that stopped reporting.
+func (c *World) markNotReady(n *Node) {
+	c.Flush()
+	n.Ready = false
+	c.Instant(model.Error, LocNode(n), model.ReasonNodeNotReady, n.Name+" NotReady: kubelet stopped posting status")
+	for _, p := range append([]*Pod(nil), n.Pods...) {
+		c.SetReady(p, false)
+	}
+	c.RetryPending()
+	c.Wake()
+	c.Clock.After(c.Cal.PodEvictionToleration.Duration, func() {
+		if n.Gone || n.Ready {
+			return
+		}
+		for _, p := range append([]*Pod(nil), n.Pods...) {
+			c.DeletePod(p)
+		}
+	})
+}
+
+// StartCordoned is a node an operator cordoned before the run began.
+func (c *World) StartCordoned(n *Node) {
+	c.Flush()
+	n.Cordoned = true
+	c.Instant(model.Warning, LocNode(n), model.ReasonNodeCordoned, n.Name+" cordoned before the run")
 }
 
 // NodeRecovered: the kubelet sees the API again and reports; the node is Ready. It catches up
