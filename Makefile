@@ -4,7 +4,7 @@ BIN      := bin/zdt
 SCENARIO ?= ha-well-configured
 OUT      ?= runs/latest
 
-.PHONY: all build run test vet fmt fuzz bench bench-loadgen e2e clean
+.PHONY: all build run test vet fmt fuzz bench bench-loadgen e2e clean certify
 
 all: build
 
@@ -14,6 +14,13 @@ build:
 ## run: run the default scenario on the simulator; the report lands in $(OUT)
 run: build
 	./$(BIN) run $(SCENARIO) --provider sim --out $(OUT)
+
+## certify: run the certification library on the simulator, CERTIFY_SEEDS seeds per scenario;
+## the release qualification (HTML, JUnit, JSON) lands in $(CERTIFY_OUT)
+CERTIFY_SEEDS ?= 20
+CERTIFY_OUT   ?= runs/certify
+certify: build
+	./$(BIN) certify --seeds $(CERTIFY_SEEDS) --out $(CERTIFY_OUT)
 
 ## test: vet and run every test that needs no Docker
 test:

@@ -33,13 +33,35 @@ func HTML(r *report.Report) ([]byte, error) {
 		R        *report.Report
 		Timeline template.HTML
 		Plots    []plotSVG
-	}{R: r, Timeline: timelineSVG(r), Plots: plots}
+		CSS      template.CSS
+	}{R: r, Timeline: timelineSVG(r), Plots: plots, CSS: Stylesheet}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, data); err != nil {
 		return nil, fmt.Errorf("render report.html: %w", err)
 	}
 	return buf.Bytes(), nil
 }
+
+// Stylesheet is the style of zdt's HTML pages (the run report, the release qualification).
+const Stylesheet template.CSS = `body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1d1d1f; max-width: 1340px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.meta { color: #555; font-size: 13px; }
+.verdict { display: inline-block; padding: 6px 14px; border-radius: 6px; font-weight: 700; color: #fff; font-size: 18px; margin: 10px 0; }
+.v-pass { background: #1f883d; } .v-fail { background: #cf222e; } .v-inconclusive { background: #9a6700; }
+table { border-collapse: collapse; font-size: 13px; width: 100%; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
+th { background: #f6f8fa; }
+.o-pass { color: #1f883d; font-weight: 600; } .o-fail { color: #cf222e; font-weight: 700; }
+.o-inconclusive { color: #9a6700; font-weight: 700; } .o-skipped { color: #888; }
+.cause { color: #6e1a1a; } .fix { color: #0b4f8a; }
+svg.plot { width: 100%; height: auto; display: block; margin-bottom: 12px; }
+svg.timeline { width: 100%; height: auto; font-size: 11px; }
+.stripe { fill: #f6f8fa; } .tick { stroke: #ddd; } .axis { fill: #555; font-size: 10px; text-anchor: middle; }
+.label { fill: #333; font-size: 11px; } .barlabel { fill: #fff; font-size: 10px; pointer-events: none; }
+.o-warn { color: #9a6700; }
+.bar.info { fill: #8fb3d9; } .bar.warning { fill: #e8a33d; } .bar.error { fill: #d1242f; }
+.bar.info.phase { fill: #4a7ab8; } .bar.error.phase { fill: #a40e26; }
+`
 
 // reasonOrder sets the order of the timeline's rows.
 var reasonOrder = []model.Reason{
@@ -220,24 +242,7 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 <meta charset="utf-8">
 <title>zdt {{.R.Verdict}}: {{.R.Scenario}}</title>
 <style>
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1d1d1f; max-width: 1340px; }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-.meta { color: #555; font-size: 13px; }
-.verdict { display: inline-block; padding: 6px 14px; border-radius: 6px; font-weight: 700; color: #fff; font-size: 18px; margin: 10px 0; }
-.v-pass { background: #1f883d; } .v-fail { background: #cf222e; } .v-inconclusive { background: #9a6700; }
-table { border-collapse: collapse; font-size: 13px; width: 100%; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
-th { background: #f6f8fa; }
-.o-pass { color: #1f883d; font-weight: 600; } .o-fail { color: #cf222e; font-weight: 700; }
-.o-inconclusive { color: #9a6700; font-weight: 700; } .o-skipped { color: #888; }
-.cause { color: #6e1a1a; } .fix { color: #0b4f8a; }
-svg.plot { width: 100%; height: auto; display: block; margin-bottom: 12px; }
-svg.timeline { width: 100%; height: auto; font-size: 11px; }
-.stripe { fill: #f6f8fa; } .tick { stroke: #ddd; } .axis { fill: #555; font-size: 10px; text-anchor: middle; }
-.label { fill: #333; font-size: 11px; } .barlabel { fill: #fff; font-size: 10px; pointer-events: none; }
-.o-warn { color: #9a6700; }
-.bar.info { fill: #8fb3d9; } .bar.warning { fill: #e8a33d; } .bar.error { fill: #d1242f; }
-.bar.info.phase { fill: #4a7ab8; } .bar.error.phase { fill: #a40e26; }
+{{.CSS}}
 </style>
 </head>
 <body>

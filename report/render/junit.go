@@ -16,43 +16,49 @@ func init() {
 	}})
 }
 
-type junitSuites struct {
+// JUnitSuites and the types below are the JUnit XML schema CI systems read, shared with the
+// other reports that render JUnit (the release qualification's).
+type JUnitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
 	Skipped  int          `xml:"skipped,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	Suites   []JUnitSuite `xml:"testsuite"`
 }
 
-type junitSuite struct {
+// JUnitSuite is one <testsuite>.
+type JUnitSuite struct {
 	Name       string          `xml:"name,attr"`
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
 	Errors     int             `xml:"errors,attr"`
 	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
+	Properties []JUnitProperty `xml:"properties>property"`
+	Cases      []JUnitCase     `xml:"testcase"`
 }
 
-type junitProperty struct {
+// JUnitProperty is one <property> of a suite.
+type JUnitProperty struct {
 	Name  string `xml:"name,attr"`
 	Value string `xml:"value,attr"`
 }
 
-type junitCase struct {
+// JUnitCase is one <testcase>.
+type JUnitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Error     *junitMessage `xml:"error,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	Failure   *JUnitMessage `xml:"failure,omitempty"`
+	Error     *JUnitMessage `xml:"error,omitempty"`
+	Skipped   *JUnitMessage `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
 
-type junitMessage struct {
+// JUnitMessage is a <failure>, <error> or <skipped>.
+type JUnitMessage struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
 	Body    string `xml:",chardata"`
@@ -62,22 +68,22 @@ type junitMessage struct {
 // preflight and postflight check. A failed criterion or check is a <failure>, an inconclusive
 // one an <error> (so that CI never shows it green), a skipped one <skipped>.
 func JUnit(r *report.Report) ([]byte, error) {
-	s := junitSuite{Name: "zdt/" + r.Scenario, Time: "0"}
-	s.Properties = []junitProperty{
+	s := JUnitSuite{Name: "zdt/" + r.Scenario, Time: "0"}
+	s.Properties = []JUnitProperty{
 		{"scenario", r.Scenario}, {"provider", r.Provider}, {"seed", fmt.Sprint(r.Seed)},
 		{"from", r.From}, {"to", r.To}, {"verdict", string(r.Verdict)},
 	}
 	for _, c := range r.Criteria {
-		tc := junitCase{Name: c.Name, Classname: "zdt.criteria", Time: "0", SystemOut: c.Detail}
+		tc := JUnitCase{Name: c.Name, Classname: "zdt.criteria", Time: "0", SystemOut: c.Detail}
 		body := strings.TrimSpace(strings.Join(nonEmpty(c.Detail, prefixed("cause: ", c.Cause), prefixed("fix: ", c.Fix)), "\n"))
 		msg := fmt.Sprintf("%s: %s", c.Name, observedVsLimit(c))
 		switch c.Outcome {
 		case report.OutcomeFail:
-			tc.Failure = &junitMessage{Message: msg, Type: "CriterionFailed", Body: body}
+			tc.Failure = &JUnitMessage{Message: msg, Type: "CriterionFailed", Body: body}
 		case report.OutcomeInconclusive:
-			tc.Error = &junitMessage{Message: msg, Type: "Inconclusive", Body: body}
+			tc.Error = &JUnitMessage{Message: msg, Type: "Inconclusive", Body: body}
 		case report.OutcomeSkipped:
-			tc.Skipped = &junitMessage{Message: c.Detail}
+			tc.Skipped = &JUnitMessage{Message: c.Detail}
 		}
 		s.Cases = append(s.Cases, tc)
 	}
@@ -86,9 +92,9 @@ func JUnit(r *report.Report) ([]byte, error) {
 		checks []report.Check
 	}{{"zdt.preflight", r.Preflight}, {"zdt.postflight", r.Postflight}} {
 		for _, ch := range group.checks {
-			tc := junitCase{Name: ch.Name, Classname: group.class, Time: "0", SystemOut: ch.Status + ": " + ch.Message}
+			tc := JUnitCase{Name: ch.Name, Classname: group.class, Time: "0", SystemOut: ch.Status + ": " + ch.Message}
 			if ch.Status == "fail" {
-				tc.Failure = &junitMessage{Message: ch.Message, Type: "CheckFailed", Body: prefixed("fix: ", ch.Fix)}
+				tc.Failure = &JUnitMessage{Message: ch.Message, Type: "CheckFailed", Body: prefixed("fix: ", ch.Fix)}
 			}
 			s.Cases = append(s.Cases, tc)
 		}
@@ -104,7 +110,7 @@ func JUnit(r *report.Report) ([]byte, error) {
 			s.Skipped++
 		}
 	}
-	all := junitSuites{Name: "zdt", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Suites: []junitSuite{s}}
+	all := JUnitSuites{Name: "zdt", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Suites: []JUnitSuite{s}}
 	data, err := xml.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode junit.xml: %w", err)

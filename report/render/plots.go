@@ -239,11 +239,14 @@ func minY(pts plotter.XYs) float64 {
 	return m
 }
 
-// renderSVG draws a plot on an SVG canvas and returns the <svg> element, without the XML
-// prologue, ready to inline into HTML.
-func renderSVG(p *plot.Plot) (template.HTML, error) {
+// renderSVG draws a plot at the run report's size.
+func renderSVG(p *plot.Plot) (template.HTML, error) { return SVG(p, plotWidth, plotHeight) }
+
+// SVG draws a plot on an SVG canvas of the given size and returns the <svg> element, without
+// the XML prologue, ready to inline into HTML; it scales with the page.
+func SVG(p *plot.Plot, width, height vg.Length) (template.HTML, error) {
 	p.BackgroundColor = color.White
-	c := vgsvg.New(plotWidth, plotHeight)
+	c := vgsvg.New(width, height)
 	p.Draw(draw.New(c))
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {

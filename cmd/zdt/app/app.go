@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/audit"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/certify"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cleanup"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/compare"
@@ -23,6 +24,7 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/sweep"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/validate"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
+
 	// Every provider zdt ships registers itself with the harness.
 	_ "github.com/zdt-dev/zdt/harness/providers"
 )
@@ -95,6 +97,7 @@ prints PASS or FAIL with the reasons.
 		images.NewCommand(streams),
 		cleanup.NewCommand(streams),
 		sweep.NewCommand(streams),
+		certify.NewCommand(streams),
 		version.NewCommand(streams),
 	)
 	return cmd

@@ -41,6 +41,10 @@ func TestExitCodes(t *testing.T) {
 		{"unknown provider", []string{"run", "ha-well-configured", "--provider", "vm"}, cli.ExitBadInput, []string{"unknown provider"}},
 		{"another provider's flag", []string{"run", "ha-well-configured", "--keep"}, cli.ExitBadInput, []string{"--keep applies to --provider kind, not sim"}},
 		{"kubeconfig provider needs its kubeconfig", []string{"run", "ha-well-configured", "--provider", "kubeconfig"}, cli.ExitBadInput, []string{"--kubeconfig is required"}},
+		{"certify as expected", []string{"certify", "ha-well-configured", "no-readiness-probe", "--seeds", "2", "--out", dir + "/cert"}, cli.ExitPass, []string{
+			"2 of 2 scenario(s) as expected", "0 of 2 seeds failed: failure probability at most 84.2%"}},
+		{"certify a wrong expectation", []string{"certify", "../../../testdata/scenarios/claims-pass-without-probes.yaml", "--seeds", "2", "--out", dir + "/cert-wrong"}, cli.ExitFail, []string{
+			"NO: seed 1: FAIL, not PASS", "0 of 1 scenario(s) as expected"}},
 		{"a starting state the provider cannot set up", []string{"run", "cordoned-at-start", "--provider", "kind"}, cli.ExitBadInput, []string{
 			"spec.cluster.workerPools[0].start: the kind provider cannot set up a starting state", "--provider sim"}},
 		{"a fault the provider cannot inject", []string{"run", "single-control-plane", "--provider", "kind"}, cli.ExitBadInput, []string{
