@@ -121,7 +121,7 @@ func verdict(cs []Criterion) (Verdict, string) {
 	case len(failed) > 0:
 		return Fail, fmt.Sprintf("%d of %d criteria failed: %s", len(failed), evaluated, strings.Join(failed, ", "))
 	case len(inconclusive) > 0:
-		return Inconclusive, fmt.Sprintf("nothing failed, but %d of %d criteria could not be measured reliably: %s", len(inconclusive), evaluated, strings.Join(inconclusive, ", "))
+		return Inconclusive, fmt.Sprintf("nothing failed, but %d of %d criteria are inconclusive (not measured reliably, or the run did not do what the scenario says): %s", len(inconclusive), evaluated, strings.Join(inconclusive, ", "))
 	default:
 		return Pass, fmt.Sprintf("all %d criteria passed", evaluated)
 	}

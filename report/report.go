@@ -41,7 +41,8 @@ const (
 	OutcomePass Outcome = "pass"
 	// OutcomeFail means the observed value broke the limit.
 	OutcomeFail Outcome = "fail"
-	// OutcomeInconclusive means the value could not be measured reliably.
+	// OutcomeInconclusive means the value could not be measured reliably, or the run did not do
+	// what the scenario says (a fault not applied).
 	OutcomeInconclusive Outcome = "inconclusive"
 	// OutcomeSkipped means the criterion does not apply because the run stopped before it could
 	// be measured (e.g. a failed preflight); it does not change the verdict.
