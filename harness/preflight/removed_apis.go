@@ -47,14 +47,14 @@ func removedAPIs(in *Input) []model.CheckResult {
 	if len(removed) > 0 {
 		out = append(out, model.CheckResult{
 			Status:  model.CheckFail,
-			Message: fmt.Sprintf("%s use APIs %s no longer serves, so applying them fails once the control plane is upgraded: %s", plural(len(removed), "object"), target, list(removed)),
+			Message: fmt.Sprintf("%s %s APIs %s no longer serves, so applying them fails once the control plane is upgraded: %s", plural(len(removed), "object"), verb(len(removed), "uses", "use"), target, list(removed)),
 			Fix:     fmt.Sprintf("rewrite these objects with the replacement API (kubectl convert --output-version), apply them, and check the manifests with zdt audit --to %s", audit.Version(minor)),
 		})
 	}
 	if len(deprecated) > 0 {
 		out = append(out, model.CheckResult{
 			Status:  model.CheckWarn,
-			Message: fmt.Sprintf("%s use APIs %s deprecates: a later release will stop serving them: %s", plural(len(deprecated), "object"), target, list(deprecated)),
+			Message: fmt.Sprintf("%s %s APIs %s deprecates: a later release will stop serving them: %s", plural(len(deprecated), "object"), verb(len(deprecated), "uses", "use"), target, list(deprecated)),
 			Fix:     "move these objects to the replacement API before the release that removes it",
 		})
 	}
