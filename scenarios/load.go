@@ -29,15 +29,23 @@ func (e *InvalidError) Error() string {
 	return fmt.Sprintf("%s: %d problem(s):\n  %s", e.Source, len(e.Problems), strings.Join(e.Problems, "\n  "))
 }
 
+// MaxScenarioBytes bounds a scenario file: anything larger is not a scenario someone wrote.
+const MaxScenarioBytes = 1 << 20
+
 // Parse decodes a scenario strictly (unknown and duplicate fields are errors), applies defaults
 // and validates it. On any problem it returns an *InvalidError listing all of them.
 func Parse(source string, data []byte) (*Scenario, error) {
 	invalid := &InvalidError{Source: source}
+	if len(data) > MaxScenarioBytes {
+		invalid.Problems = append(invalid.Problems, fmt.Sprintf("the file is %d bytes; a scenario is at most %d (put manifests in spec.manifests files)", len(data), MaxScenarioBytes))
+		return nil, invalid
+	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
 		invalid.Problems = append(invalid.Problems, "not valid YAML: "+err.Error())
 		return nil, invalid
 	}
+	invalid.Problems = append(invalid.Problems, duplicateKeys(data)...)
 	var s Scenario
 	// Decoding into a filled calibration profile keeps the defaults of fields left out.
 	cal := DefaultCalibration()
@@ -47,7 +55,12 @@ func Parse(source string, data []byte) (*Scenario, error) {
 		invalid.Problems = append(invalid.Problems, strictProblem(e.Error()))
 	}
 	if err != nil {
-		invalid.Problems = append(invalid.Problems, strings.TrimPrefix(err.Error(), "json: "))
+		// A value that does not fit its type: find every one, each with its field path.
+		if typed := typeProblems(js); len(typed) > 0 {
+			invalid.Problems = append(invalid.Problems, typed...)
+		} else {
+			invalid.Problems = append(invalid.Problems, strings.TrimPrefix(err.Error(), "json: "))
+		}
 		return nil, invalid
 	}
 	SetDefaults(&s)

@@ -159,6 +159,53 @@ spec:
 				"spec.cluster.workerPools: Required value",
 			},
 		},
+		{
+			// A key set twice is an error (YAML would keep the last one), and every value of the
+			// wrong type is reported with its path, not only the first.
+			name: "duplicate keys and values of the wrong type",
+			yaml: `
+apiVersion: zdt.dev/v1alpha1
+kind: Scenario
+metadata: {name: bad}
+spec:
+  cluster: {workerPools: [{name: md-0, replicas: 2, nodeDrainTimeout: abc}]}
+  versions: {from: v1.35.0, to: v1.36.0}
+  workloads:
+    - name: web
+      replicas: 3
+      replicas: 4
+      requests: {cpu: lots}
+    - name: api
+      replicas: three
+`,
+			want: []string{
+				"spec.workloads[0].replicas: duplicate field (lines 10 and 11)",
+				`spec.cluster.workerPools[0].nodeDrainTimeout: Invalid value: "abc": invalid duration "abc"`,
+				`spec.workloads[0].requests.cpu: Invalid value: "lots": quantities must match`,
+				`spec.workloads[1].replicas: Invalid value: "three": must be a whole number`,
+			},
+		},
+		{
+			// Sizes that would not fit the machine are errors, not an out-of-memory crash.
+			name: "sizes beyond the bounds",
+			yaml: `
+apiVersion: zdt.dev/v1alpha1
+kind: Scenario
+metadata: {name: bad}
+spec:
+  cluster: {workerPools: [{name: md-0, replicas: 1000000000}]}
+  versions: {from: v1.35.0, to: v1.36.0}
+  workloads: [{name: web, replicas: 1000000000}]
+  load: {rate: 1e9}
+`,
+			want: []string{
+				"spec.cluster.workerPools[0].replicas: Invalid value: 1000000000: must be at most 5000",
+				"spec.cluster: Invalid value: 1000000003: must be at most 10000",
+				"spec.workloads[0].replicas: Invalid value: 1000000000: must be at most 10000",
+				"spec.workloads: Invalid value: 1000000000: must be at most 100000",
+				"spec.load.rate: Invalid value: 1e+09: must be at most 100000",
+			},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

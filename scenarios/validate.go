@@ -81,7 +81,7 @@ func Validate(s *Scenario) field.ErrorList {
 	if s.Spec.Calibration != nil {
 		errs = append(errs, validateCalibration(s.Spec.Calibration, spec.Child("calibration"))...)
 	}
-	return errs
+	return append(errs, validateBounds(s)...)
 }
 
 func nonNegative(d *metav1.Duration, p *field.Path) field.ErrorList {
