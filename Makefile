@@ -13,7 +13,7 @@ build:
 
 ## run: run the default scenario on the simulator; the report lands in $(OUT)
 run: build
-	./$(BIN) run $(SCENARIO) --provider sim --out $(OUT)
+	./$(BIN) run $(SCENARIO) --provider sim --out $(OUT) --force
 
 ## certify: run the certification library on the simulator, CERTIFY_SEEDS seeds per scenario;
 ## the release qualification (HTML, JUnit, JSON) lands in $(CERTIFY_OUT)

@@ -60,6 +60,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 		Plan:     plan,
 		Version:  opts.Version,
 	}
+	if err := checkpoint(rec, info); err != nil {
+		return info, err
+	}
 	progress("creating the %s cluster (%s, %d control plane, %d pools)", pi.Name, plan[0],
 		*sc.Spec.Cluster.ControlPlane.Replicas, len(sc.Spec.Cluster.WorkerPools))
 	cl, err := p.Create(ctx, CreateInput{Scenario: sc, Recorder: rec, Start: opts.Start})
@@ -109,10 +112,20 @@ func (e *engine) phase(name model.PhaseName, step string, from time.Duration, ou
 		msg = string(outcome)
 	}
 	e.progress("%-22s %-9s %8s  %s", name, outcome, (ph.To - ph.From).Round(time.Second), msg)
-	return e.rec.Interval(&model.Interval{
+	err := e.rec.Interval(&model.Interval{
 		Level: level, Locator: model.Locator{Phase: name}, Reason: model.ReasonPhase,
 		Message: fmt.Sprintf("%s %s", name, msg), From: ph.From, To: ph.To,
 	})
+	return errors.Join(err, checkpoint(e.rec, e.info))
+}
+
+// checkpoint hands the run as it stands to a recorder that keeps a run directory, so that
+// run.json and the streams on disk are current at every phase change.
+func checkpoint(rec model.Recorder, info *model.RunInfo) error {
+	if c, ok := rec.(interface{ Checkpoint(*model.RunInfo) error }); ok {
+		return c.Checkpoint(info)
+	}
+	return nil
 }
 
 func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) error {

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,9 @@ type Input struct {
 	Progress func(format string, args ...any)
 	// PreflightOnly stops after the preflight checks.
 	PreflightOnly bool
+	// Force replaces a run already in Out (zdt's own files are removed first); without it, an
+	// Out that holds a run is refused, so that no file of it is read as the new run's.
+	Force bool
 }
 
 // Output is what a run left: run.json's content and the report rendered from the run
@@ -48,27 +52,27 @@ func Execute(ctx context.Context, in Input) (*Output, error) {
 	if err := CheckSupport(in.Scenario, in.Provider.Info()); err != nil {
 		return nil, err
 	}
-	w, err := model.Create(in.Out)
-	if err != nil {
+	if err := prepareOut(in.Out, in.Force); err != nil {
 		return nil, err
 	}
 	data, err := scenarios.Marshal(in.Scenario)
 	if err != nil {
-		w.Close()
 		return nil, err
 	}
-	if err := model.WriteFile(in.Out, model.ScenarioFile, data); err != nil {
+	w, err := model.Create(in.Out, &model.RunInfo{Scenario: in.Scenario.Metadata.Name, Provider: in.Provider.Info().Name,
+		Seed: *in.Scenario.Spec.Seed, Version: in.Version})
+	if err != nil {
+		return nil, err
+	}
+	if err := w.WriteOwned(model.ScenarioFile, data); err != nil {
 		w.Close()
 		return nil, err
 	}
 	info, runErr := Run(ctx, in.Scenario, in.Provider, w, Options{Version: in.Version, Progress: in.Progress, PreflightOnly: in.PreflightOnly})
-	if err := w.Close(); err != nil {
-		return nil, errors.Join(runErr, err)
-	}
 	if info == nil {
-		return nil, runErr
+		return nil, errors.Join(runErr, w.Close())
 	}
-	if err := model.WriteRunInfo(in.Out, info); err != nil {
+	if err := w.Finish(info); err != nil {
 		return nil, errors.Join(runErr, err)
 	}
 	out := &Output{Info: info}
@@ -84,4 +88,27 @@ func Execute(ctx context.Context, in Input) (*Output, error) {
 		runErr = fmt.Errorf("%w: %w", ErrHarness, runErr)
 	}
 	return out, runErr
+}
+
+// ErrOutHoldsRun is returned when Out already holds a run and Force is not set.
+var ErrOutHoldsRun = errors.New("--out holds another run")
+
+// prepareOut refuses a run directory that holds another run, unless force, which clears zdt's
+// own files from it (anything else in it stays).
+func prepareOut(dir string, force bool) error {
+	holds, prev := model.HoldsRun(dir)
+	if !holds {
+		return nil
+	}
+	if force {
+		return model.ClearOwn(dir)
+	}
+	what := "files of a run"
+	if prev != nil {
+		what = fmt.Sprintf("run %s of scenario %s", cmp.Or(prev.ID, "(no id)"), prev.Scenario)
+		if prev.State != "" {
+			what += " (" + string(prev.State) + ")"
+		}
+	}
+	return fmt.Errorf("%w: %s has %s; pass --force to replace it (zdt's own files are removed first), or choose another --out", ErrOutHoldsRun, dir, what)
 }

@@ -2,6 +2,9 @@ package harness_test
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +115,102 @@ func TestAvailabilityFloorCatchesAWorkloadDownToZero(t *testing.T) {
 	})
 	if c := criterion(off, "availability-floor"); c == nil || c.Outcome != report.OutcomeSkipped {
 		t.Errorf("with minReadyReplicas 0, availability-floor = %+v, want skipped", c)
+	}
+}
+
+// execute runs a built-in scenario into dir.
+func execute(t *testing.T, name, dir string, force bool) (*harness.Output, error) {
+	t.Helper()
+	sc, _, err := scenarios.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return harness.Execute(context.Background(), harness.Input{Scenario: sc, Provider: sim.NewProvider(), Out: dir, Version: "test", Force: force})
+}
+
+// TestDamagedRunDirectoryIsNeverAPass: a failing run whose files are cut or deleted afterwards
+// is never judged PASS: the manifest and the read-back counts make it inconclusive.
+func TestDamagedRunDirectoryIsNeverAPass(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(dir string)
+		want   []string
+	}{
+		{"samples cut in the middle", func(dir string) {
+			p := filepath.Join(dir, model.SamplesFile)
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, b[:len(b)/3], 0o644)
+		}, []string{"data-integrity", "measurement"}},
+		{"timeline deleted", func(dir string) { os.Remove(filepath.Join(dir, model.TimelineFile)) }, []string{"data-integrity"}},
+		{"timeline cut", func(dir string) { os.WriteFile(filepath.Join(dir, model.TimelineFile), nil, 0o644) }, []string{"data-integrity"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := execute(t, "no-prestop-exit", dir, false); err != nil {
+				t.Fatal(err)
+			}
+			tc.damage(dir)
+			r, err := report.FromDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Verdict == report.Pass {
+				t.Fatalf("a damaged run passed: %s", r.VerdictReason)
+			}
+			for _, name := range tc.want {
+				if c := criterion(r, name); c == nil || c.Outcome != report.OutcomeInconclusive {
+					t.Errorf("%s = %+v, want inconclusive", name, c)
+				}
+			}
+		})
+	}
+}
+
+// TestOutHoldingARunIsRefused: a run never writes into a directory that holds another one,
+// unless told to replace it.
+func TestOutHoldingARunIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := execute(t, "ha-well-configured", dir, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := execute(t, "no-prestop-exit", dir, false); !errors.Is(err, harness.ErrOutHoldsRun) || !strings.Contains(err.Error(), "ha-well-configured") {
+		t.Fatalf("second run into the same --out: %v", err)
+	}
+	out, err := execute(t, "no-prestop-exit", dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Report.Scenario != "no-prestop-exit" || out.Report.Verdict != report.Fail {
+		t.Errorf("after --force: %s %s", out.Report.Scenario, out.Report.Verdict)
+	}
+}
+
+// TestThinLoadIsInconclusive: load that stops early, fades out, or is too sparse to see a
+// one-second disruption never lets a failing scenario pass.
+func TestThinLoadIsInconclusive(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*scenarios.Scenario)
+	}{
+		{"one second of load", func(sc *scenarios.Scenario) { sc.Spec.Load.Duration = "1s" }},
+		{"a linear pacer falling to zero", func(sc *scenarios.Scenario) {
+			slope := -1.0
+			sc.Spec.Load.Pacer = &scenarios.Pacer{Type: scenarios.PacerLinear, Slope: &slope}
+		}},
+		{"one request a second", func(sc *scenarios.Scenario) {
+			rate := 1.0
+			sc.Spec.Load.Rate = &rate
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runSim(t, "no-prestop-exit", tc.edit)
+			if r.Verdict == report.Pass {
+				t.Fatalf("thin load passed: %s", r.VerdictReason)
+			}
+			c := criterion(r, "load-coverage")
+			if c == nil || c.Outcome != report.OutcomeInconclusive || !strings.Contains(c.Detail, "could go unseen") {
+				t.Errorf("load-coverage = %+v, want inconclusive with the resolution stated", c)
+			}
+		})
 	}
 }

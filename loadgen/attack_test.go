@@ -212,7 +212,7 @@ func TestAttackServerRestart(t *testing.T) {
 		go srv.stop()
 	})
 	dir := t.TempDir()
-	w, err := model.Create(dir)
+	w, err := model.Create(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,8 +41,36 @@ type StreamStats struct {
 	MaxLag time.Duration `json:"maxLag"`
 }
 
-// RunInfo is run.json: everything about a run that is not a sample, an interval or a state.
+// RunState says whether a run directory is still being written.
+type RunState string
+
+// The states of a run directory.
+const (
+	// RunRunning means the run was measuring when run.json was last written (at least once a
+	// second and at every phase change): if it says so when nothing runs, zdt stopped (was
+	// killed) and the files hold what was measured up to then.
+	RunRunning RunState = "running"
+	// RunComplete means every file was closed and Files holds their final sizes and checksums.
+	RunComplete RunState = "complete"
+)
+
+// FileStat is what the run wrote into one file of its directory: a reader checks that the file
+// still holds exactly that (records, bytes, SHA-256 of those bytes).
+type FileStat struct {
+	Records int64  `json:"records"`
+	Bytes   int64  `json:"bytes"`
+	SHA256  string `json:"sha256"`
+}
+
+// RunInfo is run.json: everything about a run that is not a sample, an interval or a state, and
+// the manifest of the files the run owns.
 type RunInfo struct {
+	// ID identifies the run; State says whether it is still being written; Files are the files
+	// the run owns (scenario.yaml and the streams), with what it wrote into each so far.
+	ID    string              `json:"id,omitempty"`
+	State RunState            `json:"state,omitempty"`
+	Files map[string]FileStat `json:"files,omitempty"`
+
 	// Scenario is the scenario's metadata.name.
 	Scenario string `json:"scenario"`
 	// Provider is sim, kind or kubeconfig.

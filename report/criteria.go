@@ -29,7 +29,10 @@ func (e *evaluation) criteria() []Criterion {
 		cs = append(cs, c)
 	}
 	cs = append(cs, e.faultsApplied()...)
-	cs = append(cs, e.runCompleted(), e.measurement())
+	cs = append(cs, e.runCompleted(), e.measurement(), e.loadCoverage())
+	if e.integrity != nil {
+		cs = append(cs, e.dataIntegrity())
+	}
 	for i := range cs {
 		cs[i].Passed = cs[i].Outcome == OutcomePass
 	}
@@ -476,5 +479,63 @@ func (e *evaluation) measurement() Criterion {
 	c.Outcome = OutcomeInconclusive
 	c.Detail = strings.Join(m.Problems, "; ")
 	c.Fix = "give the load generator more CPU or lower load.rate, and rerun"
+	return c
+}
+
+// loadCoverage checks that the load was dense enough, all the way from preflight to postflight,
+// to see the shortest disruption the scenario claims to detect: a gap between two requests of a
+// stream longer than criteria.resolution could hide one. Too little load is inconclusive, never
+// a pass.
+func (e *evaluation) loadCoverage() Criterion {
+	cv := e.r.Coverage
+	res := cv.ResolutionSeconds
+	c := Criterion{Name: "load-coverage", Description: "every load stream sent requests closer together than criteria.resolution from preflight to postflight",
+		Limit: res, Unit: "seconds"}
+	if len(cv.Streams) == 0 {
+		if e.info.Aborted || e.info.Error != "" {
+			return skip(c, "the run stopped before any load was recorded")
+		}
+		c.Outcome, c.Detail = OutcomeInconclusive, "no request to a workload was recorded: a disruption of any length could go unseen"
+		return c
+	}
+	worst := cv.Streams[0]
+	for _, s := range cv.Streams[1:] {
+		if s.LargestGapSeconds > worst.LargestGapSeconds {
+			worst = s
+		}
+	}
+	c.Observed = worst.LargestGapSeconds
+	seen := Dur(max(worst.LargestGapSeconds, 0.1*res))
+	if worst.LargestGapSeconds == 0 {
+		seen = Dur(0.1 * res)
+	}
+	c.Detail = fmt.Sprintf("largest gap between two requests from %s to %s: %s (stream %s/%s at %s); a disruption shorter than %s could go unseen",
+		At(measure.Duration(cv.FromSeconds)), At(measure.Duration(cv.ToSeconds)), seen, worst.Target, worst.Conn, At(measure.Duration(worst.GapFromSeconds)), seen)
+	if worst.LargestGapSeconds < res {
+		c.Outcome = OutcomePass
+		return c
+	}
+	c.Outcome = OutcomeInconclusive
+	c.Cause = fmt.Sprintf("stream %s/%s sent no request for %s from %s: the run cannot see a disruption shorter than that, and the scenario claims %s",
+		worst.Target, worst.Conn, Dur(worst.LargestGapSeconds), At(measure.Duration(worst.GapFromSeconds)), Dur(res))
+	c.Fix = "send load through the whole upgrade (load.duration: whole-upgrade, a pacer whose rate stays up) at a rate above 2/resolution per stream, or state a coarser criteria.resolution"
+	return c
+}
+
+// dataIntegrity checks that the run directory's files hold what the run wrote (run.json's
+// manifest): a file cut short, changed or left by another run makes the verdict unfounded.
+func (e *evaluation) dataIntegrity() Criterion {
+	c := Criterion{Name: "data-integrity", Description: "the run directory's files hold exactly what the run wrote (run.json's manifest: records, bytes, SHA-256)",
+		Unit: "bad files"}
+	problems := *e.integrity
+	c.Observed = float64(len(problems))
+	if len(problems) == 0 {
+		c.Outcome, c.Detail = OutcomePass, fmt.Sprintf("%d file(s) as the run wrote them", len(e.info.Files))
+		return c
+	}
+	c.Outcome = OutcomeInconclusive
+	c.Detail = fmt.Sprintf("%d problem(s)", len(problems))
+	c.Cause = strings.Join(problems, "; ")
+	c.Fix = "rerun into an empty --out (or with --force); do not edit a run directory's files: the report can only judge what the run wrote"
 	return c
 }

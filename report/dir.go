@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,7 +30,14 @@ func FromDir(dir string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc := measure.NewAccumulator()
+	// What the files hold must be what the run wrote; a run still marked running was stopped
+	// (killed) before it closed its files.
+	integrity := model.Verify(dir, info)
+	if info.State == model.RunRunning {
+		info.Aborted = true
+		info.AbortReason = cmp.Or(info.AbortReason, "the run stopped without closing its files (zdt was killed?): what it measured up to its last checkpoint is reported")
+	}
+	acc := measure.NewAccumulator(sc.Spec.Criteria.Resolution.Duration)
 	if err := model.EachSample(dir, func(s *model.Sample) error { acc.Add(s); return nil }); err != nil && !missing(err) {
 		return nil, err
 	}
@@ -41,7 +49,7 @@ func FromDir(dir string) (*Report, error) {
 	if err != nil && !missing(err) {
 		return nil, err
 	}
-	return evaluate(sc, info, acc, timeline, states), nil
+	return evaluate(sc, info, acc, timeline, states, &integrity), nil
 }
 
 func missing(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report/measure"
@@ -13,11 +14,15 @@ import (
 // Evaluate computes measurements and the verdict from data in memory (used by sweeps, fast: no
 // files, no HTML). sc may be nil when the scenario is unknown; its criteria's defaults apply.
 func Evaluate(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
-	acc := measure.NewAccumulator()
+	var res time.Duration
+	if sc != nil && sc.Spec.Criteria.Resolution != nil {
+		res = sc.Spec.Criteria.Resolution.Duration
+	}
+	acc := measure.NewAccumulator(res)
 	for i := range samples {
 		acc.Add(&samples[i])
 	}
-	return evaluate(sc, info, acc, timeline, states)
+	return evaluate(sc, info, acc, timeline, states, nil)
 }
 
 // evaluation holds what the criteria look at while a report is built.
@@ -26,9 +31,12 @@ type evaluation struct {
 	info *model.RunInfo
 	m    *measure.Result
 	r    *Report
+	// integrity lists what does not hold up in the run directory's files; nil when the run was
+	// evaluated in memory.
+	integrity *[]string
 }
 
-func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumulator, timeline []model.Interval, states []model.StateSample) *Report {
+func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumulator, timeline []model.Interval, states []model.StateSample, integrity *[]string) *Report {
 	if sc == nil {
 		sc = &scenarios.Scenario{}
 		scenarios.SetDefaults(sc)
@@ -62,9 +70,10 @@ func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumula
 		Preflight:          m.Preflight,
 		Postflight:         m.Postflight,
 		Measurement:        m.Measurement,
+		Coverage:           m.Coverage,
 		Series:             m.Series,
 	}
-	e := &evaluation{sc: sc, info: info, m: m, r: r}
+	e := &evaluation{sc: sc, info: info, m: m, r: r, integrity: integrity}
 	r.Faults = e.faultOutcomes()
 	nilToEmpty(r)
 	r.Criteria = e.criteria()

@@ -92,6 +92,8 @@ type Report struct {
 	// Faults lists each fault of the scenario, applied or not, with its interval.
 	Faults      []FaultOutcome `json:"faults"`
 	Measurement Measurement    `json:"measurement"`
+	// Coverage is how densely the load covered the run.
+	Coverage Coverage `json:"coverage"`
 
 	// Series holds the per-second data of the plots; it is not part of report.json.
 	Series *measure.Series `json:"-"`
@@ -137,4 +139,6 @@ type (
 	Check             = measure.Check
 	Measurement       = measure.Measurement
 	StreamStats       = measure.StreamStats
+	Coverage          = measure.Coverage
+	StreamCoverage    = measure.StreamCoverage
 )

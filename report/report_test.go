@@ -30,7 +30,7 @@ func mustBuild(t *testing.T, f fixtures.Fixture) *fixtures.Run {
 // writeRunDir writes a fixture as a provider would: the run directory zdt report reads.
 func writeRunDir(t *testing.T, dir string, r *fixtures.Run, yaml string) {
 	t.Helper()
-	w, err := model.Create(dir)
+	w, err := model.Create(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,13 +49,10 @@ func writeRunDir(t *testing.T, dir string, r *fixtures.Run, yaml string) {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := w.WriteOwned(model.ScenarioFile, []byte(yaml)); err != nil {
 		t.Fatal(err)
 	}
-	if err := model.WriteRunInfo(dir, r.Info); err != nil {
-		t.Fatal(err)
-	}
-	if err := model.WriteFile(dir, model.ScenarioFile, []byte(yaml)); err != nil {
+	if err := w.Finish(r.Info); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -85,6 +82,13 @@ func TestFromDirMatchesEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The run directory's files are checked against its manifest; data in memory has
+			// none. The rest must be the same.
+			if c := fromDir.Criteria[len(fromDir.Criteria)-1]; c.Name != "data-integrity" || c.Outcome != OutcomePass {
+				t.Errorf("data-integrity of the fixture's run directory: %+v", c)
+			}
+			fromDir.Criteria = fromDir.Criteria[:len(fromDir.Criteria)-1]
+			fromDir.Verdict, fromDir.VerdictReason = verdict(fromDir.Criteria)
 			js2, err := json.Marshal(fromDir)
 			if err != nil {
 				t.Fatal(err)
@@ -313,4 +317,44 @@ func TestFromDirErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKilledRunIsReportedAsAborted: a run directory whose run.json still says running (the
+// process was killed) is reported from what is on disk, aborted, never PASS.
+func TestKilledRunIsReportedAsAborted(t *testing.T) {
+	r := mustBuild(t, fixtures.All[fixtures.Healthy])
+	dir := t.TempDir()
+	w, err := model.Create(dir, r.Info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteOwned(model.ScenarioFile, []byte(fixtures.All[fixtures.Healthy].YAML)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range r.Samples[:len(r.Samples)/2] {
+		w.Sample(&r.Samples[i])
+	}
+	if err := w.Checkpoint(r.Info); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close() // after the test: the run was "killed" before it closed anything
+	rep, err := FromDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Aborted || rep.Verdict == Pass || !strings.Contains(rep.AbortReason, "killed") {
+		t.Errorf("killed run: aborted %v, %s, %q", rep.Aborted, rep.Verdict, rep.AbortReason)
+	}
+	if c := criterion(rep, "data-integrity"); c == nil || c.Outcome != OutcomePass {
+		t.Errorf("data-integrity of a killed run's intact files: %+v", c)
+	}
+}
+
+func criterion(r *Report, name string) *Criterion {
+	for i := range r.Criteria {
+		if r.Criteria[i].Name == name {
+			return &r.Criteria[i]
+		}
+	}
+	return nil
 }

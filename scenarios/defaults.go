@@ -88,6 +88,9 @@ func SetDefaults(s *Scenario) {
 	if c.MinReadyPercent == nil {
 		c.MinReadyPercent = ptr(int32(0))
 	}
+	if c.Resolution == nil {
+		c.Resolution = dur(time.Second)
+	}
 	if c.MinReadyReplicas == nil {
 		c.MinReadyReplicas = ptr(int32(1))
 	}

@@ -353,6 +353,10 @@ type Criteria struct {
 	// 1: no workload is ever unavailable, PDB or not); a workload that wants fewer replicas than
 	// this must keep all of them. 0 turns the floor off.
 	MinReadyReplicas *int32 `json:"minReadyReplicas,omitempty"`
+	// Resolution is the shortest disruption the run must be able to see (default 1s): every load
+	// stream must send requests closer together than this from preflight to postflight, or the
+	// run is inconclusive.
+	Resolution *metav1.Duration `json:"resolution,omitempty"`
 	// UpgradeDeadline bounds the whole upgrade, all steps included (default 2h).
 	UpgradeDeadline *metav1.Duration `json:"upgradeDeadline,omitempty"`
 }

@@ -453,6 +453,9 @@ func validateCriteria(c *Criteria, p *field.Path) field.ErrorList {
 	if m := c.MinReadyPercent; m != nil && (*m < 0 || *m > 100) {
 		errs = append(errs, field.Invalid(p.Child("minReadyPercent"), *m, "must be between 0 and 100"))
 	}
+	if r := c.Resolution; r != nil && (r.Duration < time.Millisecond || r.Duration > time.Minute) {
+		errs = append(errs, field.Invalid(p.Child("resolution"), r.Duration.String(), "must be between 1ms and 1m: the shortest disruption the run must see"))
+	}
 	if m := c.MinReadyReplicas; m != nil && *m < 0 {
 		errs = append(errs, field.Invalid(p.Child("minReadyReplicas"), *m, "must not be negative (0 turns the availability floor off)"))
 	}

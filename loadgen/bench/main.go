@@ -53,7 +53,7 @@ func attackMain(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	w, err := model.Create(*out)
+	w, err := model.Create(*out, nil)
 	if err != nil {
 		return err
 	}

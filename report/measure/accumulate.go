@@ -146,13 +146,21 @@ type Series struct {
 
 // Accumulator aggregates samples as they stream by.
 type Accumulator struct {
-	backends map[backendKey]*backendAcc
-	bins     map[string]map[int64]*Bin
-	maxAt    time.Duration
+	backends   map[backendKey]*backendAcc
+	bins       map[string]map[int64]*Bin
+	cov        map[backendKey]*coverage
+	resolution time.Duration
+	maxAt      time.Duration
 }
 
-func NewAccumulator() *Accumulator {
-	return &Accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string]map[int64]*Bin{}}
+// NewAccumulator returns an empty accumulator that measures load coverage at resolution (the
+// shortest disruption the run must see; DefaultResolution when 0).
+func NewAccumulator(resolution time.Duration) *Accumulator {
+	if resolution <= 0 {
+		resolution = DefaultResolution
+	}
+	return &Accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string]map[int64]*Bin{},
+		cov: map[backendKey]*coverage{}, resolution: resolution}
 }
 
 // add counts one sample (which may stand for many requests).
@@ -175,6 +183,12 @@ func (a *Accumulator) Add(s *model.Sample) {
 	b.seen = true
 	b.total += n
 	a.maxAt = max(a.maxAt, end)
+	cv := a.cov[k]
+	if cv == nil {
+		cv = &coverage{width: a.resolution / coverageSlices}
+		a.cov[k] = cv
+	}
+	cv.markSpan(s.At, s.Span, n)
 	ok := s.OK()
 	if ok {
 		b.ok += n

@@ -35,6 +35,7 @@ type Result struct {
 	UpgradeSeconds float64
 	Preflight      []Check
 	Postflight     []Check
+	Coverage       Coverage
 	Measurement    Measurement
 	// Series is the per-second data of the plots.
 	Series *Series
@@ -66,7 +67,8 @@ func Measure(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, s
 	r.PhaseList, r.UpgradeSeconds = phaseDurations(phases)
 	r.Preflight = checks(info.Preflight)
 	r.Postflight = checks(info.Postflight)
-	r.Measurement = measurement(info.Streams)
+	r.Measurement = measurement(info.Streams, acc)
+	r.Coverage = loadCoverage(acc, phases, end)
 	r.Series = &Series{End: end, Bins: acc.bins, States: states, Timeline: timeline}
 	for _, t := range r.Requests.ByTarget {
 		r.Series.Targets = append(r.Series.Targets, t.Target)
@@ -236,7 +238,7 @@ const (
 	MaxLag              = time.Second
 )
 
-func measurement(streams []model.StreamStats) Measurement {
+func measurement(streams []model.StreamStats, acc *Accumulator) Measurement {
 	m := Measurement{Reliable: true, Streams: []StreamStats{}}
 	sorted := slices.Clone(streams)
 	slices.SortStableFunc(sorted, func(x, y model.StreamStats) int {
@@ -244,8 +246,21 @@ func measurement(streams []model.StreamStats) Measurement {
 	})
 	for _, s := range sorted {
 		name := s.Target + "/" + string(s.Conn)
+		var readBack int64
+		if b := acc.backends[backendKey{s.Target, s.Conn}]; b != nil {
+			readBack = b.total
+		}
 		m.Streams = append(m.Streams, StreamStats{Target: s.Target, Conn: string(s.Conn), Planned: s.Planned, Sent: s.Sent,
-			Recorded: s.Recorded, MaxLagMs: Round(ms(s.MaxLag), 3)})
+			Recorded: s.Recorded, ReadBack: readBack, MaxLagMs: Round(ms(s.MaxLag), 3)})
+		// What counts is what was read back, not what the load generator says it wrote.
+		switch {
+		case readBack < s.Recorded:
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s recorded %d requests, but the samples read back hold %d: %d lost or cut from the samples",
+				name, s.Recorded, readBack, s.Recorded-readBack))
+		case readBack > s.Recorded:
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s recorded %d requests, but the samples read back hold %d: samples of another run?",
+				name, s.Recorded, readBack))
+		}
 		if sf := Shortfall(s); sf > MaxShortfallPercent {
 			m.Problems = append(m.Problems, fmt.Sprintf("stream %s sent %d of %d planned requests (%.1f%% short): the load generator fell behind", name, s.Sent, s.Planned, sf))
 		}
@@ -261,6 +276,36 @@ func measurement(streams []model.StreamStats) Measurement {
 	}
 	m.Reliable = len(m.Problems) == 0
 	return m
+}
+
+// loadCoverage measures, for each workload stream, the largest gap between two requests from the
+// start of preflight to the end of postflight (the whole run when there are no phases).
+func loadCoverage(acc *Accumulator, phases []model.Phase, end time.Duration) Coverage {
+	from, to := time.Duration(0), end
+	var sawPre, sawPost bool
+	for _, p := range phases {
+		switch p.Name {
+		case model.PhasePreflight:
+			from, sawPre = p.From, true
+		case model.PhasePostflight:
+			to, sawPost = p.To, true
+		}
+	}
+	if !sawPre && len(phases) > 0 {
+		from = phases[0].From
+	}
+	if !sawPost && len(phases) > 0 {
+		to = phases[len(phases)-1].To
+	}
+	c := Coverage{ResolutionSeconds: Secs(acc.resolution), FromSeconds: Secs(from), ToSeconds: Secs(to), Streams: []StreamCoverage{}}
+	for _, k := range acc.sortedKeys() {
+		if k.target == model.APITarget {
+			continue
+		}
+		gap, at := acc.cov[k].largestGap(from, to)
+		c.Streams = append(c.Streams, StreamCoverage{Target: k.target, Conn: string(k.conn), LargestGapSeconds: Secs(gap), GapFromSeconds: Secs(at)})
+	}
+	return c
 }
 
 // Shortfall is how far a stream fell short of its plan, in percent.

@@ -157,6 +157,27 @@ type APIDowntime struct {
 	Windows []Window `json:"windows"`
 }
 
+// Coverage is how densely the load covered the run, preflight to postflight: a disruption
+// shorter than a stream's largest gap between two requests could go unseen. See SCHEMA.md.
+type Coverage struct {
+	// ResolutionSeconds is the shortest disruption the scenario claims to see
+	// (criteria.resolution).
+	ResolutionSeconds float64 `json:"resolutionSeconds"`
+	// FromSeconds and ToSeconds are the stretch that must be covered.
+	FromSeconds float64          `json:"fromSeconds"`
+	ToSeconds   float64          `json:"toSeconds"`
+	Streams     []StreamCoverage `json:"streams"`
+}
+
+// StreamCoverage is one workload stream's largest gap between two requests (measured to within
+// a tenth of the resolution) and where it began.
+type StreamCoverage struct {
+	Target            string  `json:"target"`
+	Conn              string  `json:"conn"`
+	LargestGapSeconds float64 `json:"largestGapSeconds"`
+	GapFromSeconds    float64 `json:"gapFromSeconds"`
+}
+
 // Window is a stretch of API unavailability.
 type Window struct {
 	FromSeconds float64 `json:"fromSeconds"`
@@ -196,10 +217,12 @@ type Measurement struct {
 
 // StreamStats is how one load stream kept up with its pacer.
 type StreamStats struct {
-	Target   string  `json:"target"`
-	Conn     string  `json:"conn"`
-	Planned  int64   `json:"planned"`
-	Sent     int64   `json:"sent"`
-	Recorded int64   `json:"recorded"`
+	Target   string `json:"target"`
+	Conn     string `json:"conn"`
+	Planned  int64  `json:"planned"`
+	Sent     int64  `json:"sent"`
+	Recorded int64  `json:"recorded"`
+	// ReadBack is how many requests the samples read back hold.
+	ReadBack int64   `json:"readBack"`
 	MaxLagMs float64 `json:"maxLagMs"`
 }

@@ -63,6 +63,15 @@ func Summary(w io.Writer, r *report.Report) error {
 	if rq.Total > rq.Dropped {
 		p("latency: p50 %.1fms, p90 %.1fms, p99 %.1fms, max %.1fms\n", rq.Latency.P50, rq.Latency.P90, rq.Latency.P99, rq.Latency.Max)
 	}
+	if c := r.Coverage; len(c.Streams) > 0 {
+		gap := 0.0
+		for _, st := range c.Streams {
+			gap = max(gap, st.LargestGapSeconds)
+		}
+		seen := report.Dur(max(gap, 0.1*c.ResolutionSeconds))
+		p("coverage: requests at most %s apart from %s to %s: a disruption shorter than %s could go unseen (resolution %s)\n",
+			seen, report.At(measure.Duration(c.FromSeconds)), report.At(measure.Duration(c.ToSeconds)), seen, report.Dur(c.ResolutionSeconds))
+	}
 	for i, win := range rq.Windows {
 		if i == maxSummaryWindows {
 			p("  ... %d more window(s) in report.json\n", len(rq.Windows)-maxSummaryWindows)

@@ -70,7 +70,7 @@ func UpgradeSafetySpec(ctx context.Context, inputGetter func() UpgradeSafetySpec
 			fmt.Fprintf(GinkgoWriter, "%s zdt: "+format+"\n", append([]any{time.Since(start).Round(time.Second)}, args...)...)
 		}
 		res, err := harness.Execute(runCtx, harness.Input{Scenario: sc, Provider: input.Provider, Out: out, Version: "e2e",
-			Progress: progress, PreflightOnly: input.PreflightOnly})
+			Progress: progress, PreflightOnly: input.PreflightOnly, Force: true})
 		Expect(err).NotTo(HaveOccurred(), "the run stopped by a harness error; run directory %s", out)
 		Expect(res).NotTo(BeNil())
 		Expect(res.Report).NotTo(BeNil())

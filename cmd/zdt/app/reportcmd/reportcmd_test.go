@@ -30,7 +30,7 @@ spec:
 func writePassingRun(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	w, err := model.Create(dir)
+	w, err := model.Create(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func writePassingRun(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := w.WriteOwned(model.ScenarioFile, []byte(passingScenario)); err != nil {
 		t.Fatal(err)
 	}
 	info := &model.RunInfo{Scenario: "tiny", Provider: "sim", End: time.Minute,
@@ -57,10 +57,7 @@ func writePassingRun(t *testing.T) string {
 		Postflight: []model.CheckResult{{Name: "node-versions", Status: model.CheckPass}},
 		Streams:    []model.StreamStats{{Target: "web", Conn: model.ConnNew, Planned: 600, Sent: 600, Recorded: 600}},
 	}
-	if err := model.WriteRunInfo(dir, info); err != nil {
-		t.Fatal(err)
-	}
-	if err := model.WriteFile(dir, model.ScenarioFile, []byte(passingScenario)); err != nil {
+	if err := w.Finish(info); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -77,7 +74,7 @@ func TestReport(t *testing.T) {
 	}{
 		{"failing run", func(t *testing.T) []string { return []string{brokenRun, "--out", t.TempDir()} }, cli.ExitFail, "verdict: FAIL", "", true},
 		{"passing run", func(t *testing.T) []string { return []string{writePassingRun(t)} }, cli.ExitPass, "verdict: PASS", "", true},
-		{"quiet", func(t *testing.T) []string { return []string{brokenRun, "--out", t.TempDir(), "-q"} }, cli.ExitFail, "FAIL: 5 of 12 criteria failed", "", true},
+		{"quiet", func(t *testing.T) []string { return []string{brokenRun, "--out", t.TempDir(), "-q"} }, cli.ExitFail, "FAIL: 5 of 14 criteria failed", "", true},
 		{"no such directory", func(t *testing.T) []string { return []string{filepath.Join(t.TempDir(), "nope")} }, cli.ExitBadInput, "", "scenario.yaml", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,6 +25,7 @@ type flagpole struct {
 	out       string
 	quiet     bool
 	manifests []string
+	force     bool
 }
 
 // NewCommand returns `zdt run`.
@@ -110,6 +111,7 @@ func addFlags(cmd *cobra.Command, f *flagpole) {
 	cmd.Flags().Int64Var(&f.seed, "seed", 0, "override the scenario's seed")
 	cmd.Flags().StringVar(&f.out, "out", "", "run directory (default runs/<scenario>-<seed>)")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only the verdict summary")
+	cmd.Flags().BoolVar(&f.force, "force", false, "replace a run already in --out (zdt's own files are removed first; without it such an --out is refused)")
 	cmd.Flags().StringArrayVar(&f.manifests, "manifests", nil, "your manifests (file or folder; repeatable), added to spec.manifests: the removed-APIs check reads them")
 	// Every provider's own flags, each declared once; usage names the provider that reads it.
 	for _, p := range harness.Providers() {
@@ -210,7 +212,7 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, arg string, pr
 		return cli.BadInput(err)
 	}
 	return execute(ctx, streams, harness.Input{Scenario: sc, Provider: p, Out: out, Version: version.String(),
-		Progress: progress, PreflightOnly: preflightOnly})
+		Progress: progress, PreflightOnly: preflightOnly, Force: f.force})
 }
 
 func execute(ctx context.Context, streams cli.IOStreams, in harness.Input) error {

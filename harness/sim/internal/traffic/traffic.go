@@ -33,7 +33,8 @@ type stream struct {
 	W     *world.Workload // nil for the API prober
 	mode  model.ConnMode
 	conns []conn
-	sent  int64
+	// sent counts the requests emitted, recorded those handed to the recorder in samples.
+	sent, recorded int64
 }
 
 // Load is the load on the virtual clock: the scenario's pacer for every stream, and a 1/s API
@@ -307,6 +308,7 @@ func (l *Load) closeBin(end time.Duration) {
 			sm.At, sm.Count, sm.Span = e.at, 0, 0
 		}
 		l.c.Sample(&sm)
+		k.s.recorded += e.n
 	}
 	clear(b.entries)
 	b.keys, b.vals = b.keys[:0], b.vals[:0]
@@ -345,21 +347,27 @@ func Start(c *world.World) (*Load, error) {
 	return t, nil
 }
 
-// Stop emits what is left and reports each stream: the simulator never falls behind its pacer
-// and loses no sample.
+// Stop emits what is left and reports each stream as it went: planned is what the pacer asked
+// for from the start of the load to its planned end (now, for a load that lasts the whole
+// upgrade), sent what was emitted, recorded what reached the recorder.
 func (l *Load) Stop() []model.StreamStats {
 	l.Flush()
 	if l.on {
 		l.closeBin(l.c.Clock.Now())
 	}
 	l.on = false
+	until := min(l.c.Clock.Now(), l.end)
 	var out []model.StreamStats
 	for _, s := range append(append([]*stream(nil), l.streams...), l.API) {
 		target := model.APITarget
 		if s.W != nil {
 			target = s.W.Name
 		}
-		out = append(out, model.StreamStats{Target: target, Conn: s.mode, Planned: s.sent, Sent: s.sent, Recorded: s.sent})
+		pacer := l.pacer
+		if s == l.API {
+			pacer = l.probe
+		}
+		out = append(out, model.StreamStats{Target: target, Conn: s.mode, Planned: l.hits(pacer, l.start, until), Sent: s.sent, Recorded: s.recorded})
 	}
 	return out
 }
