@@ -22,7 +22,8 @@ const minFaultDuration = time.Second
 // Shrink looks for the smallest fault schedule that still fails the example's first failed
 // criterion under the same seed: fewer faults first, then shorter ones, then later ones. Each
 // step keeps a change only when the run still fails that criterion. It returns the scenario that
-// reproduces the failure and the number of runs it took.
+// reproduces the failure and the number of runs it took. Interrupted (ctx), it returns the
+// smallest schedule found so far, which still fails, with the context's error.
 func Shrink(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge Judge, example SeedResult, maxRuns int) (*scenarios.Scenario, int, error) {
 	if maxRuns <= 0 {
 		maxRuns = DefaultMaxShrinkRuns
@@ -37,6 +38,10 @@ func Shrink(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, jud
 		}
 		runs++
 		v, err := RunOne(ctx, Variant(sc, example.Seed, candidate), p, judge)
+		if ctx.Err() != nil {
+			runErr = ctx.Err()
+			return false
+		}
 		if err != nil {
 			// A candidate stopped by a harness error does not reproduce the failure; only an
 			// interruption stops the shrinking.
@@ -82,14 +87,12 @@ func Shrink(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, jud
 			schedule = candidate
 		}
 	}
-	if runErr != nil {
-		return nil, runs, runErr
-	}
 	out := Variant(sc, example.Seed, schedule)
 	out.Metadata.Name = reproName(sc.Metadata.Name, example.Seed, criterion)
 	out.Metadata.Description = fmt.Sprintf("Shrunk from %s seed %d: %d fault(s) that still fail %s. Reproduce with zdt run on this file.",
 		sc.Metadata.Name, example.Seed, len(schedule), criterion)
-	return out, runs, nil
+	// Interrupted, the schedule is the smallest found so far: it still fails.
+	return out, runs, runErr
 }
 
 func cloneFaults(fs []faults.Fault) []faults.Fault {

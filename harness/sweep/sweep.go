@@ -1,10 +1,12 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"maps"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -80,6 +82,11 @@ type Options struct {
 	MaxShrinkRuns int
 	// Progress, when set, is called after each run with how many are done.
 	Progress func(done, total int)
+	// Keep is how many failing (and harness-error) seeds the result lists, the lowest ones
+	// (default 20); every seed counts, whatever Keep is.
+	Keep int
+	// OnResult, when set, receives every seed's result as it is judged (in no fixed order).
+	OnResult func(SeedResult)
 }
 
 // SeedResult is one seed's run.
@@ -96,7 +103,9 @@ type SeedResult struct {
 // smallest fault schedule found that still fails it.
 type Failure struct {
 	Criterion string
-	Seeds     []int64
+	// Count is how many seeds failed it first; Seeds the lowest of them (at most Keep).
+	Count int
+	Seeds []int64
 	// Example is the lowest failing seed; Shrunk the scenario that reproduces the failure with
 	// the shrunk schedule (seed and faults written in), ShrinkRuns the runs the shrinking took.
 	Example    SeedResult
@@ -111,9 +120,14 @@ type Result struct {
 	// inconclusive seeds by criterion (a seed may count under several).
 	HarnessErrors  int
 	InconclusiveBy map[string]int
-	Results        []SeedResult
-	Failures       []Failure
-	Elapsed        time.Duration
+	// Failing and Errors are the lowest failing and harness-error seeds (at most Keep each), in
+	// seed order.
+	Failing, Errors []SeedResult
+	Failures        []Failure
+	// Interrupted says the sweep was stopped: Runs counts the seeds that ran to the end, and the
+	// failures were not shrunk (or only partly: Shrunk holds the smallest schedule found).
+	Interrupted bool
+	Elapsed     time.Duration
 }
 
 // Variant returns the scenario for one seed and fault schedule. It shares the scenario's
@@ -135,7 +149,10 @@ func RunOne(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, jud
 	return judge(sc, info, mem), nil
 }
 
-// Run sweeps a scenario over seeds.
+// Run sweeps a scenario over seeds. Seeds are drawn as they are run and only the counts, the
+// lowest failing seeds and one example per distinct failure are kept, so that memory does not
+// grow with the number of seeds. An interruption (ctx) stops it: the result holds every seed
+// that ran to its end, with Interrupted set, along with the context's error.
 func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge Judge, opts Options) (*Result, error) {
 	start := time.Now()
 	if opts.Seeds < 1 {
@@ -145,7 +162,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 	if parallel < 1 {
 		parallel = runtime.NumCPU()
 	}
-	res := &Result{Runs: opts.Seeds, Results: make([]SeedResult, opts.Seeds)}
+	if opts.Keep <= 0 {
+		opts.Keep = 20
+	}
 	var draw faults.DrawContext
 	if opts.RandomFaults {
 		var err error
@@ -153,39 +172,41 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 			return nil, err
 		}
 	}
-	for i := range res.Results {
-		seed := opts.FirstSeed + int64(i)
-		faults := sc.Spec.Faults
-		if opts.RandomFaults {
-			faults = RandomFaults(draw, seed)
-		}
-		res.Results[i] = SeedResult{Seed: seed, Faults: faults}
-	}
+	agg := newAggregate(opts.Keep)
 
-	// Workers take seeds by index; each run is single threaded and deterministic, so the
-	// results do not depend on how runs are spread over the workers.
+	// Workers take seeds as they come; each run is single threaded and deterministic, and the
+	// aggregate keeps the lowest seeds, so the result does not depend on the workers.
 	var (
-		wg      sync.WaitGroup
-		next    = make(chan int)
-		mu      sync.Mutex
-		done    int
-		firstEr error
+		wg   sync.WaitGroup
+		next = make(chan int64, parallel)
+		mu   sync.Mutex
+		done int
 	)
 	for w := 0; w < parallel; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				r := &res.Results[i]
-				v, err := RunOne(ctx, Variant(sc, r.Seed, r.Faults), p, judge)
-				mu.Lock()
+			for seed := range next {
+				r := SeedResult{Seed: seed, Faults: sc.Spec.Faults}
+				if opts.RandomFaults {
+					r.Faults = RandomFaults(draw, seed)
+				}
+				v, err := RunOne(ctx, Variant(sc, seed, r.Faults), p, judge)
+				if ctx.Err() != nil {
+					return // the run was cut short: it says nothing
+				}
 				// A harness error is the seed's result, not the sweep's end: the other seeds
-				// still say something. Only an interruption stops the sweep.
+				// still say something.
 				if err != nil {
 					r.Error = err.Error()
 				}
 				r.Verdict = v
+				mu.Lock()
+				agg.add(r)
 				done++
+				if opts.OnResult != nil {
+					opts.OnResult(r)
+				}
 				if opts.Progress != nil {
 					opts.Progress(done, opts.Seeds)
 				}
@@ -194,60 +215,106 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 		}()
 	}
 feed:
-	for i := range res.Results {
+	for i := 0; i < opts.Seeds; i++ {
 		select {
-		case next <- i:
+		case next <- opts.FirstSeed + int64(i):
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(next)
 	wg.Wait()
-	if firstEr == nil && ctx.Err() != nil {
-		firstEr = ctx.Err()
-	}
-	if firstEr != nil {
-		return nil, firstEr
-	}
 
-	groups := map[string]*Failure{}
-	var order []string
-	res.InconclusiveBy = map[string]int{}
-	for _, r := range res.Results {
-		switch {
-		case r.Error != "":
-			res.HarnessErrors++
-		case r.Verdict.First() != "":
-			res.Failed++
-			c := r.Verdict.First()
-			f := groups[c]
-			if f == nil {
-				f = &Failure{Criterion: c, Example: r}
-				groups[c] = f
-				order = append(order, c)
-			}
-			f.Seeds = append(f.Seeds, r.Seed)
-		case r.Verdict.Inconclusive:
-			res.Inconclusive++
-			for _, c := range r.Verdict.Unsure {
-				res.InconclusiveBy[c]++
-			}
-		default:
-			res.Passed++
-		}
-	}
-	sort.Strings(order)
-	for _, c := range order {
-		f := groups[c]
-		if opts.Shrink {
+	res := agg.result()
+	res.Interrupted = ctx.Err() != nil
+	if opts.Shrink && !res.Interrupted {
+		for i := range res.Failures {
+			f := &res.Failures[i]
 			shrunk, runs, err := Shrink(ctx, sc, p, judge, f.Example, opts.MaxShrinkRuns)
-			if err != nil {
-				return nil, err
-			}
 			f.Shrunk, f.ShrinkRuns = shrunk, runs
+			if err != nil {
+				res.Interrupted = true
+				break
+			}
 		}
-		res.Failures = append(res.Failures, *f)
 	}
 	res.Elapsed = time.Since(start)
+	if res.Interrupted {
+		return res, ctx.Err()
+	}
 	return res, nil
+}
+
+// aggregate folds seed results into a sweep's result in bounded memory.
+type aggregate struct {
+	keep   int
+	res    Result
+	groups map[string]*Failure
+}
+
+func newAggregate(keep int) *aggregate {
+	return &aggregate{keep: keep, res: Result{InconclusiveBy: map[string]int{}}, groups: map[string]*Failure{}}
+}
+
+func (a *aggregate) add(r SeedResult) {
+	a.res.Runs++
+	switch {
+	case r.Error != "":
+		a.res.HarnessErrors++
+		a.res.Errors = keepLowest(a.res.Errors, r, a.keep)
+	case r.Verdict.First() != "":
+		a.res.Failed++
+		a.res.Failing = keepLowest(a.res.Failing, r, a.keep)
+		c := r.Verdict.First()
+		f := a.groups[c]
+		if f == nil {
+			f = &Failure{Criterion: c, Example: r}
+			a.groups[c] = f
+		}
+		f.Count++
+		if r.Seed < f.Example.Seed {
+			f.Example = r
+		}
+		f.Seeds = keepLowestSeed(f.Seeds, r.Seed, a.keep)
+	case r.Verdict.Inconclusive:
+		a.res.Inconclusive++
+		for _, c := range r.Verdict.Unsure {
+			a.res.InconclusiveBy[c]++
+		}
+	default:
+		a.res.Passed++
+	}
+}
+
+func (a *aggregate) result() *Result {
+	res := a.res
+	for _, c := range slices.Sorted(maps.Keys(a.groups)) {
+		res.Failures = append(res.Failures, *a.groups[c])
+	}
+	return &res
+}
+
+// keepLowest inserts r into list (sorted by seed), keeping at most n.
+func keepLowest(list []SeedResult, r SeedResult, n int) []SeedResult {
+	i, _ := slices.BinarySearchFunc(list, r.Seed, func(x SeedResult, seed int64) int { return cmp.Compare(x.Seed, seed) })
+	if i >= n {
+		return list
+	}
+	list = slices.Insert(list, i, r)
+	if len(list) > n {
+		list = list[:n]
+	}
+	return list
+}
+
+func keepLowestSeed(list []int64, seed int64, n int) []int64 {
+	i, _ := slices.BinarySearch(list, seed)
+	if i >= n {
+		return list
+	}
+	list = slices.Insert(list, i, seed)
+	if len(list) > n {
+		list = list[:n]
+	}
+	return list
 }

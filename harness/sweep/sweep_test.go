@@ -2,10 +2,13 @@ package sweep
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/zdt-dev/zdt/harness"
@@ -31,7 +34,9 @@ func load(t *testing.T, path string) *scenarios.Scenario {
 func TestSweepFindsAndShrinksTheCrashUnderDrain(t *testing.T) {
 	sc := load(t, "testdata/crash-under-drain.yaml")
 	ctx := context.Background()
-	res, err := Run(ctx, sc, sim.NewProvider(), ReportJudge, Options{Seeds: 30, FirstSeed: 1, Parallel: 2, Shrink: true})
+	var collected []SeedResult
+	res, err := Run(ctx, sc, sim.NewProvider(), ReportJudge, Options{Seeds: 30, FirstSeed: 1, Parallel: 2, Shrink: true,
+		OnResult: func(r SeedResult) { collected = append(collected, r) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +45,7 @@ func TestSweepFindsAndShrinksTheCrashUnderDrain(t *testing.T) {
 	}
 	// The other seeds either survived the crash, or the crash found no draining node at its
 	// time: those are inconclusive for that reason, never a pass.
-	for _, r := range res.Results {
+	for _, r := range collected {
 		if r.Verdict.Inconclusive && !reflect.DeepEqual(r.Verdict.Unsure, []string{"faults-applied"}) {
 			t.Errorf("seed %d inconclusive by %v, want faults-applied alone", r.Seed, r.Verdict.Unsure)
 		}
@@ -140,11 +145,17 @@ func TestResultsDoNotDependOnParallelism(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(parallel int) []SeedResult {
-		res, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: 24, FirstSeed: 100, RandomFaults: true, Parallel: parallel})
+		var all []SeedResult
+		res, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: 24, FirstSeed: 100, RandomFaults: true, Parallel: parallel,
+			OnResult: func(r SeedResult) { all = append(all, r) }})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res.Results
+		slices.SortFunc(all, func(x, y SeedResult) int { return cmp.Compare(x.Seed, y.Seed) })
+		if len(all) != res.Runs {
+			t.Fatalf("%d results seen, %d runs", len(all), res.Runs)
+		}
+		return all
 	}
 	if !reflect.DeepEqual(run(1), run(2)) {
 		t.Error("a sweep on one worker and on two gave different results")
@@ -168,15 +179,41 @@ func TestLibraryVerdictsDoNotDependOnTheSeed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: 40, FirstSeed: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res.Results {
+			_, err = Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: 40, FirstSeed: 1, OnResult: func(r SeedResult) {
 				if got := r.Verdict.First(); got != first {
 					t.Errorf("seed %d: first failed criterion %q, want %q", r.Seed, got, first)
 				}
+			}})
+			if err != nil {
+				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestInterruptedSweepKeepsWhatItFound: a sweep stopped half way returns the seeds that ran,
+// with their failures, and its memory does not hold one entry per seed asked for.
+func TestInterruptedSweepKeepsWhatItFound(t *testing.T) {
+	sc := load(t, "testdata/crash-under-drain.yaml")
+	ctx, cancel := context.WithCancel(context.Background())
+	res, err := Run(ctx, sc, sim.NewProvider(), ReportJudge, Options{Seeds: 10_000_000, Parallel: 2, Shrink: true, Keep: 5,
+		Progress: func(done, total int) {
+			if done == 40 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) || res == nil || !res.Interrupted {
+		t.Fatalf("err %v, result %+v", err, res)
+	}
+	if res.Runs < 40 || res.Runs > 100 || res.Failed == 0 || len(res.Failing) != min(5, res.Failed) || len(res.Failures) == 0 {
+		t.Fatalf("%d runs, %d failed, %d listed, %d failures", res.Runs, res.Failed, len(res.Failing), len(res.Failures))
+	}
+	for i := 1; i < len(res.Failing); i++ {
+		if res.Failing[i-1].Seed >= res.Failing[i].Seed {
+			t.Errorf("failing seeds not the lowest, in order: %d then %d", res.Failing[i-1].Seed, res.Failing[i].Seed)
+		}
+	}
+	if f := res.Failures[0]; f.Count == 0 || f.Example.Seed != f.Seeds[0] {
+		t.Errorf("failure %+v: its example is not its lowest seed", f)
 	}
 }

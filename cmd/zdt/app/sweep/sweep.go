@@ -43,9 +43,14 @@ criterion, and for each distinct failure (runs whose first failed criterion is t
 the fault schedule (fewer faults, shorter, later) to the smallest one that still fails. Each
 shrunk failure is written as a scenario file under --out that reproduces it with "zdt run FILE".
 
+Seeds are drawn as they run and memory stays bounded whatever --seeds is; progress shows every
+second. Ctrl-C stops the sweep and prints what it found so far: the counts, the failing seeds,
+and a reproducer for each distinct failure (shrunk when the shrinking was done, the failing
+seed's own schedule otherwise).
+
 Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input or a seed stopped by a harness
 error (a broken simulator invariant: listed with its seed), 3 no failure but some runs
-were inconclusive.`,
+were inconclusive, or the sweep was interrupted.`,
 		Example: `  zdt sweep ha-well-configured --seeds 1000 --faults random
   zdt sweep my.yaml --seeds 200 --first-seed 5000 --parallel 2 --out runs/sweep`,
 		Args: cobra.ExactArgs(1),
@@ -82,24 +87,32 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 	if out == "" {
 		out = filepath.Join("runs", "sweep-"+sc.Metadata.Name)
 	}
+	// Progress from the first second, every second: a long sweep shows it is alive.
 	last := time.Now()
 	res, err := sweep.Run(cmd.Context(), sc, sim.NewProvider(), sweep.ReportJudge, sweep.Options{
 		Seeds: f.seeds, FirstSeed: f.firstSeed, RandomFaults: f.faults == "random", Parallel: f.parallel,
-		Shrink: !f.noShrink, MaxShrinkRuns: f.maxShrink,
+		Shrink: !f.noShrink, MaxShrinkRuns: f.maxShrink, Keep: f.list,
 		Progress: func(done, total int) {
-			if time.Since(last) > 2*time.Second || done == total {
+			if time.Since(last) >= time.Second || done == total {
 				last = time.Now()
 				fmt.Fprintf(streams.ErrOut, "zdt: sweep %d/%d seeds\n", done, total)
 			}
 		},
 	})
-	if err != nil {
+	if res == nil {
 		return err
+	}
+	if res.Interrupted {
+		fmt.Fprintf(streams.ErrOut, "zdt: sweep interrupted after %d seed(s): what was found so far follows\n", res.Runs)
 	}
 	w := streams.Out
 	rate := float64(res.Runs) / res.Elapsed.Seconds()
-	fmt.Fprintf(w, "sweep %s: %d seeds (%d..%d), faults %s: %d passed, %d failed, %d inconclusive in %s (%.0f seeds/s incl. shrinking, %d parallel)\n",
-		sc.Metadata.Name, res.Runs, f.firstSeed, f.firstSeed+int64(res.Runs)-1, f.faults, res.Passed, res.Failed, res.Inconclusive,
+	interrupted := ""
+	if res.Interrupted {
+		interrupted = fmt.Sprintf(" (interrupted: %d of %d asked for)", res.Runs, f.seeds)
+	}
+	fmt.Fprintf(w, "sweep %s: %d seeds from %d%s, faults %s: %d passed, %d failed, %d inconclusive, %d harness errors in %s (%.0f seeds/s incl. shrinking, %d parallel)\n",
+		sc.Metadata.Name, res.Runs, f.firstSeed, interrupted, f.faults, res.Passed, res.Failed, res.Inconclusive, res.HarnessErrors,
 		res.Elapsed.Round(time.Millisecond), rate, f.parallel)
 	if res.Inconclusive > 0 {
 		var parts []string
@@ -111,8 +124,16 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 	listHarnessErrors(w, res, f.list)
 	listFailing(w, res, f.list)
 	for _, fl := range res.Failures {
-		fmt.Fprintf(w, "\nfailure %q: %d seed(s), first seed %d with %d fault(s)\n", fl.Criterion, len(fl.Seeds), fl.Example.Seed, len(fl.Example.Faults))
+		fmt.Fprintf(w, "\nfailure %q: %d seed(s), first seed %d with %d fault(s)\n", fl.Criterion, fl.Count, fl.Example.Seed, len(fl.Example.Faults))
 		if fl.Shrunk == nil {
+			// Not shrunk (--no-shrink, or interrupted before): the seed's own schedule reproduces it.
+			fl.Shrunk = sweep.Variant(sc, fl.Example.Seed, fl.Example.Faults)
+			fl.Shrunk.Metadata.Name = fmt.Sprintf("%s-seed%d-%s", sc.Metadata.Name, fl.Example.Seed, strings.ReplaceAll(fl.Criterion, "/", "-"))
+			path, err := writeRepro(out, fl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "  not shrunk; reproduce: zdt run %s\n", path)
 			continue
 		}
 		fmt.Fprintf(w, "  shrunk in %d runs to %d fault(s):\n", fl.ShrinkRuns, len(fl.Shrunk.Spec.Faults))
@@ -126,6 +147,8 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 		fmt.Fprintf(w, "  reproduce: zdt run %s\n", path)
 	}
 	switch {
+	case res.Interrupted:
+		return cli.Exit(cli.ExitInconclusive, fmt.Errorf("interrupted after %d seed(s): the counts above cover those only", res.Runs))
 	case res.HarnessErrors > 0:
 		return cli.Exit(cli.ExitBadInput, fmt.Errorf("%d seed(s) stopped by a harness error (listed above): their runs say nothing about the upgrade", res.HarnessErrors))
 	case res.Failed > 0:
@@ -142,32 +165,20 @@ func listHarnessErrors(w io.Writer, res *sweep.Result, limit int) {
 		return
 	}
 	fmt.Fprintf(w, "  %d seed(s) stopped by a harness error:\n", res.HarnessErrors)
-	shown := 0
-	for _, r := range res.Results {
-		if r.Error == "" {
-			continue
-		}
-		if shown == limit {
-			fmt.Fprintf(w, "  ... %d more\n", res.HarnessErrors-shown)
-			return
-		}
-		shown++
+	for _, r := range res.Errors {
 		fmt.Fprintf(w, "  seed %-6d ERROR harness-error        %d fault(s)  %s\n", r.Seed, len(r.Faults), firstLine(r.Error))
+	}
+	if more := res.HarnessErrors - len(res.Errors); more > 0 {
+		fmt.Fprintf(w, "  ... %d more\n", more)
 	}
 }
 
 func listFailing(w io.Writer, res *sweep.Result, limit int) {
-	shown := 0
-	for _, r := range res.Results {
-		if r.Verdict.First() == "" {
-			continue
-		}
-		if shown == limit {
-			fmt.Fprintf(w, "  ... %d more failing seed(s)\n", res.Failed-shown)
-			return
-		}
-		shown++
+	for _, r := range res.Failing {
 		fmt.Fprintf(w, "  seed %-6d FAIL %-20s %d fault(s)  %s\n", r.Seed, r.Verdict.First(), len(r.Faults), firstLine(r.Verdict.Reason))
+	}
+	if more := res.Failed - len(res.Failing); more > 0 {
+		fmt.Fprintf(w, "  ... %d more failing seed(s)\n", more)
 	}
 }
 
