@@ -348,7 +348,54 @@ func ReadRunInfo(dir string) (*RunInfo, error) {
 	if err := json.Unmarshal(data, &info); err != nil {
 		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, RunFile), err)
 	}
+	errs := []error{checkOffset("end", info.End)}
+	for _, p := range info.Phases {
+		errs = append(errs, checkOffset("phase "+string(p.Name)+" from", p.From), checkOffset("phase "+string(p.Name)+" to", p.To))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, RunFile), err)
+	}
 	return &info, nil
+}
+
+// MaxOffset bounds every time a run directory's records hold: no run lasts longer. A record
+// beyond it (or before the start) is malformed, not a measurement.
+const MaxOffset = 8 * 24 * time.Hour
+
+// MaxCount bounds the requests one aggregated sample stands for, MaxSpan the time they span
+// (the simulator aggregates a second at most; the real providers write one sample a request).
+const (
+	MaxCount = 1 << 32
+	MaxSpan  = time.Hour
+)
+
+func checkOffset(what string, d time.Duration) error {
+	if d < 0 || d > MaxOffset {
+		return fmt.Errorf("%s %s is outside any run (0 to %s)", what, d, MaxOffset)
+	}
+	return nil
+}
+
+// Check reports a sample whose times or count no run could have produced.
+func (s *Sample) Check() error {
+	if s.Count < 0 || s.Count > MaxCount {
+		return fmt.Errorf("count %d is outside 0 to %d", s.Count, int64(MaxCount))
+	}
+	if s.Span > MaxSpan {
+		return fmt.Errorf("span %s is longer than any aggregated sample (%s)", s.Span, MaxSpan)
+	}
+	return errors.Join(checkOffset("at", s.At), checkOffset("latency", s.Latency), checkOffset("span", s.Span))
+}
+
+// Check reports an interval whose times no run could have produced.
+func (iv *Interval) Check() error {
+	if err := errors.Join(checkOffset("from", iv.From), checkOffset("to", iv.To)); err != nil {
+		return err
+	}
+	if iv.To < iv.From {
+		return fmt.Errorf("ends (%s) before it starts (%s)", iv.To, iv.From)
+	}
+	return nil
 }
 
 // EachSample calls fn for every sample of the run directory, in file order, without holding
@@ -357,6 +404,9 @@ func EachSample(dir string, fn func(*Sample) error) error {
 	return eachLine(filepath.Join(dir, SamplesFile), func(dec []byte) error {
 		var s Sample
 		if err := json.Unmarshal(dec, &s); err != nil {
+			return err
+		}
+		if err := s.Check(); err != nil {
 			return err
 		}
 		return fn(&s)
@@ -371,6 +421,9 @@ func ReadTimeline(dir string) ([]Interval, error) {
 		if err := json.Unmarshal(line, &iv); err != nil {
 			return err
 		}
+		if err := iv.Check(); err != nil {
+			return err
+		}
 		out = append(out, iv)
 		return nil
 	})
@@ -383,6 +436,9 @@ func ReadStates(dir string) ([]StateSample, error) {
 	err := eachLine(filepath.Join(dir, StatesFile), func(line []byte) error {
 		var s StateSample
 		if err := json.Unmarshal(line, &s); err != nil {
+			return err
+		}
+		if err := checkOffset("at", s.At); err != nil {
 			return err
 		}
 		out = append(out, s)

@@ -13,6 +13,10 @@ const DefaultResolution = time.Second
 // two slices, a tenth of the resolution.
 const coverageSlices = 20
 
+// maxSlices bounds a stream's coverage (2 MiB): a 4-day run at the default resolution. Beyond
+// it nothing is marked, and the stretch counts as a gap: coverage there is unknown.
+const maxSlices = 1 << 24
+
 // coverage marks the slices of time in which one stream sent at least one request, so that the
 // largest gap between two requests is known to within two slices without keeping every send
 // time: a bit per slice, a 2-hour run at a 1 s resolution holds 18 KiB per stream.
@@ -26,6 +30,9 @@ func (c *coverage) mark(t time.Duration) {
 		return
 	}
 	i := int(t / c.width)
+	if t/c.width >= maxSlices {
+		return
+	}
 	for len(c.bits) <= i/64 {
 		c.bits = append(c.bits, 0)
 	}
@@ -34,21 +41,40 @@ func (c *coverage) mark(t time.Duration) {
 
 // markSpan marks n requests sent evenly over [at, at+span), as an aggregated sample stands for.
 func (c *coverage) markSpan(at, span time.Duration, n int64) {
-	if n <= 1 || span <= 0 {
+	if n <= 1 || span <= 0 || at < 0 {
 		c.mark(at)
 		return
 	}
 	step := span / time.Duration(n)
 	last := at + step*time.Duration(n-1)
 	if step <= c.width {
-		for t := at; t <= last; t += c.width {
-			c.mark(t)
-		}
-		c.mark(last)
+		// Every slice from the first request to the last holds one.
+		c.markRange(int64(at/c.width), int64(last/c.width))
 		return
 	}
-	for i := int64(0); i < n; i++ {
+	for i := int64(0); i < n && (at+step*time.Duration(i))/c.width < maxSlices; i++ {
 		c.mark(at + step*time.Duration(i))
+	}
+}
+
+// markRange marks slices i0 to i1, a word at a time.
+func (c *coverage) markRange(i0, i1 int64) {
+	i1 = min(i1, maxSlices-1)
+	if i0 > i1 {
+		return
+	}
+	for int64(len(c.bits)) <= i1/64 {
+		c.bits = append(c.bits, 0)
+	}
+	for w := i0 / 64; w <= i1/64; w++ {
+		lo, hi := int64(0), int64(63)
+		if w == i0/64 {
+			lo = i0 % 64
+		}
+		if w == i1/64 {
+			hi = i1 % 64
+		}
+		c.bits[w] |= (^uint64(0) >> (63 - (hi - lo))) << lo
 	}
 }
 
@@ -59,6 +85,18 @@ func (c *coverage) has(i int) bool {
 // largestGap returns the longest stretch of [from, to] without a request, as the slices show
 // it: a run of k empty slices between two marked ones is a gap of about (k+1) slices.
 func (c *coverage) largestGap(from, to time.Duration) (gap, at time.Duration) {
+	// Beyond maxSlices nothing is marked: that stretch counts as a gap, coverage there unknown.
+	var beyond time.Duration
+	if to/c.width > maxSlices {
+		beyond, to = to-maxSlices*c.width, maxSlices*c.width
+	}
+	if g, at := c.largestGapWithin(from, to); g >= beyond {
+		return g, at
+	}
+	return beyond, to
+}
+
+func (c *coverage) largestGapWithin(from, to time.Duration) (gap, at time.Duration) {
 	first, last := int(from/c.width), int((to-1)/c.width) // a slice starting at to is outside
 	if last < first {
 		return 0, from

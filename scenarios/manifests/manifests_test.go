@@ -72,3 +72,22 @@ func TestReadWalksFoldersOfAnFS(t *testing.T) {
 		t.Errorf("missing path: error %v, want one naming it", err)
 	}
 }
+
+// FuzzDecode: any input decodes without panicking, into objects that each name their document.
+func FuzzDecode(f *testing.F) {
+	f.Add("apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: a, namespace: ns}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n")
+	f.Add(`{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "p"}}]}`)
+	f.Add("# only a comment\n---\n---\n")
+	f.Add("apiVersion: [1\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		objs, err := Decode("f", strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, o := range objs {
+			if !strings.HasPrefix(o.Source, "f#") {
+				t.Fatalf("object %+v does not name its document", o)
+			}
+		}
+	})
+}

@@ -166,6 +166,9 @@ func (r *Report) addRefusals(pods, reason string) {
 		if !ok {
 			ns, name = "", p
 		}
+		if name == "" {
+			continue // not a pod reference ("ns/" or "/"): nothing to name
+		}
 		r.Refused = append(r.Refused, Refusal{Namespace: ns, Pod: name, PDB: pdb, Reason: reason})
 	}
 }

@@ -2,6 +2,7 @@ package drain
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -92,4 +93,28 @@ After above Pods have been removed from the Node, the following Pods will be evi
 			}
 		})
 	}
+}
+
+// FuzzParse: any condition message parses without panicking, and what it reports is consistent:
+// every refused pod has a name, and its PDB is the budget the refusal names ("unknown" when the
+// refusal by a budget names none).
+func FuzzParse(f *testing.F) {
+	f.Add("Drain not completed yet (started at 2024-10-09T16:13:59Z):\n* Pods zdt/web-1, zdt/web-2, ... (2 more): cannot evict pod as it would violate the pod's disruption budget. The disruption budget web needs 5 healthy pods and has 5 currently\n* 3 Pods with other issues")
+	f.Add("Drain not completed yet (started at 2024-10-09T16:13:59Z):\n* Pods with eviction failed:\n  * Cannot evict pod as it would violate the pod's disruption budget. The disruption budget api needs 3 healthy pods and has 3 currently: api-1, api-2, ... (1 more)\n* Pods with deletionTimestamp that still exist: a, b")
+	f.Add("Drain not completed yet:\n* Pod zdt/db-0: failed to evict Pod, some other error (applying to 2 Pods)\nAfter above Pods have been removed from the Node, the following Pods will be evicted: zdt/late-1")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, msg string) {
+		r := Parse(msg)
+		for _, ref := range r.Refused {
+			if ref.Pod == "" {
+				t.Fatalf("a refusal without a pod: %+v from %q", ref, msg)
+			}
+			if ref.PDB != "" && ref.PDB != "unknown" && !strings.Contains(ref.Reason, ref.PDB) {
+				t.Fatalf("PDB %q not in its reason %q", ref.PDB, ref.Reason)
+			}
+		}
+		if r.Unlisted < 0 {
+			t.Fatalf("negative unlisted count %d", r.Unlisted)
+		}
+	})
 }
