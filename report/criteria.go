@@ -479,6 +479,9 @@ func (e *evaluation) measurement() Criterion {
 	c.Outcome = OutcomeInconclusive
 	c.Detail = strings.Join(m.Problems, "; ")
 	c.Fix = "give the load generator more CPU or lower load.rate, and rerun"
+	if slices.ContainsFunc(m.Problems, func(p string) bool { return strings.Contains(p, "read back") }) {
+		c.Fix = "the samples on disk are not what the run recorded (see data-integrity): rerun into an empty --out and leave the run directory's files as zdt wrote them"
+	}
 	return c
 }
 
