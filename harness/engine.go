@@ -69,13 +69,19 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 	if err != nil {
 		return info, fmt.Errorf("create cluster: %w", err)
 	}
-	e := &engine{sc: sc, cl: cl, rec: rec, info: info, progress: progress}
+	e := &engine{sc: sc, cl: cl, rec: rec, info: info, progress: progress, stepStart: -1, upgradeStart: -1}
 	runErr := e.run(ctx, plan, opts.PreflightOnly)
+	// A run that stops abnormally (interrupted, a harness error) still shows where it was.
+	switch {
+	case ctx.Err() != nil:
+		runErr = errors.Join(e.interrupted("interrupted"))
+	case runErr != nil:
+		runErr = errors.Join(runErr, e.interrupted("stopped by a harness error"))
+	}
 	info.End = cl.Now()
 	if ctx.Err() != nil {
 		info.Aborted = true
 		info.AbortReason = "interrupted: " + context.Cause(ctx).Error()
-		runErr = nil
 	}
 	// Stopping and closing must happen even when ctx is cancelled.
 	cleanup := context.WithoutCancel(ctx)
@@ -98,12 +104,59 @@ type engine struct {
 	info        *model.RunInfo
 	progress    func(string, ...any)
 	loadStopped bool
+	// current is the phase in progress, waiting what it last waited for (from the provider);
+	// stepStart and upgradeStart the open step and upgrade (-1 when none).
+	current                 *model.Phase
+	waiting                 string
+	stepStart, upgradeStart time.Duration
+	step                    string
+}
+
+// begin records that a phase starts, in run.json too, so that a run stopped in it shows it.
+func (e *engine) begin(name model.PhaseName, step string) error {
+	e.current = &model.Phase{Name: name, Step: step, From: e.cl.Now()}
+	e.waiting = ""
+	e.info.Current = e.current
+	return checkpoint(e.rec, e.info)
+}
+
+// interrupted ends the phase in progress, the step and the upgrade where the run stopped,
+// marked as cut short, with what the phase was waiting for.
+func (e *engine) interrupted(why string) error {
+	now := e.cl.Now()
+	var errs []error
+	if ph := e.current; ph != nil {
+		msg := fmt.Sprintf("%s after %s", why, (now - ph.From).Round(time.Millisecond))
+		if e.waiting != "" {
+			msg += ": " + e.waiting
+		}
+		errs = append(errs, e.phase(ph.Name, ph.Step, ph.From, model.PhaseInterrupted, msg))
+	}
+	if e.stepStart >= 0 {
+		errs = append(errs, e.rec.Interval(&model.Interval{Level: model.Error, Locator: model.Locator{Phase: model.PhaseUpgrade}, Reason: model.ReasonUpgradeStep,
+			Message: fmt.Sprintf("upgrade step %s (%s)", e.step, why), From: e.stepStart, To: now, CutShort: true}))
+	}
+	if e.upgradeStart >= 0 {
+		errs = append(errs, e.rec.Interval(&model.Interval{Level: model.Error, Locator: model.Locator{Phase: model.PhaseUpgrade}, Reason: model.ReasonPhase,
+			Message: "upgrade (" + why + ")", From: e.upgradeStart, To: now, CutShort: true}))
+	}
+	e.stepStart, e.upgradeStart = -1, -1
+	return errors.Join(errs...)
+}
+
+// noteWaiting keeps what an interrupted wait was waiting for, as the provider said it.
+func (e *engine) noteWaiting(err error) {
+	var w *WaitError
+	if errors.As(err, &w) {
+		e.waiting = w.Waiting
+	}
 }
 
 // phase records one phase in run.json and the timeline.
 func (e *engine) phase(name model.PhaseName, step string, from time.Duration, outcome model.PhaseOutcome, msg string) error {
 	ph := model.Phase{Name: name, Step: step, From: from, To: e.cl.Now(), Outcome: outcome, Message: msg}
 	e.info.Phases = append(e.info.Phases, ph)
+	e.current, e.info.Current = nil, nil
 	level := model.Info
 	if outcome != model.PhaseSucceeded {
 		level = model.Error
@@ -114,7 +167,7 @@ func (e *engine) phase(name model.PhaseName, step string, from time.Duration, ou
 	e.progress("%-22s %-9s %8s  %s", name, outcome, (ph.To - ph.From).Round(time.Second), msg)
 	err := e.rec.Interval(&model.Interval{
 		Level: level, Locator: model.Locator{Phase: name}, Reason: model.ReasonPhase,
-		Message: fmt.Sprintf("%s %s", name, msg), From: ph.From, To: ph.To,
+		Message: fmt.Sprintf("%s %s", name, msg), From: ph.From, To: ph.To, CutShort: outcome == model.PhaseInterrupted,
 	})
 	return errors.Join(err, checkpoint(e.rec, e.info))
 }
@@ -133,7 +186,15 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 	if err := e.cl.StartLoad(ctx); err != nil {
 		return fmt.Errorf("start load: %w", err)
 	}
+	warmup := e.cl.Now()
+	if err := e.begin(model.PhaseWarmup, ""); err != nil {
+		return err
+	}
+	e.waiting = fmt.Sprintf("the load's warm-up (%s) before preflight", e.sc.Spec.Load.Warmup.Duration)
 	if err := e.cl.Pass(ctx, e.sc.Spec.Load.Warmup.Duration); err != nil {
+		return err
+	}
+	if err := e.phase(model.PhaseWarmup, "", warmup, model.PhaseSucceeded, "load running"); err != nil {
 		return err
 	}
 	// Preflight: any failed check stops the run before a node is touched.
@@ -144,6 +205,7 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 	// The rolling upgrade, one minor at a time.
 	deadline := e.cl.Now() + e.sc.Spec.Criteria.UpgradeDeadline.Duration
 	upgradeStart := e.cl.Now()
+	e.upgradeStart = upgradeStart
 	if err := e.cl.StartPhase(ctx, model.PhaseUpgrade); err != nil {
 		return err
 	}
@@ -155,6 +217,7 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 		}
 		target = step
 	}
+	e.upgradeStart = -1
 	if err := e.rec.Interval(&model.Interval{
 		Level: model.Info, Locator: model.Locator{Phase: model.PhaseUpgrade}, Reason: model.ReasonPhase,
 		Message: "upgrade " + plan[0] + " -> " + target, From: upgradeStart, To: e.cl.Now(),
@@ -169,9 +232,13 @@ func (e *engine) run(ctx context.Context, plan []string, preflightOnly bool) err
 // recovery anchor. It reports whether the upgrade may go on.
 func (e *engine) preflight(ctx context.Context, plan []string) (*model.Inventory, bool, error) {
 	start := e.cl.Now()
+	if err := e.begin(model.PhasePreflight, ""); err != nil {
+		return nil, false, err
+	}
 	if err := e.cl.StartPhase(ctx, model.PhasePreflight); err != nil {
 		return nil, false, err
 	}
+	e.waiting = "the cluster's inventory and etcd snapshot"
 	before, err := e.cl.Inventory(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("preflight inventory: %w", err)
@@ -193,6 +260,7 @@ func (e *engine) preflight(ctx context.Context, plan []string) (*model.Inventory
 // reports whether every phase reached the version.
 func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Duration) (bool, error) {
 	stepStart := e.cl.Now()
+	e.stepStart, e.step = stepStart, step
 	if err := e.cl.SetVersion(ctx, step); err != nil {
 		return false, fmt.Errorf("set version %s: %w", step, err)
 	}
@@ -206,6 +274,9 @@ func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Dur
 	}
 	for i, ph := range phases {
 		from := e.cl.Now()
+		if err := e.begin(ph.name, step); err != nil {
+			return false, err
+		}
 		if i == 1 {
 			// Faults timed to "workers" start with the first pool.
 			if err := e.cl.StartPhase(ctx, model.PhaseWorkers); err != nil {
@@ -224,12 +295,14 @@ func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Dur
 			}
 			return false, e.phase(ph.name, step, from, model.PhaseTimedOut, msg)
 		case err != nil:
+			e.noteWaiting(err)
 			return false, err
 		}
 		if err := e.phase(ph.name, step, from, model.PhaseSucceeded, "at "+step); err != nil {
 			return false, err
 		}
 	}
+	e.stepStart = -1
 	return true, e.rec.Interval(&model.Interval{
 		Level: model.Info, Locator: model.Locator{Phase: model.PhaseUpgrade}, Reason: model.ReasonUpgradeStep,
 		Message: fmt.Sprintf("upgrade step %s", step), From: stepStart, To: e.cl.Now(),
@@ -237,16 +310,23 @@ func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Dur
 }
 
 // postflight lets the load run a little longer, gives the workloads time to be whole again,
-// then runs the postflight checks against the preflight baseline.
+// then runs the postflight checks against the preflight baseline. All of it is the postflight
+// phase, so that a run stopped in the cool-down shows where it was.
 func (e *engine) postflight(ctx context.Context, before *model.Inventory, target string) error {
+	start := e.cl.Now()
+	if err := e.begin(model.PhasePostflight, ""); err != nil {
+		return err
+	}
+	if err := e.cl.StartPhase(ctx, model.PhasePostflight); err != nil {
+		return err
+	}
+	e.waiting = "the cool-down: load still running after the last pool"
 	if err := e.cl.Pass(ctx, Cooldown); err != nil {
 		return err
 	}
+	e.waiting = ""
 	if err := e.cl.Await(ctx, Milestone{WorkloadsReady: true}, SettleTimeout); err != nil && !errors.Is(err, ErrDeadline) {
-		return err
-	}
-	start := e.cl.Now()
-	if err := e.cl.StartPhase(ctx, model.PhasePostflight); err != nil {
+		e.noteWaiting(err)
 		return err
 	}
 	after, err := e.cl.Inventory(ctx)

@@ -65,6 +65,17 @@ func CheckSupport(sc *scenarios.Scenario, p *ProviderInfo) error {
 	return &scenarios.InvalidError{Source: sc.Metadata.Name, Problems: problems}
 }
 
+// WaitError is what Await returns when it is stopped (the context ends, or the provider fails)
+// before the milestone: it says what the rollout was waiting for, e.g. "control plane: machine
+// X provisioning, not yet Ready", so that an interrupted run shows where it was stuck.
+type WaitError struct {
+	Err     error
+	Waiting string
+}
+
+func (e *WaitError) Error() string { return e.Err.Error() + ": waiting for " + e.Waiting }
+func (e *WaitError) Unwrap() error { return e.Err }
+
 // Milestone is a state the engine waits for: the control plane (Pool empty) or a worker pool
 // entirely at Version, every machine Ready and no old machine left; or, with WorkloadsReady,
 // every workload back to its desired count of Ready replicas.

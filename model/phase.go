@@ -12,6 +12,9 @@ const (
 	// PhaseRunStart is the start of the run itself, before the load and warm-up: a fault timed to
 	// it counts from the cluster's creation.
 	PhaseRunStart PhaseName = ""
+	// PhaseWarmup runs the load alone for spec.load.warmup before preflight, so that the
+	// upgrade is measured from a steady state.
+	PhaseWarmup PhaseName = "warm-up"
 	// PhasePreflight runs the preflight checks.
 	PhasePreflight PhaseName = "preflight"
 	// PhaseUpgrade is the whole upgrade, every step of the plan: from the first change of the
@@ -36,10 +39,10 @@ func (p PhaseName) Pool() (string, bool) {
 	return strings.CutPrefix(string(p), poolPrefix)
 }
 
-// IsUpgrade reports whether the phase is part of the upgrade proper: not preflight nor
-// postflight.
+// IsUpgrade reports whether the phase is part of the upgrade proper: not warm-up, preflight
+// nor postflight.
 func (p PhaseName) IsUpgrade() bool {
-	return p != PhasePreflight && p != PhasePostflight && p != PhaseRunStart
+	return p != PhaseWarmup && p != PhasePreflight && p != PhasePostflight && p != PhaseRunStart
 }
 
 // FaultPhases are the phases a fault can be timed to besides the pool phases, first the start

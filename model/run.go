@@ -14,6 +14,9 @@ const (
 	PhaseFailed PhaseOutcome = "failed"
 	// PhaseSkipped means the phase did not run because an earlier one stopped the run.
 	PhaseSkipped PhaseOutcome = "skipped"
+	// PhaseInterrupted means the run was stopped (Ctrl-C, killed) while the phase ran; it ends
+	// where the run stopped, and its message says what it was waiting for.
+	PhaseInterrupted PhaseOutcome = "interrupted"
 )
 
 // Phase is one step of the upgrade: preflight, control-plane, a worker pool, postflight.
@@ -81,8 +84,11 @@ type RunInfo struct {
 	// End is the offset at which the run stopped measuring.
 	End time.Duration `json:"end"`
 	// Plan lists the versions the cluster was upgraded through, in order, starting with "from".
-	Plan       []string      `json:"plan"`
-	Phases     []Phase       `json:"phases"`
+	Plan   []string `json:"plan"`
+	Phases []Phase  `json:"phases"`
+	// Current is the phase in progress when run.json was written (From set, To not yet), so
+	// that a run killed in it still shows where it was.
+	Current    *Phase        `json:"current,omitempty"`
 	Preflight  []CheckResult `json:"preflight"`
 	Postflight []CheckResult `json:"postflight"`
 	Streams    []StreamStats `json:"streams"`

@@ -63,6 +63,9 @@ type Interval struct {
 	Message string        `json:"message"`
 	From    time.Duration `json:"from"`
 	To      time.Duration `json:"to"`
+	// CutShort marks an interval that had not ended when the run stopped (interrupted, or at its
+	// end): To is when the run stopped, not when the thing ended.
+	CutShort bool `json:"cutShort,omitempty"`
 }
 
 // Duration returns how long the interval lasted.

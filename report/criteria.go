@@ -383,13 +383,17 @@ func (e *evaluation) upgradeDeadline() Criterion {
 	var upgradePhases int
 	var timedOut []model.Phase
 	var longest model.Phase
-	for _, p := range e.info.Phases {
+	var cut *model.Phase
+	for i, p := range e.info.Phases {
 		if !measure.IsUpgradePhase(p) {
 			continue
 		}
 		upgradePhases++
 		if p.Outcome == model.PhaseTimedOut {
 			timedOut = append(timedOut, p)
+		}
+		if p.Outcome == model.PhaseInterrupted {
+			cut = &e.info.Phases[i]
 		}
 		if p.To-p.From > longest.To-longest.From {
 			longest = p
@@ -401,6 +405,14 @@ func (e *evaluation) upgradeDeadline() Criterion {
 		}
 		c.Outcome = OutcomeInconclusive
 		c.Detail = "no upgrade phase was recorded"
+		return c
+	}
+	// An upgrade stopped half way is judged on the time it actually spent: over the deadline it
+	// failed, within it nothing says it would have made it.
+	if cut != nil && len(timedOut) == 0 && e.r.UpgradeSeconds <= measure.Secs(limit) {
+		c.Outcome = OutcomeInconclusive
+		c.Detail = fmt.Sprintf("the run stopped %s into the upgrade, in phase %s (%s), before it finished: %s",
+			Dur(e.r.UpgradeSeconds), cut.Name, (cut.To - cut.From).Round(time.Millisecond), cut.Message)
 		return c
 	}
 	c.Outcome = outcome(e.r.UpgradeSeconds <= measure.Secs(limit) && len(timedOut) == 0)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report/measure"
@@ -33,7 +34,8 @@ func FromDir(dir string) (*Report, error) {
 	// What the files hold must be what the run wrote; a run still marked running was stopped
 	// (killed) before it closed its files.
 	integrity := model.Verify(dir, info)
-	if info.State == model.RunRunning {
+	killed := info.State == model.RunRunning
+	if killed {
 		info.Aborted = true
 		info.AbortReason = cmp.Or(info.AbortReason, "the run stopped without closing its files (zdt was killed?): what it measured up to its last checkpoint is reported")
 	}
@@ -48,6 +50,21 @@ func FromDir(dir string) (*Report, error) {
 	states, err := model.ReadStates(dir)
 	if err != nil && !missing(err) {
 		return nil, err
+	}
+	if killed && info.Current != nil {
+		// The phase in progress at the last checkpoint ends where the data on disk ends.
+		ph := *info.Current
+		ph.To = max(ph.From, acc.MaxAt())
+		for _, iv := range timeline {
+			ph.To = max(ph.To, iv.To)
+		}
+		for _, st := range states {
+			ph.To = max(ph.To, st.At)
+		}
+		ph.Outcome = model.PhaseInterrupted
+		ph.Message = cmp.Or(ph.Message, fmt.Sprintf("killed after at least %s (the last record on disk)", (ph.To-ph.From).Round(time.Millisecond)))
+		info.Phases = append(info.Phases, ph)
+		info.Current = nil
 	}
 	return evaluate(sc, info, acc, timeline, states, &integrity), nil
 }

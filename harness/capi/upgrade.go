@@ -1,10 +1,13 @@
 package capi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/zdt-dev/zdt/harness"
+	"github.com/zdt-dev/zdt/harness/capi/internal/drain"
 	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
 )
 
@@ -50,7 +54,7 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 		ok, why, err := c.reached(ctx, m)
 		switch {
 		case ctx.Err() != nil:
-			return ctx.Err()
+			return &harness.WaitError{Err: ctx.Err(), Waiting: cmp.Or(last, milestoneName(m))}
 		case err != nil:
 			// A read failing during an upgrade (the API behind a rolling control plane) is
 			// retried until the deadline: it is measured by the API prober, not a harness error.
@@ -61,7 +65,7 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 		last = why
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return &harness.WaitError{Err: ctx.Err(), Waiting: cmp.Or(last, milestoneName(m))}
 		case <-deadline.C():
 			return fmt.Errorf("%w: %s: %s", harness.ErrDeadline, milestoneName(m), last)
 		case <-tick.C():
@@ -156,16 +160,19 @@ func controlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unst
 	if !ok {
 		want = 1
 	}
-	if ok, why := replicasAt(kcp, want, "control plane"); !ok {
-		return false, why
-	}
 	var cp []unstructured.Unstructured
 	for _, m := range machines {
 		if objects.IsControlPlaneMachine(&m) {
 			cp = append(cp, m)
 		}
 	}
-	return machinesAt(cp, want, version, "control plane")
+	if ok, why := replicasAt(kcp, want, "control plane"); !ok {
+		return false, rollout(cp, version, "control plane") + " (" + why + ")"
+	}
+	if ok, _ := machinesAt(cp, want, version, "control plane"); !ok {
+		return false, rollout(cp, version, "control plane")
+	}
+	return true, ""
 }
 
 // poolAt reports whether a MachineDeployment is entirely at version, as ControlPlaneAt does for
@@ -179,16 +186,67 @@ func poolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured,
 	if !ok {
 		want = 1
 	}
-	if ok, why := replicasAt(md, want, "MachineDeployment "+name); !ok {
-		return false, why
-	}
 	var own []unstructured.Unstructured
 	for _, m := range machines {
 		if m.GetLabels()[objects.LabelDeploymentName] == name {
 			own = append(own, m)
 		}
 	}
-	return machinesAt(own, want, version, "MachineDeployment "+name)
+	what := "pool " + cmp.Or(objects.Str(md, "metadata", "labels", objects.LabelTopologyMDName), name)
+	if ok, why := replicasAt(md, want, "MachineDeployment "+name); !ok {
+		return false, rollout(own, version, what) + " (" + why + ")"
+	}
+	if ok, _ := machinesAt(own, want, version, what); !ok {
+		return false, rollout(own, version, what)
+	}
+	return true, ""
+}
+
+// rollout says where a rollout of machines to version stands, in the simulator's words: how
+// many are Ready at the version, how many are old, and each machine on its way in or out, e.g.
+// "pool md-0: 2 machine(s) Ready at v1.36.3, 1 old; machine x-md-0-6 provisioning, not yet
+// Ready; machine x-md-0-1 draining: refused by PDB web (pod web-3)".
+func rollout(ms []unstructured.Unstructured, version, what string) string {
+	var at, old int
+	var coming, going []string
+	for i := range ms {
+		m := &ms[i]
+		name := m.GetName()
+		switch {
+		case objects.Deleting(m):
+			draining, msg := objects.DrainState(m)
+			if !draining {
+				going = append(going, "machine "+name+" being deleted")
+				break
+			}
+			d := "machine " + name + " draining"
+			var pdbs, pods []string
+			for _, ref := range drain.Parse(msg).Refused {
+				pods = append(pods, ref.Pod)
+				if ref.PDB != "" && !slices.Contains(pdbs, ref.PDB) {
+					pdbs = append(pdbs, ref.PDB)
+				}
+			}
+			switch {
+			case len(pdbs) > 0:
+				d += fmt.Sprintf(": refused by PDB %s (pods %s)", strings.Join(pdbs, ", "), strings.Join(pods, ", "))
+			case len(pods) > 0:
+				d += fmt.Sprintf(": evictions failing (pods %s)", strings.Join(pods, ", "))
+			}
+			going = append(going, d)
+		case objects.MachineVersion(m) != version:
+			old++
+		case objects.MachineNode(m) == "":
+			phase := strings.ToLower(cmp.Or(objects.Str(m, "status", "phase"), "provisioning"))
+			coming = append(coming, fmt.Sprintf("machine %s %s, not yet Ready", name, phase))
+		case !objects.MachineNodeReady(m):
+			coming = append(coming, fmt.Sprintf("machine %s joining: node %s not yet Ready", name, objects.MachineNode(m)))
+		default:
+			at++
+		}
+	}
+	parts := []string{fmt.Sprintf("%s: %d machine(s) Ready at %s, %d old", what, at, version, old)}
+	return strings.Join(append(append(parts, coming...), going...), "; ")
 }
 
 // replicasAt checks status.replicas, readyReplicas and the up-to-date count (v1beta2

@@ -3,6 +3,7 @@ package capi
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -142,6 +143,26 @@ func TestControlPlaneAndPoolAt(t *testing.T) {
 	}
 }
 
+// TestRolloutSaysWhatTheWaitIsFor checks what an interrupted or timed-out wait reports: the
+// machines on their way in and out, by name.
+func TestRolloutSaysWhatTheWaitIsFor(t *testing.T) {
+	const v = "v1.36.3"
+	ms := []unstructured.Unstructured{
+		*capitest.Machine("md-1", v, "w1", capitest.InPool("md-0")),
+		*capitest.Machine("md-2", "v1.35.2", "w2", capitest.InPool("md-0"), capitest.BeingDeleted,
+			capitest.WithCondition("Deleting", "True", "DrainingNode", capitest.PDBDrainMessage)),
+		*capitest.Machine("md-3", v, "", capitest.InPool("md-0")),
+		*capitest.Machine("md-4", "v1.35.2", "w4", capitest.InPool("md-0")),
+	}
+	_, why := poolAt(capitest.MachineDeployment("md-0", v, 3, 2, 2), ms, v)
+	for _, want := range []string{"pool md-0: 1 machine(s) Ready at v1.36.3, 1 old", "machine md-3 provisioning, not yet Ready",
+		"machine md-2 draining: refused by PDB web (pods web-5d8f-a)", "3 replicas, 2 ready"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("poolAt says %q, want it to contain %q", why, want)
+		}
+	}
+}
+
 func TestAwait(t *testing.T) {
 	const v = "v1.36.3"
 	done := []runtime.Object{capitest.Cluster(v), capitest.KCP(v, v, 3, 3, 3), capitest.MachineDeployment("md-0", "v1.35.2", 2, 2, 2),
@@ -182,6 +203,11 @@ func TestAwait(t *testing.T) {
 			}
 			if !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
 				t.Errorf("Await = %v, want %v", err, tt.want)
+			}
+			// A wait that is stopped says what it was waiting for.
+			var w *harness.WaitError
+			if tt.cancel && (!errors.As(err, &w) || !strings.Contains(w.Waiting, "template version is v1.35.2")) {
+				t.Errorf("cancelled Await = %v, want a WaitError naming the pool's template version", err)
 			}
 		})
 	}

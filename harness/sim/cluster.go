@@ -3,6 +3,8 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,13 +31,31 @@ var info = harness.Register(harness.ProviderInfo{
 	Injects: func(k faults.Kind) bool { return injectors[k] != nil },
 	// StartingState: startingState sets up NotReady and cordoned nodes and older pools.
 	StartingState: true,
-	New:           func(harness.Settings) (harness.Provider, error) { return NewProvider(), nil },
+	Flags: []harness.Flag{{Name: FlagSpeed,
+		Usage: "run the virtual clock at most this many times faster than real time (10: a 5-minute upgrade takes 30 s), to watch a run or stop it in a given phase; the report is the same (default: as fast as possible)"}},
+	New: func(s harness.Settings) (harness.Provider, error) {
+		p := NewProvider()
+		if v := s.String(FlagSpeed); v != "" {
+			speed, err := strconv.ParseFloat(v, 64)
+			if err != nil || speed <= 0 || math.IsInf(speed, 0) {
+				return nil, fmt.Errorf("--%s %q: a factor greater than 0, e.g. 10", FlagSpeed, v)
+			}
+			p.Speed = speed
+		}
+		return p, nil
+	},
 })
 
-// Provider is the simulator provider.
-type Provider struct{}
+// FlagSpeed is the simulator's pacing flag.
+const FlagSpeed = "speed"
 
-// NewProvider returns the simulator provider.
+// Provider is the simulator provider.
+type Provider struct {
+	// Speed, when above 0, paces the virtual clock to at most Speed times real time.
+	Speed float64
+}
+
+// NewProvider returns the simulator provider, as fast as it goes.
 func NewProvider() *Provider { return &Provider{} }
 
 // Info implements harness.Provider.
@@ -43,8 +63,12 @@ func (*Provider) Info() *harness.ProviderInfo { return info }
 
 // Create implements harness.Provider: it builds the cluster at the scenario's "from" version with
 // every workload running and Ready, as if it had been up for a while.
-func (*Provider) Create(ctx context.Context, in harness.CreateInput) (harness.Cluster, error) {
-	return New(in.Scenario, in.Recorder)
+func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.Cluster, error) {
+	c, err := New(in.Scenario, in.Recorder)
+	if c != nil && p.Speed > 0 {
+		c.speed, c.wallStart, c.virtStart = p.Speed, time.Now(), c.w.Clock.Now()
+	}
+	return c, err
 }
 
 // Cluster is a simulated cluster: the world of nodes and pods, the Cluster API controllers
@@ -57,6 +81,10 @@ type Cluster struct {
 	load   *traffic.Load
 	faults []*activeFault
 	hit    []string // the nodes the fault being injected hit (onNodes)
+	// speed paces the virtual clock against the wall clock from wallStart, virtStart (0: not).
+	speed     float64
+	wallStart time.Time
+	virtStart time.Duration
 }
 
 // New builds a simulated cluster for a scenario.
@@ -128,22 +156,74 @@ func (c *Cluster) startingState() {
 	}
 }
 
+// pace waits until the wall clock has caught up with virtual instant t at the run's speed.
+func (c *Cluster) pace(ctx context.Context, t time.Duration) error {
+	// Sleep in steps of at most a tenth of a second, so that the load's samples and a Ctrl-C
+	// come in as they would in real time.
+	for now := c.w.Clock.Now(); t-now > time.Duration(0.1*float64(time.Second)*c.speed); {
+		now += time.Duration(0.1 * float64(time.Second) * c.speed)
+		if err := c.sleepUntil(ctx, now); err != nil {
+			return err
+		}
+	}
+	return c.sleepUntil(ctx, t)
+}
+
+// sleepUntil waits until the wall clock reaches virtual instant t at the run's speed.
+func (c *Cluster) sleepUntil(ctx context.Context, t time.Duration) error {
+	d := time.Until(c.wallStart.Add(time.Duration(float64(t-c.virtStart) / c.speed)))
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
 // Now implements harness.Cluster.
 func (c *Cluster) Now() time.Duration { return c.w.Clock.Now() }
 
 // advance runs events until done reports true or until passes. It reports whether done held.
 func (c *Cluster) advance(ctx context.Context, until time.Duration, done func() bool) (bool, error) {
+	// ctx is looked at every 256 events and at least once a simulated second, so that a stop
+	// lands within a second of where it was asked for.
+	checked := c.w.Clock.Now()
 	for i := 0; ; i++ {
 		if done != nil && done() {
 			c.w.Flush()
+			if c.speed > 0 {
+				if err := c.pace(ctx, c.w.Clock.Now()); err != nil {
+					return false, err
+				}
+			}
 			return true, c.w.Err()
 		}
-		if i%4096 == 0 && ctx.Err() != nil {
-			c.w.Flush()
-			return false, ctx.Err()
+		if now := c.w.Clock.Now(); i%256 == 0 || now-checked >= time.Second {
+			checked = now
+			if ctx.Err() != nil {
+				c.w.Flush()
+				return false, ctx.Err()
+			}
 		}
 		if !c.w.Clock.Step(until) {
 			break
+		}
+		if c.speed > 0 {
+			if err := c.pace(ctx, c.w.Clock.Now()); err != nil {
+				c.w.Flush()
+				return false, err
+			}
+		}
+	}
+	if c.speed > 0 {
+		if err := c.pace(ctx, until); err != nil {
+			c.w.Flush()
+			return false, err
 		}
 	}
 	c.w.Clock.AdvanceTo(until)
@@ -178,6 +258,9 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 	}
 	ok, err := c.advance(ctx, c.w.Clock.Now()+timeout, done)
 	if err != nil {
+		if ctx.Err() != nil {
+			return &harness.WaitError{Err: err, Waiting: c.waitingFor(m)}
+		}
 		return err
 	}
 	if ok {
@@ -187,6 +270,18 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 		return harness.ErrDeadline
 	}
 	return c.stalled(m.Pool)
+}
+
+// waitingFor says what a milestone waits for now: the rollout's machines and what blocks it.
+func (c *Cluster) waitingFor(m harness.Milestone) string {
+	if m.WorkloadsReady {
+		return "workloads back to their desired ready replicas"
+	}
+	w := c.ctl.Waiting(m.Pool)
+	if b := c.ctl.Blockers(); len(b) > 0 {
+		w += "; blocked: " + strings.Join(b, "; ")
+	}
+	return w
 }
 
 // stuckAfter is how long a rollout may go without moving before, with nothing blocking it, the
@@ -241,12 +336,17 @@ func (c *Cluster) StopLoad(ctx context.Context) ([]model.StreamStats, error) {
 	return stats, c.w.Err()
 }
 
-// Close implements harness.Cluster: intervals still open (a stall at the deadline, the API
-// down, a fault) are closed at the current instant.
+// Close implements harness.Cluster: intervals still open (machines being created or deleted,
+// drains, a stall at the deadline, the API down, a fault, pods terminating or not yet ready)
+// are closed at the current instant and marked cut short.
 func (c *Cluster) Close(ctx context.Context) error {
+	c.w.Flush()
+	c.w.CuttingShort = true
+	defer func() { c.w.CuttingShort = false }()
 	c.ctl.Close()
 	c.w.CloseAPIUnavailable()
 	c.closeFaults()
+	c.w.CloseOpenPods()
 	return c.w.Err()
 }
 

@@ -194,7 +194,7 @@ func TestStepwiseUpgradeRunsEveryStepInOrder(t *testing.T) {
 	for _, ph := range o.info.Phases {
 		got = append(got, string(ph.Name)+"@"+ph.Step)
 	}
-	want := "preflight@ control-plane@v1.36.3 pool/md-0@v1.36.3 control-plane@v1.37.2 pool/md-0@v1.37.2 postflight@"
+	want := "warm-up@ preflight@ control-plane@v1.36.3 pool/md-0@v1.36.3 control-plane@v1.37.2 pool/md-0@v1.37.2 postflight@"
 	if strings.Join(got, " ") != want {
 		t.Errorf("phases %v, want %s", got, want)
 	}
@@ -207,7 +207,7 @@ func TestNotReadyNodeStopsTheRunBeforeAnyNodeIsTouched(t *testing.T) {
 	if !model.Failed(o.info.Preflight) {
 		t.Fatalf("preflight passed with a crashed worker: %+v", o.info.Preflight)
 	}
-	if len(o.info.Phases) != 1 || o.info.Phases[0].Name != "preflight" {
+	if len(o.info.Phases) != 2 || o.info.Phases[1].Name != "preflight" {
 		t.Errorf("phases after a failed preflight: %+v", o.info.Phases)
 	}
 	for _, iv := range o.mem.Intervals {
@@ -247,5 +247,37 @@ func TestShutdownModes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPacedRunRecordsTheSame: --speed only paces the virtual clock against the wall clock; the
+// records are those of the run at full speed, and the run takes at least its simulated time
+// divided by the speed.
+func TestPacedRunRecordsTheSame(t *testing.T) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(p *Provider) (*model.RunInfo, []byte) {
+		mem := &model.Memory{}
+		info, err := harness.Run(context.Background(), sc, p, mem, harness.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info, b
+	}
+	_, fast := run(NewProvider())
+	const speed = 2000
+	start := time.Now()
+	info, paced := run(&Provider{Speed: speed})
+	if took, least := time.Since(start), time.Duration(float64(info.End)/speed); took < least {
+		t.Errorf("a paced run of %s at speed %d took %s, less than %s", info.End, speed, took, least)
+	}
+	if !bytes.Equal(fast, paced) {
+		t.Error("the paced run recorded something else than the run at full speed")
 	}
 }

@@ -163,6 +163,9 @@ func NewAccumulator(resolution time.Duration) *Accumulator {
 		cov: map[backendKey]*coverage{}, resolution: resolution}
 }
 
+// MaxAt is the send time of the last request seen.
+func (a *Accumulator) MaxAt() time.Duration { return a.maxAt }
+
 // add counts one sample (which may stand for many requests).
 func (a *Accumulator) Add(s *model.Sample) {
 	k := backendKey{s.Target, s.Conn}

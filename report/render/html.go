@@ -61,6 +61,7 @@ svg.timeline { width: 100%; height: auto; font-size: 11px; }
 .o-warn { color: #9a6700; }
 .bar.info { fill: #8fb3d9; } .bar.warning { fill: #e8a33d; } .bar.error { fill: #d1242f; }
 .bar.info.phase { fill: #4a7ab8; } .bar.error.phase { fill: #a40e26; }
+.bar.cut { stroke: #222; stroke-width: 1.5; stroke-dasharray: 3 2; }
 `
 
 // reasonOrder sets the order of the timeline's rows.
@@ -92,12 +93,16 @@ func timelineRows(r *report.Report) []tlRow {
 	var rows []tlRow
 	phases := tlRow{label: "phases"}
 	for _, p := range r.Phases {
-		lvl := "Info"
+		lvl := "Info phase"
 		if p.Outcome != string(model.PhaseSucceeded) {
-			lvl = "Error"
+			lvl = "Error phase"
 		}
-		phases.bars = append(phases.bars, tlBar{measure.Duration(p.FromSeconds), measure.Duration(p.ToSeconds), lvl + " phase",
-			fmt.Sprintf("%s (%s, %s)", p.Name, report.Dur(p.Seconds), p.Outcome), string(p.Name)})
+		title := fmt.Sprintf("%s (%s, %s)", p.Name, report.Dur(p.Seconds), p.Outcome)
+		if p.Outcome == string(model.PhaseInterrupted) {
+			lvl += " cut"
+			title += ": " + p.Message
+		}
+		phases.bars = append(phases.bars, tlBar{measure.Duration(p.FromSeconds), measure.Duration(p.ToSeconds), lvl, title, string(p.Name)})
 	}
 	rows = append(rows, phases)
 	for _, t := range r.Requests.ByTarget {
@@ -151,7 +156,12 @@ func timelineRows(r *report.Report) []tlRow {
 		if iv.Message != "" {
 			title += ": " + iv.Message
 		}
-		row.bars = append(row.bars, tlBar{iv.From, iv.To, string(iv.Level), title, ""})
+		level := string(iv.Level)
+		if iv.CutShort {
+			title += " (cut short: still under way when the run stopped)"
+			level += " cut"
+		}
+		row.bars = append(row.bars, tlBar{iv.From, iv.To, level, title, ""})
 	}
 	slices.Sort(keys)
 	for i, k := range keys {

@@ -151,6 +151,9 @@ func Summary(w io.Writer, r *report.Report) error {
 			if ph.Outcome != "succeeded" {
 				part += " " + ph.Outcome
 			}
+			if ph.Outcome == string(model.PhaseInterrupted) && ph.Message != "" {
+				part += " (" + ph.Message + ")"
+			}
 			parts = append(parts, part)
 		}
 		p("phases: %s; upgrade %s\n", strings.Join(parts, ", "), report.Dur(r.UpgradeSeconds))

@@ -32,6 +32,8 @@ type Timeline struct {
 	nodes    map[string]*nodeState
 	pods     map[string]*podState
 	slices   map[string]map[string]endpointState
+	// closing is set by Close: what it records had not ended by itself and is cut short.
+	closing bool
 }
 
 type machineState struct {
@@ -84,7 +86,8 @@ func New(rec model.Recorder, now func() time.Duration) *Timeline {
 
 // record writes an interval, keeping the first error for Err.
 func (t *Timeline) record(level model.Level, loc model.Locator, reason model.Reason, msg string, from, to time.Duration) {
-	if err := t.rec.Interval(&model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to}); err != nil && t.err == nil {
+	iv := &model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to, CutShort: t.closing}
+	if err := t.rec.Interval(iv); err != nil && t.err == nil {
 		t.err = err
 	}
 }
@@ -434,11 +437,17 @@ func (t *Timeline) endpointsChanged(namespace, service string, prev, next map[st
 	}
 }
 
-// Close closes every interval still open (a drain, a PDB stall, a cordon, a pod not ready) at
-// this instant, as the simulator does when a run stops, and returns the first recording error.
+// Close closes every interval still open (a machine being created or deleted, a drain, a PDB
+// stall, a cordon, a NotReady node, a pod not ready or terminating) at this instant, marked as
+// cut short, as the simulator does when a run stops, and returns the first recording error.
+// Nothing is recorded after it.
 func (t *Timeline) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.closing {
+		return t.err
+	}
+	t.closing = true
 	now := t.now()
 	names := make([]string, 0, len(t.machines))
 	for n := range t.machines {
@@ -446,8 +455,15 @@ func (t *Timeline) Close() error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if m := t.machines[n]; m.draining {
+		m := t.machines[n]
+		if m.draining {
 			t.endDrain(m, now)
+		}
+		switch {
+		case m.deleting:
+			t.record(model.Info, m.loc(), model.ReasonMachineDeleted, "machine "+m.name+" being deleted", m.deletingAt, now)
+		case m.fresh && !m.joined:
+			t.record(model.Info, m.loc(), model.ReasonMachineCreated, "machine "+m.name+" created, not yet Ready", m.created, now)
 		}
 	}
 	nodes := make([]string, 0, len(t.nodes))
@@ -464,7 +480,11 @@ func (t *Timeline) Close() error {
 	}
 	sort.Strings(pods)
 	for _, p := range pods {
-		t.closePodNotReady(t.pods[p], now)
+		s := t.pods[p]
+		t.closePodNotReady(s, now)
+		if s.terminating {
+			t.record(model.Info, s.loc(), model.ReasonPodTerminating, s.name+" terminating, not yet gone", s.termAt, now)
+		}
 	}
 	return t.err
 }

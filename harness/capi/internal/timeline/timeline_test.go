@@ -136,3 +136,48 @@ func TestTimelineNodeNotReadyAndPodNotReady(t *testing.T) {
 		t.Errorf("PodNotReady intervals %+v, want one for web from 0s to 20s", pr)
 	}
 }
+
+// TestCloseCutsShortWhatIsUnderWay stops a run while a surge machine provisions and an old one
+// drains behind a PDB: each is closed at the stop and marked cut short.
+func TestCloseCutsShortWhatIsUnderWay(t *testing.T) {
+	rec := &capitest.Recorder{}
+	clk := &capitest.Clock{}
+	tl := New(rec, clk.Now)
+	at := func(s int) { clk.Set(time.Duration(s) * time.Second) }
+	tl.OnNode(kubetest.Node("w1", "v1.35.2", true, false, nil))
+	tl.OnMachine(capitest.Machine("md-1", "v1.35.2", "w1", capitest.InPool("md-0")), true)
+	tl.OnPod(kubetest.Pod("zdt", "web-5d8f-a", "web", "w1", true))
+	at(10)
+	tl.OnMachine(capitest.Machine("md-2", "v1.36.3", "", capitest.InPool("md-0")), false)
+	at(20)
+	tl.OnMachine(capitest.Machine("md-1", "v1.35.2", "w1", capitest.InPool("md-0"), capitest.BeingDeleted,
+		capitest.WithCondition("Deleting", "True", "DrainingNode", capitest.PDBDrainMessage)), false)
+	at(35)
+	if err := tl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[model.Reason]time.Duration{
+		model.ReasonMachineCreated:  10 * time.Second,
+		model.ReasonMachineDeleted:  20 * time.Second,
+		model.ReasonNodeDrain:       20 * time.Second,
+		model.ReasonEvictionBlocked: 20 * time.Second,
+	}
+	for reason, from := range want {
+		ivs := rec.ByReason(reason)
+		if len(ivs) != 1 {
+			t.Errorf("%s: %d intervals, want 1: %+v", reason, len(ivs), ivs)
+			continue
+		}
+		if iv := ivs[0]; iv.From != from || iv.To != 35*time.Second || !iv.CutShort {
+			t.Errorf("%s: %s-%s cutShort %v, want %s-35s cut short", reason, iv.From, iv.To, iv.CutShort, from)
+		}
+	}
+	// A second Close records nothing more.
+	at(40)
+	if err := tl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.ByReason(model.ReasonMachineCreated)); n != 1 {
+		t.Errorf("a second Close recorded again: %d MachineCreated intervals", n)
+	}
+}

@@ -163,6 +163,22 @@ func (c *Controllers) Draining(n *world.Node) bool {
 
 // Close closes the PDB stalls still open (a stall at the deadline).
 func (c *Controllers) Close() {
+	w := c.w
+	now := w.Clock.Now()
+	// Machines still being created, drained or deleted.
+	for _, n := range w.Nodes {
+		m := c.machines[n]
+		switch {
+		case n.Gone || m == nil:
+		case n.Deleting:
+			if n.Role == model.RoleWorker && !m.drainDone && m.drainStart < now {
+				w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, fmt.Sprintf("drain of %s, not finished", n.Name), m.drainStart, now)
+			}
+			w.Interval(model.Info, world.LocNode(n), model.ReasonMachineDeleted, "machine "+n.Name+" being deleted", m.drainStart, now)
+		case n.Created > 0 && !n.Joined && n.Created < now:
+			w.Interval(model.Info, world.LocNode(n), model.ReasonMachineCreated, "machine "+n.Name+" created, not yet Ready", n.Created, now)
+		}
+	}
 	var open []*world.Pod
 	for _, n := range c.w.Nodes {
 		for p := range c.machines[n].drainBlocked {
@@ -249,21 +265,32 @@ func (c *Controllers) Waiting(poolName string) string {
 			}
 		}
 	}
-	var at, old, provisioning, draining int
+	var at, old int
+	var provisioning, deleting []string
 	for _, n := range list {
 		switch {
 		case n.Gone:
 		case n.Deleting:
-			draining++
+			what := "being deleted"
+			if m := c.machines[n]; m != nil && !m.drainDone && n.Role == model.RoleWorker {
+				what = "draining"
+			}
+			deleting = append(deleting, fmt.Sprintf("machine %s %s", n.Name, what))
 		case n.Version != want:
 			old++
 		case !n.Ready:
-			provisioning++
+			state := "provisioning, not yet Ready"
+			if n.Up {
+				state = "joining, not yet Ready"
+			}
+			provisioning = append(provisioning, fmt.Sprintf("machine %s %s", n.Name, state))
 		default:
 			at++
 		}
 	}
-	return fmt.Sprintf("%s: %d machine(s) Ready at %s, %d old, %d provisioning or joining, %d being deleted", what, at, want, old, provisioning, draining)
+	parts := []string{fmt.Sprintf("%s: %d machine(s) Ready at %s, %d old", what, at, want, old)}
+	parts = append(parts, provisioning...)
+	return strings.Join(append(parts, deleting...), "; ")
 }
 
 func (c *Controllers) zoneFor(p *pool, i int) string {

@@ -62,9 +62,12 @@ type World struct {
 
 	woken bool
 	// Settling is set while the initial state is built: nothing is recorded.
-	Settling    bool
-	PodsCreated int
-	Effects     Effects
+	Settling bool
+	// CuttingShort is set while the run stops: every interval recorded then had not ended by
+	// itself and is marked cut short.
+	CuttingShort bool
+	PodsCreated  int
+	Effects      Effects
 }
 
 // New builds the world of a scenario: its workloads and PDBs, no node yet.
@@ -272,7 +275,34 @@ func (c *World) Interval(level model.Level, loc model.Locator, reason model.Reas
 	if c.Settling {
 		return
 	}
-	c.Record(c.rec.Interval(&model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to}))
+	c.Record(c.rec.Interval(&model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to, CutShort: c.CuttingShort}))
+}
+
+// CloseOpenPods records the pods still terminating or not yet ready as the run stops.
+func (c *World) CloseOpenPods() {
+	now := c.Clock.Now()
+	seen := map[*Pod]bool{}
+	for _, n := range c.Nodes {
+		for _, p := range n.Pods {
+			seen[p] = true
+			c.closeOpenPod(p, now)
+		}
+	}
+	for _, p := range c.pending {
+		if !seen[p] {
+			c.closeOpenPod(p, now)
+		}
+	}
+}
+
+func (c *World) closeOpenPod(p *Pod, now time.Duration) {
+	switch {
+	case p.Gone:
+	case p.Terminating && p.DeletedAt < now:
+		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, p.Name+" terminating, not yet gone", p.DeletedAt, now)
+	case !p.Terminating && !p.Ready && p.Created < now:
+		c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, p.Name+" not ready", p.Created, now)
+	}
 }
 
 // Instant records an event that has no duration.
