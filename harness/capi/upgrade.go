@@ -150,54 +150,58 @@ func (c *Cluster) machineDeployment(ctx context.Context, pool string) (*unstruct
 // belong to the control plane) all at version, with nodes, none being deleted. If not, it says
 // why.
 func controlPlaneAt(kcp *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
-	if v := objects.Str(kcp, "spec", "version"); v != version {
-		return false, fmt.Sprintf("control plane spec.version is %s", v)
-	}
-	if v := objects.Str(kcp, "status", "version"); v != "" && v != version {
-		return false, fmt.Sprintf("control plane status.version is %s", v)
-	}
-	want, ok := objects.Num(kcp, "spec", "replicas")
-	if !ok {
-		want = 1
-	}
 	var cp []unstructured.Unstructured
 	for _, m := range machines {
 		if objects.IsControlPlaneMachine(&m) {
 			cp = append(cp, m)
 		}
 	}
-	if ok, why := replicasAt(kcp, want, "control plane"); !ok {
-		return false, rollout(cp, version, "control plane") + " (" + why + ")"
+	want, ok := objects.Num(kcp, "spec", "replicas")
+	if !ok {
+		want = 1
 	}
-	if ok, _ := machinesAt(cp, want, version, "control plane"); !ok {
-		return false, rollout(cp, version, "control plane")
-	}
-	return true, ""
+	return at(cp, want, version, "control plane", func() (bool, string) {
+		if v := objects.Str(kcp, "spec", "version"); v != version {
+			return false, fmt.Sprintf("control plane spec.version is %s", v)
+		}
+		if v := objects.Str(kcp, "status", "version"); v != "" && v != version {
+			return false, fmt.Sprintf("control plane status.version is %s", v)
+		}
+		return replicasAt(kcp, want, "control plane")
+	})
 }
 
 // poolAt reports whether a MachineDeployment is entirely at version, as ControlPlaneAt does for
 // the control plane.
 func poolAt(md *unstructured.Unstructured, machines []unstructured.Unstructured, version string) (bool, string) {
 	name := md.GetName()
-	if v := objects.Str(md, "spec", "template", "spec", "version"); v != version {
-		return false, fmt.Sprintf("MachineDeployment %s template version is %s", name, v)
-	}
-	want, ok := objects.Num(md, "spec", "replicas")
-	if !ok {
-		want = 1
-	}
 	var own []unstructured.Unstructured
 	for _, m := range machines {
 		if m.GetLabels()[objects.LabelDeploymentName] == name {
 			own = append(own, m)
 		}
 	}
-	what := "pool " + cmp.Or(objects.Str(md, "metadata", "labels", objects.LabelTopologyMDName), name)
-	if ok, why := replicasAt(md, want, "MachineDeployment "+name); !ok {
-		return false, rollout(own, version, what) + " (" + why + ")"
+	want, ok := objects.Num(md, "spec", "replicas")
+	if !ok {
+		want = 1
 	}
-	if ok, _ := machinesAt(own, want, version, what); !ok {
-		return false, rollout(own, version, what)
+	what := "pool " + cmp.Or(objects.Str(md, "metadata", "labels", objects.LabelTopologyMDName), name)
+	return at(own, want, version, what, func() (bool, string) {
+		if v := objects.Str(md, "spec", "template", "spec", "version"); v != version {
+			return false, fmt.Sprintf("MachineDeployment %s template version is %s", name, v)
+		}
+		return replicasAt(md, want, "MachineDeployment "+name)
+	})
+}
+
+// at reports whether the owner's status (status) and its machines are at version; when not, it
+// says where the machines' rollout stands, with what the owner's status says in brackets.
+func at(ms []unstructured.Unstructured, want int64, version, what string, status func() (bool, string)) (bool, string) {
+	if ok, why := status(); !ok {
+		return false, rollout(ms, version, what) + " (" + why + ")"
+	}
+	if ok, _ := machinesAt(ms, want, version, what); !ok {
+		return false, rollout(ms, version, what)
 	}
 	return true, ""
 }
