@@ -16,7 +16,7 @@ const (
 	MaxPoolReplicas         = 5000
 	MaxNodes                = 10000 // control plane and workers together
 	MaxWorkloadReplicas     = 10000
-	MaxPods                 = 100000 // every workload's replicas together
+	MaxPods                 = 300000 // every workload's replicas together (the 150,000-pod fleet benchmark fits twice)
 	MaxWorkloads            = 500
 	MaxWorkerPools          = 100
 	MaxRate                 = 100000 // requests per second, per stream

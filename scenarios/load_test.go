@@ -202,7 +202,7 @@ spec:
 				"spec.cluster.workerPools[0].replicas: Invalid value: 1000000000: must be at most 5000",
 				"spec.cluster: Invalid value: 1000000003: must be at most 10000",
 				"spec.workloads[0].replicas: Invalid value: 1000000000: must be at most 10000",
-				"spec.workloads: Invalid value: 1000000000: must be at most 100000",
+				"spec.workloads: Invalid value: 1000000000: must be at most 300000",
 				"spec.load.rate: Invalid value: 1e+09: must be at most 100000",
 			},
 		},

@@ -99,6 +99,34 @@ type SeedResult struct {
 	Error string
 }
 
+// ResultLine is a seed's result as zdt sweep --results writes it, one JSON line per seed.
+type ResultLine struct {
+	Seed int64 `json:"seed"`
+	// Verdict is PASS, FAIL, INCONCLUSIVE, or ERROR for a harness error.
+	Verdict string   `json:"verdict"`
+	Failed  []string `json:"failed,omitempty"`
+	Unsure  []string `json:"inconclusive,omitempty"`
+	// Reason is the first failed criterion's cause, or the harness error.
+	Reason string         `json:"reason,omitempty"`
+	Faults []faults.Fault `json:"faults,omitempty"`
+}
+
+// Line returns r as a ResultLine.
+func Line(r SeedResult) ResultLine {
+	l := ResultLine{Seed: r.Seed, Failed: r.Verdict.Failed, Unsure: r.Verdict.Unsure, Reason: r.Verdict.Reason, Faults: r.Faults}
+	switch {
+	case r.Error != "":
+		l.Verdict, l.Reason = "ERROR", r.Error
+	case len(r.Verdict.Failed) > 0:
+		l.Verdict = "FAIL"
+	case r.Verdict.Inconclusive:
+		l.Verdict = "INCONCLUSIVE"
+	default:
+		l.Verdict = "PASS"
+	}
+	return l
+}
+
 // Failure is one distinct failure (runs whose first failed criterion is the same), with the
 // smallest fault schedule found that still fails it.
 type Failure struct {

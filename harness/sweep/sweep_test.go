@@ -217,3 +217,24 @@ func TestInterruptedSweepKeepsWhatItFound(t *testing.T) {
 		t.Errorf("failure %+v: its example is not its lowest seed", f)
 	}
 }
+
+func TestLineNamesEachOutcome(t *testing.T) {
+	tests := []struct {
+		r    SeedResult
+		want string
+	}{
+		{SeedResult{Seed: 1}, "PASS"},
+		{SeedResult{Seed: 2, Verdict: Verdict{Failed: []string{"dropped-requests"}, Reason: "web dropped 3 requests"}}, "FAIL"},
+		{SeedResult{Seed: 3, Verdict: Verdict{Inconclusive: true, Unsure: []string{"faults-applied"}}}, "INCONCLUSIVE"},
+		{SeedResult{Seed: 4, Error: "invariant broken"}, "ERROR"},
+	}
+	for _, tt := range tests {
+		l := Line(tt.r)
+		if l.Seed != tt.r.Seed || l.Verdict != tt.want {
+			t.Errorf("Line(%+v) = %+v, want seed %d %s", tt.r, l, tt.r.Seed, tt.want)
+		}
+	}
+	if l := Line(tests[3].r); l.Reason != "invariant broken" {
+		t.Errorf("a harness error's line gives reason %q", l.Reason)
+	}
+}

@@ -2,6 +2,9 @@
 package sweep
 
 import (
+	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -29,6 +32,7 @@ type flagpole struct {
 	noShrink  bool
 	maxShrink int
 	list      int
+	results   string
 }
 
 // NewCommand returns `zdt sweep`.
@@ -55,6 +59,7 @@ were inconclusive, or the sweep was interrupted.`,
   zdt sweep my.yaml --seeds 200 --first-seed 5000 --parallel 2 --out runs/sweep`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cli.ManyRunsGC()
 			sc, _, err := scenarios.Open(args[0])
 			if err != nil {
 				return cli.BadInput(err)
@@ -79,6 +84,7 @@ were inconclusive, or the sweep was interrupted.`,
 	cmd.Flags().BoolVar(&f.noShrink, "no-shrink", false, "do not shrink failures")
 	cmd.Flags().IntVar(&f.maxShrink, "max-shrink-runs", sweep.DefaultMaxShrinkRuns, "runs spent shrinking each distinct failure")
 	cmd.Flags().IntVar(&f.list, "list", 20, "failing seeds listed")
+	cmd.Flags().StringVar(&f.results, "results", "", "also write every seed's result to this file, one JSON line per seed in the order they finish (seed, verdict, failed and inconclusive criteria, cause, faults)")
 	return cmd
 }
 
@@ -89,9 +95,29 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 	}
 	// Progress from the first second, every second: a long sweep shows it is alive.
 	last := time.Now()
+	var onResult func(sweep.SeedResult)
+	if f.results != "" {
+		rf, err := os.Create(f.results)
+		if err != nil {
+			return cli.BadInput(fmt.Errorf("--results: %w", err))
+		}
+		bw := bufio.NewWriter(rf)
+		enc := json.NewEncoder(bw)
+		var werr error
+		onResult = func(r sweep.SeedResult) {
+			if werr == nil {
+				werr = enc.Encode(sweep.Line(r))
+			}
+		}
+		defer func() {
+			if err := errors.Join(werr, bw.Flush(), rf.Close()); err != nil {
+				fmt.Fprintf(streams.ErrOut, "zdt: --results %s: %v\n", f.results, err)
+			}
+		}()
+	}
 	res, err := sweep.Run(cmd.Context(), sc, sim.NewProvider(), sweep.ReportJudge, sweep.Options{
 		Seeds: f.seeds, FirstSeed: f.firstSeed, RandomFaults: f.faults == "random", Parallel: f.parallel,
-		Shrink: !f.noShrink, MaxShrinkRuns: f.maxShrink, Keep: f.list,
+		Shrink: !f.noShrink, MaxShrinkRuns: f.maxShrink, Keep: f.list, OnResult: onResult,
 		Progress: func(done, total int) {
 			if time.Since(last) >= time.Second || done == total {
 				last = time.Now()
