@@ -138,8 +138,9 @@ type Series struct {
 	End time.Duration
 	// Targets are the workloads load was sent to, in report order.
 	Targets []string
-	// Bins holds, per target, the requests of each second (by second since the start).
-	Bins     map[string]map[int64]*Bin
+	// Bins holds, per target, the requests of each second: Bins[target][sec] for the second
+	// sec since the start (seconds without requests hold zeros).
+	Bins     map[string][]Bin
 	States   []model.StateSample
 	Timeline []model.Interval
 }
@@ -147,7 +148,7 @@ type Series struct {
 // Accumulator aggregates samples as they stream by.
 type Accumulator struct {
 	backends   map[backendKey]*backendAcc
-	bins       map[string]map[int64]*Bin
+	bins       map[string][]Bin
 	cov        map[backendKey]*coverage
 	resolution time.Duration
 	maxAt      time.Duration
@@ -159,7 +160,7 @@ func NewAccumulator(resolution time.Duration) *Accumulator {
 	if resolution <= 0 {
 		resolution = DefaultResolution
 	}
-	return &Accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string]map[int64]*Bin{},
+	return &Accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string][]Bin{},
 		cov: map[backendKey]*coverage{}, resolution: resolution}
 }
 
@@ -205,16 +206,12 @@ func (a *Accumulator) Add(s *model.Sample) {
 		return
 	}
 	tb := a.bins[s.Target]
-	if tb == nil {
-		tb = map[int64]*Bin{}
+	if last := int(end / binWidth); last >= len(tb) {
+		tb = append(tb, make([]Bin, last+1-len(tb))...)
 		a.bins[s.Target] = tb
 	}
 	spread(s.At, s.Span, n, func(sec, cnt int64) {
-		bn := tb[sec]
-		if bn == nil {
-			bn = &Bin{}
-			tb[sec] = bn
-		}
+		bn := &tb[sec]
 		bn.Total += cnt
 		if ok {
 			bn.OK += cnt

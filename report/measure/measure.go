@@ -88,11 +88,28 @@ type Floor struct {
 
 // sortedTimeline returns the intervals in a fixed order: by start, end, reason and locator.
 func sortedTimeline(in []model.Interval) []model.Interval {
-	out := slices.Clone(in)
-	slices.SortStableFunc(out, func(x, y model.Interval) int {
+	// Sort positions, so that each locator's string is made once, and only for ties.
+	idx := make([]int, len(in))
+	locs := make([]*string, len(in))
+	for i := range idx {
+		idx[i] = i
+	}
+	loc := func(i int) string {
+		if locs[i] == nil {
+			s := LocatorString(in[i].Locator)
+			locs[i] = &s
+		}
+		return *locs[i]
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		x, y := &in[a], &in[b]
 		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To), cmp.Compare(x.Reason, y.Reason),
-			strings.Compare(LocatorString(x.Locator), LocatorString(y.Locator)), strings.Compare(x.Message, y.Message))
+			strings.Compare(loc(a), loc(b)), strings.Compare(x.Message, y.Message))
 	})
+	out := make([]model.Interval, len(in))
+	for i, j := range idx {
+		out[i] = in[j]
+	}
 	return out
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"image/color"
-	"maps"
 	"slices"
 	"strings"
 
@@ -84,10 +83,9 @@ func addLine(p *plot.Plot, i int, name string, pts plotter.XYs, dashed bool) err
 
 // binPoints returns one point per second of a target's requests.
 func binPoints(s *measure.Series, target string, value func(*measure.Bin) (float64, bool)) plotter.XYs {
-	bins := s.Bins[target]
 	var pts plotter.XYs
-	for _, sec := range slices.Sorted(maps.Keys(bins)) {
-		if v, ok := value(bins[sec]); ok {
+	for sec, b := range s.Bins[target] {
+		if v, ok := value(&b); ok {
 			pts = append(pts, plotter.XY{X: float64(sec), Y: v})
 		}
 	}

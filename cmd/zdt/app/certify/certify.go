@@ -53,6 +53,7 @@ input, 3 interrupted (the qualification written is marked incomplete).`,
   zdt certify --seeds 100 --out runs/qualification
   zdt certify my-scenario.yaml no-readiness-probe --seeds 50`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cli.ManyRunsGC()
 			if f.seeds < 1 {
 				return cli.BadInput(fmt.Errorf("--seeds %d: run at least one seed", f.seeds))
 			}

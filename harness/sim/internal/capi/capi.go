@@ -46,6 +46,8 @@ type pool struct {
 	drainTimeout   time.Duration
 	version        string // the MachineDeployment's desired version
 	seq            int    // machine name counter
+	// nodes are the pool's machines, gone ones included, in creation order.
+	nodes []*world.Node
 }
 
 // machine is the Cluster API side of a node: its pool and its drain.

@@ -26,6 +26,9 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 	n := w.AddNode(name, poolName, zone, version, capacity)
 	c.progress()
 	c.machines[n] = &machine{n: n, pool: p, drainBlocked: map[*world.Pod]*stall{}}
+	if p != nil {
+		p.nodes = append(p.nodes, n)
+	}
 	if instant {
 		w.MachineUp(n)
 		c.nodeJoined(n)
@@ -306,15 +309,16 @@ func (c *Controllers) reconcilePool(p *pool) {
 // machinesAt reports whether the control plane (p nil) or a pool is entirely at version: the
 // desired count of Ready machines at it, and nothing else left.
 func (c *Controllers) machinesAt(p *pool, version string) bool {
-	list, replicas := c.w.Workers, 0
+	var list []*world.Node
+	var replicas int
 	if p == nil {
 		list, replicas = c.w.CPNodes, int(*c.w.Sc.Spec.Cluster.ControlPlane.Replicas)
 	} else {
-		replicas = p.replicas
+		list, replicas = p.nodes, p.replicas
 	}
 	ready := 0
 	for _, n := range list {
-		if n.Gone || (p != nil && c.machines[n].pool != p) {
+		if n.Gone {
 			continue
 		}
 		if n.Version != version || !n.Ready || n.Deleting {

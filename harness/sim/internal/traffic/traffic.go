@@ -8,6 +8,7 @@ package traffic
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -261,22 +262,32 @@ type binEntry struct {
 // bin gathers the requests of the current second, so that each second gives one sample per
 // stream and outcome however many times the cluster changed in it.
 type bin struct {
-	start   time.Duration
-	keys    []binKey
-	vals    []binEntry
-	entries map[binKey]int // index into keys and vals
+	start time.Duration
+	keys  []binKey
+	vals  []binEntry // vals[i] holds the requests of keys[i]
+	// pending holds, per key, the successful requests of the seconds before that had the same
+	// count and latency: one sample stands for all of them (see closeBin).
+	pending []*pendingSample
 }
+
+// pendingSample is a run of whole seconds with the same successful requests, not yet recorded.
+type pendingSample struct {
+	k    binKey
+	s    model.Sample
+	seen bool
+}
+
+// maxMerged bounds how much simulated time one merged sample covers, so that a run directory
+// on disk is never far behind the run.
+const maxMerged = time.Minute
 
 func (l *Load) sample(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string) {
 	b := &l.bin
-	if b.entries == nil {
-		b.entries = map[binKey]int{}
-	}
 	k := binKey{s: s, code: code, err: errMsg, backend: backend}
-	i, ok := b.entries[k]
-	if !ok {
+	// A second holds a few keys (streams times outcomes): a scan beats hashing the strings.
+	i := slices.Index(b.keys, k)
+	if i < 0 {
 		i = len(b.vals)
-		b.entries[k] = i
 		b.keys = append(b.keys, k)
 		b.vals = append(b.vals, binEntry{})
 	}
@@ -292,8 +303,17 @@ func (l *Load) sample(s *stream, from, to time.Duration, n int64, lat time.Durat
 }
 
 // closeBin records the samples of the second that ends at end.
+//
+// Successful requests of consecutive whole seconds with the same count and latency are recorded
+// as one sample: a sample of n requests over span stands for requests sent evenly over it, so
+// k seconds of n requests each and one sample of k*n over k seconds are the same requests at
+// the same instants. Failures, single requests and partial seconds are recorded as they come.
 func (l *Load) closeBin(end time.Duration) {
 	b := &l.bin
+	span := end - b.start
+	for _, p := range b.pending {
+		p.seen = false
+	}
 	for i, k := range b.keys {
 		e := &b.vals[i]
 		target := model.APITarget
@@ -302,17 +322,66 @@ func (l *Load) closeBin(end time.Duration) {
 		}
 		sm := model.Sample{
 			Target: target, Conn: k.s.mode, At: b.start, Latency: e.latSum / time.Duration(e.n),
-			Code: k.code, Error: k.err, Backend: k.backend, Count: e.n, Span: end - b.start,
+			Code: k.code, Error: k.err, Backend: k.backend, Count: e.n, Span: span,
 		}
 		if e.n == 1 {
 			sm.At, sm.Count, sm.Span = e.at, 0, 0
+			l.record(k, &sm)
+			continue
 		}
-		l.c.Sample(&sm)
-		k.s.recorded += e.n
+		if !sm.OK() || span != time.Second {
+			l.record(k, &sm)
+			continue
+		}
+		var p *pendingSample
+		if j := slices.IndexFunc(b.pending, func(p *pendingSample) bool { return p.k == k }); j >= 0 {
+			p = b.pending[j]
+		}
+		if p != nil && p.s.At+p.s.Span == sm.At && p.s.Count*time.Second.Nanoseconds() == sm.Count*p.s.Span.Nanoseconds() &&
+			p.s.Latency == sm.Latency && p.s.Span < maxMerged {
+			p.s.Count += sm.Count
+			p.s.Span += span
+			p.seen = true
+			continue
+		}
+		if p != nil {
+			l.record(k, &p.s)
+			p.s = sm
+		} else {
+			p = &pendingSample{k: k, s: sm}
+			b.pending = append(b.pending, p)
+		}
+		p.seen = true
 	}
-	clear(b.entries)
+	// A key that had no requests this second ends its run.
+	kept := b.pending[:0]
+	for _, p := range b.pending {
+		if p.seen {
+			kept = append(kept, p)
+			continue
+		}
+		l.record(p.k, &p.s)
+	}
+	clear(b.pending[len(kept):])
+	b.pending = kept
 	b.keys, b.vals = b.keys[:0], b.vals[:0]
 	b.start = end
+}
+
+// flushPending records every merged sample still held.
+func (l *Load) flushPending() {
+	b := &l.bin
+	for _, p := range b.pending {
+		l.record(p.k, &p.s)
+	}
+	clear(b.pending)
+	b.pending = b.pending[:0]
+}
+
+// record hands one sample to the recorder.
+func (l *Load) record(k binKey, sm *model.Sample) {
+	l.c.Sample(sm)
+	k.s.recorded += sm.N()
 }
 
 // Start starts the scenario's load and the API prober at the world's current instant.
@@ -355,6 +424,7 @@ func (l *Load) Stop() []model.StreamStats {
 	if l.on {
 		l.closeBin(l.c.Clock.Now())
 	}
+	l.flushPending()
 	l.on = false
 	until := min(l.c.Clock.Now(), l.end)
 	var out []model.StreamStats
