@@ -40,9 +40,15 @@ fuzz:
 	  $(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s; \
 	done
 
-## bench: simulator and load generator benchmarks
+## bench: a 10,000-seed random-fault sweep as zdt sweep runs it (seeds/s, CPU per seed,
+## simulated seconds per real second, peak RSS), one small and one 5,000-node fleet upgrade on
+## the simulator (wall per run, sim:real, peak RSS), and the load generator. Each benchmark runs
+## in its own process, so that its peak RSS is its own. Run it on an otherwise idle machine.
 bench:
-	$(GO) test ./harness/sim ./loadgen -run '^$$' -bench . -benchmem
+	GOGC=400 $(GO) test ./harness/sweep -run '^$$' -bench '^BenchmarkSweep$$' -benchtime 1x
+	$(GO) test ./harness/sim -run '^$$' -bench '^BenchmarkSmall$$' -benchtime 300x -benchmem
+	$(GO) test ./harness/sim -run '^$$' -bench '^BenchmarkLarge$$' -benchtime 1x -benchmem
+	$(GO) test ./loadgen -run '^$$' -bench . -benchmem
 
 ## bench-loadgen: zdt's attacker and recorder side by side with plain `vegeta attack` at the same
 ## rate (BENCH_RATE req/s, BENCH_DURATION per attack): achieved rate and CPU per request of each

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,6 +34,10 @@ func benchRun(b *testing.B, sc *scenarios.Scenario) {
 	}
 	real := time.Since(start)
 	b.ReportMetric(simulated.Seconds()/real.Seconds(), "sim-s/real-s")
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MiB") // Linux reports kilobytes
+	}
 }
 
 // BenchmarkSmall is the small scenario: 3 control plane nodes, 3 workers, 3 workloads,

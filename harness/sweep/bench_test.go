@@ -2,9 +2,14 @@ package sweep
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/zdt-dev/zdt/harness/sim"
+	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -26,4 +31,55 @@ func BenchmarkSweepSmall(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// cpuTime is the CPU this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSS is the process's peak resident set in MiB (Linux reports kilobytes).
+func peakRSS() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024
+}
+
+// BenchmarkSweep is `zdt sweep ha-well-configured --seeds 10000 --faults random` as the command
+// runs it (every CPU, shrinking included), once per op: it reports seeds/s, CPU per seed, the
+// simulated time per real second and the process's peak RSS. Run it with -benchtime 1x.
+func BenchmarkSweep(b *testing.B) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const seeds = 10000
+	var simulated atomic.Int64
+	judge := func(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict {
+		simulated.Add(int64(info.End))
+		return ReportJudge(sc, info, data)
+	}
+	start, cpu0 := time.Now(), cpuTime()
+	for i := 0; i < b.N; i++ {
+		res, err := Run(context.Background(), sc, sim.NewProvider(), judge, Options{
+			Seeds: seeds, FirstSeed: 1, RandomFaults: true, Parallel: runtime.NumCPU(), Shrink: true, MaxShrinkRuns: DefaultMaxShrinkRuns})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Runs != seeds {
+			b.Fatalf("%d seeds ran", res.Runs)
+		}
+	}
+	wall, cpu := time.Since(start), cpuTime()-cpu0
+	n := float64(b.N * seeds)
+	b.ReportMetric(n/wall.Seconds(), "seeds/s")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/n, "cpu-ms/seed")
+	b.ReportMetric(time.Duration(simulated.Load()).Seconds()/wall.Seconds(), "sim-s/real-s")
+	b.ReportMetric(peakRSS(), "peak-MiB")
 }
