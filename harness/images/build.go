@@ -29,6 +29,8 @@ const (
 	NodeImageRepo   = "zdt.dev/kind-node"
 	RouteAgentImage = "zdt.dev/route-agent:" + build.RecipeVersion
 	SampleAppImage  = "zdt.dev/sampleapp:dev"
+	// ZDTImage is zdt itself, for sweeps run as a Kubernetes Job (zdt sweep --on-cluster).
+	ZDTImage        = "zdt.dev/zdt:dev"
 	EdgeLBImage     = "zdt.dev/edge-lb:" + build.RecipeVersion
 	rootfsImageRepo = "zdt.dev/node-rootfs"
 )
@@ -763,7 +765,12 @@ func firstLine(s string) string {
 
 // buildApps builds the images of the sample workload and the edge load balancer.
 func (b *builder) buildApps(ctx context.Context) error {
-	return b.step(ctx, "sample app", []string{SampleAppImage}, func(ctx context.Context) (Status, error) {
+	if err := b.step(ctx, "sample app", []string{SampleAppImage}, func(ctx context.Context) (Status, error) {
 		return b.localImage(ctx, "./cmd/zdt-sampleapp", "zdt-sampleapp", []string{SampleAppImage}, false)
+	}); err != nil {
+		return err
+	}
+	return b.step(ctx, "zdt", []string{ZDTImage}, func(ctx context.Context) (Status, error) {
+		return b.localImage(ctx, "./cmd/zdt", "zdt", []string{ZDTImage}, false)
 	})
 }

@@ -256,21 +256,59 @@ feed:
 	res := agg.result()
 	res.Interrupted = ctx.Err() != nil
 	if opts.Shrink && !res.Interrupted {
-		for i := range res.Failures {
-			f := &res.Failures[i]
-			shrunk, runs, err := Shrink(ctx, sc, p, judge, f.Example, opts.MaxShrinkRuns)
-			f.Shrunk, f.ShrinkRuns = shrunk, runs
-			if err != nil {
-				res.Interrupted = true
-				break
-			}
-		}
+		ShrinkFailures(ctx, sc, p, judge, res, opts.MaxShrinkRuns)
 	}
 	res.Elapsed = time.Since(start)
 	if res.Interrupted {
 		return res, ctx.Err()
 	}
 	return res, nil
+}
+
+// ShrinkFailures shrinks each distinct failure of res in turn; an interruption (ctx) stops it
+// with res.Interrupted set, the failures not yet shrunk left as they were.
+func ShrinkFailures(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge Judge, res *Result, maxRuns int) {
+	for i := range res.Failures {
+		f := &res.Failures[i]
+		shrunk, runs, err := Shrink(ctx, sc, p, judge, f.Example, maxRuns)
+		f.Shrunk, f.ShrinkRuns = shrunk, runs
+		if err != nil {
+			res.Interrupted = true
+			return
+		}
+	}
+}
+
+// FromLines folds seed results read back (zdt sweep --results, e.g. from the pods of a sweep
+// run as a Kubernetes Job) into a sweep's result, as Run does with its own; keep is Options.Keep.
+func FromLines(lines []ResultLine, keep int) *Result {
+	if keep <= 0 {
+		keep = 20
+	}
+	agg := newAggregate(keep)
+	for _, l := range lines {
+		agg.add(l.SeedResult())
+	}
+	return agg.result()
+}
+
+// SeedResult is the inverse of Line.
+func (l ResultLine) SeedResult() SeedResult {
+	r := SeedResult{Seed: l.Seed, Faults: l.Faults}
+	if l.Verdict == "ERROR" {
+		r.Error = l.Reason
+		return r
+	}
+	r.Verdict = Verdict{Failed: l.Failed, Unsure: l.Unsure, Reason: l.Reason, Inconclusive: l.Verdict == "INCONCLUSIVE"}
+	return r
+}
+
+// Shard returns the seeds of shard index of count: a contiguous slice of seeds seeds from
+// first, the shards together covering them all once.
+func Shard(first int64, seeds, index, count int) (int64, int) {
+	lo := int64(index) * int64(seeds) / int64(count)
+	hi := int64(index+1) * int64(seeds) / int64(count)
+	return first + lo, int(hi - lo)
 }
 
 // aggregate folds seed results into a sweep's result in bounded memory.

@@ -238,3 +238,54 @@ func TestLineNamesEachOutcome(t *testing.T) {
 		t.Errorf("a harness error's line gives reason %q", l.Reason)
 	}
 }
+
+// TestShardsAndLinesGiveTheLocalResult runs a sweep in three shards, as the pods of an Indexed
+// Job do, writes their results as JSON lines and folds them back: the counts, the failing seeds
+// and each failure's example are those of the same sweep run here in one go.
+func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const seeds, shards = 120, 3
+	local, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: seeds, FirstSeed: 1, RandomFaults: true, Parallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	covered := 0
+	for i := range shards {
+		first, n := Shard(1, seeds, i, shards)
+		covered += n
+		_, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: n, FirstSeed: first, RandomFaults: true, Parallel: 2,
+			OnResult: func(r SeedResult) {
+				if err := enc.Encode(Line(r)); err != nil {
+					t.Error(err)
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if covered != seeds {
+		t.Fatalf("the shards cover %d seeds, want %d", covered, seeds)
+	}
+	var lines []ResultLine
+	dec := json.NewDecoder(&buf)
+	for dec.More() {
+		var l ResultLine
+		if err := dec.Decode(&l); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, l)
+	}
+	got := FromLines(lines, 0)
+	got.Elapsed, local.Elapsed = 0, 0
+	if !reflect.DeepEqual(got, local) {
+		t.Errorf("from lines:\n%+v\nlocal:\n%+v", got, local)
+	}
+	if local.Failed == 0 {
+		t.Error("no seed failed: the comparison says little")
+	}
+}

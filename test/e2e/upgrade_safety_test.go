@@ -14,8 +14,15 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/zdt-dev/zdt/harness/images"
 	"github.com/zdt-dev/zdt/harness/kind"
 	"github.com/zdt-dev/zdt/harness/kubeconfig"
+	"github.com/zdt-dev/zdt/harness/sim"
+	"github.com/zdt-dev/zdt/harness/sweep"
+	"github.com/zdt-dev/zdt/harness/sweep/onjob"
 	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/scenarios"
 )
@@ -80,6 +87,37 @@ var _ = Describe("Upgrade safety", Ordered, func() {
 						"-p", `[{"op":"remove","path":"/spec/maxUnavailable"},{"op":"add","path":"/spec/minAvailable","value":3}]`)
 				},
 			}
+		})
+	})
+
+	Context("a sweep run as an Indexed Job on the kept management cluster", func() {
+		It("gives the seeds' results of the same sweep run here", func() {
+			created := kindProvider.Created()
+			Expect(created).NotTo(BeEmpty(), "the kind spec made no cluster")
+			names := created[len(created)-1]
+			Expect(images.LoadIntoKind(ctx, names.Management, []string{images.ZDTImage})).To(Succeed())
+			cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(artifacts, names.Management+".kubeconfig"))
+			Expect(err).NotTo(HaveOccurred())
+			cs, err := kubernetes.NewForConfig(cfg)
+			Expect(err).NotTo(HaveOccurred())
+			sc, _, err := scenarios.Open("ha-well-configured")
+			Expect(err).NotTo(HaveOccurred())
+			const seeds = 400
+			start := time.Now()
+			lines, err := onjob.Run(ctx, onjob.Input{Client: cs, Scenario: sc, Seeds: seeds, FirstSeed: 1, Faults: "random",
+				Parallelism: 2, Image: images.ZDTImage, Timeout: 10 * time.Minute,
+				Progress: func(format string, args ...any) { fmt.Fprintf(GinkgoWriter, "onjob: "+format+"\n", args...) }})
+			Expect(err).NotTo(HaveOccurred())
+			onCluster := time.Since(start)
+			start = time.Now()
+			local, err := sweep.Run(ctx, sc, sim.NewProvider(), sweep.ReportJudge, sweep.Options{Seeds: seeds, FirstSeed: 1, RandomFaults: true, Parallel: 2})
+			Expect(err).NotTo(HaveOccurred())
+			fmt.Fprintf(GinkgoWriter, "%d seeds: as a Job of 2 indexes in %s, here in %s: %d passed, %d failed, %d inconclusive\n",
+				seeds, onCluster.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), local.Passed, local.Failed, local.Inconclusive)
+			got := sweep.FromLines(lines, 0)
+			got.Elapsed, local.Elapsed = 0, 0
+			Expect(got).To(Equal(local))
+			Expect(local.Failed).To(BeNumerically(">", 0), "no seed failed: the comparison says little")
 		})
 	})
 })

@@ -3,6 +3,7 @@ package sweep
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +17,14 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
+	"github.com/zdt-dev/zdt/harness/images"
 	"github.com/zdt-dev/zdt/harness/sim"
 	"github.com/zdt-dev/zdt/harness/sweep"
+	"github.com/zdt-dev/zdt/harness/sweep/onjob"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -33,6 +38,10 @@ type flagpole struct {
 	maxShrink int
 	list      int
 	results   string
+	shard     string
+	onCluster string
+	jobs      int
+	image     string
 }
 
 // NewCommand returns `zdt sweep`.
@@ -84,7 +93,11 @@ were inconclusive, or the sweep was interrupted.`,
 	cmd.Flags().BoolVar(&f.noShrink, "no-shrink", false, "do not shrink failures")
 	cmd.Flags().IntVar(&f.maxShrink, "max-shrink-runs", sweep.DefaultMaxShrinkRuns, "runs spent shrinking each distinct failure")
 	cmd.Flags().IntVar(&f.list, "list", 20, "failing seeds listed")
-	cmd.Flags().StringVar(&f.results, "results", "", "also write every seed's result to this file, one JSON line per seed in the order they finish (seed, verdict, failed and inconclusive criteria, cause, faults)")
+	cmd.Flags().StringVar(&f.shard, "shard", "", "run only shard I/N of the seeds (a contiguous slice; the N shards cover them all once), exit 0 whatever the verdicts: what each index of an --on-cluster Job runs")
+	cmd.Flags().StringVar(&f.onCluster, "on-cluster", "", "run the sweep on the Kubernetes cluster of this kubeconfig as an Indexed Job of zdt's image (zdt images build makes it), then shrink the failures here; zdt creates one namespace zdt-sweep-* and deletes it at the end")
+	cmd.Flags().IntVar(&f.jobs, "parallelism", 4, "with --on-cluster: the Job's indexes (pods), each with its slice of the seeds")
+	cmd.Flags().StringVar(&f.image, "image", images.ZDTImage, "with --on-cluster: the image the Job's pods run (it must hold zdt at the same version)")
+	cmd.Flags().StringVar(&f.results, "results", "", "also write every seed's result to this file (- for standard output, the summary then goes to standard error), one JSON line per seed in the order they finish (seed, verdict, failed and inconclusive criteria, cause, faults)")
 	return cmd
 }
 
@@ -93,15 +106,34 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 	if out == "" {
 		out = filepath.Join("runs", "sweep-"+sc.Metadata.Name)
 	}
+	firstSeed, seeds := f.firstSeed, f.seeds
+	if f.shard != "" {
+		if f.onCluster != "" {
+			return cli.BadInput(errors.New("--shard and --on-cluster: a shard runs here, --on-cluster runs every shard on the cluster; use one"))
+		}
+		var i, n int
+		if _, err := fmt.Sscanf(f.shard, "%d/%d", &i, &n); err != nil || n < 1 || i < 0 || i >= n || n > seeds {
+			return cli.BadInput(fmt.Errorf("--shard %q: INDEX/COUNT with 0 <= INDEX < COUNT <= --seeds, e.g. 0/4", f.shard))
+		}
+		firstSeed, seeds = sweep.Shard(f.firstSeed, f.seeds, i, n)
+	}
+	w := streams.Out
 	// Progress from the first second, every second: a long sweep shows it is alive.
 	last := time.Now()
 	var onResult func(sweep.SeedResult)
 	if f.results != "" {
-		rf, err := os.Create(f.results)
-		if err != nil {
-			return cli.BadInput(fmt.Errorf("--results: %w", err))
+		var dst io.Writer = streams.Out
+		closeFile := func() error { return nil }
+		if f.results == "-" {
+			w = streams.ErrOut
+		} else {
+			rf, err := os.Create(f.results)
+			if err != nil {
+				return cli.BadInput(fmt.Errorf("--results: %w", err))
+			}
+			dst, closeFile = rf, rf.Close
 		}
-		bw := bufio.NewWriter(rf)
+		bw := bufio.NewWriter(dst)
 		enc := json.NewEncoder(bw)
 		var werr error
 		onResult = func(r sweep.SeedResult) {
@@ -110,36 +142,49 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 			}
 		}
 		defer func() {
-			if err := errors.Join(werr, bw.Flush(), rf.Close()); err != nil {
+			if err := errors.Join(werr, bw.Flush(), closeFile()); err != nil {
 				fmt.Fprintf(streams.ErrOut, "zdt: --results %s: %v\n", f.results, err)
 			}
 		}()
 	}
-	res, err := sweep.Run(cmd.Context(), sc, sim.NewProvider(), sweep.ReportJudge, sweep.Options{
-		Seeds: f.seeds, FirstSeed: f.firstSeed, RandomFaults: f.faults == "random", Parallel: f.parallel,
-		Shrink: !f.noShrink, MaxShrinkRuns: f.maxShrink, Keep: f.list, OnResult: onResult,
+	opts := sweep.Options{
+		Seeds: seeds, FirstSeed: firstSeed, RandomFaults: f.faults == "random", Parallel: f.parallel,
+		Shrink: !f.noShrink && f.shard == "", MaxShrinkRuns: f.maxShrink, Keep: f.list, OnResult: onResult,
 		Progress: func(done, total int) {
 			if time.Since(last) >= time.Second || done == total {
 				last = time.Now()
 				fmt.Fprintf(streams.ErrOut, "zdt: sweep %d/%d seeds\n", done, total)
 			}
 		},
-	})
+	}
+	var res *sweep.Result
+	var err error
+	if f.onCluster != "" {
+		res, err = runOnCluster(cmd.Context(), streams, f, sc, opts)
+	} else {
+		res, err = sweep.Run(cmd.Context(), sc, sim.NewProvider(), sweep.ReportJudge, opts)
+	}
 	if res == nil {
 		return err
 	}
 	if res.Interrupted {
 		fmt.Fprintf(streams.ErrOut, "zdt: sweep interrupted after %d seed(s): what was found so far follows\n", res.Runs)
 	}
-	w := streams.Out
 	rate := float64(res.Runs) / res.Elapsed.Seconds()
 	interrupted := ""
 	if res.Interrupted {
-		interrupted = fmt.Sprintf(" (interrupted: %d of %d asked for)", res.Runs, f.seeds)
+		interrupted = fmt.Sprintf(" (interrupted: %d of %d asked for)", res.Runs, seeds)
 	}
-	fmt.Fprintf(w, "sweep %s: %d seeds from %d%s, faults %s: %d passed, %d failed, %d inconclusive, %d harness errors in %s (%.0f seeds/s incl. shrinking, %d parallel)\n",
-		sc.Metadata.Name, res.Runs, f.firstSeed, interrupted, f.faults, res.Passed, res.Failed, res.Inconclusive, res.HarnessErrors,
-		res.Elapsed.Round(time.Millisecond), rate, f.parallel)
+	where := fmt.Sprintf("%d parallel", f.parallel)
+	if f.onCluster != "" {
+		where = fmt.Sprintf("as a Job of %d indexes, shrinking here", f.jobs)
+	}
+	if f.shard != "" {
+		where += ", shard " + f.shard
+	}
+	fmt.Fprintf(w, "sweep %s: %d seeds from %d%s, faults %s: %d passed, %d failed, %d inconclusive, %d harness errors in %s (%.0f seeds/s incl. shrinking, %s)\n",
+		sc.Metadata.Name, res.Runs, firstSeed, interrupted, f.faults, res.Passed, res.Failed, res.Inconclusive, res.HarnessErrors,
+		res.Elapsed.Round(time.Millisecond), rate, where)
 	if res.Inconclusive > 0 {
 		var parts []string
 		for _, c := range slices.Sorted(maps.Keys(res.InconclusiveBy)) {
@@ -149,6 +194,17 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, sc *scenarios.
 	}
 	listHarnessErrors(w, res, f.list)
 	listFailing(w, res, f.list)
+	if f.shard != "" {
+		// A shard reports its seeds and writes no reproducer: the verdicts and the shrinking
+		// are the caller's.
+		switch {
+		case res.Interrupted:
+			return cli.Exit(cli.ExitInconclusive, fmt.Errorf("interrupted after %d seed(s)", res.Runs))
+		case res.HarnessErrors > 0:
+			return cli.Exit(cli.ExitBadInput, fmt.Errorf("%d seed(s) stopped by a harness error", res.HarnessErrors))
+		}
+		return nil
+	}
 	for _, fl := range res.Failures {
 		fmt.Fprintf(w, "\nfailure %q: %d seed(s), first seed %d with %d fault(s)\n", fl.Criterion, fl.Count, fl.Example.Seed, len(fl.Example.Faults))
 		if fl.Shrunk == nil {
@@ -232,4 +288,41 @@ func writeRepro(dir string, fl sweep.Failure) (string, error) {
 		return "", fmt.Errorf("write reproducer: %w", err)
 	}
 	return path, nil
+}
+
+// runOnCluster runs the sweep as an Indexed Job on the cluster of --on-cluster, then shrinks its
+// failures here, on the simulator, as a local sweep does.
+func runOnCluster(ctx context.Context, streams cli.IOStreams, f *flagpole, sc *scenarios.Scenario, opts sweep.Options) (*sweep.Result, error) {
+	start := time.Now()
+	cfg, err := clientcmd.BuildConfigFromFlags("", f.onCluster)
+	if err != nil {
+		return nil, cli.BadInput(fmt.Errorf("--on-cluster %s: %w", f.onCluster, err))
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, cli.BadInput(fmt.Errorf("--on-cluster %s: %w", f.onCluster, err))
+	}
+	lines, err := onjob.Run(ctx, onjob.Input{Client: cs, Scenario: sc, Seeds: opts.Seeds, FirstSeed: opts.FirstSeed, Faults: f.faults,
+		Parallelism: f.jobs, Image: f.image,
+		Progress: func(format string, args ...any) { fmt.Fprintf(streams.ErrOut, "zdt: "+format+"\n", args...) }})
+	if err != nil {
+		if ctx.Err() != nil {
+			return &sweep.Result{Interrupted: true, InconclusiveBy: map[string]int{}, Elapsed: time.Since(start)}, ctx.Err()
+		}
+		return nil, err
+	}
+	if opts.OnResult != nil {
+		for _, l := range lines {
+			opts.OnResult(l.SeedResult())
+		}
+	}
+	res := sweep.FromLines(lines, opts.Keep)
+	if opts.Shrink {
+		sweep.ShrinkFailures(ctx, sc, sim.NewProvider(), sweep.ReportJudge, res, opts.MaxShrinkRuns)
+	}
+	res.Elapsed = time.Since(start)
+	if res.Interrupted {
+		return res, ctx.Err()
+	}
+	return res, nil
 }
