@@ -35,7 +35,8 @@ const (
 	SummaryFile  = "summary.txt"
 )
 
-// Recorder receives what a provider measures, as it is measured.
+// Recorder receives what a provider measures, as it is measured. The pointers it is handed are
+// valid only during the call: a recorder that keeps a record copies it (providers reuse them).
 type Recorder interface {
 	// Sample records a request (or a run of identical requests).
 	Sample(*Sample) error

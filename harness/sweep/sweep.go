@@ -167,9 +167,18 @@ func Variant(sc *scenarios.Scenario, seed int64, faults []faults.Fault) *scenari
 	return &v
 }
 
-// RunOne runs one scenario on the provider in memory and judges it.
+// memories keeps the records of finished runs for the next ones: a sweep's runs are alike, so
+// their slices are already the right size.
+var memories = sync.Pool{New: func() any { return &model.Memory{} }}
+
+// RunOne runs one scenario on the provider in memory and judges it. The judge must not keep
+// the records it is handed: they are reused by the next run.
 func RunOne(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge Judge) (Verdict, error) {
-	mem := &model.Memory{}
+	mem := memories.Get().(*model.Memory)
+	defer func() {
+		mem.Samples, mem.Intervals, mem.States = mem.Samples[:0], mem.Intervals[:0], mem.States[:0]
+		memories.Put(mem)
+	}()
 	info, err := harness.Run(ctx, sc, p, mem, harness.Options{})
 	if err != nil {
 		return Verdict{}, err

@@ -52,6 +52,8 @@ type Load struct {
 	API     *stream
 	timeout time.Duration
 	bin     bin
+	// scratch is the sample being handed to the recorder, which copies what it keeps.
+	scratch model.Sample
 }
 
 // Flush emits the requests sent since the last flush, under the routing that held since then.
@@ -320,17 +322,18 @@ func (l *Load) closeBin(end time.Duration) {
 		if k.s.W != nil {
 			target = k.s.W.Name
 		}
-		sm := model.Sample{
+		sm := &l.scratch
+		*sm = model.Sample{
 			Target: target, Conn: k.s.mode, At: b.start, Latency: e.latSum / time.Duration(e.n),
 			Code: k.code, Error: k.err, Backend: k.backend, Count: e.n, Span: span,
 		}
 		if e.n == 1 {
 			sm.At, sm.Count, sm.Span = e.at, 0, 0
-			l.record(k, &sm)
+			l.record(k, sm)
 			continue
 		}
 		if !sm.OK() || span != time.Second {
-			l.record(k, &sm)
+			l.record(k, sm)
 			continue
 		}
 		var p *pendingSample
@@ -346,9 +349,9 @@ func (l *Load) closeBin(end time.Duration) {
 		}
 		if p != nil {
 			l.record(k, &p.s)
-			p.s = sm
+			p.s = *sm
 		} else {
-			p = &pendingSample{k: k, s: sm}
+			p = &pendingSample{k: k, s: *sm}
 			b.pending = append(b.pending, p)
 		}
 		p.seen = true
