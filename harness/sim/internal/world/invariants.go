@@ -16,8 +16,23 @@ import (
 //   - A pod's endpoint follows the pod: ready while the pod is Ready and not terminating, not
 //     ready otherwise, within the endpoint controller's delay.
 
-// invariantPeriod is how often the invariants are checked.
-const invariantPeriod = 15 * time.Second
+// invariantPeriod is how often the invariants are checked in a cluster of up to
+// invariantPods pods; a larger one is checked proportionally less often, so that the checks
+// cost the same share of a run whatever its size (they visit every pod). A broken invariant
+// stays broken, so it is still caught, later.
+const (
+	invariantPeriod = 15 * time.Second
+	invariantPods   = 10000
+)
+
+// checkEvery is how often this cluster's invariants are checked.
+func (c *World) checkEvery() time.Duration {
+	pods := 0
+	for _, w := range c.Sc.Spec.Workloads {
+		pods += int(*w.Replicas)
+	}
+	return invariantPeriod * time.Duration(max(1, pods/invariantPods))
+}
 
 // Violation records the first broken invariant; the run stops with it as a harness error.
 func (c *World) Violation(format string, args ...any) {
@@ -31,15 +46,16 @@ func (c *World) Violated() error { return c.violation }
 
 // ArmInvariants checks the invariants periodically from now on.
 func (c *World) ArmInvariants() {
+	every := c.checkEvery()
 	var tick func()
 	tick = func() {
-		c.checkInvariants()
-		c.Clock.After(invariantPeriod, tick)
+		c.checkInvariants(every)
+		c.Clock.After(every, tick)
 	}
-	c.Clock.After(invariantPeriod, tick)
+	c.Clock.After(every, tick)
 }
 
-func (c *World) checkInvariants() {
+func (c *World) checkInvariants(every time.Duration) {
 	now := c.Clock.Now()
 	sync := c.Cal.KubeletSync.Duration
 	slack := time.Second
@@ -66,7 +82,7 @@ func (c *World) checkInvariants() {
 			if p.ep.Ready != want {
 				if p.epStale == 0 {
 					p.epStale = now
-				} else if now-p.epStale > c.Cal.EndpointSync.Duration+invariantPeriod {
+				} else if now-p.epStale > c.Cal.EndpointSync.Duration+every {
 					c.Violation("the endpoint of pod %s has said ready=%v since t+%s while the pod's state says %v", p.Name, p.ep.Ready, p.epStale, want)
 				}
 			} else {

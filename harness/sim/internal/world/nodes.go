@@ -18,6 +18,7 @@ func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Ca
 	} else {
 		n.Role = model.RoleWorker
 		c.Workers = append(c.Workers, n)
+		c.live = nil
 	}
 	n.CPU = capacity.CPU.MilliValue()
 	n.Mem = capacity.Memory.Value()
@@ -68,6 +69,7 @@ func (c *World) RemoveNode(n *Node) {
 	c.Flush()
 	c.leaveLB(n)
 	n.Gone, n.Ready, n.Joined = true, false, false
+	c.live = nil
 	for _, p := range append([]*Pod(nil), n.Pods...) {
 		c.PodGone(p)
 	}
@@ -79,6 +81,7 @@ func (c *World) Discard(n *Node) {
 	n.Up = false
 	c.AfterNodeChange(n)
 	n.Gone = true
+	c.live = nil
 }
 
 // StopEtcdMember takes a control plane node's etcd member out of the cluster.

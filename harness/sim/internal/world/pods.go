@@ -75,9 +75,24 @@ func (w *Workload) domainCount(n *Node, key string) int {
 	return 0
 }
 
+// liveWorkers returns the workers that are not gone, in their order: a gone node is never
+// schedulable, so the scheduler's scan (and its draws) are the same without them.
+func (c *World) liveWorkers() []*Node {
+	if c.live == nil {
+		c.live = make([]*Node, 0, len(c.Workers))
+		for _, n := range c.Workers {
+			if !n.Gone {
+				c.live = append(c.live, n)
+			}
+		}
+	}
+	return c.live
+}
+
 // pickNode filters and scores workers as kube-scheduler does, for the parts zdt models:
 // resources, topology spread (hard or soft), least allocated. Ties are broken at random.
 func (c *World) pickNode(w *Workload) *Node {
+	workers := c.liveWorkers()
 	ts := w.Spec.TopologySpread
 	key := ""
 	hard := false
@@ -87,7 +102,7 @@ func (c *World) pickNode(w *Workload) *Node {
 		key, hard, maxSkew = ts.TopologyKey, ts.WhenUnsatisfiable == scenarios.DoNotSchedule, int(*ts.MaxSkew)
 		minCount = -1
 		// The global minimum counts eligible domains (schedulable nodes, or their zones).
-		for _, n := range c.Workers {
+		for _, n := range workers {
 			if c.Schedulable(n) {
 				if cnt := w.domainCount(n, key); minCount < 0 || cnt < minCount {
 					minCount = cnt
@@ -97,7 +112,7 @@ func (c *World) pickNode(w *Workload) *Node {
 	}
 	var best *Node
 	bestScore, ties := 0.0, 0
-	for _, n := range c.Workers {
+	for _, n := range workers {
 		if !c.Schedulable(n) || !c.fits(n, w) {
 			continue
 		}

@@ -46,9 +46,12 @@ type World struct {
 	// violation is the first broken invariant (invariants.go).
 	violation error
 
-	Nodes     []*Node
-	CPNodes   []*Node
-	Workers   []*Node
+	Nodes   []*Node
+	CPNodes []*Node
+	Workers []*Node
+	// live is Workers without the gone ones, in the same order, for the scheduler; nil when a
+	// worker was added or went since it was made.
+	live      []*Node
 	Workloads []*Workload
 	PDBs      []*PDB
 	pending   []*Pod
