@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/zdt-dev/zdt/harness/preflight"
@@ -65,9 +66,32 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 	}
 	progress("creating the %s cluster (%s, %d control plane, %d pools)", pi.Name, plan[0],
 		*sc.Spec.Cluster.ControlPlane.Replicas, len(sc.Spec.Cluster.WorkerPools))
+	// When the run is stopped during bring-up, the provider may take a while to give up (kind's
+	// create takes no context): the bring-up ends when the stop came.
+	var stoppedAt atomic.Pointer[time.Time]
+	defer context.AfterFunc(ctx, func() { now := time.Now(); stoppedAt.Store(&now) })()
 	cl, err := p.Create(ctx, CreateInput{Scenario: sc, Recorder: rec, Start: opts.Start})
 	if err != nil {
-		return info, fmt.Errorf("create cluster: %w", err)
+		if ctx.Err() == nil {
+			return info, fmt.Errorf("create cluster: %w", err)
+		}
+		// Interrupted while the cluster came up: the provider removed what it had made; the run
+		// is aborted, not broken, and shows where it was.
+		var end time.Duration
+		if !pi.Clock.Virtual {
+			end = time.Since(opts.Start)
+			if t := stoppedAt.Load(); t != nil {
+				end = t.Sub(opts.Start)
+			}
+		}
+		info.End = end
+		info.Aborted = true
+		info.AbortReason = "interrupted: " + context.Cause(ctx).Error()
+		info.Phases = append(info.Phases, model.Phase{Name: model.PhaseBringUp, To: end, Outcome: model.PhaseInterrupted,
+			Message: fmt.Sprintf("interrupted after %s: creating the %s cluster (%s)", end.Round(time.Millisecond), pi.Name, err)})
+		progress("%-22s %-9s %8s  %s", model.PhaseBringUp, model.PhaseInterrupted, end.Round(time.Second), "the cluster was being created")
+		return info, errors.Join(rec.Interval(&model.Interval{Level: model.Error, Locator: model.Locator{Phase: model.PhaseBringUp}, Reason: model.ReasonPhase,
+			Message: info.Phases[0].Message, From: 0, To: end, CutShort: true}), checkpoint(rec, info))
 	}
 	e := &engine{sc: sc, cl: cl, rec: rec, info: info, progress: progress, stepStart: -1, upgradeStart: -1}
 	runErr := e.run(ctx, plan, opts.PreflightOnly)

@@ -157,3 +157,36 @@ func TestKilledRunShowsItsCurrentPhase(t *testing.T) {
 		t.Error("a killed run PASSed")
 	}
 }
+
+// slowCreate is a provider whose cluster never comes up before the run is stopped.
+type slowCreate struct{ harness.Provider }
+
+func (p slowCreate) Create(ctx context.Context, in harness.CreateInput) (harness.Cluster, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestInterruptDuringBringUpIsAnAbortedRun: Ctrl-C while the cluster is created is an aborted
+// run with its bring-up interrupted, not a harness error.
+func TestInterruptDuringBringUpIsAnAbortedRun(t *testing.T) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := &model.Memory{}
+	info, err := harness.Run(ctx, sc, slowCreate{sim.NewProvider()}, rec, harness.Options{})
+	if err != nil {
+		t.Fatalf("Run = %v, want no harness error", err)
+	}
+	if !info.Aborted || len(info.Phases) != 1 || info.Phases[0].Name != model.PhaseBringUp || info.Phases[0].Outcome != model.PhaseInterrupted {
+		t.Fatalf("aborted %v, phases %+v: want an aborted run with bring-up interrupted", info.Aborted, info.Phases)
+	}
+	if len(rec.Intervals) != 1 || !rec.Intervals[0].CutShort {
+		t.Errorf("timeline %+v: want the bring-up, cut short", rec.Intervals)
+	}
+	if r := report.Evaluate(sc, info, rec.Samples, rec.Intervals, rec.States); r.Verdict != report.Inconclusive {
+		t.Errorf("verdict %s, want INCONCLUSIVE", r.Verdict)
+	}
+}

@@ -12,6 +12,9 @@ const (
 	// PhaseRunStart is the start of the run itself, before the load and warm-up: a fault timed to
 	// it counts from the cluster's creation.
 	PhaseRunStart PhaseName = ""
+	// PhaseBringUp is the provider creating the cluster, before the run's load starts. It is
+	// recorded only when the run is stopped in it.
+	PhaseBringUp PhaseName = "bring-up"
 	// PhaseWarmup runs the load alone for spec.load.warmup before preflight, so that the
 	// upgrade is measured from a steady state.
 	PhaseWarmup PhaseName = "warm-up"
@@ -39,10 +42,14 @@ func (p PhaseName) Pool() (string, bool) {
 	return strings.CutPrefix(string(p), poolPrefix)
 }
 
-// IsUpgrade reports whether the phase is part of the upgrade proper: not warm-up, preflight
-// nor postflight.
+// IsUpgrade reports whether the phase is part of the upgrade proper: not bring-up, warm-up,
+// preflight nor postflight.
 func (p PhaseName) IsUpgrade() bool {
-	return p != PhaseWarmup && p != PhasePreflight && p != PhasePostflight && p != PhaseRunStart
+	switch p {
+	case PhaseBringUp, PhaseWarmup, PhasePreflight, PhasePostflight, PhaseRunStart:
+		return false
+	}
+	return true
 }
 
 // FaultPhases are the phases a fault can be timed to besides the pool phases, first the start

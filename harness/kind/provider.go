@@ -503,7 +503,10 @@ func poll(ctx context.Context, timeout, interval time.Duration, cond func() (boo
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("not done after %s (%s): %w", timeout, last, ctx.Err())
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("not done after %s (%s): %w", timeout, last, ctx.Err())
+			}
+			return fmt.Errorf("stopped while waiting (%s): %w", last, ctx.Err())
 		case <-t.C:
 		}
 	}
