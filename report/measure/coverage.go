@@ -113,6 +113,15 @@ func (c *coverage) largestGapWithin(from, to time.Duration) (gap, at time.Durati
 			i += 63
 			continue
 		}
+		// And whole full words: the run before ends at their first slice, none starts in them.
+		if i%64 == 0 && i+63 <= last && i/64 < len(c.bits) && c.bits[i/64] == ^uint64(0) {
+			if run > best {
+				best, bestAt = run, time.Duration(start)*c.width
+			}
+			run = 0
+			i += 63
+			continue
+		}
 		if c.has(i) {
 			if run > best {
 				best, bestAt = run, time.Duration(start)*c.width

@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -39,5 +40,52 @@ func TestLargestGap(t *testing.T) {
 	c.markSpan(0, time.Second, 100)
 	if c.marked() != 20 {
 		t.Errorf("%d slices marked by 100 requests over 1s, want 20", c.marked())
+	}
+}
+
+// TestLargestGapMatchesASliceBySliceScan compares the word-skipping scan with a plain one on
+// random coverage: long full and empty stretches, and scattered slices.
+func TestLargestGapMatchesASliceBySliceScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 300 {
+		c := &coverage{width: time.Millisecond}
+		n := 64 + rng.IntN(2000)
+		for i := 0; i < n; {
+			k := 1 + rng.IntN(300)
+			if rng.IntN(2) == 0 {
+				c.markRange(int64(i), int64(min(i+k, n)-1))
+			} else if rng.IntN(4) == 0 {
+				c.mark(time.Duration(i+rng.IntN(k)) * time.Millisecond)
+			}
+			i += k
+		}
+		from := time.Duration(rng.IntN(100)) * time.Millisecond
+		to := time.Duration(n-rng.IntN(50)) * time.Millisecond
+		gap, at := c.largestGapWithin(from, to)
+		// The plain scan.
+		best, bestAt, run, start := 0, from, 0, 0
+		for i := int(from / c.width); i <= int((to-1)/c.width); i++ {
+			if c.has(i) {
+				if run > best {
+					best, bestAt = run, time.Duration(start)*c.width
+				}
+				run = 0
+				continue
+			}
+			if run == 0 {
+				start = i
+			}
+			run++
+		}
+		if run > best {
+			best, bestAt = run, time.Duration(start)*c.width
+		}
+		wantGap, wantAt := time.Duration(best+1)*c.width, bestAt
+		if best == 0 {
+			wantGap, wantAt = 0, from
+		}
+		if gap != wantGap || at != wantAt {
+			t.Fatalf("trial %d: largest gap %s at %s, the plain scan %s at %s", trial, gap, at, wantGap, wantAt)
+		}
 	}
 }
