@@ -80,7 +80,9 @@ type Cluster struct {
 	ctl    *capi.Controllers
 	load   *traffic.Load
 	faults []*activeFault
-	hit    []string // the nodes the fault being injected hit (onNodes)
+	// awaiting are the faults timed to an event that has not come yet.
+	awaiting []*awaitedFault
+	hit      []string // the nodes the fault being injected hit (onNodes)
 	// speed paces the virtual clock against the wall clock from wallStart, virtStart (0: not).
 	speed     float64
 	wallStart time.Time
@@ -120,6 +122,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) (*Cluster, error) {
 		return nil, err
 	}
 	c.ctl = ctl
+	ctl.OnEvent = c.onEvent
 	w.AddWorkloads()
 	w.Settle()
 	c.startingState()
@@ -345,6 +348,7 @@ func (c *Cluster) Close(ctx context.Context) error {
 	defer func() { c.w.CuttingShort = false }()
 	c.ctl.Close()
 	c.w.CloseAPIUnavailable()
+	c.closeAwaited()
 	c.closeFaults()
 	c.w.CloseOpenPods()
 	return c.w.Err()

@@ -29,15 +29,53 @@ type activeFault struct {
 	ended bool
 }
 
-// armFaults schedules the faults timed to a phase that is starting.
+// armFaults schedules the faults timed to a phase that is starting; those timed to an event
+// start counting the phase's events.
 func (c *Cluster) armFaults(phase model.PhaseName) {
 	for i := range c.sc.Spec.Faults {
 		f := &c.sc.Spec.Faults[i]
 		if f.At.Phase != phase {
 			continue
 		}
+		if f.At.Event != "" {
+			c.awaiting = append(c.awaiting, &awaitedFault{f: f, left: f.At.NthEvent()})
+			continue
+		}
 		c.w.Clock.After(f.At.After.Duration, func() { c.inject(f) })
 	}
+}
+
+// awaitedFault is a fault timed to an event, counting the events until its own.
+type awaitedFault struct {
+	f    *faults.Fault
+	left int
+}
+
+// onEvent counts an event of the rollout for the faults waiting for it, and schedules those
+// whose event it is.
+func (c *Cluster) onEvent(ev faults.Event, _ *world.Node) {
+	kept := c.awaiting[:0]
+	for _, a := range c.awaiting {
+		if a.f.At.Event == ev {
+			a.left--
+		}
+		if a.left > 0 {
+			kept = append(kept, a)
+			continue
+		}
+		f := a.f
+		c.w.Clock.After(f.At.After.Duration, func() { c.inject(f) })
+	}
+	c.awaiting = kept
+}
+
+// closeAwaited records the faults whose event never came: the run did not go through what the
+// scenario says.
+func (c *Cluster) closeAwaited() {
+	for _, a := range c.awaiting {
+		c.missed(a.f, fmt.Sprintf("its event (the %s) never came", a.f.At))
+	}
+	c.awaiting = nil
 }
 
 // inject starts a fault, records it, and ends it after its duration (0: it lasts).

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +146,42 @@ func TestFaultEffects(t *testing.T) {
 			}
 			c.check(t, o)
 		})
+	}
+}
+
+// TestFaultTimedToAnEvent crashes the node being drained 5 s after the second drain of pool
+// md-0 began: the fault starts then, on that drain's node, whatever the phase's length; a fault
+// waiting for a third drain of a pool that has fewer is recorded as not applied.
+func TestFaultTimedToAnEvent(t *testing.T) {
+	o := runScenario(t, "ha-well-configured", 1, func(sc *scenarios.Scenario) {
+		sc.Spec.Faults = []faults.Fault{
+			{Name: "crash", Kind: faults.NodeCrash, Target: faults.Target{Node: faults.NodeDraining},
+				At: faults.Time{Phase: model.PoolPhase("md-0"), Event: faults.EventNodeDrain, Nth: 2, After: metav1.Duration{Duration: 5 * time.Second}}},
+			{Name: "never", Kind: faults.NodeCordon,
+				At: faults.Time{Phase: model.PoolPhase("md-0"), Event: faults.EventNodeDrain, Nth: 99}},
+		}
+	})
+	var drains []model.Interval
+	var crash, never *model.Interval
+	for i, iv := range o.mem.Intervals {
+		switch {
+		case iv.Reason == model.ReasonNodeDrain && iv.Locator.Pool == "md-0":
+			drains = append(drains, iv)
+		case iv.Reason == model.ReasonFaultInjected && iv.Locator.Fault == "crash":
+			crash = &o.mem.Intervals[i]
+		case iv.Reason == model.ReasonFaultNotApplied && iv.Locator.Fault == "never":
+			never = &o.mem.Intervals[i]
+		}
+	}
+	if len(drains) < 2 || crash == nil {
+		t.Fatalf("%d drains of md-0, crash %+v", len(drains), crash)
+	}
+	sort.Slice(drains, func(i, j int) bool { return drains[i].From < drains[j].From })
+	second := drains[1]
+	if crash.From != second.From+5*time.Second || crash.Locator.Node != second.Locator.Node {
+		t.Errorf("crash at %s on %s; the second drain began at %s on %s", crash.From, crash.Locator.Node, second.From, second.Locator.Node)
+	}
+	if never == nil || !strings.Contains(never.Message, "99th NodeDrain in pool/md-0") {
+		t.Errorf("a fault whose event never came: %+v", never)
 	}
 }

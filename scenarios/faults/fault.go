@@ -46,13 +46,69 @@ const (
 	NodePoolPrefix   = "pool/"
 )
 
-// Time places a fault in the run: an offset into a phase, or from the start of the run.
+// Time places a fault in the run: an offset into a phase, or from the start of the run, or
+// from an event of the rollout seen in that phase (e.g. the second drain of pool/md-0).
 type Time struct {
 	// Phase is "upgrade" (start of the first upgrade step), "control-plane", "workers",
 	// "pool/<name>" or empty (start of the run).
 	Phase model.PhaseName `json:"phase,omitempty"`
-	// After is the offset from the start of that phase.
+	// Event, when set, times the fault from the Nth such event of the rollout after the start
+	// of Phase rather than from the phase's start: a phase lasts longer on a real cluster than
+	// on the simulator, so an offset that hits a drain on one side can miss it on the other.
+	Event Event `json:"event,omitempty"`
+	// Nth is which event counts, from 1 (default 1).
+	Nth int32 `json:"nth,omitempty"`
+	// After is the offset from the start of that phase, or from the event.
 	After metav1.Duration `json:"after"`
+}
+
+// Event is a moment of the rollout a fault can be timed to.
+type Event string
+
+// The events of Time.Event; each provider reports them from what it sees of the rollout.
+const (
+	// EventNodeDrain is the start of a node's drain: Cluster API began deleting its machine.
+	EventNodeDrain Event = "NodeDrain"
+	// EventMachineCreated is the creation of a new Machine (a surge or replacement machine).
+	EventMachineCreated Event = "MachineCreated"
+)
+
+// Events lists every event, sorted.
+var Events = []Event{EventMachineCreated, EventNodeDrain}
+
+// NthEvent returns which event the fault waits for (at least 1).
+func (t Time) NthEvent() int {
+	if t.Nth < 1 {
+		return 1
+	}
+	return int(t.Nth)
+}
+
+// String renders when the fault starts, e.g. "pool/md-0+30s" or "the 2nd NodeDrain in
+// pool/md-0+5s".
+func (t Time) String() string {
+	phase := string(t.Phase)
+	if phase == "" {
+		phase = "run start"
+	}
+	if t.Event == "" {
+		return fmt.Sprintf("%s+%s", phase, t.After.Duration)
+	}
+	return fmt.Sprintf("%s %s in %s+%s", ordinal(t.NthEvent()), t.Event, phase, t.After.Duration)
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }
 
 // Length returns the fault's duration; 0 when it lasts (or, for instant kinds, is instant).
@@ -99,9 +155,5 @@ func (f *Fault) Describe() string {
 	if target == "" {
 		target = "any worker"
 	}
-	phase := string(f.At.Phase)
-	if phase == "" {
-		phase = "run start"
-	}
-	return fmt.Sprintf("%s on %s at %s+%s for %s", f.Kind, target, phase, f.At.After.Duration, f.Length())
+	return fmt.Sprintf("%s on %s at %s for %s", f.Kind, target, f.At, f.Length())
 }

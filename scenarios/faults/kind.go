@@ -3,6 +3,7 @@ package faults
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -206,6 +207,15 @@ func Validate(f *Fault, c ValidateContext, p *field.Path) field.ErrorList {
 		errs = append(errs, field.NotSupported(p.Child("at", "phase"), f.At.Phase, append(phases, prefixed(NodePoolPrefix, c.Pools)...)))
 	}
 	errs = append(errs, nonNegative(&f.At.After, p.Child("at", "after"))...)
+	if f.At.Event != "" && !slices.Contains(Events, f.At.Event) {
+		errs = append(errs, field.NotSupported(p.Child("at", "event"), f.At.Event, Events))
+	}
+	if f.At.Nth < 0 {
+		errs = append(errs, field.Invalid(p.Child("at", "nth"), f.At.Nth, "must be at least 1 (the first event)"))
+	}
+	if f.At.Nth > 0 && f.At.Event == "" {
+		errs = append(errs, field.Required(p.Child("at", "event"), fmt.Sprintf("at.nth %d counts events: name the event (%s)", f.At.Nth, eventList())))
+	}
 	errs = append(errs, nonNegative(f.Duration, p.Child("duration"))...)
 	errs = append(errs, nonNegative(f.Delay, p.Child("delay"))...)
 	if !known {
@@ -218,6 +228,14 @@ func Validate(f *Fault, c ValidateContext, p *field.Path) field.ErrorList {
 		errs = append(errs, d.Validate(f, p)...)
 	}
 	return errs
+}
+
+func eventList() string {
+	var out []string
+	for _, e := range Events {
+		out = append(out, string(e))
+	}
+	return strings.Join(out, " or ")
 }
 
 func validPhase(ph model.PhaseName, pools sets.Set[string]) bool {

@@ -15,6 +15,7 @@ import (
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // Controllers are the Cluster API controllers of one cluster.
@@ -33,6 +34,14 @@ type Controllers struct {
 	// progressAt is the last instant a rollout moved: a machine created, joined or deleted, a
 	// pod evicted or gone from a drained node, a drain done.
 	progressAt time.Duration
+	// OnEvent, when set, hears the rollout's events faults can be timed to.
+	OnEvent func(ev faults.Event, n *world.Node)
+}
+
+func (c *Controllers) event(ev faults.Event, n *world.Node) {
+	if c.OnEvent != nil {
+		c.OnEvent(ev, n)
+	}
 }
 
 // pool is a MachineDeployment.

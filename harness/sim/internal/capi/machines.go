@@ -7,6 +7,7 @@ import (
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // createMachine creates a Machine: its infrastructure is provisioned, then it joins the cluster
@@ -34,6 +35,7 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 		c.nodeJoined(n)
 		return n
 	}
+	c.event(faults.EventMachineCreated, n)
 	provision := w.Cal.MachineProvision.Duration + w.Effects.ProvisionSlow
 	w.Clock.After(provision, func() {
 		if n.Deleting {
@@ -91,6 +93,8 @@ func (c *Controllers) deleteMachine(n *world.Node) {
 		c.failedMachine(n)
 		return
 	}
+	// Cluster API drains every machine it deletes, control plane ones included.
+	c.event(faults.EventNodeDrain, n)
 	if n.Role == model.RoleControlPlane {
 		w.StopEtcdMember(n)
 		w.Clock.After(time.Second, func() { c.deleteInfra(n) })
