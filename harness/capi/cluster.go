@@ -16,9 +16,11 @@ import (
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
 	"github.com/zdt-dev/zdt/harness/capi/internal/timeline"
+	"github.com/zdt-dev/zdt/harness/chaos"
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // Defaults of Tuning.
@@ -80,6 +82,9 @@ type wiring struct {
 	clock clock.WithTicker
 	// teardown, when set, is called by Close to remove what the provider created.
 	teardown func(ctx context.Context) error
+	// injectors inject the scenario's faults; log hears what they did.
+	injectors chaos.Injectors
+	log       func(format string, args ...any)
 }
 
 // Cluster is a real Cluster API workload cluster under test. It implements harness.Cluster.
@@ -94,6 +99,8 @@ type Cluster struct {
 	stop context.CancelFunc
 	done chan struct{}
 	tl   *timeline.Timeline
+	// chaos injects the scenario's faults.
+	chaos *chaos.Scheduler
 
 	mu        sync.Mutex
 	loadStop  context.CancelFunc
@@ -126,6 +133,19 @@ func newCluster(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder,
 	}
 	c := &Cluster{w: w, opts: opts, sc: sc, rec: rec, res: objects.ResourcesAt(w.apiVersion), done: make(chan struct{})}
 	c.tl = timeline.New(rec, c.Now)
+	var faultList []faults.Fault
+	var seed int64
+	if sc != nil {
+		faultList = sc.Spec.Faults
+		if sc.Spec.Seed != nil {
+			seed = *sc.Spec.Seed
+		}
+	}
+	c.chaos = chaos.NewScheduler(chaos.SchedulerInput{
+		Faults: faultList, Injectors: w.injectors, Recorder: c.tl, Clock: w.clock, Now: c.Now, Seed: seed,
+		Env: &chaos.Env{Client: w.workload, AppNamespace: opts.AppNamespace, Nodes: c.chaosNodes, Log: w.log},
+	})
+	c.tl.OnEvent = c.chaos.Event
 	// The recorder outlives the ctx of New (the engine cancels nothing until Close), but stops
 	// with it if ctx is cancelled.
 	watchCtx, stop := context.WithCancel(ctx)
@@ -147,6 +167,7 @@ func newCluster(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder,
 		<-c.done
 		return nil, fmt.Errorf("capi cluster: %w", ctx.Err())
 	}
+	c.chaos.StartPhase(model.PhaseRunStart) // faults timed from the start of the run
 	return c, nil
 }
 
@@ -168,9 +189,25 @@ func (c *Cluster) Pass(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// StartPhase implements harness.Cluster. Faults are not injected into real clusters yet, so a
-// phase only needs no arming.
-func (c *Cluster) StartPhase(ctx context.Context, phase model.PhaseName) error { return ctx.Err() }
+// StartPhase implements harness.Cluster: faults timed to the phase are armed.
+func (c *Cluster) StartPhase(ctx context.Context, phase model.PhaseName) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.chaos.StartPhase(phase)
+	return nil
+}
+
+// chaosNodes lists the workload cluster's nodes for the fault injectors, as the timeline sees
+// them.
+func (c *Cluster) chaosNodes() []chaos.Node {
+	views := c.tl.Nodes()
+	out := make([]chaos.Node, len(views))
+	for i, v := range views {
+		out[i] = chaos.Node{Name: v.Name, Pool: v.Pool, ControlPlane: v.ControlPlane, Ready: v.Ready, Deleting: v.Deleting, Draining: v.Draining}
+	}
+	return out
+}
 
 // StartLoad implements harness.Cluster: the scenario's load on the targets' URLs, and the API
 // prober, in the background until StopLoad.
@@ -257,6 +294,8 @@ func (c *Cluster) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("close: %w", ctx.Err())
 	}
+	// Faults still active are undone, and recorded cut short, before the cluster goes.
+	c.chaos.Close()
 	errs := []error{c.tl.Close()}
 	if c.w.teardown != nil {
 		errs = append(errs, c.w.teardown(ctx))

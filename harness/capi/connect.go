@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
+	"github.com/zdt-dev/zdt/harness/chaos"
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -45,6 +46,11 @@ type ConnectInput struct {
 	// Teardown, when set, is called by Close to remove what the provider created.
 	Teardown func(ctx context.Context) error
 	Tuning   Tuning
+	// Injectors are the fault kinds the provider injects (chaos.APIInjectors, and the
+	// provider's own); a fault of another kind is recorded as not applied.
+	Injectors chaos.Injectors
+	// Log receives a line per injected fault; may be nil.
+	Log func(format string, args ...any)
 }
 
 // Connect reaches the management and workload clusters, checks that the Cluster exists with a
@@ -105,6 +111,7 @@ func connect(ctx context.Context, in ConnectInput, mgmt dynamic.Interface, disc 
 	w := wiring{
 		namespace: ns, name: in.Name, apiVersion: version, mgmt: mgmt, workload: workload, workloadConfig: wcfg,
 		targets: map[string]string{}, allow: in.Allow, start: in.Start, teardown: in.Teardown,
+		injectors: in.Injectors, log: in.Log,
 	}
 	for name, u := range in.Targets {
 		t, err := loadgen.ResolveTarget(u, in.Allow)

@@ -102,7 +102,7 @@ var info = harness.Register(harness.ProviderInfo{
 	Clock:   harness.Clock{},
 	Flags: []harness.Flag{{Name: FlagKeep, Bool: true,
 		Usage: "leave the kind clusters and the edge load balancer in place for debugging; zdt cleanup removes them"}},
-	Injects: func(faults.Kind) bool { return false },
+	Injects: func(k faults.Kind) bool { return kindInjects.Injects(k) },
 	New: func(s harness.Settings) (harness.Provider, error) {
 		dir, err := filepath.Abs(s.Out)
 		if err != nil {
@@ -202,6 +202,9 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 		manifests = append(manifests, b)
 	}
 	if err := checkInotify(); err != nil {
+		return nil, err
+	}
+	if err := checkNetem(ctx, sc); err != nil {
 		return nil, err
 	}
 	from := sc.Spec.Versions.From
@@ -324,6 +327,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 		Scenario: sc, Recorder: in.Recorder, Start: in.Start,
 		Management: mgmtCfg, Namespace: metav1.NamespaceDefault, Name: names.Workload, Workload: wcfg,
 		Targets: targets, Teardown: teardown, Tuning: p.opts.Tuning,
+		Injectors: injectors(names.Workload), Log: logf,
 	})
 }
 

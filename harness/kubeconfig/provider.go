@@ -12,6 +12,7 @@ import (
 
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/harness/capi"
+	"github.com/zdt-dev/zdt/harness/chaos"
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
@@ -33,13 +34,15 @@ var info = harness.Register(harness.ProviderInfo{
 		{Name: FlagCluster, Usage: "the Cluster to upgrade, NAMESPACE/NAME"},
 		{Name: FlagTarget, Usage: "where a workload's load goes, NAME=URL (127.0.0.1 or localhost), once per load target", Repeated: true},
 	},
-	Injects: func(faults.Kind) bool { return false },
+	// Through an existing cluster's API alone: pods killed, nodes cordoned, evictions refused.
+	Injects: func(k faults.Kind) bool { return chaos.APIInjectors().Injects(k) },
 	New: func(s harness.Settings) (harness.Provider, error) {
 		p, err := New(s.String(FlagKubeconfig), s.String(FlagCluster))
 		if err != nil {
 			return nil, err
 		}
 		p.Tuning.SnapshotDir = s.Out
+		p.Log = s.Log
 		for _, t := range s.Strings(FlagTarget) {
 			if err := p.AddTarget(t); err != nil {
 				return nil, err
@@ -61,6 +64,8 @@ type Provider struct {
 	Targets map[string]string
 	// Tuning is passed on to the Cluster API adapter.
 	Tuning capi.Tuning
+	// Log receives a line per injected fault; may be nil.
+	Log func(format string, args ...any)
 }
 
 var _ harness.Provider = (*Provider)(nil)
@@ -117,5 +122,6 @@ func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.
 		Scenario: in.Scenario, Recorder: in.Recorder, Start: in.Start,
 		Management: p.Management, Namespace: p.Namespace, Name: p.Cluster,
 		Targets: p.Targets, Tuning: p.Tuning,
+		Injectors: chaos.APIInjectors(), Log: p.Log,
 	})
 }

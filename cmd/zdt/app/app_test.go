@@ -47,9 +47,9 @@ func TestExitCodes(t *testing.T) {
 			"NO: seed 1: FAIL, not PASS", "0 of 1 scenario(s) as expected"}},
 		{"a starting state the provider cannot set up", []string{"run", "cordoned-at-start", "--provider", "kind"}, cli.ExitBadInput, []string{
 			"spec.cluster.workerPools[0].start: the kind provider cannot set up a starting state", "--provider sim"}},
-		{"a fault the provider cannot inject", []string{"run", "single-control-plane", "--provider", "kind"}, cli.ExitBadInput, []string{
-			"spec.faults[0].kind: APIServerRestart: the kind provider cannot inject", "--provider sim"}},
-		{"fault kinds listed with their providers", []string{"faults"}, cli.ExitPass, []string{"NodeCrash (target: target.node", "injected by sim"}},
+		{"a fault the provider cannot inject", []string{"run", "fault-provision-failure", "--provider", "kind"}, cli.ExitBadInput, []string{
+			"spec.faults[0].kind: MachineProvisionFailure: the kind provider cannot inject", "--provider sim"}},
+		{"fault kinds listed with their providers", []string{"faults"}, cli.ExitPass, []string{"NodeCrash (target: target.node", "injected by sim, kind", "PodKill", "injected by sim, kind, kubeconfig"}},
 		{"unknown scenario", []string{"run", "no-such-scenario"}, cli.ExitBadInput, []string{"no built-in scenario"}},
 		{"bad flag", []string{"run", "--nope"}, cli.ExitBadInput, []string{"unknown flag"}},
 	}

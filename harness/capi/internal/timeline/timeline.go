@@ -17,6 +17,7 @@ import (
 	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
 	"github.com/zdt-dev/zdt/harness/internal/kube"
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // Timeline turns changes of Machines, Nodes, Pods and EndpointSlices into the timeline intervals
@@ -34,6 +35,9 @@ type Timeline struct {
 	slices   map[string]map[string]endpointState
 	// closing is set by Close: what it records had not ended by itself and is cut short.
 	closing bool
+	// OnEvent, when set before the informers start, hears the rollout's events faults can be
+	// timed to. It is called with the Timeline's lock held and must not call back into it.
+	OnEvent func(ev faults.Event)
 }
 
 type machineState struct {
@@ -43,9 +47,11 @@ type machineState struct {
 	created       time.Duration
 	deleting      bool
 	deletingAt    time.Duration
-	draining      bool
-	drainFrom     time.Duration
-	stalls        map[string]*stall
+	// drainSeen is set once the machine's drain began (its deletion or its drain was seen).
+	drainSeen bool
+	draining  bool
+	drainFrom time.Duration
+	stalls    map[string]*stall
 }
 
 // stall is an eviction refused while a drain goes on: by a PDB (a PDB stall) or by an error.
@@ -57,6 +63,7 @@ type stall struct {
 
 type nodeState struct {
 	ready, notReady, cordoned bool
+	controlPlane              bool
 	notReadyFrom, cordonFrom  time.Duration
 	pool                      string
 }
@@ -113,6 +120,9 @@ func (t *Timeline) OnMachine(u *unstructured.Unstructured, initial bool) {
 	if m == nil {
 		m = &machineState{name: u.GetName(), fresh: !initial, created: now, stalls: map[string]*stall{}}
 		t.machines[m.name] = m
+		if m.fresh {
+			t.event(faults.EventMachineCreated)
+		}
 	}
 	m.pool, m.version = objects.MachinePool(u), objects.MachineVersion(u)
 	if n := objects.MachineNode(u); n != "" {
@@ -126,6 +136,12 @@ func (t *Timeline) OnMachine(u *unstructured.Unstructured, initial bool) {
 		m.deleting, m.deletingAt = true, now
 	}
 	draining, msg := objects.DrainState(u)
+	if (m.deleting || draining) && !m.drainSeen && !initial {
+		// Cluster API drains a machine as soon as it begins deleting it; a quick drain may
+		// never show in the conditions.
+		m.drainSeen = true
+		t.event(faults.EventNodeDrain)
+	}
 	switch {
 	case draining && !m.draining:
 		m.draining, m.drainFrom = true, now
@@ -247,6 +263,7 @@ func (t *Timeline) OnNode(n *corev1.Node) {
 			}
 		}
 	}
+	_, s.controlPlane = n.Labels[labelControlPlane]
 	ready := kube.NodeReady(n)
 	switch {
 	case ready && s.notReady:
@@ -487,6 +504,56 @@ func (t *Timeline) Close() error {
 		}
 	}
 	return t.err
+}
+
+func (t *Timeline) event(ev faults.Event) {
+	if t.OnEvent != nil && !t.closing {
+		t.OnEvent(ev)
+	}
+}
+
+// labelControlPlane marks control plane nodes (kubeadm).
+const labelControlPlane = "node-role.kubernetes.io/control-plane"
+
+// NodeView is what the timeline knows of a node now: its pool, whether Cluster API is
+// deleting or draining its machine.
+type NodeView struct {
+	Name, Pool                              string
+	ControlPlane, Ready, Deleting, Draining bool
+}
+
+// Nodes returns every node the timeline knows, sorted by name.
+func (t *Timeline) Nodes() []NodeView {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	views := map[string]*NodeView{}
+	for name, s := range t.nodes {
+		views[name] = &NodeView{Name: name, Pool: s.pool, ControlPlane: s.controlPlane, Ready: s.ready}
+	}
+	for _, m := range t.machines {
+		if v := views[m.node]; v != nil {
+			v.Pool = m.pool
+			v.Deleting = m.deleting
+			v.Draining = m.draining
+		}
+	}
+	out := make([]NodeView, 0, len(views))
+	for _, v := range views {
+		out = append(out, *v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Interval records an interval another part of the adapter measured (an injected fault), cut
+// short when the run stopped before it ended.
+func (t *Timeline) Interval(level model.Level, loc model.Locator, reason model.Reason, msg string, from, to time.Duration, cutShort bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	iv := &model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to, CutShort: cutShort}
+	if err := t.rec.Interval(iv); err != nil && t.err == nil {
+		t.err = err
+	}
 }
 
 // Instant records an event that has no duration, at this instant.

@@ -1,0 +1,60 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/zdt-dev/zdt/harness/chaos"
+	"github.com/zdt-dev/zdt/scenarios/faults"
+)
+
+// injectors are the fault kinds the kind provider injects: those of the Kubernetes API, and
+// those done to the Docker containers of the workload cluster's machines, one file per kind
+// (fault_*.go). Every container command names a container of this run's workload cluster and
+// runs inside it: nothing changes the host's own network.
+func injectors(workload string) chaos.Injectors {
+	n := nodeContainers{cluster: workload}
+	return chaos.APIInjectors().With(chaos.Injectors{
+		faults.NodeCrash:        n.nodeCrash,
+		faults.KubeletStop:      n.kubeletStop,
+		faults.APIServerRestart: n.apiServerRestart,
+		faults.NetworkDelay:     n.networkDelay,
+		faults.NetworkPartition: n.networkPartition,
+	})
+}
+
+// kindInjects is what the provider registry says the kind provider injects.
+var kindInjects = injectors("")
+
+// nodeContainers runs commands in the containers of one workload cluster's machines.
+type nodeContainers struct{ cluster string }
+
+// container returns the container of a node, after checking that it belongs to the run's
+// workload cluster: the Docker provider names a machine's container, and its node, after the
+// machine, and labels it with the cluster.
+func (c nodeContainers) container(ctx context.Context, node string) (string, error) {
+	out, err := docker(ctx, nil, "inspect", "--format", "{{index .Config.Labels \""+kindClusterLabel+"\"}}", node)
+	if err != nil {
+		return "", fmt.Errorf("the container of node %s: %w", node, err)
+	}
+	if got := strings.TrimSpace(out); got != c.cluster {
+		return "", fmt.Errorf("container %s belongs to cluster %q, not to this run's %s: zdt touches only what it created", node, got, c.cluster)
+	}
+	return node, nil
+}
+
+// exec runs a command inside a node's container.
+func (c nodeContainers) exec(ctx context.Context, node string, args ...string) (string, error) {
+	name, err := c.container(ctx, node)
+	if err != nil {
+		return "", err
+	}
+	return docker(ctx, nil, append([]string{"exec", name}, args...)...)
+}
+
+// gone reports whether a docker error says the container no longer exists (the Docker provider
+// removed the machine meanwhile): an undo then has nothing left to do.
+func gone(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "No such container") || strings.Contains(err.Error(), "No such object"))
+}
