@@ -148,7 +148,7 @@ func (f *Fault) Count() int {
 
 // Describe renders a fault in one line, e.g. "NodeCrash on draining at workers+30s for 2m0s".
 func (f *Fault) Describe() string {
-	target := f.Target.Node
+	target := f.Node()
 	if f.Target.Workload != "" {
 		target = "workload " + f.Target.Workload
 	}
