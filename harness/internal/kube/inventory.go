@@ -155,11 +155,18 @@ func ReadInventory(ctx context.Context, cs kubernetes.Interface, namespace strin
 		inv.Objects = append(inv.Objects, use...)
 	}
 
-	// kube-system components, versions from their images.
+	// kube-system components, versions from their images. Pods on their way out are not the
+	// cluster's components: those being deleted (evicted from a drained node whose kubelet may
+	// never confirm it) and those of a node that is gone, until the pod garbage collector
+	// removes them; their replacements are counted.
+	existing := map[string]bool{}
+	for _, n := range nodes.Items {
+		existing[n.Name] = true
+	}
 	lowest := ""
 	for i := range allPods.Items {
 		p := &allPods.Items[i]
-		if p.Namespace != metav1.NamespaceSystem {
+		if p.Namespace != metav1.NamespaceSystem || p.DeletionTimestamp != nil || p.Spec.NodeName != "" && !existing[p.Spec.NodeName] {
 			continue
 		}
 		comp := systemComponents[p.Labels["component"]]

@@ -128,3 +128,30 @@ func TestImageTag(t *testing.T) {
 		})
 	}
 }
+
+// A drained node's kube-proxy may stay Terminating until its kubelet answers, and the pods of a
+// deleted node stay until the pod garbage collector removes them: neither is a component of the
+// cluster, so postflight must not fail on them.
+func TestReadInventorySkipsSystemPodsOnTheirWayOut(t *testing.T) {
+	terminating := kubetest.SystemPod("kube-proxy-w1", "kube-proxy", "registry.k8s.io/kube-proxy:v1.35.2", "w1")
+	terminating.DeletionTimestamp = &metav1.Time{Time: time.Unix(1, 0)}
+	cs := fake.NewSimpleClientset(
+		kubetest.Node("cp1", "v1.36.0", true, false, map[string]string{LabelControlPlaneNode: ""}),
+		kubetest.Node("w1", "v1.36.0", true, false, nil),
+		kubetest.SystemPod("kube-apiserver-cp1", "kube-apiserver", "registry.k8s.io/kube-apiserver:v1.36.0", "cp1"),
+		kubetest.SystemPod("kube-proxy-new", "kube-proxy", "registry.k8s.io/kube-proxy:v1.36.0", "w1"),
+		terminating,
+		kubetest.SystemPod("kube-proxy-old", "kube-proxy", "registry.k8s.io/kube-proxy:v1.35.2", "w-deleted"),
+	)
+	inv, err := ReadInventory(context.Background(), cs, "zdt", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range inv.SystemPods {
+		names = append(names, p.Name)
+	}
+	if len(names) != 2 || names[0] != "kube-apiserver-cp1" || names[1] != "kube-proxy-new" {
+		t.Errorf("system pods %v, want kube-apiserver-cp1 and kube-proxy-new only", names)
+	}
+}
