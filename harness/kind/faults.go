@@ -53,8 +53,13 @@ func (c nodeContainers) exec(ctx context.Context, node string, args ...string) (
 	return docker(ctx, nil, append([]string{"exec", name}, args...)...)
 }
 
-// gone reports whether a docker error says the container no longer exists (the Docker provider
-// removed the machine meanwhile): an undo then has nothing left to do.
+// gone reports whether a docker error says the container no longer exists or no longer runs
+// (the Docker provider is removing the machine, or a NodeCrash stopped it): an undo then has
+// nothing left to do.
 func gone(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "No such container") || strings.Contains(err.Error(), "No such object"))
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "No such container") || strings.Contains(msg, "No such object") || strings.Contains(msg, "is not running")
 }
