@@ -7,9 +7,9 @@ func init() {
 	register(Descriptor{
 		Kind:    APIServerRestart,
 		Effects: EffectAPI,
-		Summary: "restarts the apiserver of control plane nodes (default target: control-plane): each is down for " +
-			"the fault's duration (default: the calibrated apiserver start time) while the API load balancer " +
-			"still sends to it until its health checks notice",
+		Summary: "restarts the apiserver of control plane nodes (default target: control-plane): each is stopped for " +
+			"the fault's duration (default 0), then takes the calibrated apiserver start time to answer again, " +
+			"while the API load balancer still sends to it until its health checks notice",
 		Target:      TargetNodes,
 		DefaultNode: NodeControlPlane,
 		Cause:       genericCause,
