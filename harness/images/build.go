@@ -30,7 +30,10 @@ const (
 	RouteAgentImage = "zdt.dev/route-agent:" + build.RecipeVersion
 	SampleAppImage  = "zdt.dev/sampleapp:dev"
 	// ZDTImage is zdt itself, for sweeps run as a Kubernetes Job (zdt sweep --on-cluster).
-	ZDTImage        = "zdt.dev/zdt:dev"
+	ZDTImage = "zdt.dev/zdt:dev"
+	// FaultAgentImage runs beside a kind node, in its network namespace, for the faults a
+	// command in the node cannot make (a NetworkDelay where the kernel has no tc netem).
+	FaultAgentImage = "zdt.dev/fault-agent:dev"
 	EdgeLBImage     = "zdt.dev/edge-lb:" + build.RecipeVersion
 	rootfsImageRepo = "zdt.dev/node-rootfs"
 )
@@ -763,10 +766,15 @@ func firstLine(s string) string {
 	return line
 }
 
-// buildApps builds the images of the sample workload and the edge load balancer.
+// buildApps builds the images of the sample workload, zdt's fault agent and zdt itself.
 func (b *builder) buildApps(ctx context.Context) error {
 	if err := b.step(ctx, "sample app", []string{SampleAppImage}, func(ctx context.Context) (Status, error) {
 		return b.localImage(ctx, "./cmd/zdt-sampleapp", "zdt-sampleapp", []string{SampleAppImage}, false)
+	}); err != nil {
+		return err
+	}
+	if err := b.step(ctx, "fault agent", []string{FaultAgentImage}, func(ctx context.Context) (Status, error) {
+		return b.localImage(ctx, "./harness/images/internal/faultagent", "zdt-fault-agent", []string{FaultAgentImage}, false)
 	}); err != nil {
 		return err
 	}

@@ -23,6 +23,10 @@ func remove(ctx context.Context, kp *cluster.Provider, names Names) error {
 	if err := removeLabelled(ctx, kindClusterLabel+"="+names.Workload); err != nil {
 		errs = append(errs, err)
 	}
+	// Fault agents still running (they share a workload node's network namespace).
+	if err := removeLabelled(ctx, labelRun+"="+names.Workload); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -13,8 +13,8 @@ import (
 // those done to the Docker containers of the workload cluster's machines, one file per kind
 // (fault_*.go). Every container command names a container of this run's workload cluster and
 // runs inside it: nothing changes the host's own network.
-func injectors(workload string) chaos.Injectors {
-	n := nodeContainers{cluster: workload}
+func injectors(workload string, delay delayMethod) chaos.Injectors {
+	n := nodeContainers{cluster: workload, delay: delay}
 	return chaos.APIInjectors().With(chaos.Injectors{
 		faults.NodeCrash:        n.nodeCrash,
 		faults.KubeletStop:      n.kubeletStop,
@@ -25,10 +25,13 @@ func injectors(workload string) chaos.Injectors {
 }
 
 // kindInjects is what the provider registry says the kind provider injects.
-var kindInjects = injectors("")
+var kindInjects = injectors("", delayNetem)
 
 // nodeContainers runs commands in the containers of one workload cluster's machines.
-type nodeContainers struct{ cluster string }
+type nodeContainers struct {
+	cluster string
+	delay   delayMethod
+}
 
 // container returns the container of a node, after checking that it belongs to the run's
 // workload cluster: the Docker provider names a machine's container, and its node, after the

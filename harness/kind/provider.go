@@ -204,8 +204,15 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	if err := checkInotify(); err != nil {
 		return nil, err
 	}
-	if err := checkNetem(ctx, sc); err != nil {
+	delay, err := checkNetworkDelay(ctx, sc)
+	if err != nil {
 		return nil, err
+	}
+	for _, f := range sc.Spec.Faults {
+		if f.Kind == faults.NetworkDelay {
+			logf("network delays are made with %v", delay)
+			break
+		}
 	}
 	from := sc.Spec.Versions.From
 	mgmtVersion := p.opts.ManagementVersion
@@ -327,7 +334,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 		Scenario: sc, Recorder: in.Recorder, Start: in.Start,
 		Management: mgmtCfg, Namespace: metav1.NamespaceDefault, Name: names.Workload, Workload: wcfg,
 		Targets: targets, Teardown: teardown, Tuning: p.opts.Tuning,
-		Injectors: injectors(names.Workload), Log: logf,
+		Injectors: injectors(names.Workload, delay), Log: logf,
 	})
 }
 
