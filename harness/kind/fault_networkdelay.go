@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"os/exec"
 	"regexp"
 	"strings"
 	"time"
@@ -100,13 +101,17 @@ func (c nodeContainers) queueDelay(ctx context.Context, node string, f *faults.F
 // waitAgent waits (at most 10 s) until the fault agent says it holds the queue, or fails with
 // what it said when it exited.
 func waitAgent(ctx context.Context, agent string) error {
+	logs := func() (string, error) { // the agent logs to its stderr
+		out, err := exec.CommandContext(ctx, "docker", "logs", agent).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
 	for range 40 {
-		out, err := docker(ctx, nil, "logs", agent)
+		out, err := logs()
 		if strings.Contains(out, "holding the packets") {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("the fault agent exited: %w", err)
+			return fmt.Errorf("the fault agent exited: %v: %s", err, out)
 		}
 		select {
 		case <-ctx.Done():
@@ -114,8 +119,8 @@ func waitAgent(ctx context.Context, agent string) error {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-	out, _ := docker(ctx, nil, "logs", agent)
-	return fmt.Errorf("the fault agent %s did not bind its queue within 10s: %s", agent, strings.TrimSpace(out))
+	out, _ := logs()
+	return fmt.Errorf("the fault agent %s did not bind its queue within 10s: %s", agent, out)
 }
 
 func joinUndo(err, undoErr error) error {
