@@ -7,11 +7,18 @@ import (
 
 func init() { registerFault(faults.NetworkDelay, injectNetworkDelay) }
 
-// injectNetworkDelay adds latency to requests answered by pods on the nodes.
+// injectNetworkDelay delays every packet leaving the nodes: requests whose path crosses them
+// are late by world.PathDelay.
 func injectNetworkDelay(c *Cluster, f *faults.Fault) (string, func(), error) {
 	d := f.Extra()
 	return c.onNodes(f, func(n *world.Node) func() {
+		c.w.Flush()
 		n.ExtraDelay += d
-		return func() { n.ExtraDelay -= d }
+		c.w.Effects.DelayedNodes++
+		return func() {
+			c.w.Flush()
+			n.ExtraDelay -= d
+			c.w.Effects.DelayedNodes--
+		}
 	})
 }

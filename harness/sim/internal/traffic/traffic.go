@@ -139,7 +139,11 @@ func (l *Load) emitNew(s *stream, from, to time.Duration, n int64) {
 			retries = r.Fail / (1 - r.Fail)
 		}
 		lat := l.c.Cal.RequestLatency.Duration + time.Duration(retries*float64(costPerFailure))
-		l.sample(s, from, to, ok, lat, 200, "", "")
+		if shares := l.c.NewConnDelays(s.W); shares != nil {
+			l.splitByDelay(s, from, to, ok, lat, shares)
+		} else {
+			l.sample(s, from, to, ok, lat, 200, "", "")
+		}
 	}
 	if failed > 0 {
 		msg := "load balancer: every backend refused the connection"
@@ -154,6 +158,41 @@ func (l *Load) emitNew(s *stream, from, to time.Duration, n int64) {
 		}
 		l.sample(s, from, to, failed, lat, 503, msg, "")
 	}
+}
+
+// splitByDelay emits n successful requests in groups by path delay, each group's count its
+// share of n (largest remainders get the rounding), so that no random draw is added.
+func (l *Load) splitByDelay(s *stream, from, to time.Duration, n int64, lat time.Duration, shares []world.DelayShare) {
+	counts := make([]int64, len(shares))
+	rest := n
+	for i, sh := range shares {
+		counts[i] = int64(sh.Share * float64(n))
+		rest -= counts[i]
+	}
+	for ; rest > 0; rest-- {
+		best, bestFrac := 0, -1.0
+		for i, sh := range shares {
+			if frac := sh.Share*float64(n) - float64(counts[i]); frac > bestFrac {
+				best, bestFrac = i, frac
+			}
+		}
+		counts[best]++
+	}
+	for i, sh := range shares {
+		if counts[i] > 0 {
+			l.delayed(s, from, to, counts[i], lat, sh.Delay, "")
+		}
+	}
+}
+
+// delayed emits n requests that took lat and a path delay: answered, or given up at the
+// client's timeout.
+func (l *Load) delayed(s *stream, from, to time.Duration, n int64, lat, path time.Duration, backend string) {
+	if lat+path >= l.timeout {
+		l.sampleOf(s, from, to, n, l.timeout, 0, "timeout awaiting response headers (network delay)", backend, path)
+		return
+	}
+	l.sampleOf(s, from, to, n, lat+path, 200, "", backend, path)
 }
 
 // emitReused emits requests sent round robin over kept-alive connections. A connection sticks
@@ -177,7 +216,7 @@ func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
 		}
 		if k > 0 {
 			if ok, _ := world.PodAnswers(cn.pod); ok {
-				l.sample(s, from, to, k, l.c.Cal.RequestLatency.Duration+cn.pod.Node.ExtraDelay, 200, "", cn.pod.Name)
+				l.delayed(s, from, to, k, l.c.Cal.RequestLatency.Duration, l.c.ReusedDelay(cn.pod, i), cn.pod.Name)
 			} else {
 				// The pod went away without closing the connection: requests hang until the
 				// client's timeout, then the connection is dropped.
@@ -253,6 +292,7 @@ type binKey struct {
 	code    int
 	err     string
 	backend string
+	path    time.Duration // the path delay of the requests (world.PathDelay)
 }
 
 type binEntry struct {
@@ -284,8 +324,14 @@ type pendingSample struct {
 const maxMerged = time.Minute
 
 func (l *Load) sample(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string) {
+	l.sampleOf(s, from, to, n, lat, code, errMsg, backend, 0)
+}
+
+// sampleOf is sample for requests of one path delay: requests of different path delays are
+// recorded apart, so that their latencies are not averaged together.
+func (l *Load) sampleOf(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string, path time.Duration) {
 	b := &l.bin
-	k := binKey{s: s, code: code, err: errMsg, backend: backend}
+	k := binKey{s: s, code: code, err: errMsg, backend: backend, path: path}
 	// A second holds a few keys (streams times outcomes): a scan beats hashing the strings.
 	i := slices.Index(b.keys, k)
 	if i < 0 {

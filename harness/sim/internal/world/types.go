@@ -141,4 +141,7 @@ type Effects struct {
 	ProvisionFails int
 	// EvictionErrors above 0 make the eviction API answer 500.
 	EvictionErrors int
+	// DelayedNodes counts the nodes with an added network delay (Node.ExtraDelay); while it is
+	// 0 no request pays a path delay and none is computed.
+	DelayedNodes int
 }
