@@ -64,18 +64,23 @@ func TestFaultEffects(t *testing.T) {
 				t.Errorf("NotReady seen %v, %d dropped", has(o, model.ReasonNodeNotReady, nil), o.dropped)
 			}
 		}},
-		{"network delay: slower answers", func() faults.Fault {
+		{"network delay: slower answers, new connections twice as slow", func() faults.Fault {
 			f := fault(faults.NetworkDelay, "upgrade", 0, 2*time.Minute)
 			f.Target.Count = ptr(int32(3))
 			f.Delay = d(400 * time.Millisecond)
 			return f
 		}, func(t *testing.T, o *outcome) {
-			slow := false
+			// 400 ms on every worker: a kept-alive request pays 400 ms through its pod's node
+			// and 1.2 s through another; a new connection twice that (800 ms or 2.4 s, which
+			// the client's timeout may cut).
+			slowest := map[model.ConnMode]time.Duration{}
 			for _, s := range o.mem.Samples {
-				slow = slow || s.OK() && s.Latency >= 400*time.Millisecond
+				if s.OK() && s.Target != model.APITarget && s.Latency > slowest[s.Conn] {
+					slowest[s.Conn] = s.Latency
+				}
 			}
-			if !slow {
-				t.Error("no request took the added 400ms")
+			if slowest[model.ConnReused] < 400*time.Millisecond || slowest[model.ConnNew] < 800*time.Millisecond {
+				t.Errorf("slowest answers %v, want at least 400ms kept-alive and 800ms new", slowest)
 			}
 		}},
 		{"pod kill: the pod is replaced", func() faults.Fault {
