@@ -16,11 +16,12 @@ import (
 func injectors(workload string, delay delayMethod) chaos.Injectors {
 	n := nodeContainers{cluster: workload, delay: delay}
 	return chaos.APIInjectors().With(chaos.Injectors{
-		faults.NodeCrash:        n.nodeCrash,
-		faults.KubeletStop:      n.kubeletStop,
-		faults.APIServerRestart: n.apiServerRestart,
-		faults.NetworkDelay:     n.networkDelay,
-		faults.NetworkPartition: n.networkPartition,
+		faults.NodeCrash:                n.nodeCrash,
+		faults.KubeletStop:              n.kubeletStop,
+		faults.APIServerRestart:         n.apiServerRestart,
+		faults.NetworkDelay:             n.networkDelay,
+		faults.NetworkPartition:         n.networkPartition,
+		faults.MachineProvisionSlowness: n.provisionSlowness,
 	})
 }
 
