@@ -108,9 +108,13 @@ func deployment(w *scenarios.Workload, namespace, image string, labels map[strin
 			env = append(env, corev1.EnvVar{Name: "DRAIN_TIME", Value: s.DrainTime.Duration.String()})
 		}
 	}
+	// The SlowReadiness fault's ConfigMap (fault_slowreadiness.go): a pod started while it names
+	// this workload reads the delay at start.
+	env = append(env, corev1.EnvVar{Name: "SLOW_START_FILE", Value: faultsMountPath + "/" + slowStartKey(w.Name)})
 	c := corev1.Container{
 		Name: "app", Image: image, ImagePullPolicy: corev1.PullIfNotPresent, Env: env,
-		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: appPort}},
+		Ports:        []corev1.ContainerPort{{Name: "http", ContainerPort: appPort}},
+		VolumeMounts: []corev1.VolumeMount{{Name: "zdt-faults", MountPath: faultsMountPath, ReadOnly: true}},
 	}
 	if r := w.Requests; r != nil {
 		c.Resources.Requests = corev1.ResourceList{}
@@ -143,7 +147,10 @@ func deployment(w *scenarios.Workload, namespace, image string, labels map[strin
 		// The sample app's image has no shell: the kubelet's own sleep action.
 		c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: int64(p.Sleep.Duration.Seconds())}}}
 	}
-	pod := corev1.PodSpec{Containers: []corev1.Container{c}}
+	optional := true
+	pod := corev1.PodSpec{Containers: []corev1.Container{c}, Volumes: []corev1.Volume{{Name: "zdt-faults",
+		VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: faultsConfigMap}, Optional: &optional}}}}}
 	if g := w.TerminationGracePeriod; g != nil {
 		s := int64(g.Duration.Seconds())
 		pod.TerminationGracePeriodSeconds = &s

@@ -22,6 +22,7 @@ func injectors(workload string, delay delayMethod) chaos.Injectors {
 		faults.NetworkDelay:             n.networkDelay,
 		faults.NetworkPartition:         n.networkPartition,
 		faults.MachineProvisionSlowness: n.provisionSlowness,
+		faults.SlowReadiness:            slowReadiness,
 	})
 }
 

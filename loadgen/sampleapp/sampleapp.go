@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -49,6 +50,10 @@ type Config struct {
 	// ShutdownTimeout bounds http.Server.Shutdown after draining (flag --shutdown-timeout, env
 	// SHUTDOWN_TIMEOUT, default 10s).
 	ShutdownTimeout time.Duration
+	// SlowStartFile, when it names a file holding a duration (such as "60s"), adds that much to
+	// StartupDelay (flag --slow-start-file, env SLOW_START_FILE): zdt's SlowReadiness fault on
+	// kind writes it, from a ConfigMap, for the pods started while the fault lasts.
+	SlowStartFile string
 	// Arrived, when set, is called as each request to / arrives (before any delay it asks
 	// for): a test knows then that the request is in flight.
 	Arrived func()
@@ -70,6 +75,7 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 	startup := fs.String("startup-delay", env("STARTUP_DELAY", "0s"), "wait before listening (env STARTUP_DELAY)")
 	mode := fs.String("on-sigterm", env("ON_SIGTERM", string(Graceful)), "Graceful, Drain or Exit (env ON_SIGTERM)")
 	drain := fs.String("drain-time", env("DRAIN_TIME", "5s"), "how long to keep serving after SIGTERM when draining (env DRAIN_TIME)")
+	slowFile := fs.String("slow-start-file", env("SLOW_START_FILE", ""), "file holding a duration added to the startup delay, when it exists (env SLOW_START_FILE)")
 	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "10s"), "bound on the graceful shutdown after draining (env SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, fmt.Errorf("sample app: %w", err)
@@ -77,7 +83,7 @@ func ParseConfig(args []string, getenv func(string) string, errOut io.Writer) (C
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("sample app: unexpected arguments %q", fs.Args())
 	}
-	cfg := Config{Addr: *addr, Name: *name, OnSigterm: Mode(*mode)}
+	cfg := Config{Addr: *addr, Name: *name, OnSigterm: Mode(*mode), SlowStartFile: *slowFile}
 	var errs []error
 	for _, d := range []struct {
 		flag string
@@ -138,6 +144,17 @@ func Handler(name string, draining *atomic.Bool, arrived func()) http.Handler {
 // readiness probes fail; listening, if not nil, is told the address once the app serves.
 // Every wait ends with term or its own bound (StartupDelay, DrainTime, ShutdownTimeout).
 func Run(term context.Context, cfg Config, log io.Writer, listening func(net.Addr)) error {
+	if cfg.SlowStartFile != "" {
+		if b, err := os.ReadFile(cfg.SlowStartFile); err == nil {
+			d, err := time.ParseDuration(strings.TrimSpace(string(b)))
+			if err != nil || d < 0 {
+				fmt.Fprintf(log, "%s: %s: %q is not a duration, ignored\n", cfg.Name, cfg.SlowStartFile, b)
+			} else {
+				fmt.Fprintf(log, "%s: slow start: %s more (%s)\n", cfg.Name, d, cfg.SlowStartFile)
+				cfg.StartupDelay += d
+			}
+		}
+	}
 	if cfg.StartupDelay > 0 {
 		fmt.Fprintf(log, "%s: starting in %s\n", cfg.Name, cfg.StartupDelay)
 		t := time.NewTimer(cfg.StartupDelay)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"reflect"
 	"runtime"
 	"strings"
@@ -195,3 +196,32 @@ func TestInFlightAtSigterm(t *testing.T) {
 		})
 	}
 }
+
+// A pod started while zdt's SlowReadiness fault lasts finds a delay in its slow-start file and
+// listens that much later; without the file it starts as usual.
+func TestRunSlowStartFile(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/slow-start-web"
+	if err := writeFile(file, "1s\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file string
+		min  time.Duration
+		max  time.Duration
+	}{{file, time.Second, 10 * time.Second}, {dir + "/absent", 0, 900 * time.Millisecond}} {
+		term, sigterm := context.WithCancel(t.Context())
+		start := time.Now()
+		var took time.Duration
+		err := Run(term, Config{Addr: "127.0.0.1:0", Name: "web-0", SlowStartFile: tc.file, ShutdownTimeout: time.Second}, io.Discard,
+			func(net.Addr) { took = time.Since(start); sigterm() })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took < tc.min || took > tc.max {
+			t.Errorf("%s: listened after %v, want between %v and %v", tc.file, took, tc.min, tc.max)
+		}
+	}
+}
+
+func writeFile(name, content string) error { return os.WriteFile(name, []byte(content), 0o644) }
