@@ -143,7 +143,8 @@ func newCluster(ctx context.Context, sc *scenarios.Scenario, rec model.Recorder,
 	}
 	c.chaos = chaos.NewScheduler(chaos.SchedulerInput{
 		Faults: faultList, Injectors: w.injectors, Recorder: c.tl, Clock: w.clock, Now: c.Now, Seed: seed,
-		Env: &chaos.Env{Client: w.workload, AppNamespace: opts.AppNamespace, Nodes: c.chaosNodes, Log: w.log},
+		Env: &chaos.Env{Client: w.workload, AppNamespace: opts.AppNamespace, Nodes: c.chaosNodes, Log: w.log,
+			Management: w.mgmt, Machines: objects.ResourcesAt(w.apiVersion).Machines, ClusterNamespace: w.namespace},
 	})
 	c.tl.OnEvent = c.chaos.Event
 	// The recorder outlives the ctx of New (the engine cancels nothing until Close), but stops

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
 
@@ -70,6 +72,11 @@ type Env struct {
 	AppNamespace string
 	// Nodes lists the workload cluster's nodes as the run sees them now.
 	Nodes func() []Node
+	// Management is the management cluster's API, Machines the Cluster API Machine resource it
+	// serves and ClusterNamespace the namespace of the run's Cluster; Management may be nil.
+	Management       dynamic.Interface
+	Machines         schema.GroupVersionResource
+	ClusterNamespace string
 	// Log receives a line per injection and undo; may be nil.
 	Log func(format string, args ...any)
 

@@ -23,6 +23,7 @@ func injectors(workload string, delay delayMethod) chaos.Injectors {
 		faults.NetworkPartition:         n.networkPartition,
 		faults.MachineProvisionSlowness: n.provisionSlowness,
 		faults.SlowReadiness:            slowReadiness,
+		faults.MachineProvisionFailure:  n.provisionFailure,
 	})
 }
 

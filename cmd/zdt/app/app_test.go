@@ -47,8 +47,8 @@ func TestExitCodes(t *testing.T) {
 			"NO: seed 1: FAIL, not PASS", "0 of 1 scenario(s) as expected"}},
 		{"a starting state the provider cannot set up", []string{"run", "cordoned-at-start", "--provider", "kind"}, cli.ExitBadInput, []string{
 			"spec.cluster.workerPools[0].start: the kind provider cannot set up a starting state", "--provider sim"}},
-		{"a fault the provider cannot inject", []string{"run", "fault-provision-failure", "--provider", "kind"}, cli.ExitBadInput, []string{
-			"spec.faults[0].kind: MachineProvisionFailure: the kind provider cannot inject", "--provider sim"}},
+		{"a fault the provider cannot inject", []string{"run", "fault-provision-failure", "--provider", "kubeconfig", "--kubeconfig", "/dev/null"}, cli.ExitBadInput, []string{
+			"spec.faults[0].kind: MachineProvisionFailure: the kubeconfig provider cannot inject", "--provider sim or --provider kind"}},
 		{"fault kinds listed with their providers", []string{"faults"}, cli.ExitPass, []string{"NodeCrash (target: target.node", "injected by sim, kind", "PodKill", "injected by sim, kind, kubeconfig"}},
 		{"unknown scenario", []string{"run", "no-such-scenario"}, cli.ExitBadInput, []string{"no built-in scenario"}},
 		{"bad flag", []string{"run", "--nope"}, cli.ExitBadInput, []string{"unknown flag"}},
