@@ -169,7 +169,8 @@ func (e *Env) OnNodes(ctx context.Context, f *faults.Fault, apply func(ctx conte
 	return inj, nil
 }
 
-func (e *Env) logf(format string, args ...any) {
+// Logf logs a line when the Env has a Log.
+func (e *Env) Logf(format string, args ...any) {
 	if e.Log != nil {
 		e.Log(format, args...)
 	}
@@ -318,7 +319,7 @@ func (s *Scheduler) inject(f *faults.Fault) {
 		return
 	}
 	a := &active{f: f, from: from, inj: res}
-	s.env.logf("fault %s: %s", f.Name, res.Msg)
+	s.env.Logf("fault %s: %s", f.Name, res.Msg)
 	s.mu.Lock()
 	s.active = append(s.active, a)
 	closed := s.closed
@@ -348,9 +349,9 @@ func (s *Scheduler) end(a *active, cutShort bool) {
 		cancel()
 		if err != nil {
 			msg += fmt.Sprintf(" (undo failed: %v)", err)
-			s.env.logf("fault %s: undo failed: %v", a.f.Name, err)
+			s.env.Logf("fault %s: undo failed: %v", a.f.Name, err)
 		} else {
-			s.env.logf("fault %s: undone", a.f.Name)
+			s.env.Logf("fault %s: undone", a.f.Name)
 		}
 	}
 	loc := model.Locator{Fault: a.f.Name}
@@ -364,7 +365,7 @@ func (s *Scheduler) end(a *active, cutShort bool) {
 // cluster did not go through what the scenario says.
 func (s *Scheduler) missed(f *faults.Fault, why string) {
 	now := s.now()
-	s.env.logf("fault %s: not applied: %s", f.Name, why)
+	s.env.Logf("fault %s: not applied: %s", f.Name, why)
 	s.rec.Interval(model.Error, model.Locator{Fault: f.Name}, model.ReasonFaultNotApplied,
 		fmt.Sprintf("%s: not applied: %s", f.Name, why), now, now, false)
 }

@@ -67,10 +67,7 @@ func (c nodeContainers) queueDelay(ctx context.Context, node string, f *faults.F
 	}
 	queue := queueNumber(f.Name)
 	agent := agentName(node, f.Name)
-	limit := 2 * time.Hour
-	if f.Length() > 0 {
-		limit = f.Length() + time.Minute
-	}
+	limit := faultLimit(f, time.Minute)
 	if _, err := docker(ctx, nil, "run", "-d", "--rm", "--name", agent, "--network", "container:"+node, "--cap-add", "NET_ADMIN",
 		"--label", labelOwned+"=true", "--label", labelRun+"="+c.cluster,
 		images.FaultAgentImage, "delay", "--queue", fmt.Sprint(queue), "--delay", f.Extra().String(), "--for", limit.String()); err != nil {
