@@ -2,10 +2,7 @@
 // after it, run in order.
 package des
 
-import (
-	"container/heap"
-	"time"
-)
+import "time"
 
 // event is something that happens at a virtual instant. Events at the same instant run in the
 // order they were scheduled, so a run is a pure function of the scenario and the seed.
@@ -15,23 +12,83 @@ type event struct {
 	fn  func()
 }
 
-type eventQueue []*event
-
-func (q eventQueue) Len() int { return len(q) }
-func (q eventQueue) Less(i, j int) bool {
-	if q[i].at != q[j].at {
-		return q[i].at < q[j].at
-	}
-	return q[i].seq < q[j].seq
+func (e *event) before(o *event) bool {
+	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
 }
-func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *eventQueue) Push(x any)   { *q = append(*q, x.(*event)) }
-func (q *eventQueue) Pop() any {
-	old := *q
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*q = old[:len(old)-1]
-	return e
+
+// eventQueue is a 4-ary min-heap of events by value, ordered by (at, seq). A fleet run keeps
+// hundreds of thousands of events queued: container/heap's interface calls and a pointer per
+// event cost more there than the whole queue, so the heap is kept by hand (it is the textbook
+// one; seq makes the order total, so any correct heap runs the events in the same order).
+type eventQueue []event
+
+func (q *eventQueue) push(e event) {
+	*q = append(*q, e)
+	h := *q
+	i := len(h) - 1
+	for i > 0 {
+		parent := (i - 1) / 4
+		if !h[i].before(&h[parent]) {
+			break
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+func (q *eventQueue) pop() event {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = event{}
+	h = h[:last]
+	*q = h
+	i := 0
+	for {
+		first := 4*i + 1
+		if first >= len(h) {
+			break
+		}
+		m := first
+		for c := first + 1; c < first+4 && c < len(h); c++ {
+			if h[c].before(&h[m]) {
+				m = c
+			}
+		}
+		if !h[m].before(&h[i]) {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	return top
+}
+
+// Lane is a queue of events that all come a fixed delay after they are scheduled, so that
+// they come due in the order they were scheduled: a FIFO replaces the heap for them. The bulk of
+// a large run's events (endpoint propagation to the EndpointSlice and every kube-proxy bucket)
+// go through lanes.
+type Lane struct {
+	c      *Clock
+	delay  time.Duration
+	events []event
+	head   int
+}
+
+// After schedules fn the lane's delay from now.
+func (l *Lane) After(fn func()) {
+	c := l.c
+	c.seq++
+	if l.head > 0 && l.head == len(l.events) {
+		clear(l.events)
+		l.events, l.head = l.events[:0], 0
+	} else if l.head > 1024 && 2*l.head > len(l.events) {
+		n := copy(l.events, l.events[l.head:])
+		clear(l.events[n:])
+		l.events, l.head = l.events[:n], 0
+	}
+	l.events = append(l.events, event{at: c.now + l.delay, seq: c.seq, fn: fn})
 }
 
 // Clock is the virtual clock and its event queue.
@@ -39,7 +96,16 @@ type Clock struct {
 	now    time.Duration
 	seq    uint64
 	queue  eventQueue
+	lanes  []*Lane
 	events uint64 // events run so far
+}
+
+// Lane returns a lane of events that come d after they are scheduled. Events run in the same
+// order, (instant, scheduling order), whether they go through a lane or not.
+func (c *Clock) Lane(d time.Duration) *Lane {
+	l := &Lane{c: c, delay: max(d, 0)}
+	c.lanes = append(c.lanes, l)
+	return l
 }
 
 // Now returns the current virtual instant.
@@ -54,7 +120,7 @@ func (c *Clock) At(t time.Duration, fn func()) {
 		t = c.now
 	}
 	c.seq++
-	heap.Push(&c.queue, &event{at: t, seq: c.seq, fn: fn})
+	c.queue.push(event{at: t, seq: c.seq, fn: fn})
 }
 
 // After schedules fn d from now.
@@ -62,10 +128,29 @@ func (c *Clock) After(d time.Duration, fn func()) { c.At(c.now+d, fn) }
 
 // Step runs the next event if it is due at or before until; it reports whether one ran.
 func (c *Clock) Step(until time.Duration) bool {
-	if len(c.queue) == 0 || c.queue[0].at > until {
+	var next *event
+	var lane *Lane
+	if len(c.queue) > 0 {
+		next = &c.queue[0]
+	}
+	for _, l := range c.lanes {
+		if l.head < len(l.events) {
+			if e := &l.events[l.head]; next == nil || e.before(next) {
+				next, lane = e, l
+			}
+		}
+	}
+	if next == nil || next.at > until {
 		return false
 	}
-	e := heap.Pop(&c.queue).(*event)
+	var e event
+	if lane != nil {
+		e = *next
+		lane.events[lane.head] = event{}
+		lane.head++
+	} else {
+		e = c.queue.pop()
+	}
 	c.now = e.at
 	c.events++
 	e.fn()
@@ -83,8 +168,10 @@ func (c *Clock) AdvanceTo(t time.Duration) {
 // becomes the start of the run.
 func (c *Clock) Restart() {
 	c.now = 0
-	for _, e := range c.queue {
-		e.at = 0
-	}
+	clear(c.queue)
 	c.queue = c.queue[:0]
+	for _, l := range c.lanes {
+		clear(l.events)
+		l.events, l.head = l.events[:0], 0
+	}
 }

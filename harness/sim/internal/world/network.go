@@ -59,7 +59,7 @@ func (c *World) applyView(p *Pod, b int, ep endpoint) {
 // syncEndpoint writes the pod's current state into its EndpointSlice after the endpointslice
 // controller's delay, and into every kube-proxy bucket after that bucket's delay.
 func (c *World) syncEndpoint(p *Pod) {
-	c.Clock.After(c.Cal.EndpointSync.Duration, func() {
+	c.endpointLane.After(func() {
 		ep := endpoint{
 			Present:     p.Started && !p.Gone,
 			Ready:       p.Ready && !p.Terminating,
@@ -79,9 +79,8 @@ func (c *World) syncEndpoint(p *Pod) {
 			p.W.Endpoints++
 		}
 		p.ep = ep
-		for b := 0; b < Buckets; b++ {
-			b := b
-			c.Clock.After(c.lags[b], func() { c.applyView(p, b, ep) })
+		for b := range Buckets {
+			c.proxyLanes[b].After(func() { c.applyView(p, b, ep) })
 		}
 	})
 }

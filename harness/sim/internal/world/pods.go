@@ -89,8 +89,29 @@ func (c *World) liveWorkers() []*Node {
 	return c.live
 }
 
+// Kube-scheduler does not score every node of a large cluster: it stops filtering once it has
+// found numFeasibleNodesToFind feasible nodes, and the next pod's search starts where this one
+// stopped (pkg/scheduler/schedule_one.go, findNodesThatPassFilters and numFeasibleNodesToFind,
+// with the default percentageOfNodesToScore of 0, the adaptive percentage).
+const (
+	minFeasibleNodesToFind           = 100
+	minFeasibleNodesPercentageToFind = 5
+)
+
+// numFeasibleNodesToFind is kube-scheduler's: every node below 100 nodes, otherwise
+// 50% - nodes/125 of them (at least 5%, at least 100 nodes).
+func numFeasibleNodesToFind(all int) int {
+	if all < minFeasibleNodesToFind {
+		return all
+	}
+	pct := max(50-all/125, minFeasibleNodesPercentageToFind)
+	return max(all*pct/100, minFeasibleNodesToFind)
+}
+
 // pickNode filters and scores workers as kube-scheduler does, for the parts zdt models:
-// resources, topology spread (hard or soft), least allocated. Ties are broken at random.
+// resources, topology spread (hard or soft), least allocated, and how many nodes are looked at
+// (numFeasibleNodesToFind, round robin from where the last search stopped). Ties are broken at
+// random, in scan order, as kube-scheduler's selectHost does.
 func (c *World) pickNode(w *Workload) *Node {
 	workers := c.liveWorkers()
 	ts := w.Spec.TopologySpread
@@ -100,8 +121,12 @@ func (c *World) pickNode(w *Workload) *Node {
 	minCount := 0
 	if ts != nil {
 		key, hard, maxSkew = ts.TopologyKey, ts.WhenUnsatisfiable == scenarios.DoNotSchedule, int(*ts.MaxSkew)
+	}
+	if hard {
+		// The global minimum counts eligible domains (schedulable nodes, or their zones), over
+		// every node as PodTopologySpread's PreFilter does. A soft constraint scores the count
+		// itself and needs no minimum.
 		minCount = -1
-		// The global minimum counts eligible domains (schedulable nodes, or their zones).
 		for _, n := range workers {
 			if c.Schedulable(n) {
 				if cnt := w.domainCount(n, key); minCount < 0 || cnt < minCount {
@@ -110,19 +135,37 @@ func (c *World) pickNode(w *Workload) *Node {
 			}
 		}
 	}
+	all := len(workers)
+	if all == 0 {
+		return nil
+	}
+	toFind := numFeasibleNodesToFind(all)
+	start := c.nextStartNode % all
 	var best *Node
-	bestScore, ties := 0.0, 0
-	for _, n := range workers {
+	bestScore, ties, feasible, processed := 0.0, 0, 0, 0
+	for i := 0; i < all && feasible < toFind; i++ {
+		processed++
+		idx := start + i
+		if idx >= all {
+			idx -= all
+		}
+		n := workers[idx]
 		if !c.Schedulable(n) || !c.fits(n, w) {
 			continue
 		}
 		score := 0.0
 		if key != "" {
-			skew := w.domainCount(n, key) + 1 - minCount
-			if hard && skew > maxSkew {
+			cnt := w.domainCount(n, key)
+			if hard && cnt+1-minCount > maxSkew {
 				continue
 			}
-			score += 10 * float64(w.domainCount(n, key))
+			score += 10 * float64(cnt)
+		}
+		feasible++
+		if best != nil && score > bestScore {
+			// The resource terms only add (each is at most 1 on a node that fits), so this
+			// node can neither win nor tie: skip the divisions.
+			continue
 		}
 		score += float64(n.UsedCPU+w.CPU)/float64(n.CPU) + float64(n.UsedMem+w.Mem)/float64(n.Mem)
 		switch {
@@ -135,6 +178,7 @@ func (c *World) pickNode(w *Workload) *Node {
 			}
 		}
 	}
+	c.nextStartNode = (start + processed) % all
 	return best
 }
 

@@ -14,26 +14,27 @@ const Buckets = 4
 
 // Node is a Machine and, once it has joined, its Node.
 type Node struct {
-	idx     int
-	Name    string
-	Role    model.NodeRole
-	Pool    string // the MachineDeployment of a worker; "" for control plane nodes
-	Zone    string
-	Version string
-	Created time.Duration
-
-	CPU, Mem int64
-	MaxPods  int
-	UsedCPU  int64
-	UsedMem  int64
-	Pods     []*Pod // bound pods, terminating ones included, until they are gone
-
+	// What the scheduler reads of every node it looks at comes first, so that it shares a
+	// cache line or two (pickNode visits hundreds of nodes per pod in a large fleet).
+	idx      int
+	Role     model.NodeRole
 	Joined   bool // the Node object exists
 	Ready    bool // the Node's Ready condition
 	Up       bool // the machine runs and answers on the network
 	Cordoned bool
 	Deleting bool // the Machine has a deletion timestamp
 	Gone     bool
+	CPU, Mem int64
+	UsedCPU  int64
+	UsedMem  int64
+	Pods     []*Pod // bound pods, terminating ones included, until they are gone
+	MaxPods  int
+
+	Name    string
+	Pool    string // the MachineDeployment of a worker; "" for control plane nodes
+	Zone    string
+	Version string
+	Created time.Duration
 
 	Bucket int // kube-proxy sync delay bucket
 	pulled map[*Workload]bool

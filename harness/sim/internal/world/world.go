@@ -42,7 +42,11 @@ type World struct {
 	Name  string
 	Hooks Hooks
 	lags  [Buckets]time.Duration
-	err   error // the first recorder error
+	// The endpointslice controller's and every kube-proxy bucket's fixed delays, as lanes of
+	// the clock (des.Lane).
+	endpointLane *des.Lane
+	proxyLanes   [Buckets]*des.Lane
+	err          error // the first recorder error
 	// violation is the first broken invariant (invariants.go).
 	violation error
 
@@ -51,10 +55,12 @@ type World struct {
 	Workers []*Node
 	// live is Workers without the gone ones, in the same order, for the scheduler; nil when a
 	// worker was added or went since it was made.
-	live      []*Node
-	Workloads []*Workload
-	PDBs      []*PDB
-	pending   []*Pod
+	live []*Node
+	// nextStartNode is where the scheduler's next search of live starts (see pickNode).
+	nextStartNode int
+	Workloads     []*Workload
+	PDBs          []*PDB
+	pending       []*Pod
 
 	Edge, APILB LBSet
 	// LBDirty is set when a load balancer changed: cached routes are stale.
@@ -84,7 +90,9 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	spread := w.Cal.ProxySyncMax.Duration - w.Cal.ProxySyncMin.Duration
 	for b := range w.lags {
 		w.lags[b] = w.Cal.ProxySyncMin.Duration + time.Duration((float64(b)+0.5)/Buckets*float64(spread))
+		w.proxyLanes[b] = w.Clock.Lane(w.lags[b])
 	}
+	w.endpointLane = w.Clock.Lane(w.Cal.EndpointSync.Duration)
 	return w
 }
 

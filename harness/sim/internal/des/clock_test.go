@@ -1,0 +1,50 @@
+package des
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestOrder checks that events run by instant, and in the order they were scheduled at the
+// same instant, including events scheduled while others run.
+func TestOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var c Clock
+	type key struct {
+		at  time.Duration
+		seq int
+	}
+	var want, got []key
+	seq := 0
+	var schedule func(at time.Duration, depth int)
+	schedule = func(at time.Duration, depth int) {
+		seq++
+		k := key{at: max(at, c.Now()), seq: seq}
+		want = append(want, k)
+		c.At(at, func() {
+			got = append(got, k)
+			if depth < 2 && rng.IntN(3) == 0 {
+				schedule(c.Now()+time.Duration(rng.IntN(5))*time.Second, depth+1)
+			}
+		})
+	}
+	for range 2000 {
+		schedule(time.Duration(rng.IntN(100))*time.Second, 0)
+	}
+	for c.Step(time.Hour) {
+	}
+	slices.SortFunc(want, func(a, b key) int {
+		if a.at != b.at {
+			return int(a.at - b.at)
+		}
+		return a.seq - b.seq
+	})
+	if !slices.Equal(got, want) {
+		t.Fatalf("events ran out of order: %d events, first %v, want %v", len(got), got[:5], want[:5])
+	}
+	if c.Events() != uint64(len(want)) {
+		t.Fatalf("Events() = %d, want %d", c.Events(), len(want))
+	}
+}
