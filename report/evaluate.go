@@ -11,18 +11,32 @@ import (
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// Evaluate computes measurements and the verdict from data in memory (used by sweeps, fast: no
+// Evaluate computes measurements and the verdict from data in memory (fast: no
 // files, no HTML). sc may be nil when the scenario is unknown; its criteria's defaults apply.
 func Evaluate(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
+	return evaluate(sc, info, accumulate(sc, samples, false), timeline, states, nil)
+}
+
+// Judge is Evaluate for a caller that only reads the verdict and the criteria (zdt sweep): the
+// report has no Series for the plots, and is otherwise the same.
+func Judge(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
+	return evaluate(sc, info, accumulate(sc, samples, true), timeline, states, nil)
+}
+
+// accumulate feeds samples to an accumulator at the scenario's resolution.
+func accumulate(sc *scenarios.Scenario, samples []model.Sample, noSeries bool) *measure.Accumulator {
 	var res time.Duration
 	if sc != nil && sc.Spec.Criteria.Resolution != nil {
 		res = sc.Spec.Criteria.Resolution.Duration
 	}
 	acc := measure.NewAccumulator(res)
+	if noSeries {
+		acc.WithoutSeries()
+	}
 	for i := range samples {
 		acc.Add(&samples[i])
 	}
-	return evaluate(sc, info, acc, timeline, states, nil)
+	return acc
 }
 
 // evaluation holds what the criteria look at while a report is built.

@@ -49,10 +49,10 @@ func (v Verdict) Fails(criterion string) bool {
 // Judge evaluates one finished run.
 type Judge func(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict
 
-// ReportJudge is zdt's judge: the run's report (report.Evaluate), its failed criteria in report
-// order, the first one's cause, and whether it was inconclusive.
+// ReportJudge is zdt's judge: the run's report (report.Judge, the report without its plots),
+// its failed criteria in report order, the first one's cause, and whether it was inconclusive.
 func ReportJudge(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict {
-	r := report.Evaluate(sc, info, data.Samples, data.Intervals, data.States)
+	r := report.Judge(sc, info, data.Samples, data.Intervals, data.States)
 	v := Verdict{Inconclusive: r.Verdict == report.Inconclusive}
 	for _, c := range r.Criteria {
 		if c.Outcome == report.OutcomeFail {

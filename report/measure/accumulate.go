@@ -152,6 +152,15 @@ type Accumulator struct {
 	cov        map[backendKey]*coverage
 	resolution time.Duration
 	maxAt      time.Duration
+	// noSeries skips the per-second bins of the plots (WithoutSeries).
+	noSeries bool
+}
+
+// WithoutSeries makes the accumulator skip the per-second bins behind the plots, for a caller
+// that only judges the run (zdt sweep): every measurement but Result.Series is the same.
+func (a *Accumulator) WithoutSeries() *Accumulator {
+	a.noSeries = true
+	return a
 }
 
 // NewAccumulator returns an empty accumulator that measures load coverage at resolution (the
@@ -202,12 +211,12 @@ func (a *Accumulator) Add(s *model.Sample) {
 		b.errors[ek] += n
 		b.fail(k, s.At, end, n, ek)
 	}
-	if s.Target == model.APITarget {
+	if s.Target == model.APITarget || a.noSeries {
 		return
 	}
 	tb := a.bins[s.Target]
 	if last := int(end / binWidth); last >= len(tb) {
-		tb = append(tb, make([]Bin, last+1-len(tb))...)
+		tb = slices.Grow(tb, last+1-len(tb))[:last+1]
 		a.bins[s.Target] = tb
 	}
 	spread(s.At, s.Span, n, func(sec, cnt int64) {

@@ -8,7 +8,6 @@ package traffic
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -36,6 +35,8 @@ type stream struct {
 	conns []conn
 	// sent counts the requests emitted, recorded those handed to the recorder in samples.
 	sent, recorded int64
+	// slots are the outcomes of the stream's requests met so far (see slot).
+	slots []*slot
 }
 
 // Load is the load on the virtual clock: the scenario's pacer for every stream, and a 1/s API
@@ -286,35 +287,41 @@ func (l *Load) emitProbes(from, to time.Duration, n int64) {
 	}
 }
 
-// binKey identifies the requests of one second that are recorded together.
-type binKey struct {
+// slot gathers the requests of one stream and outcome (code, error, backend, path delay) that
+// are recorded together: this second's, and the run of whole seconds before it held as one
+// sample. A stream has a few slots; they are found by a short scan of the stream's own.
+type slot struct {
 	s       *stream
 	code    int
 	err     string
 	backend string
 	path    time.Duration // the path delay of the requests (world.PathDelay)
-}
 
-type binEntry struct {
-	n      int64
-	latSum time.Duration
-	at     time.Duration // the send time, when the bin holds one request
+	// This second's requests: n of them, their latencies summed, and the send time when
+	// the slot holds one request.
+	n       int64
+	latSum  time.Duration
+	at      time.Duration
+	touched bool // in bin.order this second
+
+	// pending is the run of whole seconds with the same successful requests, not yet
+	// recorded (see closeBin); nil when none is held.
+	pending *pendingSample
 }
 
 // bin gathers the requests of the current second, so that each second gives one sample per
 // stream and outcome however many times the cluster changed in it.
 type bin struct {
 	start time.Duration
-	keys  []binKey
-	vals  []binEntry // vals[i] holds the requests of keys[i]
-	// pending holds, per key, the successful requests of the seconds before that had the same
-	// count and latency: one sample stands for all of them (see closeBin).
+	// order is the slots touched this second, in the order they were first touched.
+	order []*slot
+	// pending holds the runs of whole seconds not yet recorded, in the order they began.
 	pending []*pendingSample
 }
 
 // pendingSample is a run of whole seconds with the same successful requests, not yet recorded.
 type pendingSample struct {
-	k    binKey
+	sl   *slot
 	s    model.Sample
 	seen bool
 }
@@ -327,27 +334,35 @@ func (l *Load) sample(s *stream, from, to time.Duration, n int64, lat time.Durat
 	l.sampleOf(s, from, to, n, lat, code, errMsg, backend, 0)
 }
 
+// slotOf returns the stream's slot for an outcome, made on first use.
+func (s *stream) slotOf(code int, errMsg, backend string, path time.Duration) *slot {
+	for _, sl := range s.slots {
+		if sl.code == code && sl.path == path && sl.backend == backend && sl.err == errMsg {
+			return sl
+		}
+	}
+	sl := &slot{s: s, code: code, err: errMsg, backend: backend, path: path}
+	s.slots = append(s.slots, sl)
+	return sl
+}
+
 // sampleOf is sample for requests of one path delay: requests of different path delays are
 // recorded apart, so that their latencies are not averaged together.
 func (l *Load) sampleOf(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string, path time.Duration) {
 	b := &l.bin
-	k := binKey{s: s, code: code, err: errMsg, backend: backend, path: path}
-	// A second holds a few keys (streams times outcomes): a scan beats hashing the strings.
-	i := slices.Index(b.keys, k)
-	if i < 0 {
-		i = len(b.vals)
-		b.keys = append(b.keys, k)
-		b.vals = append(b.vals, binEntry{})
+	sl := s.slotOf(code, errMsg, backend, path)
+	if !sl.touched {
+		sl.touched, sl.n, sl.latSum, sl.at = true, 0, 0, 0
+		b.order = append(b.order, sl)
 	}
-	e := &b.vals[i]
-	if e.n == 0 && n == 1 {
-		e.at = from
+	if sl.n == 0 && n == 1 {
+		sl.at = from
 		if to > from {
-			e.at += time.Duration(l.c.Rng.Int64N(int64(to - from)))
+			sl.at += time.Duration(l.c.Rng.Int64N(int64(to - from)))
 		}
 	}
-	e.n += n
-	e.latSum += lat * time.Duration(n)
+	sl.n += n
+	sl.latSum += lat * time.Duration(n)
 }
 
 // closeBin records the samples of the second that ends at end.
@@ -362,75 +377,83 @@ func (l *Load) closeBin(end time.Duration) {
 	for _, p := range b.pending {
 		p.seen = false
 	}
-	for i, k := range b.keys {
-		e := &b.vals[i]
-		target := model.APITarget
-		if k.s.W != nil {
-			target = k.s.W.Name
+	for _, sl := range b.order {
+		sl.touched = false
+		lat := sl.latSum / time.Duration(sl.n)
+		ok := sl.code >= 200 && sl.code < 400 && sl.err == ""
+		if sl.n > 1 && ok && span == time.Second {
+			// A whole second of successful requests: it extends the run held, or starts one.
+			if p := sl.pending; p != nil && p.s.At+p.s.Span == b.start && p.s.Count*time.Second.Nanoseconds() == sl.n*p.s.Span.Nanoseconds() &&
+				p.s.Latency == lat && p.s.Span < maxMerged {
+				p.s.Count += sl.n
+				p.s.Span += span
+				p.seen = true
+				continue
+			}
+			if p := sl.pending; p != nil {
+				l.record(sl.s, &p.s)
+				l.fill(&p.s, sl, b.start, lat, span)
+				p.seen = true
+				continue
+			}
+			p := &pendingSample{sl: sl}
+			l.fill(&p.s, sl, b.start, lat, span)
+			p.seen = true
+			sl.pending = p
+			b.pending = append(b.pending, p)
+			continue
 		}
 		sm := &l.scratch
-		*sm = model.Sample{
-			Target: target, Conn: k.s.mode, At: b.start, Latency: e.latSum / time.Duration(e.n),
-			Code: k.code, Error: k.err, Backend: k.backend, Count: e.n, Span: span,
+		l.fill(sm, sl, b.start, lat, span)
+		if sl.n == 1 {
+			sm.At, sm.Count, sm.Span = sl.at, 0, 0
 		}
-		if e.n == 1 {
-			sm.At, sm.Count, sm.Span = e.at, 0, 0
-			l.record(k, sm)
-			continue
-		}
-		if !sm.OK() || span != time.Second {
-			l.record(k, sm)
-			continue
-		}
-		var p *pendingSample
-		if j := slices.IndexFunc(b.pending, func(p *pendingSample) bool { return p.k == k }); j >= 0 {
-			p = b.pending[j]
-		}
-		if p != nil && p.s.At+p.s.Span == sm.At && p.s.Count*time.Second.Nanoseconds() == sm.Count*p.s.Span.Nanoseconds() &&
-			p.s.Latency == sm.Latency && p.s.Span < maxMerged {
-			p.s.Count += sm.Count
-			p.s.Span += span
-			p.seen = true
-			continue
-		}
-		if p != nil {
-			l.record(k, &p.s)
-			p.s = *sm
-		} else {
-			p = &pendingSample{k: k, s: *sm}
-			b.pending = append(b.pending, p)
-		}
-		p.seen = true
+		l.record(sl.s, sm)
 	}
-	// A key that had no requests this second ends its run.
+	// A slot that had no requests this second ends its run.
 	kept := b.pending[:0]
 	for _, p := range b.pending {
 		if p.seen {
 			kept = append(kept, p)
 			continue
 		}
-		l.record(p.k, &p.s)
+		l.record(p.sl.s, &p.s)
+		p.sl.pending = nil
 	}
 	clear(b.pending[len(kept):])
 	b.pending = kept
-	b.keys, b.vals = b.keys[:0], b.vals[:0]
+	clear(b.order)
+	b.order = b.order[:0]
 	b.start = end
+}
+
+// fill writes the sample of a slot's requests of the second from at.
+func (l *Load) fill(sm *model.Sample, sl *slot, at, lat, span time.Duration) {
+	target := model.APITarget
+	if sl.s.W != nil {
+		target = sl.s.W.Name
+	}
+	*sm = model.Sample{
+		Target: target, Conn: sl.s.mode, At: at, Latency: lat,
+		Code: sl.code, Error: sl.err, Backend: sl.backend, Count: sl.n, Span: span,
+	}
 }
 
 // flushPending records every merged sample still held.
 func (l *Load) flushPending() {
 	b := &l.bin
 	for _, p := range b.pending {
-		l.record(p.k, &p.s)
+		l.record(p.sl.s, &p.s)
+		p.sl.pending = nil
 	}
 	clear(b.pending)
 	b.pending = b.pending[:0]
 }
 
 // record hands one sample to the recorder.
-func (l *Load) record(k binKey, sm *model.Sample) {
+func (l *Load) record(s *stream, sm *model.Sample) {
 	l.c.Sample(sm)
-	k.s.recorded += sm.N()
+	s.recorded += sm.N()
 }
 
 // Start starts the scenario's load and the API prober at the world's current instant.
