@@ -289,3 +289,39 @@ func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
 		t.Error("no seed failed: the comparison says little")
 	}
 }
+
+// TestJudgeIsTheReportWithoutPlots checks that report.Judge, which the sweep uses, gives the
+// report zdt run writes (report.json) for random-fault seeds, passing and failing alike.
+func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	draw, err := DrawContextOf(context.Background(), sc, sim.NewProvider())
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[report.Verdict]int{}
+	for seed := int64(1); seed <= 12; seed++ {
+		v := Variant(sc, seed, RandomFaults(draw, seed))
+		mem := &model.Memory{}
+		info, err := harness.Run(context.Background(), v, sim.NewProvider(), mem, harness.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := report.Evaluate(v, info, mem.Samples, mem.Intervals, mem.States)
+		judged := report.Judge(v, info, mem.Samples, mem.Intervals, mem.States)
+		a, _ := json.Marshal(full)
+		b, _ := json.Marshal(judged)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("seed %d: report.Judge differs from report.Evaluate", seed)
+		}
+		if judged.Series != nil && len(judged.Series.Bins) > 0 {
+			t.Fatalf("seed %d: report.Judge kept the plots' bins", seed)
+		}
+		verdicts[full.Verdict]++
+	}
+	if verdicts[report.Pass] == 0 || verdicts[report.Fail] == 0 {
+		t.Fatalf("want passing and failing seeds among the 12, got %v", verdicts)
+	}
+}
