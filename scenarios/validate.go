@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -233,6 +235,9 @@ func validatePoolStart(wp *WorkerPool, p *field.Path) field.ErrorList {
 
 // ParseVersion parses a Kubernetes version such as v1.36.3.
 func ParseVersion(s string) (*version.Version, error) {
+	if v, ok := parsedVersions.Load(s); ok {
+		return v.(*version.Version), nil
+	}
 	if !strings.HasPrefix(s, "v") {
 		return nil, fmt.Errorf("must look like v1.36.3")
 	}
@@ -240,8 +245,21 @@ func ParseVersion(s string) (*version.Version, error) {
 	if err != nil {
 		return nil, fmt.Errorf("must look like v1.36.3")
 	}
+	if parsedCount.Add(1) <= maxParsedVersions {
+		parsedVersions.Store(s, v)
+	}
 	return v, nil
 }
+
+// parsedVersions keeps the versions parsed so far (a version.Version is never changed in
+// place): a sweep compares the same few versions millions of times. At most maxParsedVersions
+// are kept, whatever a fuzzer feeds in.
+var (
+	parsedVersions sync.Map
+	parsedCount    atomic.Int64
+)
+
+const maxParsedVersions = 1024
 
 // VersionLess reports whether Kubernetes version a is older than b. Versions that do not parse
 // compare as strings.

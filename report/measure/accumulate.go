@@ -554,14 +554,30 @@ func ref(iv *model.Interval) TimelineRef {
 
 // locatorString renders a locator as "node/md-0-a pod/web-1", fields in a fixed order.
 func LocatorString(l model.Locator) string {
-	var parts []string
-	for _, kv := range [][2]string{{"cluster", l.Cluster}, {"phase", string(l.Phase)}, {"pool", l.Pool}, {"machine", l.Machine},
-		{"node", l.Node}, {"workload", l.Workload}, {"pod", l.Pod}, {"pdb", l.PDB}, {"fault", l.Fault}} {
+	kvs := [...][2]string{{"cluster", l.Cluster}, {"phase", string(l.Phase)}, {"pool", l.Pool}, {"machine", l.Machine},
+		{"node", l.Node}, {"workload", l.Workload}, {"pod", l.Pod}, {"pdb", l.PDB}, {"fault", l.Fault}}
+	size := 0
+	for _, kv := range kvs {
 		if kv[1] != "" {
-			parts = append(parts, kv[0]+"/"+kv[1])
+			size += len(kv[0]) + 1 + len(kv[1]) + 1
 		}
 	}
-	return strings.Join(parts, " ")
+	if size == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(size - 1)
+	for _, kv := range kvs {
+		if kv[1] != "" {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(kv[0])
+			b.WriteByte('/')
+			b.WriteString(kv[1])
+		}
+	}
+	return b.String()
 }
 
 func sortedMapKeys[K cmp.Ordered, V any](m map[K]V) []K {

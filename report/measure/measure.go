@@ -103,8 +103,15 @@ func sortedTimeline(in []model.Interval) []model.Interval {
 	}
 	slices.SortStableFunc(idx, func(a, b int) int {
 		x, y := &in[a], &in[b]
-		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To), cmp.Compare(x.Reason, y.Reason),
-			strings.Compare(loc(a), loc(b)), strings.Compare(x.Message, y.Message))
+		if c := cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To), cmp.Compare(x.Reason, y.Reason)); c != 0 {
+			return c
+		}
+		if x.Locator != y.Locator {
+			if c := strings.Compare(loc(a), loc(b)); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(x.Message, y.Message)
 	})
 	out := make([]model.Interval, len(in))
 	for i, j := range idx {

@@ -26,6 +26,10 @@ const reusedConns = 2
 // conn is a kept-alive connection, pinned to the pod it reached.
 type conn struct {
 	pod *world.Pod
+	// delay is the path delay to delayPod, computed in the Flush delayGen.
+	delayGen uint64
+	delayPod *world.Pod
+	delay    time.Duration
 }
 
 // stream is one load stream: a target and a connection mode.
@@ -37,6 +41,7 @@ type stream struct {
 	sent, recorded int64
 	// slots are the outcomes of the stream's requests met so far (see slot).
 	slots []*slot
+	plan  newConnPlan
 }
 
 // Load is the load on the virtual clock: the scenario's pacer for every stream, and a 1/s API
@@ -53,6 +58,8 @@ type Load struct {
 	API     *stream
 	timeout time.Duration
 	bin     bin
+	// gen counts the Flushes: what is computed from the cluster's state holds within one.
+	gen uint64
 	// scratch is the sample being handed to the recorder, which copies what it keeps.
 	scratch model.Sample
 }
@@ -65,6 +72,7 @@ func (l *Load) Flush() {
 		return
 	}
 	to := l.c.Clock.Now()
+	l.gen++
 	if to > t.end {
 		to = t.end
 	}
@@ -121,43 +129,61 @@ func (l *Load) emit(from, to time.Duration) {
 	}
 }
 
+// newConnPlan is what the routing makes of a stream's new-connection requests, computed once
+// per Flush: the cluster does not change during one, so every second it emits is routed alike.
+type newConnPlan struct {
+	gen     uint64 // the Flush it was computed in
+	pFail   float64
+	okLat   time.Duration
+	shares  []world.DelayShare
+	failMsg string
+	failLat time.Duration
+}
+
+func (l *Load) newConnPlan(s *stream) *newConnPlan {
+	pl := &s.plan
+	if pl.gen == l.gen {
+		return pl
+	}
+	r := l.c.EdgeRoute(s.W)
+	attempts := float64(1 + l.c.Cal.LBRetries)
+	pl.gen, pl.pFail = l.gen, r.AllFail
+	if r.NoBackend {
+		pl.pFail = 1
+	}
+	timeoutCost := l.c.Cal.ConnectTimeout.Duration
+	costPerFailure := time.Duration((1 - r.RefusedShare) * float64(timeoutCost))
+	// Failed attempts before the one that worked add their cost to the latency.
+	retries := 0.0
+	if r.Fail < 1 {
+		retries = r.Fail / (1 - r.Fail)
+	}
+	pl.okLat = l.c.Cal.RequestLatency.Duration + time.Duration(retries*float64(costPerFailure))
+	pl.shares = l.c.NewConnDelays(s.W)
+	pl.failMsg = "load balancer: every backend refused the connection"
+	if r.NoBackend {
+		pl.failMsg = "load balancer: no healthy backend"
+	} else if r.RefusedShare < 0.5 {
+		pl.failMsg = "load balancer: connect timeout on every backend"
+	}
+	pl.failLat = min(time.Duration(attempts*float64(costPerFailure)), l.timeout)
+	return pl
+}
+
 // emitNew emits requests that each open a connection through the edge load balancer, which
 // retries other backends when a connection fails.
 func (l *Load) emitNew(s *stream, from, to time.Duration, n int64) {
-	r := l.c.EdgeRoute(s.W)
-	attempts := float64(1 + l.c.Cal.LBRetries)
-	pFail := r.AllFail
-	if r.NoBackend {
-		pFail = 1
-	}
-	failed := l.binomial(n, pFail)
-	timeoutCost := l.c.Cal.ConnectTimeout.Duration
-	costPerFailure := time.Duration((1 - r.RefusedShare) * float64(timeoutCost))
+	pl := l.newConnPlan(s)
+	failed := l.binomial(n, pl.pFail)
 	if ok := n - failed; ok > 0 {
-		// Failed attempts before the one that worked add their cost to the latency.
-		retries := 0.0
-		if r.Fail < 1 {
-			retries = r.Fail / (1 - r.Fail)
-		}
-		lat := l.c.Cal.RequestLatency.Duration + time.Duration(retries*float64(costPerFailure))
-		if shares := l.c.NewConnDelays(s.W); shares != nil {
-			l.splitByDelay(s, from, to, ok, lat, shares)
+		if pl.shares != nil {
+			l.splitByDelay(s, from, to, ok, pl.okLat, pl.shares)
 		} else {
-			l.sample(s, from, to, ok, lat, 200, "", "")
+			l.sample(s, from, to, ok, pl.okLat, 200, "", "")
 		}
 	}
 	if failed > 0 {
-		msg := "load balancer: every backend refused the connection"
-		if r.NoBackend {
-			msg = "load balancer: no healthy backend"
-		} else if r.RefusedShare < 0.5 {
-			msg = "load balancer: connect timeout on every backend"
-		}
-		lat := time.Duration(attempts * float64(costPerFailure))
-		if lat > l.timeout {
-			lat = l.timeout
-		}
-		l.sample(s, from, to, failed, lat, 503, msg, "")
+		l.sample(s, from, to, failed, pl.failLat, 503, pl.failMsg, "")
 	}
 }
 
@@ -217,7 +243,10 @@ func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
 		}
 		if k > 0 {
 			if ok, _ := world.PodAnswers(cn.pod); ok {
-				l.delayed(s, from, to, k, l.c.Cal.RequestLatency.Duration, l.c.ReusedDelay(cn.pod, i), cn.pod.Name)
+				if cn.delayGen != l.gen || cn.delayPod != cn.pod {
+					cn.delayGen, cn.delayPod, cn.delay = l.gen, cn.pod, l.c.ReusedDelay(cn.pod, i)
+				}
+				l.delayed(s, from, to, k, l.c.Cal.RequestLatency.Duration, cn.delay, cn.pod.Name)
 			} else {
 				// The pod went away without closing the connection: requests hang until the
 				// client's timeout, then the connection is dropped.

@@ -9,7 +9,8 @@ func (c *World) stateSample() {
 	if c.Settling {
 		return
 	}
-	s := model.StateSample{At: c.Clock.Now(), NodesByVersion: map[string]int{}, APIAvailable: c.APIUp}
+	s := model.StateSample{At: c.Clock.Now(), NodesByVersion: make(map[string]int, 2), APIAvailable: c.APIUp,
+		Workloads: make([]model.WorkloadState, 0, len(c.Workloads))}
 	for _, w := range c.Workloads {
 		ws := model.WorkloadState{Name: w.Name, Desired: w.Replicas, Ready: w.ReadyCount, Endpoints: w.Endpoints, PDBFloor: -1}
 		if len(w.PDBs) > 0 {
