@@ -59,7 +59,8 @@ type Load struct {
 	timeout time.Duration
 	bin     bin
 	// gen counts the Flushes: what is computed from the cluster's state holds within one.
-	gen uint64
+	gen  uint64
+	tmpl template
 	// scratch is the sample being handed to the recorder, which copies what it keeps.
 	scratch model.Sample
 }
@@ -73,6 +74,7 @@ func (l *Load) Flush() {
 	}
 	to := l.c.Clock.Now()
 	l.gen++
+	l.tmpl.ok = false
 	if to > t.end {
 		to = t.end
 	}
@@ -82,7 +84,13 @@ func (l *Load) Flush() {
 		if next > to {
 			next = to
 		}
-		l.emit(t.last, next)
+		whole := next-t.last == time.Second
+		if !whole || !l.replay(t.last, next) {
+			l.tmpl.recording, l.tmpl.dirty, l.tmpl.calls = whole, false, l.tmpl.calls[:0]
+			l.emit(t.last, next)
+			l.tmpl.ok = whole && !l.tmpl.dirty
+			l.tmpl.recording = false
+		}
 		t.last = next
 		if next%time.Second == 0 || next == t.end {
 			l.closeBin(next)
@@ -92,6 +100,49 @@ func (l *Load) Flush() {
 		t.last = l.c.Clock.Now()
 	}
 	l.c.LBDirty = false
+}
+
+// template is a whole second as emit made it, for the seconds after it in the same Flush: the
+// cluster does not change within a Flush, so a second whose requests drew nothing at random
+// (no failure drawn, no connection re-opened) is followed by seconds made of the same request
+// groups. Replaying it gives what emit would, draws included (a group of one request draws its
+// send time), without routing every stream again.
+type template struct {
+	ok, recording, dirty bool
+	n, probes            int64 // requests per stream and API probes in the second
+	calls                []call
+}
+
+// call is one group of requests emit added to a slot.
+type call struct {
+	sl  *slot
+	n   int64
+	lat time.Duration
+}
+
+// replay emits the whole second [from, to) as the template second was, if the pacers send the
+// same requests in it; it reports whether it did.
+func (l *Load) replay(from, to time.Duration) bool {
+	tp := &l.tmpl
+	if !tp.ok {
+		return false
+	}
+	n, np := l.hits(l.pacer, from, to), l.hits(l.probe, from, to)
+	if n != tp.n || np != tp.probes {
+		return false
+	}
+	if n > 0 {
+		for _, s := range l.streams {
+			s.sent += n
+		}
+	}
+	if np > 0 {
+		l.API.sent += np
+	}
+	for _, c := range tp.calls {
+		l.add(c.sl, from, to, c.n, c.lat)
+	}
+	return true
 }
 
 func (l *Load) hits(p vegeta.Pacer, from, to time.Duration) int64 {
@@ -107,12 +158,15 @@ func (l *Load) binomial(n int64, p float64) int64 {
 	case p >= 1:
 		return n
 	}
+	l.tmpl.dirty = true
 	return int64(distuv.Binomial{N: float64(n), P: p, Src: l.c.Src}.Rand())
 }
 
 func (l *Load) emit(from, to time.Duration) {
 	t := l
 	n := l.hits(t.pacer, from, to)
+	l.tmpl.n = n
+	l.tmpl.probes = l.hits(t.probe, from, to)
 	for _, s := range t.streams {
 		if n == 0 {
 			break
@@ -124,7 +178,7 @@ func (l *Load) emit(from, to time.Duration) {
 			l.emitReused(s, from, to, n)
 		}
 	}
-	if np := l.hits(t.probe, from, to); np > 0 {
+	if np := l.tmpl.probes; np > 0 {
 		l.emitProbes(from, to, np)
 	}
 }
@@ -234,6 +288,7 @@ func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
 		}
 		cn := &s.conns[i]
 		if k > 0 && cn.pod == nil {
+			l.tmpl.dirty = true
 			// The first request on a closed connection opens a new one; when no backend
 			// answers, every request of the stretch tries again and fails the same way.
 			if cn.pod = l.c.PickPod(s.W); cn.pod == nil {
@@ -250,6 +305,7 @@ func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
 			} else {
 				// The pod went away without closing the connection: requests hang until the
 				// client's timeout, then the connection is dropped.
+				l.tmpl.dirty = true
 				l.sample(s, from, to, 1, l.timeout, 0, "timeout awaiting response headers", cn.pod.Name)
 				cn.pod = nil
 				if k > 1 {
@@ -378,8 +434,16 @@ func (s *stream) slotOf(code int, errMsg, backend string, path time.Duration) *s
 // sampleOf is sample for requests of one path delay: requests of different path delays are
 // recorded apart, so that their latencies are not averaged together.
 func (l *Load) sampleOf(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string, path time.Duration) {
-	b := &l.bin
 	sl := s.slotOf(code, errMsg, backend, path)
+	if l.tmpl.recording {
+		l.tmpl.calls = append(l.tmpl.calls, call{sl: sl, n: n, lat: lat})
+	}
+	l.add(sl, from, to, n, lat)
+}
+
+// add puts n requests sent over [from, to) that took lat into their slot's second.
+func (l *Load) add(sl *slot, from, to time.Duration, n int64, lat time.Duration) {
+	b := &l.bin
 	if !sl.touched {
 		sl.touched, sl.n, sl.latSum, sl.at = true, 0, 0, 0
 		b.order = append(b.order, sl)
