@@ -66,18 +66,43 @@ func (q *eventQueue) pop() event {
 }
 
 // Lane is a queue of events that all come a fixed delay after they are scheduled, so that
-// they come due in the order they were scheduled: a FIFO replaces the heap for them. The bulk of
-// a large run's events (endpoint propagation to the EndpointSlice and every kube-proxy bucket)
-// go through lanes.
-type Lane struct {
+// they come due in the order they were scheduled: a FIFO replaces the heap for them. Each event
+// is a value of T handed to the lane's handler, not a closure, so scheduling one allocates
+// nothing. The bulk of a large run's events (endpoint propagation to the EndpointSlice and to
+// every kube-proxy bucket) go through lanes.
+type Lane[T any] struct {
 	c      *Clock
 	delay  time.Duration
-	events []event
+	handle func(T)
+	events []laneEvent[T]
 	head   int
 }
 
-// After schedules fn the lane's delay from now.
-func (l *Lane) After(fn func()) {
+type laneEvent[T any] struct {
+	at  time.Duration
+	seq uint64
+	v   T
+}
+
+// lane is what the clock needs of a Lane of any type.
+type lane interface {
+	// next returns the instant and order of the lane's first event, ok false when empty.
+	next() (at time.Duration, seq uint64, ok bool)
+	runNext()
+	reset()
+}
+
+// NewLane returns a lane of c whose events come d after they are scheduled and are handed to
+// handle. Events run in the same order, (instant, scheduling order), whether they go through
+// a lane or not.
+func NewLane[T any](c *Clock, d time.Duration, handle func(T)) *Lane[T] {
+	l := &Lane[T]{c: c, delay: max(d, 0), handle: handle}
+	c.lanes = append(c.lanes, l)
+	return l
+}
+
+// After schedules v for the handler the lane's delay from now.
+func (l *Lane[T]) After(v T) {
 	c := l.c
 	c.seq++
 	if l.head > 0 && l.head == len(l.events) {
@@ -88,7 +113,29 @@ func (l *Lane) After(fn func()) {
 		clear(l.events[n:])
 		l.events, l.head = l.events[:n], 0
 	}
-	l.events = append(l.events, event{at: c.now + l.delay, seq: c.seq, fn: fn})
+	l.events = append(l.events, laneEvent[T]{at: c.now + l.delay, seq: c.seq, v: v})
+}
+
+func (l *Lane[T]) next() (time.Duration, uint64, bool) {
+	if l.head == len(l.events) {
+		return 0, 0, false
+	}
+	e := &l.events[l.head]
+	return e.at, e.seq, true
+}
+
+func (l *Lane[T]) runNext() {
+	e := l.events[l.head]
+	l.events[l.head] = laneEvent[T]{}
+	l.head++
+	l.c.now = e.at
+	l.c.events++
+	l.handle(e.v)
+}
+
+func (l *Lane[T]) reset() {
+	clear(l.events)
+	l.events, l.head = l.events[:0], 0
 }
 
 // Clock is the virtual clock and its event queue.
@@ -96,16 +143,8 @@ type Clock struct {
 	now    time.Duration
 	seq    uint64
 	queue  eventQueue
-	lanes  []*Lane
+	lanes  []lane
 	events uint64 // events run so far
-}
-
-// Lane returns a lane of events that come d after they are scheduled. Events run in the same
-// order, (instant, scheduling order), whether they go through a lane or not.
-func (c *Clock) Lane(d time.Duration) *Lane {
-	l := &Lane{c: c, delay: max(d, 0)}
-	c.lanes = append(c.lanes, l)
-	return l
 }
 
 // Now returns the current virtual instant.
@@ -128,29 +167,24 @@ func (c *Clock) After(d time.Duration, fn func()) { c.At(c.now+d, fn) }
 
 // Step runs the next event if it is due at or before until; it reports whether one ran.
 func (c *Clock) Step(until time.Duration) bool {
-	var next *event
-	var lane *Lane
+	var from lane
+	at, seq, ok := time.Duration(0), uint64(0), false
 	if len(c.queue) > 0 {
-		next = &c.queue[0]
+		at, seq, ok = c.queue[0].at, c.queue[0].seq, true
 	}
 	for _, l := range c.lanes {
-		if l.head < len(l.events) {
-			if e := &l.events[l.head]; next == nil || e.before(next) {
-				next, lane = e, l
-			}
+		if lat, lseq, lok := l.next(); lok && (!ok || lat < at || (lat == at && lseq < seq)) {
+			at, seq, ok, from = lat, lseq, true, l
 		}
 	}
-	if next == nil || next.at > until {
+	if !ok || at > until {
 		return false
 	}
-	var e event
-	if lane != nil {
-		e = *next
-		lane.events[lane.head] = event{}
-		lane.head++
-	} else {
-		e = c.queue.pop()
+	if from != nil {
+		from.runNext()
+		return true
 	}
+	e := c.queue.pop()
 	c.now = e.at
 	c.events++
 	e.fn()
@@ -171,7 +205,6 @@ func (c *Clock) Restart() {
 	clear(c.queue)
 	c.queue = c.queue[:0]
 	for _, l := range c.lanes {
-		clear(l.events)
-		l.events, l.head = l.events[:0], 0
+		l.reset()
 	}
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // TestOrder checks that events run by instant, and in the order they were scheduled at the
-// same instant, including events scheduled while others run.
+// same instant, including events scheduled while others run, whether they go through the heap
+// or through lanes.
 func TestOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var c Clock
@@ -19,16 +20,31 @@ func TestOrder(t *testing.T) {
 	var want, got []key
 	seq := 0
 	var schedule func(at time.Duration, depth int)
+	type laneEv struct {
+		k     key
+		depth int
+	}
+	var lanes []*Lane[laneEv]
+	ran := func(k key, depth int) {
+		got = append(got, k)
+		if depth < 2 && rng.IntN(3) == 0 {
+			schedule(c.Now()+time.Duration(rng.IntN(5))*time.Second, depth+1)
+		}
+	}
+	for _, d := range []time.Duration{0, time.Second, 2500 * time.Millisecond} {
+		lanes = append(lanes, NewLane(&c, d, func(e laneEv) { ran(e.k, e.depth) }))
+	}
 	schedule = func(at time.Duration, depth int) {
 		seq++
+		if i := rng.IntN(len(lanes) + 1); i < len(lanes) {
+			k := key{at: c.Now() + lanes[i].delay, seq: seq}
+			want = append(want, k)
+			lanes[i].After(laneEv{k: k, depth: depth})
+			return
+		}
 		k := key{at: max(at, c.Now()), seq: seq}
 		want = append(want, k)
-		c.At(at, func() {
-			got = append(got, k)
-			if depth < 2 && rng.IntN(3) == 0 {
-				schedule(c.Now()+time.Duration(rng.IntN(5))*time.Second, depth+1)
-			}
-		})
+		c.At(at, func() { ran(k, depth) })
 	}
 	for range 2000 {
 		schedule(time.Duration(rng.IntN(100))*time.Second, 0)

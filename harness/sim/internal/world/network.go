@@ -58,31 +58,38 @@ func (c *World) applyView(p *Pod, b int, ep endpoint) {
 
 // syncEndpoint writes the pod's current state into its EndpointSlice after the endpointslice
 // controller's delay, and into every kube-proxy bucket after that bucket's delay.
-func (c *World) syncEndpoint(p *Pod) {
-	c.endpointLane.After(func() {
-		ep := endpoint{
-			Present:     p.Started && !p.Gone,
-			Ready:       p.Ready && !p.Terminating,
-			Serving:     p.Ready,
-			Terminating: p.Terminating,
-		}
-		if ep == p.ep {
-			return
-		}
-		if p.ep.Present && p.ep.Ready && !ep.Ready && p.W.Target {
-			c.Instant(model.Warning, LocPod(p), model.ReasonEndpointRemoved, "endpoint of "+p.Name+" removed from service "+p.W.Name)
-		}
-		if p.ep.Present && p.ep.Ready {
-			p.W.Endpoints--
-		}
-		if ep.Present && ep.Ready {
-			p.W.Endpoints++
-		}
-		p.ep = ep
-		for b := range Buckets {
-			c.proxyLanes[b].After(func() { c.applyView(p, b, ep) })
-		}
-	})
+func (c *World) syncEndpoint(p *Pod) { c.endpointLane.After(p) }
+
+// viewChange is an endpoint's new state on its way to one kube-proxy bucket.
+type viewChange struct {
+	p  *Pod
+	ep endpoint
+}
+
+// endpointSynced is the endpointslice controller writing the pod's state (syncEndpoint).
+func (c *World) endpointSynced(p *Pod) {
+	ep := endpoint{
+		Present:     p.Started && !p.Gone,
+		Ready:       p.Ready && !p.Terminating,
+		Serving:     p.Ready,
+		Terminating: p.Terminating,
+	}
+	if ep == p.ep {
+		return
+	}
+	if p.ep.Present && p.ep.Ready && !ep.Ready && p.W.Target {
+		c.Instant(model.Warning, LocPod(p), model.ReasonEndpointRemoved, "endpoint of "+p.Name+" removed from service "+p.W.Name)
+	}
+	if p.ep.Present && p.ep.Ready {
+		p.W.Endpoints--
+	}
+	if ep.Present && ep.Ready {
+		p.W.Endpoints++
+	}
+	p.ep = ep
+	for b := range Buckets {
+		c.proxyLanes[b].After(viewChange{p: p, ep: ep})
+	}
 }
 
 // Route is the cached outcome distribution of one connection attempt to a Service through the

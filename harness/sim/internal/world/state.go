@@ -2,6 +2,7 @@ package world
 
 import (
 	"github.com/zdt-dev/zdt/model"
+	"slices"
 )
 
 // stateSample records the periodic picture of the cluster.
@@ -9,26 +10,68 @@ func (c *World) stateSample() {
 	if c.Settling {
 		return
 	}
-	s := model.StateSample{At: c.Clock.Now(), NodesByVersion: make(map[string]int, 2), APIAvailable: c.APIUp,
-		Workloads: make([]model.WorkloadState, 0, len(c.Workloads))}
+	st := &c.lastState
+	ws := st.scratch[:0]
 	for _, w := range c.Workloads {
-		ws := model.WorkloadState{Name: w.Name, Desired: w.Replicas, Ready: w.ReadyCount, Endpoints: w.Endpoints, PDBFloor: -1}
+		s := model.WorkloadState{Name: w.Name, Desired: w.Replicas, Ready: w.ReadyCount, Endpoints: w.Endpoints, PDBFloor: -1}
 		if len(w.PDBs) > 0 {
 			_, desired, _ := c.PDBStatus(w.PDBs[0])
-			ws.PDBFloor = desired
+			s.PDBFloor = desired
 		}
-		s.Workloads = append(s.Workloads, ws)
+		ws = append(ws, s)
 	}
+	st.scratch = ws
+	vs := st.versions[:0]
+	s := model.StateSample{At: c.Clock.Now(), APIAvailable: c.APIUp}
 	for _, n := range c.Nodes {
 		if n.Gone || !n.Ready {
 			continue
 		}
-		s.NodesByVersion[n.Version]++
+		i := slices.IndexFunc(vs, func(v versionCount) bool { return v.version == n.Version })
+		if i < 0 {
+			i = len(vs)
+			vs = append(vs, versionCount{version: n.Version})
+		}
+		vs[i].n++
 		if c.Schedulable(n) {
 			s.SchedulableNodes++
 			s.FreeCPUMilli += n.CPU - n.UsedCPU
 			s.FreeMemoryBytes += n.Mem - n.UsedMem
 		}
 	}
+	st.versions = vs
+	// A sample shares its workloads and versions with the one before when they did not
+	// change (the recorder keeps samples by value; nothing changes them once recorded).
+	if st.workloads == nil || !slices.Equal(st.workloads, ws) {
+		st.workloads = slices.Clone(ws)
+	}
+	s.Workloads = st.workloads
+	same := st.byVersion != nil && len(st.byVersion) == len(vs)
+	for _, v := range vs {
+		if !same {
+			break
+		}
+		same = st.byVersion[v.version] == v.n
+	}
+	if !same {
+		st.byVersion = make(map[string]int, len(vs))
+		for _, v := range vs {
+			st.byVersion[v.version] = v.n
+		}
+	}
+	s.NodesByVersion = st.byVersion
 	c.Record(c.rec.State(&s))
+}
+
+// stateScratch is what stateSample keeps from one sample to the next.
+type stateScratch struct {
+	scratch   []model.WorkloadState
+	versions  []versionCount
+	workloads []model.WorkloadState // the last sample's
+	byVersion map[string]int        // the last sample's
+}
+
+type versionCount struct {
+	version string
+	n       int
 }

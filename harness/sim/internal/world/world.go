@@ -44,8 +44,9 @@ type World struct {
 	lags  [Buckets]time.Duration
 	// The endpointslice controller's and every kube-proxy bucket's fixed delays, as lanes of
 	// the clock (des.Lane).
-	endpointLane *des.Lane
-	proxyLanes   [Buckets]*des.Lane
+	endpointLane *des.Lane[*Pod]
+	lastState    stateScratch
+	proxyLanes   [Buckets]*des.Lane[viewChange]
 	err          error // the first recorder error
 	// violation is the first broken invariant (invariants.go).
 	violation error
@@ -90,9 +91,9 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	spread := w.Cal.ProxySyncMax.Duration - w.Cal.ProxySyncMin.Duration
 	for b := range w.lags {
 		w.lags[b] = w.Cal.ProxySyncMin.Duration + time.Duration((float64(b)+0.5)/Buckets*float64(spread))
-		w.proxyLanes[b] = w.Clock.Lane(w.lags[b])
+		w.proxyLanes[b] = des.NewLane(&w.Clock, w.lags[b], func(v viewChange) { w.applyView(v.p, b, v.ep) })
 	}
-	w.endpointLane = w.Clock.Lane(w.Cal.EndpointSync.Duration)
+	w.endpointLane = des.NewLane(&w.Clock, w.Cal.EndpointSync.Duration, w.endpointSynced)
 	return w
 }
 
