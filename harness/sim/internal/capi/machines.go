@@ -3,6 +3,7 @@ package capi
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
@@ -18,10 +19,10 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 	var name, poolName string
 	if p == nil {
 		c.cpSeq++
-		name = fmt.Sprintf("%s-control-plane-%d", w.Name, c.cpSeq)
+		name = w.Name + "-control-plane-" + strconv.Itoa(c.cpSeq)
 	} else {
 		p.seq++
-		name = fmt.Sprintf("%s-%s-%d", w.Name, p.name, p.seq)
+		name = w.Name + "-" + p.name + "-" + strconv.Itoa(p.seq)
 		poolName, capacity = p.name, p.spec.Capacity
 	}
 	n := w.AddNode(name, poolName, zone, version, capacity)
@@ -196,7 +197,7 @@ func (c *Controllers) finishDrain(m *machine) {
 	for _, p := range append([]*world.Pod(nil), n.Pods...) {
 		c.CloseStalls(p)
 	}
-	w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, fmt.Sprintf("drain of %s", n.Name), m.drainStart, w.Clock.Now())
+	w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, "drain of "+n.Name, m.drainStart, w.Clock.Now())
 	w.Clock.After(w.Cal.MachineDelete.Duration, func() { c.deleteInfra(n) })
 }
 

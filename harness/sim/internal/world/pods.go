@@ -3,6 +3,7 @@ package world
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -16,7 +17,7 @@ import (
 func (c *World) ReconcileReplicas(w *Workload) {
 	for len(w.Active) < w.Replicas {
 		w.seq++
-		p := &Pod{Name: fmt.Sprintf("%s-%d", w.Name, w.seq), W: w, Created: c.Clock.Now()}
+		p := &Pod{Name: w.Name + "-" + strconv.Itoa(w.seq), W: w, Created: c.Clock.Now()}
 		for b := range p.viewPos {
 			p.viewPos[b], p.termPos[b] = -1, -1
 		}

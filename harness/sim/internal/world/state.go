@@ -22,7 +22,8 @@ func (c *World) stateSample() {
 	}
 	st.scratch = ws
 	vs := st.versions[:0]
-	s := model.StateSample{At: c.Clock.Now(), APIAvailable: c.APIUp}
+	s := &st.sample
+	*s = model.StateSample{At: c.Clock.Now(), APIAvailable: c.APIUp}
 	for _, n := range c.Nodes {
 		if n.Gone || !n.Ready {
 			continue
@@ -60,11 +61,12 @@ func (c *World) stateSample() {
 		}
 	}
 	s.NodesByVersion = st.byVersion
-	c.Record(c.rec.State(&s))
+	c.Record(c.rec.State(s))
 }
 
 // stateScratch is what stateSample keeps from one sample to the next.
 type stateScratch struct {
+	sample    model.StateSample // handed to the recorder, which copies what it keeps
 	scratch   []model.WorkloadState
 	versions  []versionCount
 	workloads []model.WorkloadState // the last sample's
