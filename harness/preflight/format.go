@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"fmt"
+	"github.com/zdt-dev/zdt/scenarios"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -17,6 +18,9 @@ func mem(b int64) string { return resource.NewQuantity(b, resource.BinarySI).Str
 
 // parseVersion parses a Kubernetes version such as v1.36.3, v1.36.3+k3s1 or v1.36.
 func parseVersion(s string) (*version.Version, error) {
+	if v, err := scenarios.ParseVersion(s); err == nil { // the same as ParseSemantic, kept
+		return v, nil
+	}
 	if v, err := version.ParseSemantic(s); err == nil {
 		return v, nil
 	}

@@ -16,11 +16,13 @@ func injectNodeCordon(c *Cluster, f *faults.Fault) (string, func(), error) {
 		}
 		c.w.Flush()
 		n.Cordoned = true
+		c.w.NodeChanged(n)
 		return func() {
 			if n.Deleting || n.Gone {
 				return
 			}
 			n.Cordoned = false
+			c.w.NodeChanged(n)
 			c.w.RetryPending()
 			c.w.Wake()
 		}

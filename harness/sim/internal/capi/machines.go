@@ -89,6 +89,7 @@ func (c *Controllers) deleteMachine(n *world.Node) {
 	w := c.w
 	m := c.machines[n]
 	n.Deleting = true
+	w.NodeChanged(n)
 	m.drainStart = w.Clock.Now()
 	if !n.Joined {
 		c.failedMachine(n)
@@ -103,6 +104,7 @@ func (c *Controllers) deleteMachine(n *world.Node) {
 	}
 	w.Flush()
 	n.Cordoned = true
+	w.NodeChanged(n)
 	c.drain(m)
 }
 
@@ -222,6 +224,7 @@ func (c *Controllers) nodeDeleted(n *world.Node) {
 // failedMachine is a machine that never joined: it is deleted and the controller tries again.
 func (c *Controllers) failedMachine(n *world.Node) {
 	n.Deleting = true
+	c.w.NodeChanged(n)
 	c.w.Discard(n)
 	c.w.Wake()
 }

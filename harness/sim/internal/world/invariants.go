@@ -60,6 +60,10 @@ func (c *World) checkInvariants(every time.Duration) {
 	sync := c.Cal.KubeletSync.Duration
 	slack := time.Second
 	for _, n := range c.Nodes {
+		if c.sched[n.idx] != c.schedOf(n) {
+			c.Violation("the scheduler's view of node %s is stale: %+v, the node is %+v (a change of the node did not call NodeChanged)",
+				n.Name, c.sched[n.idx], c.schedOf(n))
+		}
 		if n.Gone {
 			continue
 		}

@@ -34,6 +34,7 @@ func (c *World) StartNotReady(n *Node) {
 func (c *World) markNotReady(n *Node) {
 	c.Flush()
 	n.Ready = false
+	c.NodeChanged(n)
 	c.Instant(model.Error, LocNode(n), model.ReasonNodeNotReady, n.Name+" NotReady: kubelet stopped posting status")
 	for _, p := range append([]*Pod(nil), n.Pods...) {
 		c.SetReady(p, false)
@@ -54,6 +55,7 @@ func (c *World) markNotReady(n *Node) {
 func (c *World) StartCordoned(n *Node) {
 	c.Flush()
 	n.Cordoned = true
+	c.NodeChanged(n)
 	c.Instant(model.Warning, LocNode(n), model.ReasonNodeCordoned, n.Name+" cordoned before the run")
 }
 
@@ -70,6 +72,7 @@ func (c *World) NodeRecovered(n *Node) {
 	wasNotReady := !n.Ready && n.Joined
 	if wasNotReady {
 		n.Ready = true
+		c.NodeChanged(n)
 	}
 	for _, p := range append([]*Pod(nil), n.Pods...) {
 		switch {

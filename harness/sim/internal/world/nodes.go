@@ -25,6 +25,8 @@ func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Ca
 	n.MaxPods = int(*capacity.Pods)
 	n.Bucket = c.Rng.IntN(Buckets)
 	c.Nodes = append(c.Nodes, n)
+	c.sched = append(c.sched, schedInfo{})
+	c.NodeChanged(n)
 	return n
 }
 
@@ -40,6 +42,7 @@ func (c *World) MachineUp(n *Node) {
 func (c *World) NodeJoined(n *Node) {
 	c.Flush()
 	n.Joined, n.Ready = true, true
+	c.NodeChanged(n)
 	if n.Role == model.RoleControlPlane {
 		n.EtcdMember, n.EtcdRunning = true, true
 		c.BeforeNodeChange(n)
@@ -69,6 +72,7 @@ func (c *World) RemoveNode(n *Node) {
 	c.Flush()
 	c.leaveLB(n)
 	n.Gone, n.Ready, n.Joined = true, false, false
+	c.NodeChanged(n)
 	c.live = nil
 	for _, p := range append([]*Pod(nil), n.Pods...) {
 		c.PodGone(p)
@@ -81,6 +85,7 @@ func (c *World) Discard(n *Node) {
 	n.Up = false
 	c.AfterNodeChange(n)
 	n.Gone = true
+	c.NodeChanged(n)
 	c.live = nil
 }
 

@@ -66,6 +66,25 @@ func (c *World) fits(n *Node, w *Workload) bool {
 	return n.UsedCPU+w.CPU <= n.CPU && n.UsedMem+w.Mem <= n.Mem && len(n.Pods) < n.MaxPods
 }
 
+// schedInfo is what the scheduler reads of a node, kept together by node index so that a
+// search of hundreds of nodes stays in cache.
+type schedInfo struct {
+	cpu, mem, usedCPU, usedMem int64
+	pods, maxPods              int32
+	schedulable                bool
+}
+
+// NodeChanged updates the scheduler's view of a node after any change of its role, state,
+// capacity or pods: every writer of those fields calls it (checkInvariants verifies it).
+func (c *World) NodeChanged(n *Node) {
+	c.sched[n.idx] = c.schedOf(n)
+}
+
+func (c *World) schedOf(n *Node) schedInfo {
+	return schedInfo{cpu: n.CPU, mem: n.Mem, usedCPU: n.UsedCPU, usedMem: n.UsedMem, pods: int32(len(n.Pods)),
+		maxPods: int32(n.MaxPods), schedulable: c.Schedulable(n)}
+}
+
 func (w *Workload) domainCount(n *Node, key string) int {
 	if key == scenarios.TopologyZone {
 		return w.perZone[n.Zone]
@@ -81,9 +100,11 @@ func (w *Workload) domainCount(n *Node, key string) int {
 func (c *World) liveWorkers() []*Node {
 	if c.live == nil {
 		c.live = make([]*Node, 0, len(c.Workers))
+		c.liveIdx = c.liveIdx[:0]
 		for _, n := range c.Workers {
 			if !n.Gone {
 				c.live = append(c.live, n)
+				c.liveIdx = append(c.liveIdx, int32(n.idx))
 			}
 		}
 	}
@@ -144,19 +165,27 @@ func (c *World) pickNode(w *Workload) *Node {
 	start := c.nextStartNode % all
 	var best *Node
 	bestScore, ties, feasible, processed := 0.0, 0, 0, 0
+	zone := key == scenarios.TopologyZone
 	for i := 0; i < all && feasible < toFind; i++ {
 		processed++
-		idx := start + i
-		if idx >= all {
-			idx -= all
+		j := start + i
+		if j >= all {
+			j -= all
 		}
-		n := workers[idx]
-		if !c.Schedulable(n) || !c.fits(n, w) {
+		idx := c.liveIdx[j]
+		si := &c.sched[idx]
+		if !si.schedulable || si.usedCPU+w.CPU > si.cpu || si.usedMem+w.Mem > si.mem || si.pods >= si.maxPods {
 			continue
 		}
 		score := 0.0
 		if key != "" {
-			cnt := w.domainCount(n, key)
+			cnt := 0
+			switch {
+			case zone:
+				cnt = w.perZone[workers[j].Zone]
+			case int(idx) < len(w.perNode):
+				cnt = w.perNode[idx]
+			}
 			if hard && cnt+1-minCount > maxSkew {
 				continue
 			}
@@ -168,14 +197,14 @@ func (c *World) pickNode(w *Workload) *Node {
 			// node can neither win nor tie: skip the divisions.
 			continue
 		}
-		score += float64(n.UsedCPU+w.CPU)/float64(n.CPU) + float64(n.UsedMem+w.Mem)/float64(n.Mem)
+		score += float64(si.usedCPU+w.CPU)/float64(si.cpu) + float64(si.usedMem+w.Mem)/float64(si.mem)
 		switch {
 		case best == nil || score < bestScore:
-			best, bestScore, ties = n, score, 1
+			best, bestScore, ties = workers[j], score, 1
 		case score == bestScore:
 			ties++
 			if c.Rng.IntN(ties) == 0 {
-				best = n
+				best = workers[j]
 			}
 		}
 	}
@@ -189,6 +218,7 @@ func (c *World) bind(p *Pod, n *Node) {
 	n.Pods = append(n.Pods, p)
 	n.UsedCPU += w.CPU
 	n.UsedMem += w.Mem
+	c.NodeChanged(n)
 	for len(w.perNode) <= n.idx {
 		w.perNode = append(w.perNode, 0)
 	}
@@ -425,6 +455,7 @@ func (c *World) PodGone(p *Pod) {
 		swapRemove(&n.Pods, p)
 		n.UsedCPU -= p.W.CPU
 		n.UsedMem -= p.W.Mem
+		c.NodeChanged(n)
 	}
 	c.syncEndpoint(p)
 	c.RetryPending()

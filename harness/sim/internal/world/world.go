@@ -57,6 +57,10 @@ type World struct {
 	// live is Workers without the gone ones, in the same order, for the scheduler; nil when a
 	// worker was added or went since it was made.
 	live []*Node
+	// liveIdx is the index of each node of live; sched holds, by node index, what the
+	// scheduler reads of every node (NodeChanged keeps it).
+	liveIdx []int32
+	sched   []schedInfo
 	// nextStartNode is where the scheduler's next search of live starts (see pickNode).
 	nextStartNode int
 	Workloads     []*Workload
