@@ -2,12 +2,13 @@ package preflight
 
 import (
 	"fmt"
-	"github.com/zdt-dev/zdt/scenarios"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/version"
+
+	"github.com/zdt-dev/zdt/scenarios"
 )
 
 // cpu formats millicores the way Kubernetes writes requests: 750m, 2.
