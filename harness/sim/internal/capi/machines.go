@@ -277,8 +277,8 @@ func (c *Controllers) reconcileControlPlane() {
 func (c *Controllers) reconcilePool(p *pool) {
 	var newAll, newReady, total int
 	var old []*world.Node
-	for _, n := range c.w.Workers {
-		if c.machines[n].pool != p || n.Gone {
+	for _, n := range p.nodes { // the pool's machines, in the order the workers were made
+		if n.Gone {
 			continue
 		}
 		total++
