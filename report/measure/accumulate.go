@@ -72,19 +72,41 @@ type latHist struct {
 	sum     float64           // exact sum of latencies in milliseconds
 	n       float64
 	max     time.Duration
+	// The weight of the latest key is summed here until another key comes (samples of one
+	// backend mostly repeat their latency); the counts are whole numbers, so the sums are the
+	// same either way.
+	lastKey  int64
+	lastN    float64
+	haveLast bool
 }
 
 func (h *latHist) add(d time.Duration, n int64) {
-	if h.weights == nil {
-		h.weights = map[int64]float64{}
+	k := round3(d.Microseconds())
+	if h.haveLast && k == h.lastKey {
+		h.lastN += float64(n)
+	} else {
+		h.flush()
+		h.lastKey, h.lastN, h.haveLast = k, float64(n), true
 	}
-	h.weights[round3(d.Microseconds())] += float64(n)
 	h.sum += ms(d) * float64(n)
 	h.n += float64(n)
 	h.max = max(h.max, d)
 }
 
+// flush moves the latest key's weight into weights.
+func (h *latHist) flush() {
+	if !h.haveLast {
+		return
+	}
+	if h.weights == nil {
+		h.weights = map[int64]float64{}
+	}
+	h.weights[h.lastKey] += h.lastN
+	h.haveLast = false
+}
+
 func (h *latHist) merge(o *latHist) {
+	o.flush()
 	for k, w := range o.weights {
 		if h.weights == nil {
 			h.weights = map[int64]float64{}
@@ -110,6 +132,7 @@ func (h *latHist) latency() Latency {
 	if h.n == 0 {
 		return Latency{}
 	}
+	h.flush()
 	keys := make([]int64, 0, len(h.weights))
 	for k := range h.weights {
 		keys = append(keys, k)
@@ -154,6 +177,10 @@ type Accumulator struct {
 	maxAt      time.Duration
 	// noSeries skips the per-second bins of the plots (WithoutSeries).
 	noSeries bool
+	// The latest sample's backend: samples of one stream come in runs.
+	lastKey backendKey
+	lastB   *backendAcc
+	lastCov *coverage
 }
 
 // WithoutSeries makes the accumulator skip the per-second bins behind the plots, for a caller
@@ -179,10 +206,18 @@ func (a *Accumulator) MaxAt() time.Duration { return a.maxAt }
 // add counts one sample (which may stand for many requests).
 func (a *Accumulator) Add(s *model.Sample) {
 	k := backendKey{s.Target, s.Conn}
-	b := a.backends[k]
-	if b == nil {
-		b = &backendAcc{open: -1, errors: map[string]int64{}}
-		a.backends[k] = b
+	b, cv := a.lastB, a.lastCov
+	if b == nil || k != a.lastKey {
+		b, cv = a.backends[k], a.cov[k]
+		if b == nil {
+			b = &backendAcc{open: -1, errors: map[string]int64{}}
+			a.backends[k] = b
+		}
+		if cv == nil {
+			cv = &coverage{width: a.resolution / coverageSlices}
+			a.cov[k] = cv
+		}
+		a.lastKey, a.lastB, a.lastCov = k, b, cv
 	}
 	n := s.N()
 	end := s.At // send time of the last request the sample stands for
@@ -196,11 +231,6 @@ func (a *Accumulator) Add(s *model.Sample) {
 	b.seen = true
 	b.total += n
 	a.maxAt = max(a.maxAt, end)
-	cv := a.cov[k]
-	if cv == nil {
-		cv = &coverage{width: a.resolution / coverageSlices}
-		a.cov[k] = cv
-	}
 	cv.markSpan(s.At, s.Span, n)
 	ok := s.OK()
 	if ok {
