@@ -8,6 +8,7 @@ package traffic
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -85,12 +86,14 @@ func (l *Load) Flush() {
 			next = to
 		}
 		whole := next-t.last == time.Second
-		if !whole || !l.replay(t.last, next) {
-			l.tmpl.recording, l.tmpl.dirty, l.tmpl.calls = whole, false, l.tmpl.calls[:0]
-			l.emit(t.last, next)
-			l.tmpl.ok = whole && !l.tmpl.dirty
-			l.tmpl.recording = false
+		if whole && l.replay(t.last, next) {
+			t.last = next
+			continue
 		}
+		l.tmpl.recording, l.tmpl.dirty, l.tmpl.calls, l.tmpl.slots = whole, false, l.tmpl.calls[:0], l.tmpl.slots[:0]
+		l.emit(t.last, next)
+		l.tmpl.ok = whole && !l.tmpl.dirty
+		l.tmpl.recording = false
 		t.last = next
 		if next%time.Second == 0 || next == t.end {
 			l.closeBin(next)
@@ -105,12 +108,15 @@ func (l *Load) Flush() {
 // template is a whole second as emit made it, for the seconds after it in the same Flush: the
 // cluster does not change within a Flush, so a second whose requests drew nothing at random
 // (no failure drawn, no connection re-opened) is followed by seconds made of the same request
-// groups. Replaying it gives what emit would, draws included (a group of one request draws its
-// send time), without routing every stream again.
+// groups. Replaying it gives what emit and closeBin would, draws included (a group of one
+// request draws its send time), without routing every stream again.
 type template struct {
 	ok, recording, dirty bool
 	n, probes            int64 // requests per stream and API probes in the second
 	calls                []call
+	// slots are the slots the calls touched, in the order they were first touched, with what
+	// the second puts in each (made from calls at the first replay).
+	slots []tmplSlot
 }
 
 // call is one group of requests emit added to a slot.
@@ -120,16 +126,35 @@ type call struct {
 	lat time.Duration
 }
 
-// replay emits the whole second [from, to) as the template second was, if the pacers send the
-// same requests in it; it reports whether it did.
+type tmplSlot struct {
+	sl     *slot
+	n      int64
+	latSum time.Duration
+	draws  bool // the slot's first group is of one request: it draws its send time
+}
+
+// replay emits and closes the whole second [from, to) as the template second was, if the
+// pacers send the same requests in it and the second holds nothing else yet; it reports
+// whether it did.
 func (l *Load) replay(from, to time.Duration) bool {
 	tp := &l.tmpl
-	if !tp.ok {
+	if !tp.ok || len(l.bin.order) > 0 || from%time.Second != 0 {
 		return false
 	}
 	n, np := l.hits(l.pacer, from, to), l.hits(l.probe, from, to)
 	if n != tp.n || np != tp.probes {
 		return false
+	}
+	if len(tp.slots) == 0 && len(tp.calls) > 0 {
+		for _, c := range tp.calls {
+			i := slices.IndexFunc(tp.slots, func(ts tmplSlot) bool { return ts.sl == c.sl })
+			if i < 0 {
+				i = len(tp.slots)
+				tp.slots = append(tp.slots, tmplSlot{sl: c.sl, draws: c.n == 1})
+			}
+			tp.slots[i].n += c.n
+			tp.slots[i].latSum += c.lat * time.Duration(c.n)
+		}
 	}
 	if n > 0 {
 		for _, s := range l.streams {
@@ -139,9 +164,48 @@ func (l *Load) replay(from, to time.Duration) bool {
 	if np > 0 {
 		l.API.sent += np
 	}
-	for _, c := range tp.calls {
-		l.add(c.sl, from, to, c.n, c.lat)
+	// The draws come first, in the order the slots were first touched, as add makes them.
+	b := &l.bin
+	for i := range tp.slots {
+		ts := &tp.slots[i]
+		ts.sl.at = from
+		if ts.draws {
+			ts.sl.at += time.Duration(l.c.Rng.Int64N(int64(to - from)))
+		}
 	}
+	// Then closeBin's work for a second whose slots are these and nothing else.
+	for i := range tp.slots {
+		ts := &tp.slots[i]
+		sl := ts.sl
+		lat := ts.latSum / time.Duration(ts.n)
+		sl.n = ts.n
+		ok := sl.code >= 200 && sl.code < 400 && sl.err == ""
+		if ts.n > 1 && ok {
+			if p := sl.pending; p != nil && p.s.At+p.s.Span == b.start && p.s.Count*time.Second.Nanoseconds() == ts.n*p.s.Span.Nanoseconds() &&
+				p.s.Latency == lat && p.s.Span < maxMerged {
+				p.s.Count += ts.n
+				p.s.Span += time.Second
+				continue
+			}
+			if p := sl.pending; p != nil {
+				l.record(sl.s, &p.s)
+				l.fill(&p.s, sl, b.start, lat, time.Second)
+				continue
+			}
+			p := &pendingSample{sl: sl}
+			l.fill(&p.s, sl, b.start, lat, time.Second)
+			sl.pending = p
+			b.pending = append(b.pending, p)
+			continue
+		}
+		sm := &l.scratch
+		l.fill(sm, sl, b.start, lat, time.Second)
+		if ts.n == 1 {
+			sm.At, sm.Count, sm.Span = sl.at, 0, 0
+		}
+		l.record(sl.s, sm)
+	}
+	b.start = to
 	return true
 }
 
