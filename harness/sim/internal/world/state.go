@@ -24,14 +24,18 @@ func (c *World) stateSample() {
 	vs := st.versions[:0]
 	s := &st.sample
 	*s = model.StateSample{At: c.Clock.Now(), APIAvailable: c.APIUp}
+	i := -1
 	for _, n := range c.Nodes {
 		if n.Gone || !n.Ready {
 			continue
 		}
-		i := slices.IndexFunc(vs, func(v versionCount) bool { return v.version == n.Version })
-		if i < 0 {
-			i = len(vs)
-			vs = append(vs, versionCount{version: n.Version})
+		// Nodes mostly run the version of the node before them.
+		if i < 0 || vs[i].version != n.Version {
+			i = slices.IndexFunc(vs, func(v versionCount) bool { return v.version == n.Version })
+			if i < 0 {
+				i = len(vs)
+				vs = append(vs, versionCount{version: n.Version})
+			}
 		}
 		vs[i].n++
 		if c.Schedulable(n) {
