@@ -23,6 +23,15 @@ func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Ca
 	n.CPU = capacity.CPU.MilliValue()
 	n.Mem = capacity.Memory.Value()
 	n.MaxPods = int(*capacity.Pods)
+	z, ok := c.zones[zone]
+	if !ok {
+		if c.zones == nil {
+			c.zones = map[string]int32{}
+		}
+		z = int32(len(c.zones))
+		c.zones[zone] = z
+	}
+	n.zone = z
 	n.Bucket = c.Rng.IntN(Buckets)
 	c.Nodes = append(c.Nodes, n)
 	c.sched = append(c.sched, schedInfo{})

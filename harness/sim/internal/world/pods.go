@@ -71,7 +71,16 @@ func (c *World) fits(n *Node, w *Workload) bool {
 type schedInfo struct {
 	cpu, mem, usedCPU, usedMem int64
 	pods, maxPods              int32
+	zone                       int32 // Node.zone
 	schedulable                bool
+}
+
+// zoneCount is how many of the workload's pods are bound in zone z (an index of World.zones).
+func (w *Workload) zoneCount(z int32) int {
+	if int(z) < len(w.perZone) {
+		return w.perZone[z]
+	}
+	return 0
 }
 
 // NodeChanged updates the scheduler's view of a node after any change of its role, state,
@@ -82,12 +91,12 @@ func (c *World) NodeChanged(n *Node) {
 
 func (c *World) schedOf(n *Node) schedInfo {
 	return schedInfo{cpu: n.CPU, mem: n.Mem, usedCPU: n.UsedCPU, usedMem: n.UsedMem, pods: int32(len(n.Pods)),
-		maxPods: int32(n.MaxPods), schedulable: c.Schedulable(n)}
+		maxPods: int32(n.MaxPods), zone: n.zone, schedulable: c.Schedulable(n)}
 }
 
 func (w *Workload) domainCount(n *Node, key string) int {
 	if key == scenarios.TopologyZone {
-		return w.perZone[n.Zone]
+		return w.zoneCount(n.zone)
 	}
 	if n.idx < len(w.perNode) {
 		return w.perNode[n.idx]
@@ -166,6 +175,7 @@ func (c *World) pickNode(w *Workload) *Node {
 	var best *Node
 	bestScore, ties, feasible, processed := 0.0, 0, 0, 0
 	zone := key == scenarios.TopologyZone
+	lastCPU, lastMem, lastCap, lastMemCap, lastTerms := int64(-1), int64(-1), int64(-1), int64(-1), 0.0
 	for i := 0; i < all && feasible < toFind; i++ {
 		processed++
 		j := start + i
@@ -182,7 +192,7 @@ func (c *World) pickNode(w *Workload) *Node {
 			cnt := 0
 			switch {
 			case zone:
-				cnt = w.perZone[workers[j].Zone]
+				cnt = w.zoneCount(si.zone)
 			case int(idx) < len(w.perNode):
 				cnt = w.perNode[idx]
 			}
@@ -197,7 +207,13 @@ func (c *World) pickNode(w *Workload) *Node {
 			// node can neither win nor tie: skip the divisions.
 			continue
 		}
-		score += float64(si.usedCPU+w.CPU)/float64(si.cpu) + float64(si.usedMem+w.Mem)/float64(si.mem)
+		// Nodes of one shape with the same requests score the same: the last node's terms
+		// are reused (the same operands give the same result).
+		if si.usedCPU != lastCPU || si.usedMem != lastMem || si.cpu != lastCap || si.mem != lastMemCap {
+			lastCPU, lastMem, lastCap, lastMemCap = si.usedCPU, si.usedMem, si.cpu, si.mem
+			lastTerms = float64(si.usedCPU+w.CPU)/float64(si.cpu) + float64(si.usedMem+w.Mem)/float64(si.mem)
+		}
+		score += lastTerms
 		switch {
 		case best == nil || score < bestScore:
 			best, bestScore, ties = workers[j], score, 1
@@ -223,7 +239,10 @@ func (c *World) bind(p *Pod, n *Node) {
 		w.perNode = append(w.perNode, 0)
 	}
 	w.perNode[n.idx]++
-	w.perZone[n.Zone]++
+	for len(w.perZone) <= int(n.zone) {
+		w.perZone = append(w.perZone, 0)
+	}
+	w.perZone[n.zone]++
 	start := c.Cal.ContainerStart.Duration
 	if !n.pulled[w] {
 		start += c.Cal.ImagePull.Duration
@@ -314,7 +333,7 @@ func (c *World) removeActive(p *Pod) {
 	}
 	if p.Bound {
 		w.perNode[p.Node.idx]--
-		w.perZone[p.Node.Zone]--
+		w.perZone[p.Node.zone]--
 	}
 }
 

@@ -33,6 +33,7 @@ type Node struct {
 	Name    string
 	Pool    string // the MachineDeployment of a worker; "" for control plane nodes
 	Zone    string
+	zone    int32 // Zone's index in World.zones
 	Version string
 	Created time.Duration
 
@@ -69,7 +70,7 @@ type Workload struct {
 	ReadyCount int    // active pods that are Ready
 	perNode    []int  // non-terminating pods per node, by node index
 	Endpoints  int    // ready addresses in the EndpointSlice
-	perZone    map[string]int
+	perZone    []int  // bound pods by zone index (World.zones)
 	PDBs       []*PDB
 	seq        int
 

@@ -61,6 +61,8 @@ type World struct {
 	// scheduler reads of every node (NodeChanged keeps it).
 	liveIdx []int32
 	sched   []schedInfo
+	// zones numbers the nodes' zones in the order they were met (Node.zone).
+	zones map[string]int32
 	// nextStartNode is where the scheduler's next search of live starts (see pickNode).
 	nextStartNode int
 	Workloads     []*Workload
@@ -113,7 +115,7 @@ func (c *World) AddWorkloads() {
 		wl := &Workload{
 			idx: i, Name: ws.Name, Spec: ws, Replicas: int(*ws.Replicas),
 			CPU: ws.Requests.CPU.MilliValue(), Mem: ws.Requests.Memory.Value(),
-			Target: targets[ws.Name], perZone: map[string]int{},
+			Target: targets[ws.Name],
 		}
 		c.Workloads = append(c.Workloads, wl)
 	}
