@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zdt-dev/zdt/harness"
@@ -211,19 +212,26 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 	}
 	agg := newAggregate(opts.Keep)
 
-	// Workers take seeds as they come; each run is single threaded and deterministic, and the
-	// aggregate keeps the lowest seeds, so the result does not depend on the workers.
+	// Workers take seeds as they come, from a counter rather than a channel: a run takes a
+	// fraction of a millisecond, and a channel would wake a feeding goroutine (and an idle
+	// thread) for every seed. Each run is single threaded and deterministic, and the aggregate
+	// keeps the lowest seeds, so the result does not depend on the workers.
 	var (
-		wg   sync.WaitGroup
-		next = make(chan int64, parallel)
-		mu   sync.Mutex
-		done int
+		wg    sync.WaitGroup
+		taken atomic.Int64
+		mu    sync.Mutex
+		done  int
 	)
 	for w := 0; w < parallel; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for seed := range next {
+			for ctx.Err() == nil {
+				i := taken.Add(1) - 1
+				if i >= int64(opts.Seeds) {
+					return
+				}
+				seed := opts.FirstSeed + i
 				r := SeedResult{Seed: seed, Faults: sc.Spec.Faults}
 				if opts.RandomFaults {
 					r.Faults = RandomFaults(draw, seed)
@@ -251,15 +259,6 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 			}
 		}()
 	}
-feed:
-	for i := 0; i < opts.Seeds; i++ {
-		select {
-		case next <- opts.FirstSeed + int64(i):
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
 
 	res := agg.result()

@@ -2,6 +2,7 @@ package measure
 
 import (
 	"math/bits"
+	"slices"
 	"time"
 )
 
@@ -33,10 +34,17 @@ func (c *coverage) mark(t time.Duration) {
 	if t/c.width >= maxSlices {
 		return
 	}
-	for len(c.bits) <= i/64 {
-		c.bits = append(c.bits, 0)
-	}
+	c.grow(i / 64)
 	c.bits[i/64] |= 1 << (i % 64)
+}
+
+// grow makes room for word w.
+func (c *coverage) grow(w int) {
+	if need := w + 1; need > len(c.bits) {
+		old := len(c.bits)
+		c.bits = slices.Grow(c.bits, need-old)[:need]
+		clear(c.bits[old:])
+	}
 }
 
 // markSpan marks n requests sent evenly over [at, at+span), as an aggregated sample stands for.
@@ -63,9 +71,7 @@ func (c *coverage) markRange(i0, i1 int64) {
 	if i0 > i1 {
 		return
 	}
-	for int64(len(c.bits)) <= i1/64 {
-		c.bits = append(c.bits, 0)
-	}
+	c.grow(int(i1 / 64))
 	for w := i0 / 64; w <= i1/64; w++ {
 		lo, hi := int64(0), int64(63)
 		if w == i0/64 {

@@ -101,7 +101,9 @@ func sortedTimeline(in []model.Interval) []model.Interval {
 		}
 		return *locs[i]
 	}
-	slices.SortStableFunc(idx, func(a, b int) int {
+	// Equal intervals keep their order (the position breaks ties): a stable sort, at the
+	// cost of pdqsort's fewer comparisons.
+	slices.SortFunc(idx, func(a, b int) int {
 		x, y := &in[a], &in[b]
 		if c := cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To), cmp.Compare(x.Reason, y.Reason)); c != 0 {
 			return c
@@ -111,7 +113,7 @@ func sortedTimeline(in []model.Interval) []model.Interval {
 				return c
 			}
 		}
-		return strings.Compare(x.Message, y.Message)
+		return cmp.Or(strings.Compare(x.Message, y.Message), cmp.Compare(a, b))
 	})
 	out := make([]model.Interval, len(in))
 	for i, j := range idx {

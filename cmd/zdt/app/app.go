@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -43,7 +44,28 @@ func Main() {
 func Run(ctx context.Context, streams cli.IOStreams, args []string) error {
 	cmd := NewCommand(streams)
 	cmd.SetArgs(args)
+	var profile *os.File
+	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		path, _ := cmd.Flags().GetString("cpuprofile")
+		if path == "" {
+			return nil
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return cli.BadInput(fmt.Errorf("--cpuprofile: %w", err))
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return cli.BadInput(fmt.Errorf("--cpuprofile: %w", err))
+		}
+		profile = f
+		return nil
+	}
 	err := cmd.ExecuteContext(ctx)
+	if profile != nil {
+		pprof.StopCPUProfile()
+		profile.Close()
+	}
 	if err != nil {
 		if msg := err.Error(); msg != "" && !isSilent(err) {
 			fmt.Fprintf(streams.ErrOut, "zdt: %s\n", msg)
@@ -81,6 +103,7 @@ prints PASS or FAIL with the reasons.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	cmd.PersistentFlags().String("cpuprofile", "", "write a Go CPU profile of the command to this file (go tool pprof reads it): where a sweep or a run spends its time")
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)

@@ -11,6 +11,6 @@ import (
 // in the environment wins.
 func ManyRunsGC() {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(800)
 	}
 }

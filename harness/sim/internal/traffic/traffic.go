@@ -62,6 +62,8 @@ type Load struct {
 	// gen counts the Flushes: what is computed from the cluster's state holds within one.
 	gen  uint64
 	tmpl template
+	// pacerCount and probeCount are the latest counts hits computed.
+	pacerCount, probeCount hitCount
 	// scratch is the sample being handed to the recorder, which copies what it keeps.
 	scratch model.Sample
 }
@@ -141,7 +143,7 @@ func (l *Load) replay(from, to time.Duration) bool {
 	if !tp.ok || len(l.bin.order) > 0 || from%time.Second != 0 {
 		return false
 	}
-	n, np := l.hits(l.pacer, from, to), l.hits(l.probe, from, to)
+	n, np := l.hits(l.pacer, &l.pacerCount, from, to), l.hits(l.probe, &l.probeCount, from, to)
 	if n != tp.n || np != tp.probes {
 		return false
 	}
@@ -209,10 +211,29 @@ func (l *Load) replay(from, to time.Duration) bool {
 	return true
 }
 
-func (l *Load) hits(p vegeta.Pacer, from, to time.Duration) int64 {
-	start := l.start
-	return int64(loadgen.Hits(p, to-start)) - int64(loadgen.Hits(p, from-start))
+// hits is how many requests pacer p sends in [from, to). Flushes go forward in time, so the
+// count at from is most often the count at the previous call's to, which is remembered.
+func (l *Load) hits(p vegeta.Pacer, c *hitCount, from, to time.Duration) int64 {
+	h0, ok := c.at(from)
+	if !ok {
+		h0 = int64(loadgen.Hits(p, from-l.start))
+	}
+	h1, ok := c.at(to)
+	if !ok {
+		h1 = int64(loadgen.Hits(p, to-l.start))
+	}
+	c.t, c.n, c.set = to, h1, true
+	return h1 - h0
 }
+
+// hitCount is a pacer's request count at one instant.
+type hitCount struct {
+	t   time.Duration
+	n   int64
+	set bool
+}
+
+func (c *hitCount) at(t time.Duration) (int64, bool) { return c.n, c.set && c.t == t }
 
 // binomial draws how many of n requests fail with probability p each.
 func (l *Load) binomial(n int64, p float64) int64 {
@@ -228,9 +249,9 @@ func (l *Load) binomial(n int64, p float64) int64 {
 
 func (l *Load) emit(from, to time.Duration) {
 	t := l
-	n := l.hits(t.pacer, from, to)
+	n := l.hits(t.pacer, &l.pacerCount, from, to)
 	l.tmpl.n = n
-	l.tmpl.probes = l.hits(t.probe, from, to)
+	l.tmpl.probes = l.hits(t.probe, &l.probeCount, from, to)
 	for _, s := range t.streams {
 		if n == 0 {
 			break
@@ -662,11 +683,11 @@ func (l *Load) Stop() []model.StreamStats {
 		if s.W != nil {
 			target = s.W.Name
 		}
-		pacer := l.pacer
+		pacer, count := l.pacer, &l.pacerCount
 		if s == l.API {
-			pacer = l.probe
+			pacer, count = l.probe, &l.probeCount
 		}
-		out = append(out, model.StreamStats{Target: target, Conn: s.mode, Planned: l.hits(pacer, l.start, until), Sent: s.sent, Recorded: s.recorded})
+		out = append(out, model.StreamStats{Target: target, Conn: s.mode, Planned: l.hits(pacer, count, l.start, until), Sent: s.sent, Recorded: s.recorded})
 	}
 	return out
 }
