@@ -76,6 +76,7 @@ func (l *Load) Flush() {
 		return
 	}
 	to := l.c.Clock.Now()
+	l.c.RoutesChanged()
 	l.gen++
 	l.tmpl.ok = false
 	if to > t.end {
@@ -104,7 +105,6 @@ func (l *Load) Flush() {
 	if l.c.Clock.Now() >= t.end {
 		t.last = l.c.Clock.Now()
 	}
-	l.c.LBDirty = false
 }
 
 // template is a whole second as emit made it, for the seconds after it in the same Flush: the

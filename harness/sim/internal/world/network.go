@@ -121,10 +121,23 @@ func PodAnswers(p *Pod) (ok, refused bool) {
 	return true, false
 }
 
+// RoutesChanged hands a change of a load balancer (LBDirty) to every workload's cached route,
+// so that a route not asked for now is still recomputed when it is next asked for.
+func (c *World) RoutesChanged() {
+	if !c.LBDirty {
+		return
+	}
+	for _, w := range c.Workloads {
+		w.Route.Dirty = true
+	}
+	c.LBDirty = false
+}
+
 // EdgeRoute recomputes the routing probabilities of a workload's Service.
 func (c *World) EdgeRoute(w *Workload) *Route {
 	r := &w.Route
-	if !r.Dirty && !c.LBDirty {
+	c.RoutesChanged()
+	if !r.Dirty {
 		return r
 	}
 	r.Dirty = false
