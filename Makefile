@@ -45,7 +45,7 @@ fuzz:
 ## the simulator (wall per run, sim:real, peak RSS), and the load generator. Each benchmark runs
 ## in its own process, so that its peak RSS is its own. Run it on an otherwise idle machine.
 bench:
-	GOGC=400 $(GO) test ./harness/sweep -run '^$$' -bench '^BenchmarkSweep$$' -benchtime 1x
+	GOGC=800 $(GO) test ./harness/sweep -run '^$$' -bench '^BenchmarkSweep$$' -benchtime 1x
 	$(GO) test ./harness/sim -run '^$$' -bench '^BenchmarkSmall$$' -benchtime 300x -benchmem
 	$(GO) test ./harness/sim -run '^$$' -bench '^BenchmarkLarge$$' -benchtime 1x -benchmem
 	$(GO) test ./loadgen -run '^$$' -bench . -benchmem
