@@ -29,6 +29,24 @@ var manifestExts = []string{".yaml", ".yml", ".json"}
 // Each object's Source is its file and document number. Paths are read from fsys, or from the
 // operating system's files when fsys is nil.
 func Read(fsys fs.FS, paths []string) ([]model.ObjectRef, error) {
+	files, err := Files(fsys, paths)
+	if err != nil {
+		return nil, err
+	}
+	var out []model.ObjectRef
+	for _, f := range files {
+		objs, err := readFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+// Files lists the manifest files at the given paths, sorted: files as given, directories
+// walked for *.yaml, *.yml and *.json files.
+func Files(fsys fs.FS, paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
 		info, err := stat(fsys, p)
@@ -58,15 +76,7 @@ func Read(fsys fs.FS, paths []string) ([]model.ObjectRef, error) {
 		}
 	}
 	sort.Strings(files)
-	var out []model.ObjectRef
-	for _, f := range files {
-		objs, err := readFile(fsys, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, objs...)
-	}
-	return out, nil
+	return files, nil
 }
 
 func stat(fsys fs.FS, path string) (fs.FileInfo, error) {

@@ -86,3 +86,27 @@ func TestInterruptedRunKeepsItsReport(t *testing.T) {
 		t.Error("report.json does not say the run was aborted")
 	}
 }
+
+// zdt scenario import writes a scenario that zdt run judges, and says what it did not map.
+func TestScenarioImportThenRun(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "shop.yaml")
+	code, _, errOut := zdt(t, "scenario", "import", "--manifests", "../../../scenarios/importer/testdata/shop.yaml", "--to", "v1.36.3", "-o", file)
+	if code != cli.ExitPass {
+		t.Fatalf("import exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{"not mapped: DaemonSet shop/log-agent", "wrote " + file + ": 2 workloads"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("import's stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	code, out, errOut := zdt(t, "run", file, "--out", filepath.Join(t.TempDir(), "run"))
+	// The shop is well configured (3 replicas by its HPA's minimum, PDBs, spread, a preStop
+	// sleep): it must pass.
+	if code != cli.ExitPass || !strings.Contains(out, "verdict: PASS") {
+		t.Fatalf("run of the imported scenario exited %d, want PASS: %s\n%s", code, out, errOut)
+	}
+	code, _, errOut = zdt(t, "scenario", "import", "--to", "v1.36.3")
+	if code != cli.ExitBadInput || !strings.Contains(errOut, "--manifests") {
+		t.Errorf("import without --manifests: exit %d, %q; want bad input naming --manifests", code, errOut)
+	}
+}

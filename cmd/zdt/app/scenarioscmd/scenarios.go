@@ -1,4 +1,5 @@
-// Package scenarioscmd implements `zdt scenarios list` and `zdt scenarios show`.
+// Package scenarioscmd implements `zdt scenarios list`, `zdt scenarios show` and
+// `zdt scenario import`.
 package scenarioscmd
 
 import (
@@ -14,10 +15,12 @@ import (
 // NewCommand returns `zdt scenarios` with its sub-commands.
 func NewCommand(streams cli.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "scenarios",
-		Short: "List and print the built-in scenarios",
-		Args:  cobra.NoArgs,
+		Use:     "scenarios",
+		Aliases: []string{"scenario"},
+		Short:   "List and print the built-in scenarios; import your own manifests as a scenario",
+		Args:    cobra.NoArgs,
 	}
+	cmd.AddCommand(newImportCommand(streams))
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the built-in scenarios with their expected outcome and descriptions",
