@@ -137,14 +137,14 @@ spec:
 
 func TestExecSleep(t *testing.T) {
 	cases := map[string]time.Duration{
-		"sleep 5":                       5 * time.Second,
-		"/bin/sh -c sleep 7 && kill 1":  7 * time.Second,
-		"sh -c 'sleep 1.5'":             0, // quoted: no match is better than a wrong one
-		"/bin/sleep 10":                 0,
-		"sh -c sleep 2m":                2 * time.Minute,
-		"nginx -s quit; sleep 3":        3 * time.Second,
-		"/usr/bin/graceful --sleep=4s":  0,
-		"echo sleeping 9":               0,
+		"sleep 5":                      5 * time.Second,
+		"/bin/sh -c sleep 7 && kill 1": 7 * time.Second,
+		"sh -c 'sleep 1.5'":            0, // quoted: no match is better than a wrong one
+		"/bin/sleep 10":                0,
+		"sh -c sleep 2m":               2 * time.Minute,
+		"nginx -s quit; sleep 3":       3 * time.Second,
+		"/usr/bin/graceful --sleep=4s": 0,
+		"echo sleeping 9":              0,
 	}
 	for cmd, want := range cases {
 		got, ok := execSleep(strings.Fields(cmd))
