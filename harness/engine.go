@@ -318,6 +318,9 @@ func (e *engine) upgradeStep(ctx context.Context, step string, deadline time.Dur
 				msg += ": " + detail
 			}
 			return false, e.phase(ph.name, step, from, model.PhaseTimedOut, msg)
+		case errors.Is(err, ErrUpgradeFailed):
+			msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrUpgradeFailed.Error()), ": ")
+			return false, e.phase(ph.name, step, from, model.PhaseFailed, msg)
 		case err != nil:
 			e.noteWaiting(err)
 			return false, err

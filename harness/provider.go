@@ -14,6 +14,10 @@ import (
 // ErrDeadline is returned by Cluster.Await when the deadline passes before the milestone.
 var ErrDeadline = errors.New("deadline passed")
 
+// ErrUpgradeFailed is returned by Cluster.Await when the upgrade itself gave up, as a managed
+// service's node pool upgrade does when a drain outlasts its limit (spec.upgradeStrategy).
+var ErrUpgradeFailed = errors.New("the upgrade failed")
+
 // Provider brings up clusters. The engine sees providers only through this interface.
 type Provider interface {
 	// Info describes the provider: its name, its clock, the fault kinds it injects.
@@ -41,6 +45,10 @@ func CheckSupport(sc *scenarios.Scenario, p *ProviderInfo) error {
 			problems = append(problems, fmt.Sprintf("spec.cluster.workerPools[%d].start: the %s provider cannot set up a starting state (NotReady or cordoned nodes, an older pool version); run it with --provider sim, or remove it and prepare the cluster yourself",
 				i, p.Name))
 		}
+	}
+	if st := sc.Spec.UpgradeStrategy; st != nil && st.Preset != "" && st.Preset != scenarios.PresetClusterAPI && !p.ManagedStrategies {
+		problems = append(problems, fmt.Sprintf("spec.upgradeStrategy.preset: %s: the %s provider upgrades through Cluster API and cannot follow a managed service's node pool upgrade; run it with --provider sim, or use preset ClusterAPI",
+			st.Preset, p.Name))
 	}
 	for i, f := range sc.Spec.Faults {
 		if p.CanInject(f.Kind) {

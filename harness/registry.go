@@ -97,6 +97,9 @@ type ProviderInfo struct {
 	Injects func(faults.Kind) bool
 	// StartingState says whether the provider sets up spec.cluster.workerPools[].start.
 	StartingState bool
+	// ManagedStrategies says whether the provider follows spec.upgradeStrategy presets other
+	// than ClusterAPI (the simulator models EKS, AKS and GKE node pool upgrades).
+	ManagedStrategies bool
 	// New makes the provider from its settings; errors name the flag and the fix.
 	New func(Settings) (Provider, error)
 }

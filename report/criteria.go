@@ -389,7 +389,7 @@ func (e *evaluation) upgradeDeadline() Criterion {
 			continue
 		}
 		upgradePhases++
-		if p.Outcome == model.PhaseTimedOut {
+		if p.Outcome == model.PhaseTimedOut || p.Outcome == model.PhaseFailed {
 			timedOut = append(timedOut, p)
 		}
 		if p.Outcome == model.PhaseInterrupted {
@@ -424,6 +424,9 @@ func (e *evaluation) upgradeDeadline() Criterion {
 	if len(timedOut) > 0 {
 		p = timedOut[0]
 		c.Cause = fmt.Sprintf("phase %s timed out after %s", p.Name, (p.To - p.From).Round(time.Millisecond))
+		if p.Outcome == model.PhaseFailed {
+			c.Cause = fmt.Sprintf("phase %s failed after %s", p.Name, (p.To - p.From).Round(time.Millisecond))
+		}
 		if p.Message != "" {
 			c.Cause += ": " + p.Message
 		}

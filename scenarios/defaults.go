@@ -40,6 +40,7 @@ func SetDefaults(s *Scenario) {
 		cp.Replicas = ptr(int32(3))
 	}
 	cp.Capacity = defaultCapacity(cp.Capacity)
+	strategyDefaults(s)
 	for i := range sp.Cluster.WorkerPools {
 		p := &sp.Cluster.WorkerPools[i]
 		if p.Replicas == nil {

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,6 +29,10 @@ type Scenario struct {
 	// Objects are the objects of Spec.Manifests, read by Open or ReadManifests (not by Parse,
 	// which reads no other file); the removed-APIs preflight check looks at them.
 	Objects []model.ObjectRef `json:"-"`
+
+	// strategyProblems are what SetDefaults found wrong in pool fields the upgrade strategy
+	// decides itself (reported by validation).
+	strategyProblems field.ErrorList
 }
 
 // Metadata names and describes a scenario.
@@ -53,6 +58,9 @@ type Spec struct {
 	// The removed-APIs preflight check fails for any object whose API the target version no
 	// longer serves. Open makes them absolute (or "builtin:" for the library's own).
 	Manifests []string `json:"manifests,omitempty"`
+	// UpgradeStrategy is how worker pools are replaced: Cluster API (default) or a managed
+	// service's node pool upgrade (EKS, AKS, GKE), as the simulator follows it.
+	UpgradeStrategy *UpgradeStrategy `json:"upgradeStrategy,omitempty"`
 	// Load is the HTTP load sent through the upgrade.
 	Load Load `json:"load"`
 	// Faults are injected during the upgrade; may be empty. See package faults for the kinds.

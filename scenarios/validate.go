@@ -41,6 +41,7 @@ func Validate(s *Scenario) field.ErrorList {
 	spec := field.NewPath("spec")
 	errs = append(errs, validateCluster(&s.Spec.Cluster, spec.Child("cluster"))...)
 	errs = append(errs, validateVersions(&s.Spec.Versions, spec.Child("versions"))...)
+	errs = append(errs, validateStrategy(s)...)
 	for i, m := range s.Spec.Manifests {
 		if strings.TrimSpace(strings.TrimPrefix(m, BuiltinPrefix)) == "" {
 			errs = append(errs, field.Required(spec.Child("manifests").Index(i), "a file or folder of manifests, relative to the scenario file"))

@@ -31,6 +31,8 @@ var info = harness.Register(harness.ProviderInfo{
 	Injects: func(k faults.Kind) bool { return injectors[k] != nil },
 	// StartingState: startingState sets up NotReady and cordoned nodes and older pools.
 	StartingState: true,
+	// ManagedStrategies: capi follows the EKS, AKS and GKE presets' numbers.
+	ManagedStrategies: true,
 	Flags: []harness.Flag{{Name: FlagSpeed,
 		Usage: "run the virtual clock at most this many times faster than real time (10: a 5-minute upgrade takes 30 s), to watch a run or stop it in a given phase; the report is the same (default: as fast as possible)"}},
 	New: func(s harness.Settings) (harness.Provider, error) {
@@ -265,6 +267,9 @@ func (c *Cluster) Await(ctx context.Context, m harness.Milestone, timeout time.D
 			return &harness.WaitError{Err: err, Waiting: c.waitingFor(m)}
 		}
 		return err
+	}
+	if msg := c.ctl.Failed(); msg != "" && !m.WorkloadsReady {
+		return fmt.Errorf("%w: %s", harness.ErrUpgradeFailed, msg)
 	}
 	if ok {
 		return nil

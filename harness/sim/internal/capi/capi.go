@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/intstr"
-
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -27,6 +25,11 @@ type Controllers struct {
 	machines map[*world.Node]*machine
 	// stalls are the open PDB stalls of each pod.
 	stalls map[*world.Pod][]*stall
+
+	// failed is why a managed service's upgrade failed ("" while it has not); quarantined are
+	// the nodes AKS's Cordon behaviour set aside.
+	failed      string
+	quarantined []string
 
 	cpVersion  string
 	poolTurn   int // index of the pool being rolled; len(pools) when none
@@ -52,7 +55,10 @@ type pool struct {
 	replicas       int
 	maxSurge       int
 	maxUnavailable int
+	maxDraining    int // nodes drained at once at most; 0 for no bound but the above
 	drainTimeout   time.Duration
+	onTimeout      scenarios.OnDrainTimeout
+	preset         scenarios.StrategyPreset
 	version        string // the MachineDeployment's desired version
 	seq            int    // machine name counter
 	// nodes are the pool's machines, gone ones included, in creation order.
@@ -66,6 +72,9 @@ type machine struct {
 	drainStart   time.Duration
 	drainBlocked map[*world.Pod]*stall
 	drainDone    bool
+	// quarantined is a node whose drain timed out under AKS's Cordon behaviour: cordoned with
+	// its pods, out of the rollout.
+	quarantined bool
 }
 
 // stall is an eviction refused by a PDB, open until the eviction succeeds.
@@ -90,13 +99,9 @@ func New(w *world.World) (*Controllers, error) {
 	for i := range sc.Spec.Cluster.WorkerPools {
 		ps := &sc.Spec.Cluster.WorkerPools[i]
 		replicas := int(*ps.Replicas)
-		surge, err := intstr.GetScaledValueFromIntOrPercent(ps.MaxSurge, replicas, true)
+		up, err := sc.PoolUpgradeOf(i)
 		if err != nil {
-			return nil, fmt.Errorf("spec.cluster.workerPools[%d].maxSurge: %w", i, err)
-		}
-		unavailable, err := intstr.GetScaledValueFromIntOrPercent(ps.MaxUnavailable, replicas, false)
-		if err != nil {
-			return nil, fmt.Errorf("spec.cluster.workerPools[%d].maxUnavailable: %w", i, err)
+			return nil, err
 		}
 		// A pool left behind by earlier upgrades runs its own version until the topology
 		// moves it.
@@ -104,8 +109,8 @@ func New(w *world.World) (*Controllers, error) {
 		if ps.Start != nil && ps.Start.Version != "" {
 			version = ps.Start.Version
 		}
-		p := &pool{idx: i, name: ps.Name, spec: ps, replicas: replicas, maxSurge: surge,
-			maxUnavailable: unavailable, drainTimeout: ps.NodeDrainTimeout.Duration, version: version}
+		p := &pool{idx: i, name: ps.Name, spec: ps, replicas: replicas, maxSurge: up.MaxSurge,
+			maxUnavailable: up.MaxUnavailable, maxDraining: up.MaxDraining, drainTimeout: up.DrainTimeout, onTimeout: up.OnTimeout, preset: up.Preset, version: version}
 		c.pools = append(c.pools, p)
 		for j := 0; j < replicas; j++ {
 			c.createMachine(p, c.zoneFor(p, j), version, true)
@@ -118,6 +123,9 @@ func New(w *world.World) (*Controllers, error) {
 // Reconcile runs the controllers: the control plane's, then the pool whose turn it is; the
 // topology controller moves to the next MachineDeployment once one is at the version.
 func (c *Controllers) Reconcile() {
+	if c.failed != "" {
+		return // the service gave up: nothing moves any more
+	}
 	c.reconcileControlPlane()
 	if c.poolTurn < len(c.pools) {
 		p := c.pools[c.poolTurn]
@@ -163,8 +171,26 @@ func (c *Controllers) At(poolName, version string) (func() bool, error) {
 			return nil, fmt.Errorf("no worker pool %q", poolName)
 		}
 	}
-	return func() bool { return c.machinesAt(p, version) }, nil
+	return func() bool {
+		if c.failed != "" {
+			return true
+		}
+		if !c.machinesAt(p, version) {
+			return false
+		}
+		if p != nil && len(c.quarantined) > 0 {
+			// AKS with Cordon: the rest of the pool is upgraded, a surge node kept for each
+			// quarantined one, and the operation ends failed.
+			c.failed = fmt.Sprintf("AKS: pool %s upgraded but for the quarantined node(s) %s, left at the old version with their pods; the upgrade failed",
+				p.name, strings.Join(c.quarantined, ", "))
+		}
+		return true
+	}, nil
 }
+
+// Failed is why the upgrade failed, as a managed service fails it (a drain that outlasted its
+// limit under EKS without force or AKS), or "".
+func (c *Controllers) Failed() string { return c.failed }
 
 // Draining reports whether a node is a worker being drained.
 func (c *Controllers) Draining(n *world.Node) bool {

@@ -2,12 +2,15 @@ package capi
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -117,9 +120,7 @@ func (c *Controllers) drain(m *machine) {
 	}
 	timeout := m.pool.drainTimeout
 	if timeout > 0 && w.Clock.Now()-m.drainStart >= timeout {
-		w.Instant(model.Error, world.LocNode(n), model.ReasonDrainTimeout,
-			fmt.Sprintf("nodeDrainTimeout (%s) passed: machine %s deleted with %d pods still on it", timeout, n.Name, len(n.Pods)))
-		c.finishDrain(m)
+		c.drainTimedOut(m, timeout)
 		return
 	}
 	pods := append([]*world.Pod(nil), n.Pods...)
@@ -151,6 +152,78 @@ func (c *Controllers) drain(m *machine) {
 		return
 	}
 	c.finishDrain(m)
+}
+
+// drainTimedOut is what the pool's upgrade strategy does with a drain that outlasted its limit.
+func (c *Controllers) drainTimedOut(m *machine, timeout time.Duration) {
+	w, n, p := c.w, m.n, m.pool
+	blocking := c.blockingPDBs(m)
+	switch p.onTimeout {
+	case scenarios.DrainTimeoutFails:
+		// EKS without force (PodEvictionFailure) and AKS Schedule: the node is schedulable
+		// again, stays at the old version, and the upgrade fails.
+		what := "EKS: PodEvictionFailure: the pods of " + n.Name + " did not leave within " + timeout.String() + " and the update was not forced"
+		if p.preset == scenarios.PresetAKS {
+			what = "AKS: node " + n.Name + " could not be drained within " + timeout.String() + " (undrainable node behavior Schedule): it is schedulable again at the old version"
+		}
+		msg := what + blocking + "; the upgrade failed"
+		w.Instant(model.Error, world.LocNode(n), model.ReasonDrainTimeout, msg)
+		for _, pod := range append([]*world.Pod(nil), n.Pods...) {
+			c.CloseStalls(pod)
+		}
+		m.drainDone = true
+		w.Flush()
+		n.Deleting, n.Cordoned = false, false
+		w.NodeChanged(n)
+		c.failed = msg
+		c.progress()
+		w.Wake()
+	case scenarios.DrainTimeoutQuarantines:
+		// AKS Cordon: the node is quarantined, cordoned with its pods; a surge node takes its
+		// place and the upgrade goes on, to end failed.
+		msg := "AKS: node " + n.Name + " could not be drained within " + timeout.String() + blocking + ": quarantined (kubernetes.azure.com/upgrade-status=Quarantined, cordoned with " + fmt.Sprint(podsLeft(n)) + " pods)"
+		w.Instant(model.Error, world.LocNode(n), model.ReasonDrainTimeout, msg)
+		for _, pod := range append([]*world.Pod(nil), n.Pods...) {
+			c.CloseStalls(pod)
+		}
+		m.drainDone, m.quarantined = true, true
+		w.Flush()
+		n.Deleting = false
+		w.NodeChanged(n)
+		c.quarantined = append(c.quarantined, n.Name)
+		c.progress()
+		w.Wake() // the pool's rollout goes on without the node
+
+	default:
+		what := fmt.Sprintf("nodeDrainTimeout (%s) passed", timeout)
+		if p.preset == "" || p.preset == scenarios.PresetClusterAPI {
+			blocking = "" // Cluster API's message, as it has always read
+		}
+		switch p.preset {
+		case scenarios.PresetEKS:
+			what = fmt.Sprintf("EKS: the pods did not leave within %s and the update is forced", timeout)
+		case scenarios.PresetGKE:
+			what = fmt.Sprintf("GKE respects PodDisruptionBudgets for %s", timeout)
+		}
+		w.Instant(model.Error, world.LocNode(n), model.ReasonDrainTimeout,
+			fmt.Sprintf("%s%s: machine %s deleted with %d pods still on it", what, blocking, n.Name, len(n.Pods)))
+		c.finishDrain(m)
+	}
+}
+
+// blockingPDBs names the budgets that refused the drain's last evictions, for messages.
+func (c *Controllers) blockingPDBs(m *machine) string {
+	var names []string
+	for _, st := range m.drainBlocked {
+		if st.pdb != "" && !slices.Contains(names, st.pdb) {
+			names = append(names, st.pdb)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	return " (blocked by PodDisruptionBudget " + strings.Join(names, ", ") + ")"
 }
 
 // podsLeft counts the pods the drain still waits for. Like Cluster API, it does not wait for
@@ -275,14 +348,15 @@ func (c *Controllers) reconcileControlPlane() {
 // old ones deleted (cordoned and drained) while the available machines stay at or above
 // replicas-maxUnavailable.
 func (c *Controllers) reconcilePool(p *pool) {
-	var newAll, newReady, total int
+	var newAll, newReady, total, deleting int
 	var old []*world.Node
 	for _, n := range p.nodes { // the pool's machines, in the order the workers were made
-		if n.Gone {
+		if n.Gone || c.machines[n].quarantined {
 			continue
 		}
 		total++
 		if n.Deleting {
+			deleting++
 			continue
 		}
 		if n.Version == p.version {
@@ -307,6 +381,10 @@ func (c *Controllers) reconcilePool(p *pool) {
 		if down <= 0 && n.Ready {
 			break
 		}
+		if p.maxDraining > 0 && deleting >= p.maxDraining {
+			break
+		}
+		deleting++
 		c.deleteMachine(n)
 		if n.Ready {
 			down--
@@ -326,7 +404,7 @@ func (c *Controllers) machinesAt(p *pool, version string) bool {
 	}
 	ready := 0
 	for _, n := range list {
-		if n.Gone {
+		if n.Gone || (p != nil && c.machines[n].quarantined) {
 			continue
 		}
 		if n.Version != version || !n.Ready || n.Deleting {
