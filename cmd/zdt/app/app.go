@@ -22,6 +22,7 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/reportcmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/scenarioscmd"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/strategiescmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/sweep"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/validate"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
@@ -120,6 +121,7 @@ prints PASS or FAIL with the reasons.
 		images.NewCommand(streams),
 		cleanup.NewCommand(streams),
 		sweep.NewCommand(streams),
+		strategiescmd.NewCommand(streams),
 		certify.NewCommand(streams),
 		version.NewCommand(streams),
 	)
