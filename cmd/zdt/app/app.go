@@ -19,6 +19,7 @@ import (
 	"github.com/zdt-dev/zdt/cmd/zdt/app/compare"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/faultscmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/images"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/predictcmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/reportcmd"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/run"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/scenarioscmd"
@@ -122,6 +123,7 @@ prints PASS or FAIL with the reasons.
 		cleanup.NewCommand(streams),
 		sweep.NewCommand(streams),
 		strategiescmd.NewCommand(streams),
+		predictcmd.NewCommand(streams),
 		certify.NewCommand(streams),
 		version.NewCommand(streams),
 	)
