@@ -160,6 +160,21 @@ func Builtin(name string) ([]byte, bool) {
 
 // Open reads a scenario from a file path or, when no such file exists, from the built-in
 // library by name. It returns the scenario and the YAML it came from.
+// OpenAsWritten opens a scenario as Open does (checked the same way) and returns it as its file
+// says, without the defaults: what a scenario built from it (zdt scenario import, zdt predict)
+// copies, so that the new file says only what the base says.
+func OpenAsWritten(nameOrPath string) (*Scenario, error) {
+	_, raw, err := Open(nameOrPath)
+	if err != nil {
+		return nil, err
+	}
+	var s Scenario
+	if err := yaml.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", nameOrPath, err)
+	}
+	return &s, nil
+}
+
 func Open(nameOrPath string) (*Scenario, []byte, error) {
 	data, err := os.ReadFile(nameOrPath)
 	source := nameOrPath

@@ -9,6 +9,8 @@ package predict
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -95,7 +97,7 @@ func Read(ctx context.Context, cs kubernetes.Interface, base *scenarios.Scenario
 	}
 	b.Spec.Cluster.ControlPlane.Replicas = &replicas
 	zones := map[string]bool{}
-	for _, name := range sortedKeys(pools) {
+	for _, name := range slices.Sorted(maps.Keys(pools)) {
 		ns := pools[name]
 		n := ns[0]
 		p := scenarios.WorkerPool{Name: poolName(name), Replicas: ptr(int32(len(ns)))}
@@ -112,7 +114,7 @@ func Read(ctx context.Context, cs kubernetes.Interface, base *scenarios.Scenario
 		}
 		var pz []string
 		for _, m := range ns {
-			if z := m.Labels["topology.kubernetes.io/zone"]; z != "" && !contains(pz, z) {
+			if z := m.Labels["topology.kubernetes.io/zone"]; z != "" && !slices.Contains(pz, z) {
 				pz = append(pz, z)
 				zones[z] = true
 			}
@@ -350,24 +352,6 @@ func qty(q *resource.Quantity) string {
 		return "?"
 	}
 	return q.String()
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes/fake"
-	"sigs.k8s.io/yaml"
 
 	"github.com/zdt-dev/zdt/scenarios"
 )
@@ -60,16 +59,12 @@ func TestTwinOfALiveCluster(t *testing.T) {
 		deployment("kube-system", "coredns", 2),
 	}
 	cs := fake.NewClientset(objs...)
-	_, raw, err := scenarios.Open("ha-well-configured")
+	base, err := scenarios.OpenAsWritten("ha-well-configured")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var base scenarios.Scenario
-	if err := yaml.Unmarshal(raw, &base); err != nil {
-		t.Fatal(err)
-	}
 	base.Spec.Criteria.UpgradeDeadline = &metav1.Duration{Duration: 30 * 60 * 1e9}
-	tw, err := Read(context.Background(), cs, &base, "v1.36.3")
+	tw, err := Read(context.Background(), cs, base, "v1.36.3")
 	if err != nil {
 		t.Fatal(err)
 	}

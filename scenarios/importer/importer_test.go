@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -22,15 +20,11 @@ func importShop(t *testing.T) (*Result, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, raw, err := scenarios.Open("ha-well-configured")
+	base, err := scenarios.OpenAsWritten("ha-well-configured")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var base scenarios.Scenario
-	if err := yaml.Unmarshal(raw, &base); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Import(objs, Options{Base: &base, To: "v1.36.3", Name: "shop"})
+	res, err := Import(objs, Options{Base: base, To: "v1.36.3", Name: "shop"})
 	if err != nil {
 		t.Fatal(err)
 	}

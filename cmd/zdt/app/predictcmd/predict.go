@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
-	"sigs.k8s.io/yaml"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/harness/predict"
@@ -59,16 +58,12 @@ Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input, 3 inconclusive.`,
 			if err != nil {
 				return cli.BadInput(fmt.Errorf("--kubeconfig %s: %w", kubeconfig, err))
 			}
-			_, raw, err := scenarios.Open(base)
+			b, err := scenarios.OpenAsWritten(base)
 			if err != nil {
 				return cli.BadInput(fmt.Errorf("--base: %w", err))
 			}
-			var b scenarios.Scenario
-			if err := yaml.Unmarshal(raw, &b); err != nil {
-				return cli.BadInput(fmt.Errorf("--base %s: %w", base, err))
-			}
 			fmt.Fprintf(streams.ErrOut, "zdt: reading %s (read-only)\n", cfg.Host)
-			tw, err := predict.Read(cmd.Context(), cs, &b, to)
+			tw, err := predict.Read(cmd.Context(), cs, b, to)
 			if err != nil {
 				return err
 			}
@@ -78,7 +73,7 @@ Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input, 3 inconclusive.`,
 			}
 			sc, err := scenarios.Parse(out, data)
 			if err != nil {
-				return fmt.Errorf("the twin's scenario does not validate (a bug in zdt predict): %w", err)
+				return cli.BadInput(fmt.Errorf("the twin's scenario does not validate (is --to newer than the cluster's version?): %w", err))
 			}
 			if err := os.WriteFile(out, data, 0o644); err != nil {
 				return err

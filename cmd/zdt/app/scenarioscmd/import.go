@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -75,17 +74,11 @@ helm template or kustomize build prints.`,
 					objs = append(objs, o...)
 				}
 			}
-			// The base as written, without the defaults Open applies, so that the imported
-			// file says only what the base says.
-			_, raw, err := scenarios.Open(base)
+			b, err := scenarios.OpenAsWritten(base)
 			if err != nil {
 				return cli.BadInput(fmt.Errorf("--base: %w", err))
 			}
-			var b scenarios.Scenario
-			if err := yaml.Unmarshal(raw, &b); err != nil {
-				return cli.BadInput(fmt.Errorf("--base %s: %w", base, err))
-			}
-			res, err := importer.Import(objs, importer.Options{Base: &b, From: from, To: to, Name: name})
+			res, err := importer.Import(objs, importer.Options{Base: b, From: from, To: to, Name: name})
 			if err != nil {
 				return cli.BadInput(err)
 			}
@@ -95,7 +88,7 @@ helm template or kustomize build prints.`,
 			}
 			// The file must be a valid scenario: what zdt run would say of it, it says now.
 			if _, err := scenarios.Parse(out, data); err != nil {
-				return fmt.Errorf("the imported scenario does not validate (a bug in zdt scenario import): %w", err)
+				return cli.BadInput(fmt.Errorf("the imported scenario does not validate (check --from and --to): %w", err))
 			}
 			for _, u := range res.Unmapped {
 				fmt.Fprintf(streams.ErrOut, "zdt: not mapped: %s: %s\n", u.Object, u.Text)
