@@ -22,6 +22,7 @@ import (
 	utilversion "k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/harness/preflight"
 	"github.com/zdt-dev/zdt/harness/sim"
 	"github.com/zdt-dev/zdt/harness/sweep"
@@ -50,8 +51,11 @@ type Twin struct {
 	Notes []string
 }
 
-// Read builds the twin of the cluster behind cs. It only lists objects.
-func Read(ctx context.Context, cs kubernetes.Interface, base *scenarios.Scenario, to string) (*Twin, error) {
+// Read builds the twin of the cluster behind cs. It only lists objects. topo, when the
+// cluster's management cluster was read (zdt predict --cluster), gives the pools as its
+// MachineDeployments with their rollout strategies and drain timeouts, the control plane size
+// and the version; without it pools come from node labels and roll with Cluster API's defaults.
+func Read(ctx context.Context, cs kubernetes.Interface, base *scenarios.Scenario, to string, topo *capi.Topology) (*Twin, error) {
 	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
@@ -64,17 +68,11 @@ func Read(ctx context.Context, cs kubernetes.Interface, base *scenarios.Scenario
 		if v, err := utilversion.ParseGeneric(n.Status.NodeInfo.KubeletVersion); err == nil && (from == nil || v.LessThan(from)) {
 			from = v
 		}
-		if _, ok := n.Labels["node-role.kubernetes.io/control-plane"]; ok {
+		if isControlPlane(&n, topo) {
 			cp = append(cp, n)
 			continue
 		}
-		name := "workers"
-		for _, l := range poolLabels {
-			if v := n.Labels[l]; v != "" {
-				name = v
-				break
-			}
-		}
+		name := poolOfNode(&n, topo)
 		pools[name] = append(pools[name], n)
 	}
 	if len(nodes.Items) == 0 {
@@ -90,6 +88,9 @@ func Read(ctx context.Context, cs kubernetes.Interface, base *scenarios.Scenario
 	b := *base
 	b.Spec.Cluster = scenarios.Cluster{}
 	replicas := int32(len(cp))
+	if topo != nil && topo.ControlPlaneReplicas > 0 {
+		replicas = topo.ControlPlaneReplicas
+	}
 	if replicas%2 == 0 {
 		// The simulator models an odd control plane, as kubeadm's etcd quorum wants it.
 		tw.Notes = append(tw.Notes, fmt.Sprintf("%d control plane node(s): modelled as %d", replicas, replicas+1))
@@ -114,23 +115,43 @@ func Read(ctx context.Context, cs kubernetes.Interface, base *scenarios.Scenario
 		}
 		var pz []string
 		for _, m := range ns {
-			if z := m.Labels["topology.kubernetes.io/zone"]; z != "" && !slices.Contains(pz, z) {
+			z := m.Labels["topology.kubernetes.io/zone"]
+			if z == "" && topo != nil {
+				z = topo.NodeZones[m.Name]
+			}
+			if z != "" && !slices.Contains(pz, z) {
 				pz = append(pz, z)
 				zones[z] = true
 			}
 		}
 		sort.Strings(pz)
 		p.Zones = pz
-		// Cluster API's defaults; a MachineDeployment's own are read with --cluster.
-		p.MaxSurge, p.MaxUnavailable = ptr(intstr.FromInt32(1)), ptr(intstr.FromInt32(0))
 		b.Spec.Cluster.WorkerPools = append(b.Spec.Cluster.WorkerPools, p)
+		if md := topologyPool(topo, name); md != nil {
+			wp := &b.Spec.Cluster.WorkerPools[len(b.Spec.Cluster.WorkerPools)-1]
+			wp.MaxSurge, wp.MaxUnavailable = ptr(md.MaxSurge), ptr(md.MaxUnavailable)
+			wp.NodeDrainTimeout = &metav1.Duration{Duration: md.NodeDrainTimeout}
+			drain := "none (waits for ever)"
+			if md.NodeDrainTimeout > 0 {
+				drain = md.NodeDrainTimeout.String()
+			}
+			tw.Notes = append(tw.Notes, fmt.Sprintf("pool %s: MachineDeployment %s/%s, %d node(s), %s CPU, %s memory allocatable each; maxSurge %s, maxUnavailable %s, nodeDrainTimeout %s",
+				p.Name, topo.Namespace, md.MachineDeployment, len(ns), qty(p.Capacity.CPU), qty(p.Capacity.Memory), md.MaxSurge.String(), md.MaxUnavailable.String(), drain))
+			continue
+		}
+		// Cluster API's defaults; a MachineDeployment's own are read with --cluster.
+		wp := &b.Spec.Cluster.WorkerPools[len(b.Spec.Cluster.WorkerPools)-1]
+		wp.MaxSurge, wp.MaxUnavailable = ptr(intstr.FromInt32(1)), ptr(intstr.FromInt32(0))
 		tw.Notes = append(tw.Notes, fmt.Sprintf("pool %s: %d node(s), %s CPU, %s memory allocatable each; rolled with Cluster API's defaults (maxSurge 1, maxUnavailable 0) unless the scenario is edited", p.Name, len(ns), qty(p.Capacity.CPU), qty(p.Capacity.Memory)))
 	}
 	for z := range zones {
 		b.Spec.Cluster.Zones = append(b.Spec.Cluster.Zones, z)
 	}
 	sort.Strings(b.Spec.Cluster.Zones)
-	if from != nil {
+	switch {
+	case topo != nil:
+		b.Spec.Versions.From = topo.Version
+	case from != nil:
 		b.Spec.Versions.From = "v" + from.String()
 	}
 	b.Spec.Versions.Via = nil
@@ -337,6 +358,46 @@ func pdbOf(sc *scenarios.Scenario, workload string) string {
 		}
 	}
 	return ""
+}
+
+// isControlPlane: by its Machine when the management cluster was read, by its role label otherwise.
+func isControlPlane(n *corev1.Node, topo *capi.Topology) bool {
+	if topo != nil {
+		if p, ok := topo.NodePools[n.Name]; ok {
+			return p == ""
+		}
+	}
+	_, ok := n.Labels["node-role.kubernetes.io/control-plane"]
+	return ok
+}
+
+// poolOfNode names a worker's pool: its Machine's MachineDeployment when the management
+// cluster was read, the first pool label it carries otherwise.
+func poolOfNode(n *corev1.Node, topo *capi.Topology) string {
+	if topo != nil {
+		if p := topo.NodePools[n.Name]; p != "" {
+			return p
+		}
+	}
+	for _, l := range poolLabels {
+		if v := n.Labels[l]; v != "" {
+			return v
+		}
+	}
+	return "workers"
+}
+
+// topologyPool is the MachineDeployment of a pool, or nil.
+func topologyPool(topo *capi.Topology, name string) *capi.Pool {
+	if topo == nil {
+		return nil
+	}
+	for i := range topo.Pools {
+		if topo.Pools[i].Name == name {
+			return &topo.Pools[i]
+		}
+	}
+	return nil
 }
 
 func poolName(label string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -64,7 +66,7 @@ func TestTwinOfALiveCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	base.Spec.Criteria.UpgradeDeadline = &metav1.Duration{Duration: 30 * 60 * 1e9}
-	tw, err := Read(context.Background(), cs, base, "v1.36.3")
+	tw, err := Read(context.Background(), cs, base, "v1.36.3", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,5 +117,59 @@ func TestTwinOfALiveCluster(t *testing.T) {
 	}
 	if o.Failed != 3 || len(o.Failures) == 0 || o.Failures[0].Fix == "" {
 		t.Errorf("%d of 3 failed, failures %+v; want every seed failing with a fix", o.Failed, o.Failures)
+	}
+}
+
+// With the management cluster read (zdt predict --cluster), nodes are pooled by their Machines
+// and each pool rolls with its MachineDeployment's strategy: a drain timeout of 2 minutes ends
+// the stall on web's PDB that waits for ever without it.
+func TestTwinWithItsManagementCluster(t *testing.T) {
+	zero := intstr.FromInt32(0)
+	objs := []runtime.Object{
+		node("cp-1", nil), node("w-1", nil), node("w-2", nil), node("w-3", nil),
+		deployment("shop", "web", 3), service("shop", "web"),
+		&policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
+			Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &zero, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}},
+	}
+	topo := &capi.Topology{Namespace: "default", Name: "prod", Version: "v1.35.2", ControlPlaneReplicas: 3,
+		Pools: []capi.Pool{{Name: "md-0", MachineDeployment: "prod-md-0-x7k2p", Replicas: 3,
+			MaxSurge: intstr.FromInt32(0), MaxUnavailable: intstr.FromInt32(1), NodeDrainTimeout: 2 * time.Minute}},
+		NodePools: map[string]string{"cp-1": "", "w-1": "md-0", "w-2": "md-0", "w-3": "md-0"},
+		NodeZones: map[string]string{"w-1": "fd-a", "w-2": "fd-b", "w-3": "fd-a"},
+	}
+	base, err := scenarios.OpenAsWritten("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base.Spec.Criteria.UpgradeDeadline = &metav1.Duration{Duration: 30 * time.Minute}
+	tw, err := Read(context.Background(), fake.NewClientset(objs...), base, "v1.36.3", topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(tw.Notes, "\n"); !strings.Contains(notes, "MachineDeployment default/prod-md-0-x7k2p, 3 node(s)") || !strings.Contains(notes, "nodeDrainTimeout 2m0s") {
+		t.Errorf("the notes do not name the MachineDeployment and its strategy:\n%s", notes)
+	}
+	data, err := tw.YAML([]string{"fake"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Parse("twin.yaml", data)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	c := sc.Spec.Cluster
+	if len(c.WorkerPools) != 1 || *c.ControlPlane.Replicas != 3 || sc.Spec.Versions.From != "v1.35.2" || strings.Join(c.Zones, ",") != "fd-a,fd-b" {
+		t.Fatalf("cluster %+v from %s: want one pool md-0, 3 control plane nodes (the KCP's, though one node was listed), zones from the Machines' failure domains", c, sc.Spec.Versions.From)
+	}
+	p := c.WorkerPools[0]
+	if p.Name != "md-0" || p.MaxSurge.String() != "0" || p.MaxUnavailable.String() != "1" || p.NodeDrainTimeout.Duration != 2*time.Minute {
+		t.Errorf("pool %+v: want the MachineDeployment's 0/1 and 2m drain timeout", p)
+	}
+	o, err := Play(context.Background(), sc, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := o.Workloads[0]; w.PDB != "web" || w.StallSeconds < 60 || w.StallSeconds > 180 {
+		t.Errorf("web: %+v; want a stall on PDB web that the 2m drain timeout ends", w)
 	}
 }

@@ -5,24 +5,28 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	utilversion "k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
+	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/harness/predict"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
 // NewCommand returns `zdt predict`.
 func NewCommand(streams cli.IOStreams) *cobra.Command {
-	var kubeconfig, kubeContext, to, out, base string
+	var kubeconfig, kubeContext, cluster, to, out, base string
 	var seeds, parallel int
 	cmd := &cobra.Command{
-		Use:   "predict --kubeconfig FILE --to VERSION",
+		Use:   "predict --kubeconfig FILE [--cluster NAMESPACE/NAME] --to VERSION",
 		Short: "Predict what upgrading a live cluster would do to its workloads (read-only digital twin)",
 		Long: `Read a live cluster, read-only (it only lists objects): its nodes grouped into pools (Cluster
 API MachineDeployment, EKS, AKS or GKE node pool labels), their allocatable capacity and zones,
@@ -34,9 +38,17 @@ it on the simulator over --seeds seeds, and prints per workload the predicted dr
 the longest PDB stall with the blocking PDB, the lowest ready replicas, the estimated upgrade
 duration, and the failed criteria with their fixes.
 
+With --cluster, --kubeconfig is the Cluster API management cluster's: zdt reads the Cluster,
+its KubeadmControlPlane, MachineDeployments and Machines (pools are the MachineDeployments,
+each rolled with its own maxSurge, maxUnavailable and nodeDrainTimeout; the version is
+spec.topology.version), and reaches the workload cluster through the Secret NAME-kubeconfig.
+The twin is then the scenario zdt run --provider kubeconfig --cluster NAMESPACE/NAME would
+measure on that cluster.
+
 Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input, 3 inconclusive.`,
 		Example: `  zdt predict --kubeconfig ~/.kube/config --to v1.36.3
-  zdt predict --kubeconfig prod.kubeconfig --to v1.37.2 --seeds 50 -o prod-twin.yaml`,
+  zdt predict --kubeconfig prod.kubeconfig --to v1.37.2 --seeds 50 -o prod-twin.yaml
+  zdt predict --kubeconfig mgmt.kubeconfig --cluster default/prod-1 --to v1.37.2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if kubeconfig == "" {
@@ -54,6 +66,22 @@ Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input, 3 inconclusive.`,
 				return cli.BadInput(fmt.Errorf("--kubeconfig %s: %w", kubeconfig, err))
 			}
 			cfg.Timeout = 30 * time.Second
+			var topo *capi.Topology
+			if cluster != "" {
+				ns, name, ok := strings.Cut(cluster, "/")
+				if !ok {
+					ns, name = "default", cluster
+				}
+				if ns == "" || name == "" || strings.Contains(name, "/") {
+					return cli.BadInput(fmt.Errorf("--cluster %q: want NAMESPACE/NAME of a Cluster API Cluster", cluster))
+				}
+				fmt.Fprintf(streams.ErrOut, "zdt: reading Cluster %s/%s from the management cluster at %s (read-only)\n", ns, name, cfg.Host)
+				if topo, err = capi.ReadTopology(cmd.Context(), cfg, ns, name); err != nil {
+					return cli.BadInput(fmt.Errorf("--cluster %s: %w", cluster, err))
+				}
+				cfg = rest.CopyConfig(topo.Workload)
+				cfg.Timeout = 30 * time.Second
+			}
 			cs, err := kubernetes.NewForConfig(cfg)
 			if err != nil {
 				return cli.BadInput(fmt.Errorf("--kubeconfig %s: %w", kubeconfig, err))
@@ -63,9 +91,12 @@ Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input, 3 inconclusive.`,
 				return cli.BadInput(fmt.Errorf("--base: %w", err))
 			}
 			fmt.Fprintf(streams.ErrOut, "zdt: reading %s (read-only)\n", cfg.Host)
-			tw, err := predict.Read(cmd.Context(), cs, b, to)
+			tw, err := predict.Read(cmd.Context(), cs, b, to, topo)
 			if err != nil {
 				return err
+			}
+			if from := tw.Scenario.Spec.Versions.From; !newer(to, from) {
+				return cli.BadInput(fmt.Errorf("--to %s: the cluster is at %s; give a newer Kubernetes version", to, from))
 			}
 			data, err := tw.YAML([]string{"the cluster at " + cfg.Host})
 			if err != nil {
@@ -122,12 +153,24 @@ Exit codes: 0 every seed passed, 1 a seed failed, 2 bad input, 3 inconclusive.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&kubeconfig, "kubeconfig", "", "the kubeconfig of the cluster to predict (only read)")
+	f.StringVar(&kubeconfig, "kubeconfig", "", "the kubeconfig of the cluster to predict, or of its management cluster with --cluster (only read)")
 	f.StringVar(&kubeContext, "context", "", "the kubeconfig context (default: its current one)")
+	f.StringVar(&cluster, "cluster", "", "a Cluster API Cluster, NAMESPACE/NAME: --kubeconfig is then its management cluster's, and pools are its MachineDeployments with their strategies")
 	f.StringVar(&to, "to", "", "the Kubernetes version of the upgrade")
 	f.IntVar(&seeds, "seeds", 20, "seeds to play the upgrade over")
 	f.IntVar(&parallel, "parallel", runtime.NumCPU(), "runs at once")
 	f.StringVarP(&out, "output", "o", "twin.yaml", "where the twin's scenario is written")
 	f.StringVar(&base, "base", "ha-well-configured", "the scenario whose load and criteria the twin uses")
 	return cmd
+}
+
+// newer reports whether version to is later than from; a version that does not parse counts
+// as newer, for the scenario's validation to name.
+func newer(to, from string) bool {
+	t, err1 := utilversion.ParseGeneric(to)
+	f, err2 := utilversion.ParseGeneric(from)
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	return f.LessThan(t)
 }
