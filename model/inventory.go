@@ -10,11 +10,14 @@ type Inventory struct {
 	// APIServerVersion is the version the API answers with (the lowest when several differ).
 	APIServerVersion string `json:"apiServerVersion"`
 	// APIAvailable is whether the API answered.
-	APIAvailable bool           `json:"apiAvailable"`
-	Nodes        []NodeInfo     `json:"nodes"`
-	Workloads    []WorkloadInfo `json:"workloads"`
-	PDBs         []PDBInfo      `json:"pdbs"`
-	Pods         []PodInfo      `json:"pods"`
+	APIAvailable bool       `json:"apiAvailable"`
+	Nodes        []NodeInfo `json:"nodes"`
+	// MachinesWithoutNode are the machines (Cluster API Machines) not matched to a Node yet:
+	// the provider has not set the node's spec.providerID, or the machine is still booting.
+	MachinesWithoutNode []string       `json:"machinesWithoutNode,omitempty"`
+	Workloads           []WorkloadInfo `json:"workloads"`
+	PDBs                []PDBInfo      `json:"pdbs"`
+	Pods                []PodInfo      `json:"pods"`
 	// SystemPods are the kube-system components (apiserver, controller-manager, scheduler,
 	// kube-proxy, etcd, CoreDNS) with their versions.
 	SystemPods []SystemPod `json:"systemPods"`

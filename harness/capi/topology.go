@@ -33,6 +33,8 @@ type Topology struct {
 	// NodePools maps a node to its pool ("" for a control plane node); NodeZones to its
 	// Machine's failure domain.
 	NodePools, NodeZones map[string]string
+	// Unmatched are the Machines (not being deleted) Cluster API has not matched to a Node.
+	Unmatched []string
 	// Workload reaches the workload cluster, from the Secret <name>-kubeconfig.
 	Workload *rest.Config
 }
@@ -101,6 +103,8 @@ func readTopology(ctx context.Context, mgmt dynamic.Interface, disc discovery.Di
 		if n := objects.MachineNode(m); n != "" {
 			t.NodePools[n] = objects.MachinePool(m)
 			t.NodeZones[n] = objects.Str(m, "spec", "failureDomain")
+		} else if !objects.Deleting(m) {
+			t.Unmatched = append(t.Unmatched, m.GetName())
 		}
 	}
 	t.ControlPlaneReplicas = cpMachines

@@ -70,8 +70,8 @@ users: [{name: admin, user: {token: t}}]
 			t.Errorf("node %s in pool %q (%v), want %q", n, got, ok, p)
 		}
 	}
-	if len(topo.NodePools) != len(want) || topo.NodeZones["wl-md0-a"] != "fd-1" {
-		t.Errorf("node pools %v, zones %v", topo.NodePools, topo.NodeZones)
+	if len(topo.NodePools) != len(want) || topo.NodeZones["wl-md0-a"] != "fd-1" || len(topo.Unmatched) != 1 || topo.Unmatched[0] != "md1-b" {
+		t.Errorf("node pools %v, zones %v, unmatched %v (want md1-b)", topo.NodePools, topo.NodeZones, topo.Unmatched)
 	}
 	for _, a := range mgmt.Actions() {
 		if v := a.GetVerb(); v != "get" && v != "list" {

@@ -47,6 +47,8 @@ const (
 	providersTimeout  = 5 * time.Minute
 	workloadTimeout   = 15 * time.Minute
 	appsTimeout       = 5 * time.Minute
+	// machinesTimeout bounds the wait for every Machine to be matched to its Node.
+	machinesTimeout = 5 * time.Minute
 )
 
 // Options configure the kind provider.
@@ -298,7 +300,12 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	if err := waitNodes(ctx, workload, want, workloadTimeout); err != nil {
 		return nil, err
 	}
-	logf("workload cluster %s: %d nodes Ready at %s, %s after the Cluster was created", names.Workload, want, from, time.Since(start).Round(time.Second))
+	matcher := newMachineMatcher(mgmt, workload, names.Workload, logf)
+	if err := matcher.wait(ctx, machinesTimeout); err != nil {
+		return nil, err
+	}
+	go matcher.run(syncCtx, 5*time.Second)
+	logf("workload cluster %s: %d nodes Ready at %s, each matched to its Machine, %s after the Cluster was created", names.Workload, want, from, time.Since(start).Round(time.Second))
 
 	// 5. The scenario's workloads as zdt's sample app.
 	start = time.Now()

@@ -85,6 +85,11 @@ func Read(ctx context.Context, cs kubernetes.Interface, base *scenarios.Scenario
 		tw.Notes = append(tw.Notes, fmt.Sprintf("no worker node: the workloads run on the control plane, modelled as a pool of %d node(s) replaced one at a time", len(cp)))
 	}
 
+	if topo != nil {
+		for _, m := range topo.Unmatched {
+			tw.Notes = append(tw.Notes, fmt.Sprintf("Machine %s/%s has no Node in Cluster API's view (no status.nodeRef): the twin has only the nodes that exist; the real rollout waits for it and deletes it without a drain (zdt preflight fails on it)", topo.Namespace, m))
+		}
+	}
 	b := *base
 	b.Spec.Cluster = scenarios.Cluster{}
 	replicas := int32(len(cp))

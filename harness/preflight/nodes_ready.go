@@ -41,6 +41,14 @@ func nodesReady(in *Input) []model.CheckResult {
 			Fix: "finish the maintenance and uncordon the nodes (kubectl uncordon), or delete their machines, before upgrading",
 		})
 	}
+	if m := in.Inventory.MachinesWithoutNode; len(m) > 0 {
+		out = append(out, model.CheckResult{
+			Status: model.CheckFail,
+			Message: fmt.Sprintf("%d machine(s) not matched to a Node by Cluster API (no status.nodeRef): %s. The rollout waits for them, and deletes a Machine without a nodeRef without draining it: the pods of its node are killed, not evicted",
+				len(m), strings.Join(m, ", ")),
+			Fix: "wait until every Machine has a nodeRef (kubectl get machines -o wide); a Node without spec.providerID is not matched: check the infrastructure provider's logs",
+		})
+	}
 	if len(out) > 0 {
 		return out
 	}
