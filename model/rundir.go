@@ -33,6 +33,9 @@ const (
 	JUnitFile    = "junit.xml"
 	ReportHTML   = "report.html"
 	SummaryFile  = "summary.txt"
+	// MetricsFile is the run's figures in the Prometheus text format, for a textfile collector
+	// or a Pushgateway.
+	MetricsFile = "metrics.prom"
 )
 
 // Recorder receives what a provider measures, as it is measured. The pointers it is handed are

@@ -71,63 +71,61 @@ func (c *Comparison) verdictRegressed() bool {
 	return c.BaseVerdict == Pass && c.NewVerdict != Pass
 }
 
-// Compare compares a new run with its base.
+// Compare compares a new run with its base, metric by metric (Report.Metrics): a backend's
+// disruption that one run lacks counts as 0 there; a phase is compared only when both ran it.
 func Compare(base, next *Report, th Thresholds) *Comparison {
 	c := &Comparison{Base: base.Scenario, New: next.Scenario, BaseVerdict: base.Verdict, NewVerdict: next.Verdict}
-	add := func(metric, unit string, b, n, tol float64) {
-		c.Changes = append(c.Changes, Change{Metric: metric, Unit: unit, Base: b, New: n, Tolerance: tol, Regressed: n-b > tol+1e-9})
-	}
-	add("dropped-requests", "requests", float64(base.Requests.Dropped), float64(next.Requests.Dropped), float64(th.DroppedRequests))
-	disruption := func(r *Report) map[string]float64 {
-		m := map[string]float64{}
-		for _, d := range r.Disruption {
-			m[d.Backend] = d.Seconds
+	bm, nm := base.Metrics(), next.Metrics()
+	index := func(ms []Metric) map[string]Metric {
+		m := map[string]Metric{}
+		for _, x := range ms {
+			m[x.Key] = x
 		}
 		return m
 	}
-	bd, nd := disruption(base), disruption(next)
-	var backends []string
-	for k := range bd {
-		backends = append(backends, k)
-	}
-	for k := range nd {
-		if _, ok := bd[k]; !ok {
-			backends = append(backends, k)
+	bi, ni := index(bm), index(nm)
+	// The backends' disruptions of either run, by name, after dropped requests (Metrics' order).
+	var disruptions []Metric
+	for _, ms := range [][]Metric{nm, bm} {
+		for _, m := range ms {
+			if m.Kind == KindDisruption && !slices.ContainsFunc(disruptions, func(x Metric) bool { return x.Key == m.Key }) {
+				disruptions = append(disruptions, m)
+			}
 		}
 	}
-	slices.Sort(backends)
-	for _, b := range backends {
-		add("disruption/"+b, "seconds", bd[b], nd[b], th.Disruption.Seconds())
-	}
-	add("pdb-stalls", "stalls", float64(base.PDBStalls.Count), float64(next.PDBStalls.Count), float64(th.Stalls))
-	add("pdb-stall-longest", "seconds", base.PDBStalls.LongestSeconds, next.PDBStalls.LongestSeconds, th.Stall.Seconds())
-	add("pdb-stall-total", "seconds", base.PDBStalls.TotalSeconds, next.PDBStalls.TotalSeconds, th.Stall.Seconds())
-	add("api-downtime", "seconds", base.APIDowntimeSeconds, next.APIDowntimeSeconds, th.APIDowntime.Seconds())
-	durTol := func(b float64) float64 { return max(b*th.DurationPercent/100, th.MinDuration.Seconds()) }
-	add("upgrade-duration", "seconds", base.UpgradeSeconds, next.UpgradeSeconds, durTol(base.UpgradeSeconds))
-	basePhases := map[string]float64{}
-	for _, p := range base.Phases {
-		basePhases[p.Step+"/"+string(p.Name)] += p.Seconds
-	}
-	seen := map[string]bool{}
-	for _, p := range next.Phases {
-		key := p.Step + "/" + string(p.Name)
-		if b, ok := basePhases[key]; ok && !seen[key] {
-			seen[key] = true
-			add("phase/"+string(p.Name), "seconds", b, phaseSeconds(next.Phases, key), durTol(b))
+	slices.SortFunc(disruptions, func(a, b Metric) int { return compareStrings(a.Name, b.Name) })
+	all := []Metric{nm[0]}
+	all = append(all, disruptions...)
+	for _, m := range nm[1:] {
+		if _, inBase := bi[m.Key]; m.Kind != KindDisruption && (m.Phase == "" || inBase) {
+			all = append(all, m)
 		}
+	}
+	for _, m := range all {
+		b, n := bi[m.Key].Value, ni[m.Key].Value
+		tol := th.Tolerance(m.Kind, b)
+		c.Changes = append(c.Changes, Change{Metric: m.Name, Unit: m.Unit, Base: b, New: n, Tolerance: tol, Regressed: n-b > tol+1e-9})
 	}
 	return c
 }
 
-func phaseSeconds(phases []Phase, key string) float64 {
-	var s float64
-	for _, p := range phases {
-		if p.Step+"/"+string(p.Name) == key {
-			s += p.Seconds
-		}
+// Tolerance is the increase of a figure of kind k, base b, that th tolerates.
+func (th Thresholds) Tolerance(k MetricKind, b float64) float64 {
+	switch k {
+	case KindDropped:
+		return float64(th.DroppedRequests)
+	case KindDisruption:
+		return th.Disruption.Seconds()
+	case KindStalls:
+		return float64(th.Stalls)
+	case KindStall:
+		return th.Stall.Seconds()
+	case KindAPI:
+		return th.APIDowntime.Seconds()
+	case KindDuration:
+		return max(b*th.DurationPercent/100, th.MinDuration.Seconds())
 	}
-	return s
+	return 0
 }
 
 // Write prints the comparison: the verdicts, then every metric with its change, regressions

@@ -32,7 +32,7 @@ func TestGolden(t *testing.T) {
 	for _, f := range fixtures.All {
 		t.Run(f.Name, func(t *testing.T) {
 			rep := evaluated(t, f)
-			for name, ext := range map[string]string{"json": ".json", "junit": ".junit.xml", "text": ".txt"} {
+			for name, ext := range map[string]string{"json": ".json", "junit": ".junit.xml", "text": ".txt", "metrics": ".prom"} {
 				rd, ok := Lookup(name)
 				if !ok {
 					t.Fatalf("no %s renderer", name)

@@ -23,8 +23,8 @@ func NewCommand(streams cli.IOStreams) *cobra.Command {
 		Use:   "report RUNDIR",
 		Short: "Re-render a run's verdict and reports from its saved data",
 		Long: `Read a run directory (scenario.yaml, run.json, samples.jsonl, timeline.jsonl, states.jsonl),
-measure it again, judge it against the scenario's criteria, write report.json, junit.xml and
-report.html, and print the summary.
+measure it again, judge it against the scenario's criteria, write report.json, junit.xml,
+report.html and metrics.prom, and print the summary.
 
 The schema of report.json is documented in report/SCHEMA.md.
 

@@ -44,8 +44,9 @@ the scenario's spec.manifests: the removed-APIs preflight check fails if the tar
 longer serves an API they use.
 
 The run directory (--out) receives the resolved scenario, run.json, samples.jsonl, timeline.jsonl,
-states.jsonl, report.json, junit.xml and report.html. Ctrl-C stops the run where it is and still
-writes what was measured, marked aborted.
+states.jsonl, report.json, junit.xml, report.html and metrics.prom (the run's figures in the
+Prometheus text format). Ctrl-C stops the run where it is and still writes what was measured,
+marked aborted.
 
 ` + providersHelp() + "\n" + cli.ExitCodesHelp,
 		Example: `  zdt run ha-well-configured
