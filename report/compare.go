@@ -168,6 +168,9 @@ func (c *Comparison) Write(w io.Writer) error {
 	return b.Flush()
 }
 
+// Value formats a figure in its unit: a duration for seconds, the number otherwise.
+func Value(v float64, unit string) string { return value(v, unit) }
+
 func value(v float64, unit string) string {
 	if unit == "seconds" {
 		return Dur(v)

@@ -99,6 +99,11 @@ func JUnit(r *report.Report) ([]byte, error) {
 			s.Cases = append(s.Cases, tc)
 		}
 	}
+	return encodeJUnit(s)
+}
+
+// encodeJUnit counts a suite's cases and encodes it as the only suite of a junit.xml.
+func encodeJUnit(s JUnitSuite) ([]byte, error) {
 	for _, tc := range s.Cases {
 		s.Tests++
 		switch {
@@ -116,6 +121,33 @@ func JUnit(r *report.Report) ([]byte, error) {
 		return nil, fmt.Errorf("encode junit.xml: %w", err)
 	}
 	return append(append([]byte(xml.Header), data...), '\n'), nil
+}
+
+// BaselineJUnit returns the JUnit XML of zdt baseline check: a test case per figure, failed
+// when it regressed against the history, skipped when the history is too short to judge it,
+// and one for the verdict.
+func BaselineJUnit(b *report.BaselineResult) ([]byte, error) {
+	s := JUnitSuite{Name: "zdt-baseline/" + b.Scenario + "/" + b.Provider, Time: "0", Properties: []JUnitProperty{
+		{"scenario", b.Scenario}, {"provider", b.Provider}, {"seed", fmt.Sprint(b.Seed)}, {"verdict", string(b.Verdict)},
+		{"history-runs", fmt.Sprint(b.Runs)}, {"percentile", fmt.Sprint(b.Percentile)},
+	}}
+	v := JUnitCase{Name: "verdict", Classname: "zdt.baseline", Time: "0", SystemOut: fmt.Sprintf("%s; %d of %d runs of the history passed", b.Verdict, b.Passed, b.Runs)}
+	if b.VerdictRegressed {
+		v.Failure = &JUnitMessage{Message: fmt.Sprintf("verdict %s, every one of the %d runs of the history passed", b.Verdict, b.Runs), Type: "BaselineRegression"}
+	}
+	s.Cases = append(s.Cases, v)
+	for _, f := range b.Figures {
+		tc := JUnitCase{Name: f.Metric, Classname: "zdt.baseline", Time: "0",
+			SystemOut: fmt.Sprintf("%s: %s (P%g of %d runs: %s, limit %s)", f.Metric, report.Value(f.Value, f.Unit), b.Percentile, f.Runs, report.Value(f.Percentile, f.Unit), report.Value(f.Limit, f.Unit))}
+		switch {
+		case !f.Judged:
+			tc.Skipped = &JUnitMessage{Message: fmt.Sprintf("the history has %d of the %d runs needed", f.Runs, b.MinRuns)}
+		case f.Regressed:
+			tc.Failure = &JUnitMessage{Message: fmt.Sprintf("%s %s is above the limit %s (P%g of %d runs: %s)", f.Metric, report.Value(f.Value, f.Unit), report.Value(f.Limit, f.Unit), b.Percentile, f.Runs, report.Value(f.Percentile, f.Unit)), Type: "BaselineRegression"}
+		}
+		s.Cases = append(s.Cases, tc)
+	}
+	return encodeJUnit(s)
 }
 
 func prefixed(prefix, s string) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/audit"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/baseline"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/certify"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cleanup"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
@@ -117,6 +118,7 @@ prints PASS or FAIL with the reasons.
 		audit.NewCommand(streams),
 		reportcmd.NewCommand(streams),
 		compare.NewCommand(streams),
+		baseline.NewCommand(streams),
 		scenarioscmd.NewCommand(streams),
 		faultscmd.NewCommand(streams),
 		images.NewCommand(streams),
