@@ -259,7 +259,24 @@ func TestVerdictRules(t *testing.T) {
 		{"samples lost is inconclusive", func(r *fixtures.Run) { r.Info.Streams[0].Recorded-- }, Inconclusive, "measurement"},
 		{"load 2% short is inconclusive", func(r *fixtures.Run) { r.Info.Streams[1].Planned = r.Info.Streams[1].Sent * 100 / 98 }, Inconclusive, "measurement"},
 		{"load 0.5% short passes", func(r *fixtures.Run) { r.Info.Streams[1].Planned = r.Info.Streams[1].Sent * 1000 / 995 }, Pass, ""},
-		{"lagging load is inconclusive", func(r *fixtures.Run) { r.Info.Streams[2].MaxLag = 2 * time.Second }, Inconclusive, "measurement"},
+		// Lateness is judged by the gap it leaves (load-coverage), not by itself: a stream 2 s
+		// late whose requests still came close together leaves nothing unseen.
+		{"lagging load without a gap passes", func(r *fixtures.Run) { r.Info.Streams[2].MaxLag = 2 * time.Second }, Pass, ""},
+		{"lagging load that leaves a gap is inconclusive", func(r *fixtures.Run) {
+			st := &r.Info.Streams[2]
+			st.MaxLag = 3 * time.Second
+			var kept []model.Sample
+			for _, smp := range r.Samples {
+				if smp.Target == st.Target && smp.Conn == st.Conn && smp.At >= 200*time.Second && smp.At < 203*time.Second {
+					st.Recorded--
+					st.Sent--
+					st.Planned--
+					continue
+				}
+				kept = append(kept, smp)
+			}
+			r.Samples = kept
+		}, Inconclusive, "load-coverage"},
 		{"no stream stats is inconclusive", func(r *fixtures.Run) { r.Info.Streams = nil }, Inconclusive, "measurement"},
 		{"below the PDB floor fails", func(r *fixtures.Run) { r.States[20].Workloads[1].Ready = 1 }, Fail, "pdb-floor/web"},
 		{"API downtime over the limit fails", func(r *fixtures.Run) {
