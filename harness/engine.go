@@ -114,6 +114,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 		info.Streams = stats
 		runErr = errors.Join(runErr, err)
 	}
+	if ec, ok := cl.(EgressCounter); ok {
+		info.Egress = ec.Egress(cleanup)
+	}
 	runErr = errors.Join(runErr, cl.Close(cleanup))
 	if runErr != nil {
 		info.Error = runErr.Error()

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report"
@@ -26,6 +28,9 @@ type Input struct {
 	Progress func(format string, args ...any)
 	// PreflightOnly stops after the preflight checks.
 	PreflightOnly bool
+	// KeepArtifacts keeps Out/artifacts (a real provider's dump of the clusters) when the run
+	// passes; it is always kept when the run does not pass.
+	KeepArtifacts bool
 	// Force replaces a run already in Out (zdt's own files are removed first); without it, an
 	// Out that holds a run is refused, so that no file of it is read as the new run's.
 	Force bool
@@ -83,6 +88,11 @@ func Execute(ctx context.Context, in Input) (*Output, error) {
 	out.Report = rep
 	if err := render.WriteAll(in.Out, rep); err != nil {
 		return out, errors.Join(runErr, err)
+	}
+	if rep.Verdict == report.Pass && !in.KeepArtifacts {
+		if err := os.RemoveAll(filepath.Join(in.Out, model.ArtifactsDir)); err != nil {
+			return out, errors.Join(runErr, err)
+		}
 	}
 	if runErr != nil {
 		runErr = fmt.Errorf("%w: %w", ErrHarness, runErr)

@@ -118,3 +118,10 @@ type Cluster interface {
 	// Close tears the cluster down (unless the provider was asked to keep it).
 	Close(ctx context.Context) error
 }
+
+// EgressCounter is implemented by a Cluster whose containers run on this machine: what they
+// tried to send off it during the run, as the host's packet filter refused it. The engine asks
+// once the load has stopped, before Close.
+type EgressCounter interface {
+	Egress(ctx context.Context) *model.Egress
+}

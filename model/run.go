@@ -99,4 +99,31 @@ type RunInfo struct {
 	Error string `json:"error,omitempty"`
 	// Version is the zdt version that made the run.
 	Version string `json:"zdtVersion"`
+	// Egress is what the run's containers tried to send off the machine (real providers that
+	// create containers; nil otherwise).
+	Egress *Egress `json:"egress,omitempty"`
+}
+
+// Egress is what the containers of a run tried to send off the machine, as the host's packet
+// filter refused it (make docker-setup installs the rule): 0 is expected, as nothing a run
+// does needs another machine.
+type Egress struct {
+	// Measured is false where the counters could not be read; Reason says why.
+	Measured bool   `json:"measured"`
+	Reason   string `json:"reason,omitempty"`
+	// Refused and Bytes are the packets the rule refused during the run.
+	Refused int64 `json:"refused"`
+	Bytes   int64 `json:"bytes"`
+	// Destinations are the refused packets' destinations from the kernel log, most packets
+	// first (a sample: the log takes at most 20 packets a second).
+	Destinations []EgressDestination `json:"destinations,omitempty"`
+}
+
+// EgressDestination is one destination of refused packets.
+type EgressDestination struct {
+	Proto   string `json:"proto"`
+	Address string `json:"address"`
+	Port    int    `json:"port,omitempty"`
+	Source  string `json:"source,omitempty"`
+	Packets int64  `json:"packets"`
 }

@@ -36,6 +36,8 @@ const (
 	// MetricsFile is the run's figures in the Prometheus text format, for a textfile collector
 	// or a Pushgateway.
 	MetricsFile = "metrics.prom"
+	// ArtifactsDir is the folder of a real run's artifacts: the clusters' objects and logs.
+	ArtifactsDir = "artifacts"
 )
 
 // Recorder receives what a provider measures, as it is measured. The pointers it is handed are
@@ -103,7 +105,7 @@ const (
 var StreamFiles = []string{SamplesFile, TimelineFile, StatesFile}
 
 // OwnFiles are every file zdt writes into a run directory: what --force clears.
-var OwnFiles = []string{ScenarioFile, RunFile, SamplesFile, TimelineFile, StatesFile, ReportJSON, JUnitFile, ReportHTML, SummaryFile}
+var OwnFiles = []string{ScenarioFile, RunFile, SamplesFile, TimelineFile, StatesFile, ReportJSON, JUnitFile, ReportHTML, SummaryFile, MetricsFile}
 
 // CheckpointInterval is the longest a run's streams stay unflushed and its run.json unwritten:
 // a killed run loses at most this much of what it measured.
@@ -552,8 +554,11 @@ func ClearOwn(dir string) error {
 	for _, e := range entries {
 		name := e.Name()
 		tmp := strings.HasPrefix(name, ".") && slices.ContainsFunc(OwnFiles, func(own string) bool { return strings.HasPrefix(name, "."+own+".") })
-		if slices.Contains(OwnFiles, name) || tmp {
+		switch {
+		case slices.Contains(OwnFiles, name) || tmp:
 			errs = append(errs, os.Remove(filepath.Join(dir, name)))
+		case name == ArtifactsDir && e.IsDir():
+			errs = append(errs, os.RemoveAll(filepath.Join(dir, name)))
 		}
 	}
 	return errors.Join(errs...)

@@ -85,6 +85,7 @@ func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumula
 		Postflight:         m.Postflight,
 		Measurement:        m.Measurement,
 		Coverage:           m.Coverage,
+		Egress:             info.Egress,
 		Series:             m.Series,
 	}
 	e := &evaluation{sc: sc, info: info, m: m, r: r, integrity: integrity}

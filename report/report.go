@@ -1,6 +1,9 @@
 package report
 
-import "github.com/zdt-dev/zdt/report/measure"
+import (
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report/measure"
+)
 
 // SchemaVersion identifies the layout of report.json; it changes only when a field is removed or
 // changes meaning (fields may be added within one version). See SCHEMA.md.
@@ -94,6 +97,8 @@ type Report struct {
 	Measurement Measurement    `json:"measurement"`
 	// Coverage is how densely the load covered the run.
 	Coverage Coverage `json:"coverage"`
+	// Egress is what the run's containers tried to send off the machine (kind runs).
+	Egress *model.Egress `json:"egress,omitempty"`
 
 	// Series holds the per-second data of the plots; it is not part of report.json.
 	Series *measure.Series `json:"-"`

@@ -107,6 +107,12 @@ elif command -v iptables >/dev/null 2>&1 && iptables -L DOCKER-USER -n >/dev/nul
 			iptables -I DOCKER-USER $rule
 			say "containers on $bridge now reach nothing off this machine (iptables DOCKER-USER)"
 		fi
+		# Each refused packet's destination goes to the kernel log (at most 20 a second), so
+		# that a real run can say what its containers tried to reach (zdt reads it back).
+		log="-i $bridge ! -o br-+ -m comment --comment zdt-no-egress-log -m limit --limit 20/second --limit-burst 50 -j LOG --log-prefix zdt-no-egress:"
+		if ! iptables -C DOCKER-USER $log 2>/dev/null; then
+			iptables -I DOCKER-USER $log && say "refused packets on $bridge are logged to the kernel log (prefix zdt-no-egress:)"
+		fi
 	done
 else
 	say "warning: no iptables DOCKER-USER chain: cannot keep containers from reaching other machines"

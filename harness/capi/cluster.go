@@ -65,6 +65,8 @@ type wiring struct {
 	// apiVersion is the Cluster API version the management cluster serves.
 	apiVersion string
 	mgmt       dynamic.Interface
+	// mgmtConfig is the management cluster's REST config (nil in tests), for dumps.
+	mgmtConfig *rest.Config
 	workload   kubernetes.Interface
 	// workloadConfig is the workload cluster's REST config, for the port-forward to etcd; nil
 	// disables the etcd snapshot.
@@ -82,6 +84,8 @@ type wiring struct {
 	clock clock.WithTicker
 	// teardown, when set, is called by Close to remove what the provider created.
 	teardown func(ctx context.Context) error
+	// artifacts, when set, is where Close dumps the clusters first (Dump).
+	artifacts string
 	// injectors inject the scenario's faults; log hears what they did.
 	injectors chaos.Injectors
 	log       func(format string, args ...any)
@@ -298,6 +302,18 @@ func (c *Cluster) Close(ctx context.Context) error {
 	// Faults still active are undone, and recorded cut short, before the cluster goes.
 	c.chaos.Close()
 	errs := []error{c.tl.Close()}
+	if c.w.artifacts != "" {
+		// Written while the clusters still run; what cannot be read is said, not fatal.
+		start := time.Now()
+		dctx, cancel := context.WithTimeout(ctx, dumpTimeout)
+		if err := c.Dump(dctx, c.w.artifacts); err != nil && c.w.log != nil {
+			c.w.log("artifacts: %v", err)
+		}
+		cancel()
+		if c.w.log != nil {
+			c.w.log("artifacts: the clusters' objects and pod logs written to %s in %s", c.w.artifacts, time.Since(start).Round(time.Second))
+		}
+	}
 	if c.w.teardown != nil {
 		errs = append(errs, c.w.teardown(ctx))
 	}

@@ -45,7 +45,10 @@ type ConnectInput struct {
 	Allow []netip.Addr
 	// Teardown, when set, is called by Close to remove what the provider created.
 	Teardown func(ctx context.Context) error
-	Tuning   Tuning
+	// ArtifactsDir, when set, receives at Close, before Teardown, the objects and pod logs of
+	// both clusters (Dump).
+	ArtifactsDir string
+	Tuning       Tuning
 	// Injectors are the fault kinds the provider injects (chaos.APIInjectors, and the
 	// provider's own); a fault of another kind is recorded as not applied.
 	Injectors chaos.Injectors
@@ -109,8 +112,8 @@ func connect(ctx context.Context, in ConnectInput, mgmt dynamic.Interface, disc 
 		return nil, fmt.Errorf("workload cluster: %w", err)
 	}
 	w := wiring{
-		namespace: ns, name: in.Name, apiVersion: version, mgmt: mgmt, workload: workload, workloadConfig: wcfg,
-		targets: map[string]string{}, allow: in.Allow, start: in.Start, teardown: in.Teardown,
+		namespace: ns, name: in.Name, apiVersion: version, mgmt: mgmt, mgmtConfig: in.Management, workload: workload, workloadConfig: wcfg,
+		targets: map[string]string{}, allow: in.Allow, start: in.Start, teardown: in.Teardown, artifacts: in.ArtifactsDir,
 		injectors: in.Injectors, log: in.Log,
 	}
 	for name, u := range in.Targets {

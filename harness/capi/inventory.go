@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/zdt-dev/zdt/harness/capi/internal/objects"
@@ -52,6 +53,17 @@ type MachineRef struct {
 // matched to a Node (no status.nodeRef): their node, if it runs, is one Cluster API would
 // delete without a drain.
 func MachinesWithoutNode(ctx context.Context, mgmt dynamic.Interface, namespace, cluster string) ([]MachineRef, error) {
+	return machineRefs(ctx, mgmt, namespace, cluster, func(m *unstructured.Unstructured) bool {
+		return objects.MachineNode(m) == "" && !objects.Deleting(m)
+	})
+}
+
+// DeletingMachines lists the Cluster's Machines being deleted (drained, then removed).
+func DeletingMachines(ctx context.Context, mgmt dynamic.Interface, namespace, cluster string) ([]MachineRef, error) {
+	return machineRefs(ctx, mgmt, namespace, cluster, func(m *unstructured.Unstructured) bool { return objects.Deleting(m) })
+}
+
+func machineRefs(ctx context.Context, mgmt dynamic.Interface, namespace, cluster string, keep func(*unstructured.Unstructured) bool) ([]MachineRef, error) {
 	res := objects.ResourcesAt("")
 	machines, err := mgmt.Resource(res.Machines).Namespace(namespace).
 		List(ctx, metav1.ListOptions{LabelSelector: objects.LabelClusterName + "=" + cluster})
@@ -61,7 +73,7 @@ func MachinesWithoutNode(ctx context.Context, mgmt dynamic.Interface, namespace,
 	var out []MachineRef
 	for i := range machines.Items {
 		m := &machines.Items[i]
-		if objects.MachineNode(m) != "" || objects.Deleting(m) {
+		if !keep(m) {
 			continue
 		}
 		group := objects.Str(m, "spec", "infrastructureRef", "apiGroup")

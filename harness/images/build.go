@@ -264,7 +264,7 @@ func (b *builder) buildAll(ctx context.Context, versions []string) error {
 	}); err != nil {
 		return err
 	}
-	cni, err := RouteAgentManifest(routeAgentRef)
+	cni, err := RouteAgentManifest(routeAgentRef, "")
 	if err != nil {
 		return err
 	}

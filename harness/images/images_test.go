@@ -74,7 +74,7 @@ func TestCNITemplateIsJSON(t *testing.T) {
 }
 
 func TestRouteAgentManifest(t *testing.T) {
-	m, err := RouteAgentManifest("zdt.dev/route-agent:1")
+	m, err := RouteAgentManifest("zdt.dev/route-agent:1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +112,21 @@ func TestRouteAgentManifest(t *testing.T) {
 	if got := strings.Join(kinds, ","); got != "ServiceAccount,ClusterRole,ClusterRoleBinding,DaemonSet" {
 		t.Errorf("kinds %s", got)
 	}
-	if _, err := RouteAgentManifest(""); err == nil {
+	if _, err := RouteAgentManifest("", ""); err == nil {
 		t.Error("an empty image is accepted")
+	}
+	if strings.Contains(m, "KUBERNETES_SERVICE_HOST") {
+		t.Error("no API endpoint given: the agent must use the kubernetes Service")
+	}
+	withAPI, err := RouteAgentManifest("zdt.dev/route-agent:1", "172.18.0.3:6443")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(withAPI, "- name: KUBERNETES_SERVICE_HOST\n              value: \"172.18.0.3\"") || !strings.Contains(withAPI, `value: "6443"`) {
+		t.Errorf("the API endpoint is not the agent's:\n%s", withAPI)
+	}
+	if _, err := RouteAgentManifest("zdt.dev/route-agent:1", "no-port"); err == nil {
+		t.Error("an endpoint without a port is accepted")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/harness/images"
 	"github.com/zdt-dev/zdt/harness/images/components"
+	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -71,6 +73,10 @@ type Options struct {
 	// <name>.kubeconfig, so that a kept cluster can be reached (and run again with --provider
 	// kubeconfig).
 	KubeconfigDir string
+	// ArtifactsDir, when set, receives the run's artifacts at its end (objects and logs of both
+	// clusters, every machine's kubelet and containerd journal); zdt run removes them from a
+	// run that passes unless asked to keep them.
+	ArtifactsDir string
 }
 
 // Provider creates, for each run, a kind management cluster from zdt's node image with Cluster
@@ -110,7 +116,8 @@ var info = harness.Register(harness.ProviderInfo{
 		if err != nil {
 			return nil, fmt.Errorf("--out %q: %w", s.Out, err)
 		}
-		return NewProvider(Options{Keep: s.Bool(FlagKeep), Log: s.Log, KubeconfigDir: dir, Tuning: capi.Tuning{SnapshotDir: dir}}), nil
+		return NewProvider(Options{Keep: s.Bool(FlagKeep), Log: s.Log, KubeconfigDir: dir, ArtifactsDir: filepath.Join(dir, model.ArtifactsDir),
+			Tuning: capi.Tuning{SnapshotDir: dir}}), nil
 	},
 })
 
@@ -176,15 +183,49 @@ func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.
 		logf("removed %s, %s and %s in %s", names.Management, names.Workload, names.EdgeLB, time.Since(start).Round(time.Second))
 		return err
 	}
+	if err := raisePriority(); err != nil {
+		logf("%v: the load generator runs at the usual priority and may fall behind on a busy machine", err)
+	} else {
+		logf("load generator and prober at nice %d: they keep their schedule while the nodes use the CPU", loadNice)
+	}
+	mark := markEgress(ctx)
 	cl, err := p.create(ctx, in, names, kindProvider, syncCtx, teardown)
 	if err != nil {
 		return nil, errors.Join(err, teardown(context.WithoutCancel(ctx)))
 	}
-	return cl, nil
+	return &kindCluster{Cluster: cl, egress: mark, names: names, artifacts: p.opts.ArtifactsDir, log: logf}, nil
 }
 
+// kindCluster is the Cluster API adapter's cluster, what its containers tried to send off the
+// machine, and where its artifacts go.
+type kindCluster struct {
+	*capi.Cluster
+	egress    egressMark
+	names     Names
+	artifacts string
+	log       func(format string, args ...any)
+}
+
+// Close implements harness.Cluster: the machines' journals are written while the clusters still
+// run, then the adapter dumps the clusters and tears them down.
+func (c *kindCluster) Close(ctx context.Context) error {
+	if c.artifacts != "" {
+		start := time.Now()
+		if err := c.writeJournals(ctx); err != nil {
+			c.log("artifacts: %v", err)
+		}
+		c.log("artifacts: every machine's kubelet and containerd journal written to %s in %s", c.artifacts, time.Since(start).Round(time.Second))
+	}
+	return c.Cluster.Close(ctx)
+}
+
+var _ harness.EgressCounter = (*kindCluster)(nil)
+
+// Egress implements harness.EgressCounter.
+func (c *kindCluster) Egress(ctx context.Context) *model.Egress { return c.egress.since(ctx) }
+
 func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Names, kindProvider *cluster.Provider,
-	syncCtx context.Context, teardown func(context.Context) error) (harness.Cluster, error) {
+	syncCtx context.Context, teardown func(context.Context) error) (*capi.Cluster, error) {
 	logf := p.opts.Log
 	sc := in.Scenario
 	cacheDir := p.opts.CacheDir
@@ -230,6 +271,11 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 		return nil, err
 	}
 	mgmtCfg.WarningHandler = rest.NoWarnings{}
+	if mcs, err := kubernetes.NewForConfig(mgmtCfg); err != nil {
+		return nil, fmt.Errorf("management cluster: %w", err)
+	} else if err := resolveClusterOnly(ctx, mcs); err != nil {
+		return nil, fmt.Errorf("management cluster: %w", err)
+	}
 	logf("management cluster %s (%s) Ready in %s", names.Management, mgmtVersion, time.Since(start).Round(time.Second))
 	if p.opts.KubeconfigDir != "" {
 		if raw, err := kindProvider.KubeConfig(names.Management, false); err == nil {
@@ -280,7 +326,21 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	logf("workload cluster %s: API at %s after %s", names.Workload, wcfg.Host, time.Since(start).Round(time.Second))
 
 	// 4. The CNI: pod addresses from each node's pod CIDR, routes kept by zdt's route agent.
-	cni, err := images.RouteAgentManifest(images.RouteAgentImage)
+	// The route agent reaches the API at the control plane endpoint (the Docker provider's load
+	// balancer on the kind network), as the workload cluster's kubeconfig Secret names it.
+	raw, err := capi.WorkloadKubeconfig(ctx, mgmt, metav1.NamespaceDefault, names.Workload)
+	if err != nil {
+		return nil, err
+	}
+	endpoint, err := clientcmd.RESTConfigFromKubeConfig(raw)
+	if err != nil {
+		return nil, fmt.Errorf("workload cluster kubeconfig: %w", err)
+	}
+	apiURL, err := url.Parse(endpoint.Host)
+	if err != nil {
+		return nil, fmt.Errorf("workload cluster kubeconfig server %q: %w", endpoint.Host, err)
+	}
+	cni, err := images.RouteAgentManifest(images.RouteAgentImage, apiURL.Host)
 	if err != nil {
 		return nil, err
 	}
@@ -300,11 +360,17 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	if err := waitNodes(ctx, workload, want, workloadTimeout); err != nil {
 		return nil, err
 	}
+	if err := retry(ctx, time.Minute, func() error { return resolveClusterOnly(ctx, workload) }); err != nil {
+		return nil, fmt.Errorf("workload cluster: %w", err)
+	}
 	matcher := newMachineMatcher(mgmt, workload, names.Workload, logf)
 	if err := matcher.wait(ctx, machinesTimeout); err != nil {
 		return nil, err
 	}
 	go matcher.run(syncCtx, 5*time.Second)
+	if p.opts.ArtifactsDir != "" {
+		go keepDeletingJournals(syncCtx, mgmt, names.Workload, p.opts.ArtifactsDir, 15*time.Second)
+	}
 	logf("workload cluster %s: %d nodes Ready at %s, each matched to its Machine, %s after the Cluster was created", names.Workload, want, from, time.Since(start).Round(time.Second))
 
 	// 5. The scenario's workloads as zdt's sample app.
@@ -340,7 +406,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	return capi.Connect(ctx, capi.ConnectInput{
 		Scenario: sc, Recorder: in.Recorder, Start: in.Start,
 		Management: mgmtCfg, Namespace: metav1.NamespaceDefault, Name: names.Workload, Workload: wcfg,
-		Targets: targets, Teardown: teardown, Tuning: p.opts.Tuning,
+		Targets: targets, Teardown: teardown, Tuning: p.opts.Tuning, ArtifactsDir: p.opts.ArtifactsDir,
 		Injectors: injectors(names.Workload, delay), Log: logf,
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,6 +15,7 @@ import (
 	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/harness/chaos"
 	"github.com/zdt-dev/zdt/loadgen"
+	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -42,6 +44,9 @@ var info = harness.Register(harness.ProviderInfo{
 			return nil, err
 		}
 		p.Tuning.SnapshotDir = s.Out
+		if dir, err := filepath.Abs(s.Out); err == nil {
+			p.ArtifactsDir = filepath.Join(dir, model.ArtifactsDir)
+		}
 		p.Log = s.Log
 		for _, t := range s.Strings(FlagTarget) {
 			if err := p.AddTarget(t); err != nil {
@@ -66,6 +71,9 @@ type Provider struct {
 	Tuning capi.Tuning
 	// Log receives a line per injected fault; may be nil.
 	Log func(format string, args ...any)
+	// ArtifactsDir, when set, receives the objects and pod logs of both clusters at the end
+	// of the run (zdt run removes them from a run that passes, unless --artifacts).
+	ArtifactsDir string
 }
 
 var _ harness.Provider = (*Provider)(nil)
@@ -121,7 +129,7 @@ func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.
 	return capi.Connect(ctx, capi.ConnectInput{
 		Scenario: in.Scenario, Recorder: in.Recorder, Start: in.Start,
 		Management: p.Management, Namespace: p.Namespace, Name: p.Cluster,
-		Targets: p.Targets, Tuning: p.Tuning,
+		Targets: p.Targets, Tuning: p.Tuning, ArtifactsDir: p.ArtifactsDir,
 		Injectors: chaos.APIInjectors(), Log: p.Log,
 	})
 }

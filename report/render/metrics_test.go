@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/report/internal/fixtures"
 )
@@ -62,5 +63,29 @@ func TestMetricsParse(t *testing.T) {
 				t.Errorf("%d criteria at 0, want %d (not passed)", zeros, failed)
 			}
 		})
+	}
+}
+
+// The summary says how many packets the host refused and where they went; 0 is said too, and
+// a run that could not count says why.
+func TestSummaryEgress(t *testing.T) {
+	rep := evaluated(t, fixtures.All[fixtures.Broken])
+	for _, tt := range []struct {
+		egress *model.Egress
+		want   string
+	}{
+		{&model.Egress{Measured: true}, "egress: 0 packets sent off this machine"},
+		{&model.Egress{Measured: true, Refused: 2349, Bytes: 121000, Destinations: []model.EgressDestination{{Proto: "udp", Address: "10.255.255.53", Port: 53, Source: "172.18.0.2", Packets: 40}}},
+			"WARNING egress: the host refused 2349 packets (121000 bytes) the run's containers sent off this machine; nothing the run does needs them: udp 10.255.255.53:53 from 172.18.0.2 (40 logged)"},
+		{&model.Egress{Reason: "not root"}, "egress: not measured (not root)"},
+	} {
+		rep.Egress = tt.egress
+		var b bytes.Buffer
+		if err := Summary(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b.Bytes(), []byte(tt.want)) {
+			t.Errorf("summary lacks %q:\n%s", tt.want, b.String())
+		}
 	}
 }

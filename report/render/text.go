@@ -122,6 +122,21 @@ func Summary(w io.Writer, r *report.Report) error {
 		}
 		p("lowest ready: %s; schedulable workers %d\n", strings.Join(parts, ", "), r.Capacity.MinSchedulableNodes)
 	}
+	if e := r.Egress; e != nil {
+		switch {
+		case !e.Measured:
+			p("egress: not measured (%s)\n", e.Reason)
+		case e.Refused == 0:
+			p("egress: 0 packets sent off this machine (refused by the host)\n")
+		default:
+			var to []string
+			for _, d := range e.Destinations {
+				to = append(to, fmt.Sprintf("%s %s:%d from %s (%d logged)", d.Proto, d.Address, d.Port, d.Source, d.Packets))
+			}
+			p("WARNING egress: the host refused %d packets (%d bytes) the run's containers sent off this machine; nothing the run does needs them: %s\n",
+				e.Refused, e.Bytes, strings.Join(to, ", "))
+		}
+	}
 	p("api downtime: %s (%d of %d probes failed) in %d window(s)\n", report.Dur(r.APIDowntimeSeconds), r.API.FailedProbes, r.API.Probes, len(r.API.Windows))
 	// Every window, however short: a zero-length one still says the API had no redundancy.
 	for _, win := range r.API.Windows {

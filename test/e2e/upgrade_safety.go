@@ -35,6 +35,9 @@ type UpgradeSafetySpecInput struct {
 	WantVerdict report.Verdict
 	// WantFailed names criteria that must have failed (e.g. "preflight", "dropped-requests").
 	WantFailed []string
+	// WantArtifacts lists files the run directory's artifacts/ must hold (a run that does not
+	// PASS keeps them), relative to it.
+	WantArtifacts []string
 }
 
 // UpgradeSafetySpec runs a scenario end to end on a real provider and checks its verdict: the
@@ -87,6 +90,20 @@ func UpgradeSafetySpec(ctx context.Context, inputGetter func() UpgradeSafetySpec
 		Expect(rep.Verdict).To(Equal(input.WantVerdict), "failed criteria: %v (report in %s)", keys(failed), out)
 		for _, name := range input.WantFailed {
 			Expect(failed).To(HaveKey(name), "criterion %s should have failed (report in %s)", name, out)
+		}
+		if len(input.WantArtifacts) > 0 {
+			dir := filepath.Join(out, "artifacts")
+			n, size := 0, int64(0)
+			Expect(filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
+				if err == nil && !fi.IsDir() {
+					n, size = n+1, size+fi.Size()
+				}
+				return err
+			})).To(Succeed(), "artifacts of %s", out)
+			fmt.Fprintf(GinkgoWriter, "artifacts: %d files, %d KiB in %s\n", n, size>>10, dir)
+			for _, f := range input.WantArtifacts {
+				Expect(filepath.Join(dir, f)).To(BeAnExistingFile())
+			}
 		}
 	})
 }

@@ -50,7 +50,9 @@ var _ = Describe("Upgrade safety", Ordered, func() {
 	kindProvider := kind.NewProvider(kind.Options{
 		Keep:          true, // the kubeconfig spec runs against it; AfterSuite removes it
 		KubeconfigDir: artifacts,
-		Log:           func(format string, args ...any) { fmt.Fprintf(GinkgoWriter, "kind: "+format+"\n", args...) },
+		// The run directory of the kind spec: kept only if the run does not pass.
+		ArtifactsDir: filepath.Join(artifacts, "kind-small-kind", "artifacts"),
+		Log:          func(format string, args ...any) { fmt.Fprintf(GinkgoWriter, "kind: "+format+"\n", args...) },
 	})
 	suiteProviders = append(suiteProviders, kindProvider)
 	BeforeAll(func() { Expect(os.MkdirAll(artifacts, 0o755)).To(Succeed()) })
@@ -71,10 +73,13 @@ var _ = Describe("Upgrade safety", Ordered, func() {
 			names := created[len(created)-1]
 			p, err := kubeconfig.New(filepath.Join(artifacts, names.Management+".kubeconfig"), "default/"+names.Workload)
 			Expect(err).NotTo(HaveOccurred())
+			p.ArtifactsDir = filepath.Join(artifacts, "kind-small-pdb-blocks-kubeconfig", "artifacts")
 			return UpgradeSafetySpecInput{
 				Provider: p, Scenario: "../../testdata/scenarios/kind-small-pdb-blocks.yaml",
 				ArtifactFolder: artifacts, Timeout: interval("kubeconfig"), PreflightOnly: true,
 				WantVerdict: report.Fail, WantFailed: []string{"preflight"},
+				WantArtifacts: []string{"management/objects/cluster.x-k8s.io/machines.yaml", "management/objects/cluster.x-k8s.io/machinedeployments.yaml",
+					"workload/objects/core/pods.yaml", "workload/objects/policy/poddisruptionbudgets.yaml", "workload/objects/core/events.yaml"},
 				Prepare: func(ctx context.Context, sc *scenarios.Scenario) error {
 					targets, err := kind.EdgeTargets(ctx, names.EdgeLB, sc)
 					if err != nil {

@@ -20,6 +20,7 @@ import (
 )
 
 type flagpole struct {
+	artifacts bool
 	provider  string
 	seed      int64
 	out       string
@@ -45,7 +46,8 @@ longer serves an API they use.
 
 The run directory (--out) receives the resolved scenario, run.json, samples.jsonl, timeline.jsonl,
 states.jsonl, report.json, junit.xml, report.html and metrics.prom (the run's figures in the
-Prometheus text format). Ctrl-C stops the run where it is and still writes what was measured,
+Prometheus text format); a kind run that does not PASS also leaves artifacts/ (the objects and
+pod logs of both clusters, each machine's kubelet and containerd journal, see --artifacts). Ctrl-C stops the run where it is and still writes what was measured,
 marked aborted.
 
 ` + providersHelp() + "\n" + cli.ExitCodesHelp,
@@ -112,6 +114,7 @@ func addFlags(cmd *cobra.Command, f *flagpole) {
 	cmd.Flags().Int64Var(&f.seed, "seed", 0, "override the scenario's seed")
 	cmd.Flags().StringVar(&f.out, "out", "", "run directory (default runs/<scenario>-<seed>)")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only the verdict summary")
+	cmd.Flags().BoolVar(&f.artifacts, "artifacts", false, "keep artifacts/ (the clusters' objects and logs, every machine's journal; kind) even when the run passes: it is always kept when it does not")
 	cmd.Flags().BoolVar(&f.force, "force", false, "replace a run already in --out (zdt's own files are removed first; without it such an --out is refused)")
 	cmd.Flags().StringArrayVar(&f.manifests, "manifests", nil, "your manifests (file or folder; repeatable), added to spec.manifests: the removed-APIs check reads them")
 	// Every provider's own flags, each declared once; usage names the provider that reads it.
@@ -213,7 +216,7 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, arg string, pr
 		return cli.BadInput(err)
 	}
 	return execute(ctx, streams, harness.Input{Scenario: sc, Provider: p, Out: out, Version: version.String(),
-		Progress: progress, PreflightOnly: preflightOnly, Force: f.force})
+		Progress: progress, PreflightOnly: preflightOnly, Force: f.force, KeepArtifacts: f.artifacts})
 }
 
 func execute(ctx context.Context, streams cli.IOStreams, in harness.Input) error {
