@@ -324,6 +324,11 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 		return nil, fmt.Errorf("workload cluster: %w", err)
 	}
 	logf("workload cluster %s: API at %s after %s", names.Workload, wcfg.Host, time.Since(start).Round(time.Second))
+	// Before the CNI, so that CoreDNS's pods start with the Corefile that forwards nothing
+	// (kubeadm's addon phase may not have made it yet: retried).
+	if err := retry(ctx, 2*time.Minute, func() error { return resolveClusterOnly(ctx, workload) }); err != nil {
+		return nil, fmt.Errorf("workload cluster: %w", err)
+	}
 
 	// 4. The CNI: pod addresses from each node's pod CIDR, routes kept by zdt's route agent.
 	// The route agent reaches the API at the control plane endpoint (the Docker provider's load
@@ -359,9 +364,6 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	}
 	if err := waitNodes(ctx, workload, want, workloadTimeout); err != nil {
 		return nil, err
-	}
-	if err := retry(ctx, time.Minute, func() error { return resolveClusterOnly(ctx, workload) }); err != nil {
-		return nil, fmt.Errorf("workload cluster: %w", err)
 	}
 	matcher := newMachineMatcher(mgmt, workload, names.Workload, logf)
 	if err := matcher.wait(ctx, machinesTimeout); err != nil {
