@@ -135,13 +135,6 @@ Exit codes: 0 no regression, 1 at least one regression, 2 bad input.`,
 	f.IntVar(&opt.MinRuns, "min-runs", opt.MinRuns, "runs of the history a figure needs to be judged")
 	f.StringVar(&junit, "junit", "", "also write the judgement as JUnit XML to this file")
 	f.BoolVar(&add, "add", false, "add the run to the history after judging it")
-	th := &opt.Thresholds
-	f.Int64Var(&th.DroppedRequests, "max-dropped-increase", th.DroppedRequests, "tolerated dropped requests above the percentile")
-	f.DurationVar(&th.Disruption, "max-disruption-increase", th.Disruption, "tolerated disruption of any backend above the percentile")
-	f.IntVar(&th.Stalls, "max-stalls-increase", th.Stalls, "tolerated PDB stalls above the percentile")
-	f.DurationVar(&th.Stall, "max-stall-increase", th.Stall, "tolerated longest and total PDB stall above the percentile")
-	f.DurationVar(&th.APIDowntime, "max-api-downtime-increase", th.APIDowntime, "tolerated API downtime above the percentile")
-	f.Float64Var(&th.DurationPercent, "max-duration-increase-percent", th.DurationPercent, "tolerated duration above the percentile, in percent of it")
-	f.DurationVar(&th.MinDuration, "min-duration-increase", th.MinDuration, "tolerated duration above the percentile at least")
+	cli.ThresholdFlags(f, &opt.Thresholds, "the percentile")
 	return cmd
 }

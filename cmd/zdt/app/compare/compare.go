@@ -44,12 +44,6 @@ Exit codes: 0 no regression, 1 at least one regression, 2 bad input.`,
 		},
 	}
 	f := cmd.Flags()
-	f.Int64Var(&th.DroppedRequests, "max-dropped-increase", th.DroppedRequests, "tolerated increase of dropped requests")
-	f.DurationVar(&th.Disruption, "max-disruption-increase", th.Disruption, "tolerated increase of any backend's disrupted time")
-	f.IntVar(&th.Stalls, "max-stalls-increase", th.Stalls, "tolerated increase of the number of PDB stalls")
-	f.DurationVar(&th.Stall, "max-stall-increase", th.Stall, "tolerated increase of the longest and of the total PDB stall")
-	f.DurationVar(&th.APIDowntime, "max-api-downtime-increase", th.APIDowntime, "tolerated increase of API downtime")
-	f.Float64Var(&th.DurationPercent, "max-duration-increase-percent", th.DurationPercent, "tolerated increase of the upgrade's and each phase's duration, in percent")
-	f.DurationVar(&th.MinDuration, "min-duration-increase", th.MinDuration, "duration increases below this are never regressions")
+	cli.ThresholdFlags(f, &th, "the base")
 	return cmd
 }
