@@ -68,24 +68,17 @@ func runContainers(ctx context.Context, names Names) ([]string, error) {
 // keepDeletingJournals takes, every interval until ctx ends, the journals of the machines being
 // deleted, so that a machine the upgrade removes leaves its last logs.
 func keepDeletingJournals(ctx context.Context, mgmt dynamic.Interface, cluster, dir string, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+	every(ctx, interval, func() {
+		ms, err := capi.DeletingMachines(ctx, mgmt, metav1.NamespaceDefault, cluster)
+		if err != nil {
 			return
-		case <-t.C:
-			ms, err := capi.DeletingMachines(ctx, mgmt, metav1.NamespaceDefault, cluster)
-			if err != nil {
-				continue
-			}
-			for _, m := range ms {
-				if m.InfraName != "" {
-					_ = machineJournals(ctx, m.InfraName, dir) // gone already: its last journal stays
-				}
+		}
+		for _, m := range ms {
+			if m.InfraName != "" {
+				_ = machineJournals(ctx, m.InfraName, dir) // gone already: its last journal stays
 			}
 		}
-	}
+	})
 }
 
 // writeJournals writes every running machine's journals; the adapter's Close dumps the

@@ -226,29 +226,22 @@ func (lb *edgeLB) write(ctx context.Context, cfg string) error {
 // configuration is copied in and haproxy reloads it (SIGUSR2: the old worker process finishes
 // the requests it holds).
 func (lb *edgeLB) sync(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, interval, func() {
 		cfg, err := lb.render(ctx)
 		if err != nil || cfg == lb.current {
-			continue
+			return
 		}
 		if err := lb.write(ctx, cfg); err != nil {
 			lb.log("edge load balancer: %v", err)
-			continue
+			return
 		}
 		if _, err := docker(ctx, nil, "kill", "-s", "USR2", lb.container); err != nil {
 			lb.log("edge load balancer: reload: %v", err)
-			continue
+			return
 		}
 		lb.current = cfg
 		lb.log("edge load balancer: workers now %s", strings.Join(serverNames(cfg), ", "))
-	}
+	})
 }
 
 // serverNames lists the distinct servers of a configuration.

@@ -113,16 +113,9 @@ func (m *machineMatcher) wait(ctx context.Context, timeout time.Duration) error 
 // run steps every interval until ctx ends: machines the upgrade creates boot while others
 // drain, the busiest time for the provider.
 func (m *machineMatcher) run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := m.step(ctx); err != nil && ctx.Err() == nil && m.log != nil {
-				m.log("machines: %v", err)
-			}
+	every(ctx, interval, func() {
+		if _, err := m.step(ctx); err != nil && ctx.Err() == nil && m.log != nil {
+			m.log("machines: %v", err)
 		}
-	}
+	})
 }

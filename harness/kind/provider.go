@@ -27,6 +27,7 @@ import (
 	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/harness/images"
 	"github.com/zdt-dev/zdt/harness/images/components"
+	"github.com/zdt-dev/zdt/harness/kind/internal/isolation"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
@@ -183,12 +184,12 @@ func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.
 		logf("removed %s, %s and %s in %s", names.Management, names.Workload, names.EdgeLB, time.Since(start).Round(time.Second))
 		return err
 	}
-	if err := raisePriority(); err != nil {
+	if err := isolation.RaisePriority(); err != nil {
 		logf("%v: the load generator runs at the usual priority and may fall behind on a busy machine", err)
 	} else {
-		logf("load generator and prober at nice %d: they keep their schedule while the nodes use the CPU", loadNice)
+		logf("load generator and prober at nice %d: they keep their schedule while the nodes use the CPU", isolation.LoadNice)
 	}
-	mark := markEgress(ctx)
+	mark := isolation.MarkEgress(ctx)
 	cl, err := p.create(ctx, in, names, kindProvider, syncCtx, teardown)
 	if err != nil {
 		return nil, errors.Join(err, teardown(context.WithoutCancel(ctx)))
@@ -200,7 +201,7 @@ func (p *Provider) Create(ctx context.Context, in harness.CreateInput) (harness.
 // machine, and where its artifacts go.
 type kindCluster struct {
 	*capi.Cluster
-	egress    egressMark
+	egress    isolation.EgressMark
 	names     Names
 	artifacts string
 	log       func(format string, args ...any)
@@ -222,7 +223,7 @@ func (c *kindCluster) Close(ctx context.Context) error {
 var _ harness.EgressCounter = (*kindCluster)(nil)
 
 // Egress implements harness.EgressCounter.
-func (c *kindCluster) Egress(ctx context.Context) *model.Egress { return c.egress.since(ctx) }
+func (c *kindCluster) Egress(ctx context.Context) *model.Egress { return c.egress.Since(ctx) }
 
 func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Names, kindProvider *cluster.Provider,
 	syncCtx context.Context, teardown func(context.Context) error) (*capi.Cluster, error) {
@@ -273,7 +274,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	mgmtCfg.WarningHandler = rest.NoWarnings{}
 	if mcs, err := kubernetes.NewForConfig(mgmtCfg); err != nil {
 		return nil, fmt.Errorf("management cluster: %w", err)
-	} else if err := resolveClusterOnly(ctx, mcs); err != nil {
+	} else if err := isolation.ResolveClusterOnly(ctx, mcs); err != nil {
 		return nil, fmt.Errorf("management cluster: %w", err)
 	}
 	logf("management cluster %s (%s) Ready in %s", names.Management, mgmtVersion, time.Since(start).Round(time.Second))
@@ -326,7 +327,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	logf("workload cluster %s: API at %s after %s", names.Workload, wcfg.Host, time.Since(start).Round(time.Second))
 	// Before the CNI, so that CoreDNS's pods start with the Corefile that forwards nothing
 	// (kubeadm's addon phase may not have made it yet: retried).
-	if err := retry(ctx, 2*time.Minute, func() error { return resolveClusterOnly(ctx, workload) }); err != nil {
+	if err := retry(ctx, 2*time.Minute, func() error { return isolation.ResolveClusterOnly(ctx, workload) }); err != nil {
 		return nil, fmt.Errorf("workload cluster: %w", err)
 	}
 
@@ -569,6 +570,20 @@ func waitURLs(ctx context.Context, targets map[string]string, timeout time.Durat
 		return fmt.Errorf("edge load balancer: %w", err)
 	}
 	return nil
+}
+
+// every calls f every interval until ctx ends (the background loops of a run).
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }
 
 // poll calls cond every interval until it is done, timeout passes or ctx ends.

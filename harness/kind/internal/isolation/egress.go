@@ -1,4 +1,4 @@
-package kind
+package isolation
 
 import (
 	"bufio"
@@ -25,16 +25,18 @@ const (
 	egressLogPrefix = "zdt-no-egress:"
 )
 
-// egressMark is the counters and the kernel's clock when a run started.
-type egressMark struct {
+// EgressMark is the counters and the kernel's clock when a run started.
+type EgressMark struct {
 	packets, bytes int64
 	// uptime is /proc/uptime's first field: the kernel log's timestamps count from boot.
 	uptime float64
 	err    error
 }
 
-func markEgress(ctx context.Context) egressMark {
-	var m egressMark
+// MarkEgress reads the counters and the kernel's clock now, at the start of a run; a mark that
+// could not be read makes Since say why.
+func MarkEgress(ctx context.Context) EgressMark {
+	var m EgressMark
 	m.packets, m.bytes, m.err = readRefused(ctx)
 	if m.err == nil {
 		m.uptime, m.err = uptime()
@@ -42,8 +44,8 @@ func markEgress(ctx context.Context) egressMark {
 	return m
 }
 
-// since returns what the rule refused since m.
-func (m egressMark) since(ctx context.Context) *model.Egress {
+// Since returns what the rule refused since m.
+func (m EgressMark) Since(ctx context.Context) *model.Egress {
 	if m.err != nil {
 		return &model.Egress{Reason: m.err.Error()}
 	}

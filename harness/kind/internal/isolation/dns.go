@@ -1,4 +1,4 @@
-package kind
+package isolation
 
 import (
 	"context"
@@ -30,8 +30,8 @@ func clusterOnlyCorefile(corefile string) (string, bool) {
 	return out, out != corefile
 }
 
-// resolveClusterOnly makes a cluster's CoreDNS answer cluster names only, and restarts it.
-func resolveClusterOnly(ctx context.Context, cs kubernetes.Interface) error {
+// ResolveClusterOnly makes a cluster's CoreDNS answer cluster names only, and restarts it.
+func ResolveClusterOnly(ctx context.Context, cs kubernetes.Interface) error {
 	cms := cs.CoreV1().ConfigMaps("kube-system")
 	cm, err := cms.Get(ctx, "coredns", metav1.GetOptions{})
 	if err != nil {
