@@ -100,5 +100,18 @@ E2E_PKGS    ?= ./test/e2e
 e2e: docker-setup images
 	ZDT_E2E=1 $(GO) test -tags e2e -timeout $(E2E_TIMEOUT) -v $(E2E_PKGS) -args -ginkgo.v
 
+## calibrate: the calibration matrix on kind (five scenarios, one after another, about 10 minutes
+## each on 2 cores; start nothing else meanwhile), a profile fitted to them, the same scenarios on
+## the simulator before and after the fit (CALIBRATE_SEEDS seeds each), and docs/fidelity.md
+## rewritten. CALIBRATE_RUNS=DIR... refits from real runs made before instead of running them.
+CALIBRATE_MATRIX ?= kind-small kind-small-no-prestop kind-small-single-replica kind-small-pdb-stall kind-small-apiserver-restart
+CALIBRATE_SEEDS  ?= 3
+CALIBRATE_OUT    ?= runs/calibrate
+CALIBRATE_RUNS   ?=
+.PHONY: calibrate
+calibrate: $(if $(CALIBRATE_RUNS),build,docker-setup images)
+	./$(BIN) calibrate $(if $(CALIBRATE_RUNS),$(addprefix --runs ,$(CALIBRATE_RUNS)),$(addprefix testdata/scenarios/,$(addsuffix .yaml,$(CALIBRATE_MATRIX))) --provider kind) \
+	  --seeds $(CALIBRATE_SEEDS) --out $(CALIBRATE_OUT) --doc docs/fidelity.md
+
 clean:
 	rm -rf bin runs

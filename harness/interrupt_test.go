@@ -51,6 +51,31 @@ func TestInterruptedRunShowsWhereItWas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The instants to stop at come from the whole run, so that they follow the calibration: a
+	// few seconds into the control plane's first new machine, just after the drain of the pool's
+	// first old machine, and into the postflight.
+	whole := &model.Memory{}
+	full, err := harness.Run(context.Background(), sc, sim.NewProvider(), whole, harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cpAt, poolAt, postAt time.Duration
+	for _, iv := range whole.Intervals {
+		switch {
+		case iv.Reason == model.ReasonMachineCreated && iv.Locator.Node == "ha-well-configured-control-plane-4":
+			cpAt = iv.From + 10*time.Second
+		case iv.Reason == model.ReasonNodeDrain && iv.Locator.Node == "ha-well-configured-md-0-1":
+			poolAt = iv.To + time.Second // drained, its machine being deleted
+		}
+	}
+	for _, ph := range full.Phases {
+		if ph.Name == model.PhasePostflight {
+			postAt = ph.From + 5*time.Second
+		}
+	}
+	if cpAt == 0 || poolAt == 0 || postAt == 0 {
+		t.Fatalf("the whole run lacks the instants to stop at: control plane %s, pool %s, postflight %s", cpAt, poolAt, postAt)
+	}
 	tests := []struct {
 		at       time.Duration
 		phase    model.PhaseName
@@ -59,11 +84,11 @@ func TestInterruptedRunShowsWhereItWas(t *testing.T) {
 		deadline report.Outcome
 	}{
 		{15 * time.Second, model.PhaseWarmup, "the load's warm-up (30s) before preflight", nil, report.OutcomeSkipped},
-		{70 * time.Second, model.PhaseControlPlane, "control plane: 0 machine(s) Ready at v1.36.3, 3 old; machine ha-well-configured-control-plane-4 joining, not yet Ready",
+		{cpAt, model.PhaseControlPlane, "control plane: 0 machine(s) Ready at v1.36.3, 3 old; machine ha-well-configured-control-plane-4 joining, not yet Ready",
 			[]model.Reason{model.ReasonPhase, model.ReasonUpgradeStep, model.ReasonMachineCreated}, report.OutcomeInconclusive},
-		{200 * time.Second, model.PoolPhase("md-0"), "pool md-0: 1 machine(s) Ready at v1.36.3, 2 old; machine ha-well-configured-md-0-1 being deleted",
+		{poolAt, model.PoolPhase("md-0"), "pool md-0: 1 machine(s) Ready at v1.36.3, 2 old; machine ha-well-configured-md-0-1 being deleted",
 			[]model.Reason{model.ReasonPhase, model.ReasonUpgradeStep, model.ReasonMachineDeleted}, report.OutcomeInconclusive},
-		{305 * time.Second, model.PhasePostflight, "the cool-down: load still running after the last pool", []model.Reason{model.ReasonPhase}, report.OutcomePass},
+		{postAt, model.PhasePostflight, "the cool-down: load still running after the last pool", []model.Reason{model.ReasonPhase}, report.OutcomePass},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.phase), func(t *testing.T) {

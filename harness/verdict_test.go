@@ -73,10 +73,13 @@ func TestFaultThatMatchedNothingIsInconclusive(t *testing.T) {
 // TestAppliedFaultIsListedWithItsInterval: the same fault inside the workers' rollout hits the
 // draining node; report.json lists it as applied, with its interval.
 func TestAppliedFaultIsListedWithItsInterval(t *testing.T) {
+	// Halfway into the first old worker's drain: it begins once the surge worker is Ready.
+	cal := scenarios.DefaultCalibration()
+	mid := cal.MachineProvision.Duration + cal.NodeJoin.Duration + cal.WorkerSettle.Duration + cal.EvictionRetry.Duration/2
 	r := runSim(t, "ha-well-configured", func(sc *scenarios.Scenario) {
 		sc.Spec.Faults = []faults.Fault{{Name: "crash-draining", Kind: faults.NodeCrash,
 			Target:   faults.Target{Node: faults.NodeDraining},
-			At:       faults.Time{Phase: model.PhaseWorkers, After: metav1.Duration{Duration: 25 * time.Second}},
+			At:       faults.Time{Phase: model.PhaseWorkers, After: metav1.Duration{Duration: mid}},
 			Duration: &metav1.Duration{Duration: time.Minute}}}
 	})
 	c := criterion(r, "faults-applied")

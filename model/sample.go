@@ -40,6 +40,10 @@ type Sample struct {
 	Count int64 `json:"count,omitempty"`
 	// Span is the time over which Count requests were sent.
 	Span time.Duration `json:"span,omitempty"`
+	// LatencySigma, when set (by the simulator, from its calibrated latency model), says that
+	// the latencies of the Count requests follow a log-normal distribution with mean Latency
+	// and this standard deviation of their logarithm; reports spread them so.
+	LatencySigma float64 `json:"latencySigma,omitempty"`
 }
 
 // N returns the number of requests the sample stands for.

@@ -209,13 +209,17 @@ func (e *evaluation) explainDrops(w *DropWindow, fw measure.Span) *finding {
 	if gap != nil && (wl == nil || wl.ReadinessProbe == nil) {
 		return gap
 	}
-	// 4. Pods that stopped serving before their endpoints were gone everywhere.
+	// 4. Pods that stopped serving before their endpoints were gone everywhere, or that reset
+	// their requests in flight when they exited (after their preStop sleep).
+	lead := measure.AttributionLead
+	if wl != nil && wl.PreStop != nil {
+		lead += wl.PreStop.Sleep.Duration
+	}
 	for _, iv := range e.m.Timeline {
 		if (iv.Reason != model.ReasonPodTerminating && iv.Reason != model.ReasonEndpointRemoved) || iv.Locator.Workload != w.Target {
 			continue
 		}
-		lead := fw.From - iv.From
-		if lead < -time.Second || lead > measure.AttributionLead {
+		if d := fw.From - iv.From; d < -time.Second || d > lead {
 			continue
 		}
 		subject := "pod " + iv.Locator.Pod + onNode(iv.Locator.Node)

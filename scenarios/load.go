@@ -35,6 +35,12 @@ const MaxScenarioBytes = 1 << 20
 // Parse decodes a scenario strictly (unknown and duplicate fields are errors), applies defaults
 // and validates it. On any problem it returns an *InvalidError listing all of them.
 func Parse(source string, data []byte) (*Scenario, error) {
+	return ParseWith(source, data, nil)
+}
+
+// ParseWith is Parse with profile in place of the default calibration profile (nil: the
+// default): the scenario's own spec.calibration fields still override it.
+func ParseWith(source string, data []byte, profile *Calibration) (*Scenario, error) {
 	invalid := &InvalidError{Source: source}
 	if len(data) > MaxScenarioBytes {
 		invalid.Problems = append(invalid.Problems, fmt.Sprintf("the file is %d bytes; a scenario is at most %d (put manifests in spec.manifests files)", len(data), MaxScenarioBytes))
@@ -49,6 +55,9 @@ func Parse(source string, data []byte) (*Scenario, error) {
 	var s Scenario
 	// Decoding into a filled calibration profile keeps the defaults of fields left out.
 	cal := DefaultCalibration()
+	if profile != nil {
+		cal = *profile
+	}
 	s.Spec.Calibration = &cal
 	strict, err := sigsjson.UnmarshalStrict(js, &s, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
 	for _, e := range strict {
@@ -175,7 +184,10 @@ func OpenAsWritten(nameOrPath string) (*Scenario, error) {
 	return &s, nil
 }
 
-func Open(nameOrPath string) (*Scenario, []byte, error) {
+func Open(nameOrPath string) (*Scenario, []byte, error) { return OpenWith(nameOrPath, nil) }
+
+// OpenWith is Open with a calibration profile in place of the default one (ParseWith).
+func OpenWith(nameOrPath string, profile *Calibration) (*Scenario, []byte, error) {
 	data, err := os.ReadFile(nameOrPath)
 	source := nameOrPath
 	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(nameOrPath, `/\`) {
@@ -192,7 +204,7 @@ func Open(nameOrPath string) (*Scenario, []byte, error) {
 		}
 		return nil, nil, fmt.Errorf("read scenario: %w", err)
 	}
-	s, err := Parse(source, data)
+	s, err := ParseWith(source, data, profile)
 	if err != nil {
 		return nil, data, err
 	}

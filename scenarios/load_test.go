@@ -65,7 +65,8 @@ spec:
 		{"pool drain timeout", p.NodeDrainTimeout.Duration.String(), "0s"},
 		{"max pods", *p.Capacity.Pods, int32(110)},
 		{"load targets", strings.Join(s.Spec.Load.Targets, ","), "web"},
-		{"eviction retry", s.Spec.Calibration.EvictionRetry.Duration.String(), "20s"},
+		{"eviction retry (Cluster API's requeue)", BaseCalibration().EvictionRetry.Duration.String(), "20s"},
+		{"eviction retry of the default profile", s.Spec.Calibration.EvictionRetry.Duration, DefaultCalibration().EvictionRetry.Duration},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -91,8 +92,8 @@ spec:
 	if got := s.Spec.Calibration.NodeJoin.Duration.String(); got != "1m30s" {
 		t.Errorf("nodeJoin = %s, want 1m30s", got)
 	}
-	if got := s.Spec.Calibration.EvictionRetry.Duration.String(); got != "20s" {
-		t.Errorf("evictionRetry = %s, want the default 20s", got)
+	if got, want := s.Spec.Calibration.EvictionRetry, DefaultCalibration().EvictionRetry; got != want {
+		t.Errorf("evictionRetry = %s, want the default profile's %s", got.Duration, want.Duration)
 	}
 }
 

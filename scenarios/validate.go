@@ -498,12 +498,26 @@ func validateCalibration(c *Calibration, p *field.Path) field.ErrorList {
 		{"nodeMonitorGrace", c.NodeMonitorGrace}, {"podEvictionToleration", c.PodEvictionToleration},
 		{"requestLatency", c.RequestLatency}, {"connectTimeout", c.ConnectTimeout},
 		{"apiServerStart", c.APIServerStart}, {"stateInterval", c.StateInterval},
+		{"controlPlaneSettle", c.ControlPlaneSettle}, {"workerSettle", c.WorkerSettle}, {"daemonSetStart", c.DaemonSetStart},
+		{"latency.new.median", c.Latency.New.Median}, {"latency.new.p99", c.Latency.New.P99},
+		{"latency.reused.median", c.Latency.Reused.Median}, {"latency.reused.p99", c.Latency.Reused.P99},
 	}
 	for _, d := range durations {
 		errs = append(errs, nonNegative(&d.v, p.Child(d.name))...)
 	}
 	if c.ProxySyncMax.Duration < c.ProxySyncMin.Duration {
 		errs = append(errs, field.Invalid(p.Child("proxySyncMax"), c.ProxySyncMax.Duration.String(), "must not be below proxySyncMin"))
+	}
+	for _, m := range []struct {
+		name string
+		q    LatencyQuantiles
+	}{{"new", c.Latency.New}, {"reused", c.Latency.Reused}} {
+		if m.q.P99.Duration > 0 && m.q.P99.Duration < m.q.Median.Duration {
+			errs = append(errs, field.Invalid(p.Child("latency", m.name, "p99"), m.q.P99.Duration.String(), "must not be below the median"))
+		}
+		if m.q.P99.Duration > 0 && m.q.Median.Duration <= 0 {
+			errs = append(errs, field.Required(p.Child("latency", m.name, "median"), "a p99 needs its median"))
+		}
 	}
 	if c.LBFall < 1 {
 		errs = append(errs, field.Invalid(p.Child("lbFall"), c.LBFall, "must be at least 1"))

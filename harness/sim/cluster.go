@@ -126,6 +126,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) (*Cluster, error) {
 	c.ctl = ctl
 	ctl.OnEvent = c.onEvent
 	w.AddWorkloads()
+	w.AddSystemWorkloads()
 	w.Settle()
 	c.startingState()
 	w.ArmStates()

@@ -16,7 +16,7 @@ func init() { registerFault(faults.PodKill, injectPodKill) }
 func injectPodKill(c *Cluster, f *faults.Fault) (string, func(), error) {
 	var victims []string
 	for _, w := range c.w.Workloads {
-		if w.Name != f.Target.Workload {
+		if w.Name != f.Target.Workload || w.System {
 			continue
 		}
 		pods := append([]*world.Pod(nil), w.Active...)

@@ -47,11 +47,21 @@ func inventory(c *world.World) *model.Inventory {
 			}
 		}
 		inv.SystemPods = append(inv.SystemPods, model.SystemPod{
-			Name: "kube-proxy-" + n.Name, Component: "kube-proxy", Node: n.Name, Version: n.Version, Ready: n.Ready,
+			Name: "kube-proxy-" + n.Name, Component: "kube-proxy", Node: n.Name, Version: n.Version, Ready: n.Ready && n.DaemonsReady,
 		})
 	}
 	inv.APIServerVersion = lowest
 	for _, w := range c.Workloads {
+		if w.System {
+			for _, p := range w.Active {
+				sp := model.SystemPod{Name: p.Name, Component: w.Name, Version: scenarios.CoreDNSVersion, Ready: p.Ready}
+				if p.Node != nil {
+					sp.Node = p.Node.Name
+				}
+				inv.SystemPods = append(inv.SystemPods, sp)
+			}
+			continue
+		}
 		wi := model.WorkloadInfo{
 			Name: w.Name, Replicas: w.Replicas, ReadyReplicas: w.ReadyCount,
 			RequestsCPUMilli: w.CPU, RequestsMemory: w.Mem, HasReadinessProbe: w.Spec.ReadinessProbe != nil,

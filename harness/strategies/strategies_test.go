@@ -40,7 +40,9 @@ func TestCompareOnABlockedDrain(t *testing.T) {
 	for _, r := range rows {
 		w := want[r.Label]
 		stall := time.Duration(r.MaxStallSeconds * float64(time.Second))
-		if stall < w.stall-3*time.Minute || stall > w.stall {
+		// A drain sees its timeout at its next pass: up to one eviction retry late.
+		// The stall begins minutes into the upgrade, so a deadline that ends it leaves it shorter.
+		if stall < w.stall-10*time.Minute || stall > w.stall+scenarios.DefaultCalibration().EvictionRetry.Duration {
 			t.Errorf("%s: longest stall %s, want about %s", r.Label, stall, w.stall)
 		}
 		if (r.MaxDropped > 0) != w.dropping {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/zdt-dev/zdt/model"
 )
@@ -78,6 +79,53 @@ type latHist struct {
 	lastKey  int64
 	lastN    float64
 	haveLast bool
+	// dists are the requests of samples that carry a latency distribution (LatencySigma),
+	// spread over it only when percentiles are read.
+	dists map[latDist]float64
+}
+
+// latDist is a log-normal latency distribution: its mean and the sigma of its logarithm.
+type latDist struct {
+	mean  time.Duration
+	sigma float64
+}
+
+// distPoints is how many quantiles of a latency distribution stand for its requests.
+const distPoints = 1000
+
+// addDist adds n requests whose latencies follow a log-normal of mean d and log-sigma sigma.
+func (h *latHist) addDist(d time.Duration, sigma float64, n int64) {
+	if sigma <= 0 || d <= 0 {
+		h.add(d, n)
+		return
+	}
+	if h.dists == nil {
+		h.dists = map[latDist]float64{}
+	}
+	h.dists[latDist{d, sigma}] += float64(n)
+	h.sum += ms(d) * float64(n)
+	h.n += float64(n)
+}
+
+// spreadDists moves the distributions' requests into weights, each over distPoints quantiles,
+// and raises max to the quantile the slowest of its requests is expected at.
+func (h *latHist) spreadDists() {
+	if len(h.dists) == 0 {
+		return
+	}
+	h.flush()
+	if h.weights == nil {
+		h.weights = map[int64]float64{}
+	}
+	for ld, w := range h.dists {
+		ln := distuv.LogNormal{Mu: math.Log(ld.mean.Seconds()) - ld.sigma*ld.sigma/2, Sigma: ld.sigma}
+		for i := 0; i < distPoints; i++ {
+			x := ln.Quantile((float64(i) + 0.5) / distPoints)
+			h.weights[round3(int64(x*1e6))] += w / distPoints
+		}
+		h.max = max(h.max, time.Duration(ln.Quantile(1-1/(w+1))*float64(time.Second)))
+	}
+	clear(h.dists)
 }
 
 func (h *latHist) add(d time.Duration, n int64) {
@@ -107,6 +155,12 @@ func (h *latHist) flush() {
 
 func (h *latHist) merge(o *latHist) {
 	o.flush()
+	for k, w := range o.dists {
+		if h.dists == nil {
+			h.dists = map[latDist]float64{}
+		}
+		h.dists[k] += w
+	}
 	for k, w := range o.weights {
 		if h.weights == nil {
 			h.weights = map[int64]float64{}
@@ -132,6 +186,7 @@ func (h *latHist) latency() Latency {
 	if h.n == 0 {
 		return Latency{}
 	}
+	h.spreadDists()
 	h.flush()
 	keys := make([]int64, 0, len(h.weights))
 	for k := range h.weights {
@@ -235,7 +290,7 @@ func (a *Accumulator) Add(s *model.Sample) {
 	ok := s.OK()
 	if ok {
 		b.ok += n
-		b.lat.add(s.Latency, n)
+		b.lat.addDist(s.Latency, s.LatencySigma, n)
 	} else {
 		ek := errorKey(s)
 		b.errors[ek] += n

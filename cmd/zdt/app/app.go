@@ -14,6 +14,7 @@ import (
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/audit"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/baseline"
+	"github.com/zdt-dev/zdt/cmd/zdt/app/calibrate"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/certify"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cleanup"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
@@ -127,6 +128,7 @@ prints PASS or FAIL with the reasons.
 		strategiescmd.NewCommand(streams),
 		predictcmd.NewCommand(streams),
 		certify.NewCommand(streams),
+		calibrate.NewCommand(streams),
 		version.NewCommand(streams),
 	)
 	return cmd

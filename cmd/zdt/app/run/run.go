@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/zdt-dev/zdt/cmd/zdt/app/cli"
 	"github.com/zdt-dev/zdt/cmd/zdt/app/version"
@@ -27,6 +26,8 @@ type flagpole struct {
 	quiet     bool
 	manifests []string
 	force     bool
+	// calibration is a profile file for the simulator (--calibration).
+	calibration string
 }
 
 // NewCommand returns `zdt run`.
@@ -50,7 +51,7 @@ Prometheus text format); a kind run that does not PASS also leaves artifacts/ (t
 pod logs of both clusters, each machine's kubelet and containerd journal, see --artifacts). Ctrl-C stops the run where it is and still writes what was measured,
 marked aborted.
 
-` + providersHelp() + "\n" + cli.ExitCodesHelp,
+` + cli.ProvidersHelp() + "\n" + cli.ExitCodesHelp,
 		Example: `  zdt run ha-well-configured
   zdt run my-scenario.yaml --seed 7 --out runs/seed-7
   zdt run ha-well-configured --manifests deploy/   # also check your manifests' APIs
@@ -77,7 +78,7 @@ PDBs that would block a drain, workloads lacking replicas/probes/spread/graceful
 capacity, removed APIs (in the cluster, in spec.manifests and --manifests, and in what the API
 server saw requested), control plane redundancy, etcd snapshot. No node is touched.
 
-` + providersHelp() + `
+` + cli.ProvidersHelp() + `
 Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 bad input.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -88,90 +89,25 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 bad inp
 	return cmd
 }
 
-// providersHelp lists the registered providers, their clocks and flags.
-func providersHelp() string {
-	var b strings.Builder
-	b.WriteString("Providers (--provider):\n")
-	for _, p := range harness.Providers() {
-		def := ""
-		if p.Default {
-			def = ", the default"
-		}
-		fmt.Fprintf(&b, "  %-11s %s (%s clock%s)\n", p.Name, p.Summary, p.Clock, def)
-		for _, fl := range p.Flags {
-			fmt.Fprintf(&b, "  %-11s   --%s: %s\n", "", fl.Name, fl.Usage)
-		}
-	}
-	return b.String()
-}
-
 func addFlags(cmd *cobra.Command, f *flagpole) {
-	var names []string
-	for _, p := range harness.Providers() {
-		names = append(names, p.Name)
-	}
-	cmd.Flags().StringVar(&f.provider, "provider", "sim", "where to run: "+strings.Join(names, ", "))
+	cli.AddProviderFlag(cmd, &f.provider)
 	cmd.Flags().Int64Var(&f.seed, "seed", 0, "override the scenario's seed")
 	cmd.Flags().StringVar(&f.out, "out", "", "run directory (default runs/<scenario>-<seed>)")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only the verdict summary")
 	cmd.Flags().BoolVar(&f.artifacts, "artifacts", false, "keep artifacts/ (the clusters' objects and logs, every machine's journal; kind) even when the run passes: it is always kept when it does not")
 	cmd.Flags().BoolVar(&f.force, "force", false, "replace a run already in --out (zdt's own files are removed first; without it such an --out is refused)")
 	cmd.Flags().StringArrayVar(&f.manifests, "manifests", nil, "your manifests (file or folder; repeatable), added to spec.manifests: the removed-APIs check reads them")
-	// Every provider's own flags, each declared once; usage names the provider that reads it.
-	for _, p := range harness.Providers() {
-		for _, fl := range p.Flags {
-			usage := fmt.Sprintf("%s (--provider %s)", fl.Usage, p.Name)
-			switch {
-			case cmd.Flags().Lookup(fl.Name) != nil:
-				panic("zdt: two providers declare the flag --" + fl.Name)
-			case fl.Bool:
-				cmd.Flags().Bool(fl.Name, false, usage)
-			case fl.Repeated:
-				cmd.Flags().StringArray(fl.Name, nil, usage)
-			default:
-				cmd.Flags().String(fl.Name, "", usage)
-			}
-		}
-	}
-}
-
-// providerFlag returns the provider that declares a flag, or nil for a flag of zdt run itself.
-func providerFlag(name string) *harness.ProviderInfo {
-	for _, p := range harness.Providers() {
-		for _, fl := range p.Flags {
-			if fl.Name == name {
-				return p
-			}
-		}
-	}
-	return nil
-}
-
-// settings collects the provider flags the user set; a flag of another provider is bad input.
-func settings(cmd *cobra.Command, p *harness.ProviderInfo, out string, logf func(string, ...any)) (harness.Settings, error) {
-	s := harness.Settings{Out: out, Log: logf, Values: map[string][]string{}}
-	var err error
-	cmd.Flags().Visit(func(fl *pflag.Flag) {
-		owner := providerFlag(fl.Name)
-		if owner == nil || err != nil {
-			return
-		}
-		if owner != p {
-			err = fmt.Errorf("--%s applies to --provider %s, not %s", fl.Name, owner.Name, p.Name)
-			return
-		}
-		if sv, ok := fl.Value.(pflag.SliceValue); ok {
-			s.Values[fl.Name] = sv.GetSlice()
-		} else {
-			s.Values[fl.Name] = []string{fl.Value.String()}
-		}
-	})
-	return s, err
+	cmd.Flags().StringVar(&f.calibration, "calibration", "", "a calibration profile file (zdt calibrate writes one) in place of the simulator's default timings; the scenario's spec.calibration still overrides it")
+	cli.AddProviderFlags(cmd)
 }
 
 func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, arg string, preflightOnly bool) error {
 	ctx := cmd.Context()
-	sc, _, err := scenarios.Open(arg)
+	profile, err := cli.ReadProfile(f.calibration)
+	if err != nil {
+		return cli.BadInput(err)
+	}
+	sc, _, err := scenarios.OpenWith(arg, profile)
 	if err != nil {
 		return cli.BadInput(err)
 	}
@@ -204,7 +140,7 @@ func runE(cmd *cobra.Command, streams cli.IOStreams, f *flagpole, arg string, pr
 	if err != nil {
 		return cli.BadInput(fmt.Errorf("--provider: %w", err))
 	}
-	set, err := settings(cmd, info, out, progress)
+	set, err := cli.ProviderSettings(cmd, info, out, progress)
 	if err != nil {
 		return cli.BadInput(err)
 	}

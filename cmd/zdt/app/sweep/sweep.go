@@ -29,19 +29,21 @@ import (
 )
 
 type flagpole struct {
-	seeds     int
-	firstSeed int64
-	faults    string
-	parallel  int
-	out       string
-	noShrink  bool
-	maxShrink int
-	list      int
-	results   string
-	shard     string
-	onCluster string
-	jobs      int
-	image     string
+	seeds int
+	// calibration is a profile file for the simulator (--calibration).
+	calibration string
+	firstSeed   int64
+	faults      string
+	parallel    int
+	out         string
+	noShrink    bool
+	maxShrink   int
+	list        int
+	results     string
+	shard       string
+	onCluster   string
+	jobs        int
+	image       string
 }
 
 // NewCommand returns `zdt sweep`.
@@ -69,7 +71,11 @@ were inconclusive, or the sweep was interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cli.ManyRunsGC()
-			sc, _, err := scenarios.Open(args[0])
+			profile, err := cli.ReadProfile(f.calibration)
+			if err != nil {
+				return cli.BadInput(err)
+			}
+			sc, _, err := scenarios.OpenWith(args[0], profile)
 			if err != nil {
 				return cli.BadInput(err)
 			}
@@ -91,6 +97,7 @@ were inconclusive, or the sweep was interrupted.`,
 	cmd.Flags().IntVar(&f.parallel, "parallel", runtime.NumCPU(), "runs at once")
 	cmd.Flags().StringVar(&f.out, "out", "", "directory for the reproducer scenarios (default runs/sweep-<scenario>)")
 	cmd.Flags().BoolVar(&f.noShrink, "no-shrink", false, "do not shrink failures")
+	cmd.Flags().StringVar(&f.calibration, "calibration", "", "a calibration profile file (zdt calibrate writes one) in place of the simulator's default timings")
 	cmd.Flags().IntVar(&f.maxShrink, "max-shrink-runs", sweep.DefaultMaxShrinkRuns, "runs spent shrinking each distinct failure")
 	cmd.Flags().IntVar(&f.list, "list", 20, "failing seeds listed")
 	cmd.Flags().StringVar(&f.shard, "shard", "", "run only shard I/N of the seeds (a contiguous slice; the N shards cover them all once), exit 0 whatever the verdicts: what each index of an --on-cluster Job runs")

@@ -25,6 +25,8 @@ type Controllers struct {
 	machines map[*world.Node]*machine
 	// stalls are the open PDB stalls of each pod.
 	stalls map[*world.Pod][]*stall
+	// settleWake are the instants a new machine stops settling, each woken once (settling).
+	settleWake settleWakes
 
 	// failed is why a managed service's upgrade failed ("" while it has not); quarantined are
 	// the nodes AKS's Cordon behaviour set aside.
@@ -66,6 +68,9 @@ type pool struct {
 }
 
 // machine is the Cluster API side of a node: its pool and its drain.
+// settleWakes are the instants at which a node stops settling (see settling), each woken once.
+type settleWakes = map[time.Duration]bool
+
 type machine struct {
 	n            *world.Node
 	pool         *pool // nil for control plane machines

@@ -61,13 +61,35 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 				w.Clock.After(join-q, func() { w.AddEtcdMember(n) })
 			}
 		}
-		w.Clock.After(join, func() {
-			if !n.Deleting && n.Up {
-				c.nodeJoined(n)
-			}
-		})
+		if n.Role == model.RoleControlPlane {
+			w.Clock.After(join, func() {
+				if !n.Deleting && n.Up {
+					c.nodeJoined(n)
+				}
+			})
+			return
+		}
+		c.joinWorker(n, join)
 	})
 	return n
+}
+
+// joinWorker has a worker join the cluster after d of kubeadm join, which makes no progress
+// while the API is unavailable (TLS bootstrap and the Node's registration need it): the join
+// ends d of API availability after it began.
+func (c *Controllers) joinWorker(n *world.Node, d time.Duration) {
+	w := c.w
+	down := w.APIDownSoFar()
+	w.Clock.After(d, func() {
+		if n.Deleting || !n.Up {
+			return
+		}
+		if lost := w.APIDownSoFar() - down; lost > 0 {
+			c.joinWorker(n, lost)
+			return
+		}
+		c.nodeJoined(n)
+	})
 }
 
 // nodeJoined: the Node is registered and Ready; a machine created during the run records its
@@ -98,13 +120,9 @@ func (c *Controllers) deleteMachine(n *world.Node) {
 		c.failedMachine(n)
 		return
 	}
-	// Cluster API drains every machine it deletes, control plane ones included.
+	// Cluster API drains every machine it deletes, control plane ones included: there it
+	// evicts CoreDNS (and whatever else tolerates the control plane's taint).
 	c.event(faults.EventNodeDrain, n)
-	if n.Role == model.RoleControlPlane {
-		w.StopEtcdMember(n)
-		w.Clock.After(time.Second, func() { c.deleteInfra(n) })
-		return
-	}
 	w.Flush()
 	n.Cordoned = true
 	w.NodeChanged(n)
@@ -118,7 +136,10 @@ func (c *Controllers) drain(m *machine) {
 	if n.Gone || m.drainDone {
 		return
 	}
-	timeout := m.pool.drainTimeout
+	var timeout time.Duration // KubeadmControlPlane sets no nodeDrainTimeout by default
+	if m.pool != nil {
+		timeout = m.pool.drainTimeout
+	}
 	if timeout > 0 && w.Clock.Now()-m.drainStart >= timeout {
 		c.drainTimedOut(m, timeout)
 		return
@@ -273,6 +294,10 @@ func (c *Controllers) finishDrain(m *machine) {
 		c.CloseStalls(p)
 	}
 	w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, "drain of "+n.Name, m.drainStart, w.Clock.Now())
+	if n.Role == model.RoleControlPlane {
+		// KubeadmControlPlane's pre-terminate hook removes the etcd member once the drain is done.
+		w.StopEtcdMember(n)
+	}
 	w.Clock.After(w.Cal.MachineDelete.Duration, func() { c.deleteInfra(n) })
 }
 
@@ -330,6 +355,9 @@ func (c *Controllers) reconcileControlPlane() {
 	if deleting > 0 || provisioning > 0 {
 		return // one change at a time
 	}
+	if c.settling(c.w.CPNodes, want, c.w.Cal.ControlPlaneSettle.Duration) {
+		return
+	}
 	if outdated > 0 && current+outdated <= replicas {
 		c.createMachine(nil, c.zoneFor(nil, len(c.w.CPNodes)), want, false)
 		return
@@ -361,7 +389,7 @@ func (c *Controllers) reconcilePool(p *pool) {
 		}
 		if n.Version == p.version {
 			newAll++
-			if n.Ready {
+			if n.Ready && !c.settling([]*world.Node{n}, p.version, c.w.Cal.WorkerSettle.Duration) {
 				newReady++
 			}
 		} else {
@@ -390,6 +418,39 @@ func (c *Controllers) reconcilePool(p *pool) {
 			down--
 		}
 	}
+}
+
+// settling reports whether a node of nodes at version became Ready less than settle ago: the
+// controller does not count it as available yet, and is woken when it will.
+func (c *Controllers) settling(nodes []*world.Node, version string, settle time.Duration) bool {
+	if settle <= 0 {
+		return false
+	}
+	now := c.w.Clock.Now()
+	until := time.Duration(-1)
+	for _, n := range nodes {
+		if n.Gone || n.Deleting || !n.Ready || n.Version != version || n.JoinedAt == 0 {
+			continue
+		}
+		if at := n.JoinedAt + settle; at > now {
+			until = max(until, at)
+		}
+	}
+	if until < 0 {
+		return false
+	}
+	if c.settleWake[until] {
+		return true
+	}
+	if c.settleWake == nil {
+		c.settleWake = map[time.Duration]bool{}
+	}
+	c.settleWake[until] = true
+	c.w.Clock.At(until, func() {
+		delete(c.settleWake, until)
+		c.w.Wake()
+	})
+	return true
 }
 
 // machinesAt reports whether the control plane (p nil) or a pool is entirely at version: the

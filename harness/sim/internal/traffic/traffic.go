@@ -43,6 +43,23 @@ type stream struct {
 	// slots are the outcomes of the stream's requests met so far (see slot).
 	slots []*slot
 	plan  newConnPlan
+	// okLat is the mean latency of a request a healthy pod answers on this stream's
+	// connections, sigma the spread of the log-normal it follows (0: every request takes okLat).
+	okLat time.Duration
+	sigma float64
+}
+
+// latencyOf is a stream's latency model: its connection mode's distribution of the
+// calibration profile, or requestLatency for every request where the profile has none.
+func latencyOf(cal *scenarios.Calibration, mode model.ConnMode) (time.Duration, float64) {
+	q := cal.Latency.New
+	if mode == model.ConnReused {
+		q = cal.Latency.Reused
+	}
+	if _, sigma, ok := q.LogNormal(); ok {
+		return q.Mean(), sigma
+	}
+	return cal.RequestLatency.Duration, 0
 }
 
 // Load is the load on the virtual clock: the scenario's pacer for every stream, and a 1/s API
@@ -297,7 +314,7 @@ func (l *Load) newConnPlan(s *stream) *newConnPlan {
 	if r.Fail < 1 {
 		retries = r.Fail / (1 - r.Fail)
 	}
-	pl.okLat = l.c.Cal.RequestLatency.Duration + time.Duration(retries*float64(costPerFailure))
+	pl.okLat = s.okLat + time.Duration(retries*float64(costPerFailure))
 	pl.shares = l.c.NewConnDelays(s.W)
 	pl.failMsg = "load balancer: every backend refused the connection"
 	if r.NoBackend {
@@ -386,7 +403,7 @@ func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
 				if cn.delayGen != l.gen || cn.delayPod != cn.pod {
 					cn.delayGen, cn.delayPod, cn.delay = l.gen, cn.pod, l.c.ReusedDelay(cn.pod, i)
 				}
-				l.delayed(s, from, to, k, l.c.Cal.RequestLatency.Duration, cn.delay, cn.pod.Name)
+				l.delayed(s, from, to, k, s.okLat, cn.delay, cn.pod.Name)
 			} else {
 				// The pod went away without closing the connection: requests hang until the
 				// client's timeout, then the connection is dropped.
@@ -396,7 +413,7 @@ func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
 				if k > 1 {
 					cn.pod = l.c.PickPod(s.W)
 					if cn.pod != nil {
-						l.sample(s, from, to, k-1, l.c.Cal.RequestLatency.Duration, 200, "", cn.pod.Name)
+						l.sample(s, from, to, k-1, s.okLat, 200, "", cn.pod.Name)
 					} else {
 						l.sample(s, from, to, k-1, l.timeout, 503, "load balancer: no backend answered the new connection", "")
 					}
@@ -424,9 +441,9 @@ func (l *Load) BreakConns(p *world.Pod) {
 				continue
 			}
 			s.conns[i].pod = nil
-			inFlight := rate / float64(len(s.conns)) * l.c.Cal.RequestLatency.Duration.Seconds()
+			inFlight := rate / float64(len(s.conns)) * s.okLat.Seconds()
 			if l.c.Rng.Float64() < math.Min(1, inFlight) {
-				l.sample(s, l.c.Clock.Now(), l.c.Clock.Now(), 1, l.c.Cal.RequestLatency.Duration, 0, "connection reset by peer", p.Name)
+				l.sample(s, l.c.Clock.Now(), l.c.Clock.Now(), 1, s.okLat, 0, "connection reset by peer", p.Name)
 			}
 		}
 	}
@@ -450,7 +467,7 @@ func (l *Load) emitProbes(from, to time.Duration, n int64) {
 	p, msg := l.c.APIFail()
 	failed := l.binomial(n, p)
 	if ok := n - failed; ok > 0 {
-		l.sample(s, from, to, ok, l.c.Cal.RequestLatency.Duration, 200, "", "")
+		l.sample(s, from, to, ok, s.okLat, 200, "", "")
 	}
 	if failed > 0 {
 		l.sample(s, from, to, failed, l.c.Cal.ConnectTimeout.Duration, 0, msg, "")
@@ -615,6 +632,9 @@ func (l *Load) fill(sm *model.Sample, sl *slot, at, lat, span time.Duration) {
 		Target: target, Conn: sl.s.mode, At: at, Latency: lat,
 		Code: sl.code, Error: sl.err, Backend: sl.backend, Count: sl.n, Span: span,
 	}
+	if sl.s.sigma > 0 && sl.code >= 200 && sl.code < 400 && sl.err == "" {
+		sm.LatencySigma = sl.s.sigma
+	}
 }
 
 // flushPending records every merged sample still held.
@@ -656,13 +676,14 @@ func Start(c *world.World) (*Load, error) {
 	for _, name := range l.Targets {
 		for _, mode := range l.Connections {
 			s := &stream{W: c.Workload(name), mode: model.ConnMode(mode)}
+			s.okLat, s.sigma = latencyOf(&c.Cal, s.mode)
 			if s.mode == model.ConnReused {
 				s.conns = make([]conn, reusedConns)
 			}
 			t.streams = append(t.streams, s)
 		}
 	}
-	t.API = &stream{mode: model.ConnNew}
+	t.API = &stream{mode: model.ConnNew, okLat: c.Cal.RequestLatency.Duration}
 	return t, nil
 }
 

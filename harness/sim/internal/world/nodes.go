@@ -51,6 +51,7 @@ func (c *World) MachineUp(n *Node) {
 func (c *World) NodeJoined(n *Node) {
 	c.Flush()
 	n.Joined, n.Ready = true, true
+	n.JoinedAt = c.Clock.Now()
 	c.NodeChanged(n)
 	if n.Role == model.RoleControlPlane {
 		n.EtcdMember, n.EtcdRunning = true, true
@@ -58,8 +59,23 @@ func (c *World) NodeJoined(n *Node) {
 		n.APIServerUp = true
 		c.AfterNodeChange(n)
 		c.APIChanged()
+		n.DaemonsReady = true // the API load balancer checks the apiserver, not the DaemonSets
+		c.joinLB(n)
+		return
 	}
-	c.joinLB(n)
+	// A worker's NodePort answers once its kube-proxy and CNI agent run: the edge load
+	// balancer sends it traffic only then.
+	d := c.Cal.DaemonSetStart.Duration
+	if c.Settling {
+		d = 0
+	}
+	c.Clock.After(d, func() {
+		if n.Joined && !n.Gone && !n.DaemonsReady {
+			n.DaemonsReady = true
+			c.joinLB(n)
+			c.Wake()
+		}
+	})
 }
 
 // PowerDown removes the machine's infrastructure: nothing on it answers, its processes end.

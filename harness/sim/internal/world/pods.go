@@ -38,7 +38,12 @@ func (c *World) schedule(p *Pod) {
 	if p.Bound || p.Terminating || p.Gone {
 		return
 	}
-	n := c.pickNode(p.W)
+	var n *Node
+	if p.W.System {
+		n = c.pickSystemNode(p.W)
+	} else {
+		n = c.pickNode(p.W)
+	}
 	if n == nil {
 		c.pending = append(c.pending, p)
 		return
@@ -56,6 +61,33 @@ func (c *World) RetryPending() {
 	for _, p := range pending {
 		c.schedule(p)
 	}
+}
+
+// pickSystemNode places a kube-system pod (CoreDNS): it tolerates the control plane's taint
+// and kubeadm gives it a preferred anti-affinity per node, so the scheduler puts it on the
+// feasible node with the fewest of its pods, then the least requested CPU. While the cluster
+// is built, only control plane nodes are Ready when CoreDNS is first scheduled (kubeadm init).
+// System pods are few, so a scan of every node is cheap.
+func (c *World) pickSystemNode(w *Workload) *Node {
+	var best *Node
+	bestPods, bestUse := 0, 0.0
+	for _, n := range c.Nodes {
+		if !n.Joined || !n.Ready || n.Cordoned || n.Deleting || n.Gone || !c.fits(n, w) {
+			continue
+		}
+		if c.Settling && n.Role != model.RoleControlPlane && len(c.CPNodes) > 0 {
+			continue
+		}
+		pods := 0
+		if n.idx < len(w.perNode) {
+			pods = w.perNode[n.idx]
+		}
+		use := float64(n.UsedCPU) / float64(max(n.CPU, 1))
+		if best == nil || pods < bestPods || (pods == bestPods && use < bestUse) {
+			best, bestPods, bestUse = n, pods, use
+		}
+	}
+	return best
 }
 
 func (c *World) Schedulable(n *Node) bool {

@@ -13,6 +13,9 @@ func (c *World) stateSample() {
 	st := &c.lastState
 	ws := st.scratch[:0]
 	for _, w := range c.Workloads {
+		if w.System {
+			continue
+		}
 		s := model.WorkloadState{Name: w.Name, Desired: w.Replicas, Ready: w.ReadyCount, Endpoints: w.Endpoints, PDBFloor: -1}
 		if len(w.PDBs) > 0 {
 			_, desired, _ := c.PDBStatus(w.PDBs[0])

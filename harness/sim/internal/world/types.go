@@ -36,6 +36,10 @@ type Node struct {
 	zone    int32 // Zone's index in World.zones
 	Version string
 	Created time.Duration
+	// JoinedAt is when the Node became Ready; DaemonsReady is set once its DaemonSet pods
+	// (kube-proxy, the CNI's agent) are Ready, daemonSetStart later.
+	JoinedAt     time.Duration
+	DaemonsReady bool
 
 	Bucket int // kube-proxy sync delay bucket
 	pulled map[*Workload]bool
@@ -65,6 +69,9 @@ type Workload struct {
 	Replicas int
 	CPU, Mem int64
 	Target   bool // load is sent to it
+	// System is a kube-system workload (CoreDNS): drained and rescheduled like any other, but
+	// neither a scenario workload nor measured.
+	System bool
 
 	Active     []*Pod // pods not terminating (the ReplicaSet's count)
 	ReadyCount int    // active pods that are Ready

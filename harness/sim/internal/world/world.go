@@ -71,9 +71,11 @@ type World struct {
 
 	Edge, APILB LBSet
 	// LBDirty is set when a load balancer changed: cached routes are stale.
-	LBDirty    bool
-	APIUp      bool
-	apiDownAt  time.Duration
+	LBDirty   bool
+	APIUp     bool
+	apiDownAt time.Duration
+	// apiDownSum is how long the API was unavailable, outages that ended (APIDownSoFar).
+	apiDownSum time.Duration
 	apiDownMsg string
 
 	woken bool
@@ -142,6 +144,17 @@ func (c *World) AddWorkloads() {
 	}
 }
 
+// AddSystemWorkloads adds the kube-system Deployment every kubeadm cluster runs: CoreDNS, whose
+// pods start on the control plane (the first nodes Ready) and move wherever the drains push
+// them. The DaemonSets (kube-proxy, the CNI's agent) are modeled per node (DaemonsReady).
+func (c *World) AddSystemWorkloads() {
+	ws := scenarios.CoreDNS()
+	c.Workloads = append(c.Workloads, &Workload{
+		idx: len(c.Workloads), Name: ws.Name, Spec: &ws, Replicas: int(*ws.Replicas),
+		CPU: ws.Requests.CPU.MilliValue(), Mem: ws.Requests.Memory.Value(), System: true,
+	})
+}
+
 // Settle places every workload's pods, Ready and serving, and runs the cluster until it has
 // settled: the upgrade starts from a steady state at instant 0.
 func (c *World) Settle() {
@@ -155,7 +168,7 @@ func (c *World) Settle() {
 	}
 	c.Clock.Restart()
 	for _, n := range c.Nodes {
-		n.Created = 0
+		n.Created, n.JoinedAt = 0, 0
 	}
 	for _, wl := range c.Workloads {
 		for _, p := range wl.Active {
@@ -231,8 +244,18 @@ func (c *World) APIChanged() {
 		c.apiDownMsg = msg
 		return
 	}
+	c.apiDownSum += c.Clock.Now() - c.apiDownAt
 	c.Interval(model.Error, model.Locator{Cluster: c.Name}, model.ReasonAPIUnavailable,
 		"Kubernetes API unavailable: "+c.apiDownMsg, c.apiDownAt, c.Clock.Now())
+}
+
+// APIDownSoFar is how long the API has been unavailable since the cluster was built, the
+// outage in progress included.
+func (c *World) APIDownSoFar() time.Duration {
+	if c.APIUp {
+		return c.apiDownSum
+	}
+	return c.apiDownSum + c.Clock.Now() - c.apiDownAt
 }
 
 // CloseAPIUnavailable closes an API unavailability still open when the run stops.
@@ -246,7 +269,7 @@ func (c *World) CloseAPIUnavailable() {
 // WorkloadsReady reports whether every workload has its desired count of Ready pods.
 func (c *World) WorkloadsReady() bool {
 	for _, wl := range c.Workloads {
-		if wl.ReadyCount < wl.Replicas {
+		if !wl.System && wl.ReadyCount < wl.Replicas {
 			return false
 		}
 	}
@@ -267,7 +290,7 @@ func (c *World) PendingPods() int {
 // Workload returns the workload of a name, or nil.
 func (c *World) Workload(name string) *Workload {
 	for _, wl := range c.Workloads {
-		if wl.Name == name {
+		if wl.Name == name && !wl.System {
 			return wl
 		}
 	}
