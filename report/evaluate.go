@@ -18,20 +18,22 @@ func Evaluate(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sampl
 }
 
 // Judge is Evaluate for a caller that only reads the verdict and the criteria (zdt sweep): the
-// report has no Series for the plots, and is otherwise the same.
+// report has no Series for the plots and no latency percentiles (Latency's P50, P90 and P99 are
+// 0: no criterion reads them), and is otherwise the same.
 func Judge(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
 	return evaluate(sc, info, accumulate(sc, samples, true), timeline, states, nil)
 }
 
-// accumulate feeds samples to an accumulator at the scenario's resolution.
-func accumulate(sc *scenarios.Scenario, samples []model.Sample, noSeries bool) *measure.Accumulator {
+// accumulate feeds samples to an accumulator at the scenario's resolution; judgeOnly leaves out
+// what only the rendered report reads (the plots' series, the latency percentiles).
+func accumulate(sc *scenarios.Scenario, samples []model.Sample, judgeOnly bool) *measure.Accumulator {
 	var res time.Duration
 	if sc != nil && sc.Spec.Criteria.Resolution != nil {
 		res = sc.Spec.Criteria.Resolution.Duration
 	}
 	acc := measure.NewAccumulator(res)
-	if noSeries {
-		acc.WithoutSeries()
+	if judgeOnly {
+		acc.WithoutSeries().WithoutPercentiles()
 	}
 	for i := range samples {
 		acc.Add(&samples[i])

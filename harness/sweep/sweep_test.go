@@ -291,7 +291,8 @@ func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
 }
 
 // TestJudgeIsTheReportWithoutPlots checks that report.Judge, which the sweep uses, gives the
-// report zdt run writes (report.json) for random-fault seeds, passing and failing alike.
+// report zdt run writes (report.json) but for its latency percentiles, for random-fault seeds,
+// passing and failing alike.
 func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	sc, _, err := scenarios.Open("ha-well-configured")
 	if err != nil {
@@ -311,6 +312,11 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 		}
 		full := report.Evaluate(v, info, mem.Samples, mem.Intervals, mem.States)
 		judged := report.Judge(v, info, mem.Samples, mem.Intervals, mem.States)
+		if full.Requests.Latency.P99 == 0 || judged.Requests.Latency.P99 != 0 {
+			t.Fatalf("seed %d: latency P99 %g in the report, %g judged: want it only in the report",
+				seed, full.Requests.Latency.P99, judged.Requests.Latency.P99)
+		}
+		withoutPercentiles(full)
 		a, _ := json.Marshal(full)
 		b, _ := json.Marshal(judged)
 		if !bytes.Equal(a, b) {
@@ -323,5 +329,14 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	}
 	if verdicts[report.Pass] == 0 || verdicts[report.Fail] == 0 {
 		t.Fatalf("want passing and failing seeds among the 12, got %v", verdicts)
+	}
+}
+
+// withoutPercentiles zeroes r's latency percentiles, which report.Judge leaves out.
+func withoutPercentiles(r *report.Report) {
+	clear := func(l *report.Latency) { l.P50, l.P90, l.P99 = 0, 0, 0 }
+	clear(&r.Requests.Latency)
+	for i := range r.Requests.ByTarget {
+		clear(&r.Requests.ByTarget[i].Latency)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/stat"
@@ -107,6 +108,16 @@ func (h *latHist) addDist(d time.Duration, sigma float64, n int64) {
 	h.n += float64(n)
 }
 
+// distZ holds the standard normal quantiles of the distPoints points a distribution is spread
+// over: every log-normal's points are exp(mu + sigma*z), as distuv.LogNormal.Quantile gives them.
+var distZ = sync.OnceValue(func() *[distPoints]float64 {
+	var z [distPoints]float64
+	for i := range z {
+		z[i] = distuv.UnitNormal.Quantile((float64(i) + 0.5) / distPoints)
+	}
+	return &z
+})
+
 // spreadDists moves the distributions' requests into weights, each over distPoints quantiles,
 // and raises max to the quantile the slowest of its requests is expected at.
 func (h *latHist) spreadDists() {
@@ -117,15 +128,39 @@ func (h *latHist) spreadDists() {
 	if h.weights == nil {
 		h.weights = map[int64]float64{}
 	}
+	z := distZ()
 	for ld, w := range h.dists {
 		ln := distuv.LogNormal{Mu: math.Log(ld.mean.Seconds()) - ld.sigma*ld.sigma/2, Sigma: ld.sigma}
-		for i := 0; i < distPoints; i++ {
-			x := ln.Quantile((float64(i) + 0.5) / distPoints)
-			h.weights[round3(int64(x*1e6))] += w / distPoints
+		// The points' keys never decrease: a run of equal keys is summed before it is stored,
+		// in the order the map would have summed it.
+		each := w / distPoints
+		key, acc := int64(-1), 0.0
+		for i := range z {
+			k := round3(int64(math.Exp(ln.Mu+ln.Sigma*z[i]) * 1e6))
+			if k != key {
+				if key >= 0 {
+					h.weights[key] = acc
+				}
+				key, acc = k, h.weights[k]
+			}
+			acc += each
 		}
+		h.weights[key] = acc
 		h.max = max(h.max, time.Duration(ln.Quantile(1-1/(w+1))*float64(time.Second)))
 	}
 	clear(h.dists)
+}
+
+// summary is latency without its percentiles: the mean and the slowest request.
+func (h *latHist) summary() Latency {
+	if h.n == 0 {
+		return Latency{}
+	}
+	for ld, w := range h.dists {
+		ln := distuv.LogNormal{Mu: math.Log(ld.mean.Seconds()) - ld.sigma*ld.sigma/2, Sigma: ld.sigma}
+		h.max = max(h.max, time.Duration(ln.Quantile(1-1/(w+1))*float64(time.Second)))
+	}
+	return Latency{Max: Round(ms(h.max), 3), Mean: Round(h.sum/h.n, 3)}
 }
 
 func (h *latHist) add(d time.Duration, n int64) {
@@ -232,6 +267,8 @@ type Accumulator struct {
 	maxAt      time.Duration
 	// noSeries skips the per-second bins of the plots (WithoutSeries).
 	noSeries bool
+	// noPercentiles leaves the latency percentiles out (WithoutPercentiles).
+	noPercentiles bool
 	// The latest sample's backend: samples of one stream come in runs.
 	lastKey backendKey
 	lastB   *backendAcc
@@ -243,6 +280,22 @@ type Accumulator struct {
 func (a *Accumulator) WithoutSeries() *Accumulator {
 	a.noSeries = true
 	return a
+}
+
+// WithoutPercentiles makes the accumulator leave out the latency percentiles (P50, P90, P99),
+// for a caller that only judges the run: no criterion reads them, and spreading every latency
+// distribution over its quantiles is most of what measuring a simulated run costs.
+func (a *Accumulator) WithoutPercentiles() *Accumulator {
+	a.noPercentiles = true
+	return a
+}
+
+// latency is h's Latency, with its percentiles unless the accumulator leaves them out.
+func (a *Accumulator) latency(h *latHist) Latency {
+	if a.noPercentiles {
+		return h.summary()
+	}
+	return h.latency()
 }
 
 // NewAccumulator returns an empty accumulator that measures load coverage at resolution (the
@@ -467,7 +520,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	}
 	m.requests.Dropped = m.requests.Total - m.requests.Succeeded
 	m.requests.DropRate = ratio(m.requests.Dropped, m.requests.Total)
-	m.requests.Latency = all.latency()
+	m.requests.Latency = a.latency(&all)
 	for _, c := range sortedMapKeys(conns) {
 		m.requests.ByConn = append(m.requests.ByConn, *conns[c])
 	}
@@ -495,7 +548,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		}
 		tr.Dropped = tr.Total - tr.Succeeded
 		tr.DropRate = ratio(tr.Dropped, tr.Total)
-		tr.Latency = lat.latency()
+		tr.Latency = a.latency(&lat)
 		m.requests.ByTarget = append(m.requests.ByTarget, tr)
 		for _, w := range mergeSpans(spans, gap) {
 			tws = append(tws, targetWindow{t, w})
