@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/zdt-dev/zdt/harness/internal/kube"
 )
@@ -39,3 +40,7 @@ func (c *Cluster) Dump(ctx context.Context, dir string) error {
 	}
 	return nil
 }
+
+// Management is the management cluster's REST config (nil when the adapter was made without
+// one, in tests).
+func (c *Cluster) Management() *rest.Config { return c.w.mgmtConfig }

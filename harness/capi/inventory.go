@@ -58,11 +58,6 @@ func MachinesWithoutNode(ctx context.Context, mgmt dynamic.Interface, namespace,
 	})
 }
 
-// DeletingMachines lists the Cluster's Machines being deleted (drained, then removed).
-func DeletingMachines(ctx context.Context, mgmt dynamic.Interface, namespace, cluster string) ([]MachineRef, error) {
-	return machineRefs(ctx, mgmt, namespace, cluster, func(m *unstructured.Unstructured) bool { return objects.Deleting(m) })
-}
-
 func machineRefs(ctx context.Context, mgmt dynamic.Interface, namespace, cluster string, keep func(*unstructured.Unstructured) bool) ([]MachineRef, error) {
 	res := objects.ResourcesAt("")
 	machines, err := mgmt.Resource(res.Machines).Namespace(namespace).

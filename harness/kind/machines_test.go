@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
+
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 )
 
 func machine(name string, node string) *unstructured.Unstructured {
@@ -82,5 +84,17 @@ func TestMachineMatcherRequeuesUnmatchedDockerMachines(t *testing.T) {
 	}
 	if got.GetAnnotations()["zdt.dev/requeued-at"] == "" || len(logs) != 2 {
 		t.Errorf("annotations %v, %d log lines; want the requeue annotation and a line per requeue", got.GetAnnotations(), len(logs))
+	}
+}
+
+func TestMachineContainerFollowsCAPD(t *testing.T) {
+	for _, c := range []struct{ cluster, machine, want string }{
+		{"zdt-wl-1", "zdt-wl-1-md-0-abc", "zdt-wl-1-md-0-abc"},
+		{"zdt-wl-1", "worker-abc", "zdt-wl-1-worker-abc"},
+	} {
+		m := &clusterv1.Machine{ObjectMeta: metav1.ObjectMeta{Name: c.machine}, Spec: clusterv1.MachineSpec{ClusterName: c.cluster}}
+		if got := machineContainer(m); got != c.want {
+			t.Errorf("machineContainer(%s, %s) = %s, want %s", c.cluster, c.machine, got, c.want)
+		}
 	}
 }

@@ -207,15 +207,15 @@ type kindCluster struct {
 	log       func(format string, args ...any)
 }
 
-// Close implements harness.Cluster: the machines' journals are written while the clusters still
+// Close implements harness.Cluster: the machines' logs are written while the clusters still
 // run, then the adapter dumps the clusters and tears them down.
 func (c *kindCluster) Close(ctx context.Context) error {
 	if c.artifacts != "" {
 		start := time.Now()
-		if err := c.writeJournals(ctx); err != nil {
+		if err := c.writeMachineLogs(ctx); err != nil {
 			c.log("artifacts: %v", err)
 		}
-		c.log("artifacts: every machine's kubelet and containerd journal written to %s in %s", c.artifacts, time.Since(start).Round(time.Second))
+		c.log("artifacts: every machine's logs written to %s in %s", c.artifacts, time.Since(start).Round(time.Second))
 	}
 	return c.Cluster.Close(ctx)
 }
@@ -372,7 +372,11 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	}
 	go matcher.run(syncCtx, 5*time.Second)
 	if p.opts.ArtifactsDir != "" {
-		go keepDeletingJournals(syncCtx, mgmt, names.Workload, p.opts.ArtifactsDir, 15*time.Second)
+		typed, err := capi.NewClient(mgmtCfg)
+		if err != nil {
+			return nil, err
+		}
+		go keepDeletingJournals(syncCtx, typed, names.Workload, p.opts.ArtifactsDir, 15*time.Second)
 	}
 	logf("workload cluster %s: %d nodes Ready at %s, each matched to its Machine, %s after the Cluster was created", names.Workload, want, from, time.Since(start).Round(time.Second))
 

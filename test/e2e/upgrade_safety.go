@@ -36,8 +36,11 @@ type UpgradeSafetySpecInput struct {
 	// WantFailed names criteria that must have failed (e.g. "preflight", "dropped-requests").
 	WantFailed []string
 	// WantArtifacts lists files the run directory's artifacts/ must hold (a run that does not
-	// PASS keeps them), relative to it.
+	// PASS keeps them, KeepArtifacts keeps them always), relative to it, as filepath.Match
+	// patterns: each must match at least one file.
 	WantArtifacts []string
+	// KeepArtifacts keeps artifacts/ whatever the verdict (zdt run --artifacts).
+	KeepArtifacts bool
 }
 
 // UpgradeSafetySpec runs a scenario end to end on a real provider and checks its verdict: the
@@ -73,7 +76,7 @@ func UpgradeSafetySpec(ctx context.Context, inputGetter func() UpgradeSafetySpec
 			fmt.Fprintf(GinkgoWriter, "%s zdt: "+format+"\n", append([]any{time.Since(start).Round(time.Second)}, args...)...)
 		}
 		res, err := harness.Execute(runCtx, harness.Input{Scenario: sc, Provider: input.Provider, Out: out, Version: "e2e",
-			Progress: progress, PreflightOnly: input.PreflightOnly, Force: true})
+			Progress: progress, PreflightOnly: input.PreflightOnly, Force: true, KeepArtifacts: input.KeepArtifacts})
 		Expect(err).NotTo(HaveOccurred(), "the run stopped by a harness error; run directory %s", out)
 		Expect(res).NotTo(BeNil())
 		Expect(res.Report).NotTo(BeNil())
@@ -102,7 +105,9 @@ func UpgradeSafetySpec(ctx context.Context, inputGetter func() UpgradeSafetySpec
 			})).To(Succeed(), "artifacts of %s", out)
 			fmt.Fprintf(GinkgoWriter, "artifacts: %d files, %d KiB in %s\n", n, size>>10, dir)
 			for _, f := range input.WantArtifacts {
-				Expect(filepath.Join(dir, f)).To(BeAnExistingFile())
+				matches, err := filepath.Glob(filepath.Join(dir, f))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(matches).NotTo(BeEmpty(), "artifacts/%s in %s", f, out)
 			}
 		}
 	})

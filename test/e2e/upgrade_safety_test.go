@@ -14,9 +14,13 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"sigs.k8s.io/cluster-api/test/framework"
+
+	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/harness/images"
 	"github.com/zdt-dev/zdt/harness/kind"
 	"github.com/zdt-dev/zdt/harness/kubeconfig"
@@ -61,8 +65,52 @@ var _ = Describe("Upgrade safety", Ordered, func() {
 		UpgradeSafetySpec(ctx, func() UpgradeSafetySpecInput {
 			return UpgradeSafetySpecInput{
 				Provider: kindProvider, Scenario: "../../testdata/scenarios/kind-small.yaml",
-				ArtifactFolder: artifacts, Timeout: interval("kind"), WantVerdict: report.Pass,
+				ArtifactFolder: artifacts, Timeout: interval("kind"), WantVerdict: report.Pass, KeepArtifacts: true,
+				// What Cluster API's DockerLogCollector takes from every workload machine, the
+				// API load balancer's log, the management node's journals, both clusters' objects.
+				WantArtifacts: []string{"machines/*-md-*/journal.log", "machines/*-md-*/kubelet.log", "machines/*-md-*/containerd.log",
+					"machines/*-md-*/kubelet-version.txt", "machines/*/pods/*", "infrastructure/*-lb.log",
+					"machines/*-control-plane/kubelet.log", "management/objects/cluster.x-k8s.io/machines.yaml", "workload/objects/core/nodes.yaml"},
 			}
+		})
+	})
+
+	Context("Cluster API's test framework on the clusters the kind spec kept", func() {
+		It("sees the control plane and every MachineDeployment at the scenario's target version", func() {
+			created := kindProvider.Created()
+			Expect(created).NotTo(BeEmpty(), "the kind spec made no cluster")
+			names := created[len(created)-1]
+			sc, _, err := scenarios.Open("../../testdata/scenarios/kind-small.yaml")
+			Expect(err).NotTo(HaveOccurred())
+			to := sc.Spec.Versions.To
+			mgmt := framework.NewClusterProxy(names.Management, filepath.Join(artifacts, names.Management+".kubeconfig"), capi.Scheme())
+			defer mgmt.Dispose(ctx)
+			cluster := framework.GetClusterByName(ctx, framework.GetClusterByNameInput{Getter: mgmt.GetClient(), Name: names.Workload, Namespace: "default"})
+			Expect(cluster.Spec.Topology.Version).To(Equal(to))
+			framework.WaitForControlPlaneMachinesToBeUpgraded(ctx, framework.WaitForControlPlaneMachinesToBeUpgradedInput{
+				Lister: mgmt.GetClient(), Cluster: cluster, KubernetesUpgradeVersion: to, MachineCount: int(*sc.Spec.Cluster.ControlPlane.Replicas),
+			}, "2m", "5s")
+			kcp := framework.GetKubeadmControlPlaneByCluster(ctx, framework.GetKubeadmControlPlaneByClusterInput{
+				Lister: mgmt.GetClient(), ClusterName: cluster.Name, Namespace: cluster.Namespace})
+			Expect(kcp).NotTo(BeNil())
+			Expect(kcp.Spec.Version).To(Equal(to))
+			mds := framework.GetMachineDeploymentsByCluster(ctx, framework.GetMachineDeploymentsByClusterInput{
+				Lister: mgmt.GetClient(), ClusterName: cluster.Name, Namespace: cluster.Namespace})
+			Expect(mds).To(HaveLen(len(sc.Spec.Cluster.WorkerPools)))
+			for _, md := range mds {
+				framework.WaitForMachineDeploymentMachinesToBeUpgraded(ctx, framework.WaitForMachineDeploymentMachinesToBeUpgradedInput{
+					Lister: mgmt.GetClient(), Cluster: cluster, KubernetesUpgradeVersion: to, MachineCount: int(*md.Spec.Replicas), MachineDeployment: *md,
+				}, "2m", "5s")
+			}
+			workload := mgmt.GetWorkloadCluster(ctx, cluster.Namespace, cluster.Name)
+			defer workload.Dispose(ctx)
+			nodes, err := workload.GetClientSet().CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			for _, n := range nodes.Items {
+				Expect(n.Status.NodeInfo.KubeletVersion).To(Equal(to), "node %s", n.Name)
+			}
+			fmt.Fprintf(GinkgoWriter, "Cluster API's framework: %s at %s, %d control plane machine(s), %d MachineDeployment(s), %d node(s) at %s\n",
+				cluster.Name, cluster.Spec.Topology.Version, *sc.Spec.Cluster.ControlPlane.Replicas, len(mds), len(nodes.Items), to)
 		})
 	})
 
