@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/common/expfmt"
+	prommodel "github.com/prometheus/common/model"
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report"
@@ -21,7 +22,8 @@ func TestMetricsParse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var p expfmt.TextParser
+			// The legacy names: what every Prometheus and textfile collector accepts.
+			p := expfmt.NewTextParser(prommodel.LegacyValidation)
 			fams, err := p.TextToMetricFamilies(bytes.NewReader(data))
 			if err != nil {
 				t.Fatalf("the Prometheus text parser rejects metrics.prom: %v\n%s", err, data)

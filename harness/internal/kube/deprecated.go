@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/common/expfmt"
+	prommodel "github.com/prometheus/common/model"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/zdt-dev/zdt/harness/audit"
@@ -41,7 +42,7 @@ func ReadDeprecatedAPIUse(ctx context.Context, cs kubernetes.Interface) ([]model
 // names an API by group, version and resource; the audit table gives its kind (the resource
 // stands in for an API the table does not know).
 func ParseDeprecatedAPIUse(r io.Reader) ([]model.ObjectRef, error) {
-	var p expfmt.TextParser
+	p := expfmt.NewTextParser(prommodel.UTF8Validation)
 	families, err := p.TextToMetricFamilies(r)
 	if err != nil {
 		return nil, fmt.Errorf("parse the API server's metrics: %w", err)
