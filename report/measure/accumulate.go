@@ -130,7 +130,7 @@ func (h *latHist) spreadDists() {
 	}
 	z := distZ()
 	for ld, w := range h.dists {
-		ln := distuv.LogNormal{Mu: math.Log(ld.mean.Seconds()) - ld.sigma*ld.sigma/2, Sigma: ld.sigma}
+		ln := ld.logNormal()
 		// The points' keys never decrease: a run of equal keys is summed before it is stored,
 		// in the order the map would have summed it.
 		each := w / distPoints
@@ -146,9 +146,19 @@ func (h *latHist) spreadDists() {
 			acc += each
 		}
 		h.weights[key] = acc
-		h.max = max(h.max, time.Duration(ln.Quantile(1-1/(w+1))*float64(time.Second)))
+		h.raiseMax(ld, w)
 	}
 	clear(h.dists)
+}
+
+// logNormal is the distribution of ld's latencies, in seconds.
+func (ld latDist) logNormal() distuv.LogNormal {
+	return distuv.LogNormal{Mu: math.Log(ld.mean.Seconds()) - ld.sigma*ld.sigma/2, Sigma: ld.sigma}
+}
+
+// raiseMax raises max to the quantile the slowest of w requests of ld is expected at.
+func (h *latHist) raiseMax(ld latDist, w float64) {
+	h.max = max(h.max, time.Duration(ld.logNormal().Quantile(1-1/(w+1))*float64(time.Second)))
 }
 
 // summary is latency without its percentiles: the mean and the slowest request.
@@ -157,8 +167,7 @@ func (h *latHist) summary() Latency {
 		return Latency{}
 	}
 	for ld, w := range h.dists {
-		ln := distuv.LogNormal{Mu: math.Log(ld.mean.Seconds()) - ld.sigma*ld.sigma/2, Sigma: ld.sigma}
-		h.max = max(h.max, time.Duration(ln.Quantile(1-1/(w+1))*float64(time.Second)))
+		h.raiseMax(ld, w)
 	}
 	return Latency{Max: Round(ms(h.max), 3), Mean: Round(h.sum/h.n, 3)}
 }
