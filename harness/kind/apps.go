@@ -13,16 +13,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/zdt-dev/zdt/harness/kind/internal/inject"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// Labels zdt puts on the objects and containers it creates, so that `zdt cleanup` and users can
-// find them.
+// Labels zdt puts on the objects it creates (dockercli has those of containers).
 const (
-	// labelOwned marks a container or object zdt created.
-	labelOwned = "dev.zdt.owned"
-	// labelRun names the run (the workload cluster) a container belongs to.
-	labelRun = "dev.zdt.run"
 	// labelManagedBy is Kubernetes' managed-by label; zdt sets it to "zdt".
 	labelManagedBy = "app.kubernetes.io/managed-by"
 	// labelApp selects a workload's pods.
@@ -108,13 +104,13 @@ func deployment(w *scenarios.Workload, namespace, image string, labels map[strin
 			env = append(env, corev1.EnvVar{Name: "DRAIN_TIME", Value: s.DrainTime.Duration.String()})
 		}
 	}
-	// The SlowReadiness fault's ConfigMap (fault_slowreadiness.go): a pod started while it names
+	// The SlowReadiness fault's ConfigMap (internal/inject/slowreadiness.go): a pod started while it names
 	// this workload reads the delay at start.
-	env = append(env, corev1.EnvVar{Name: "SLOW_START_FILE", Value: faultsMountPath + "/" + slowStartKey(w.Name)})
+	env = append(env, corev1.EnvVar{Name: "SLOW_START_FILE", Value: inject.FaultsMountPath + "/" + inject.SlowStartKey(w.Name)})
 	c := corev1.Container{
 		Name: "app", Image: image, ImagePullPolicy: corev1.PullIfNotPresent, Env: env,
 		Ports:        []corev1.ContainerPort{{Name: "http", ContainerPort: appPort}},
-		VolumeMounts: []corev1.VolumeMount{{Name: "zdt-faults", MountPath: faultsMountPath, ReadOnly: true}},
+		VolumeMounts: []corev1.VolumeMount{{Name: "zdt-faults", MountPath: inject.FaultsMountPath, ReadOnly: true}},
 	}
 	if r := w.Requests; r != nil {
 		c.Resources.Requests = corev1.ResourceList{}
@@ -150,7 +146,7 @@ func deployment(w *scenarios.Workload, namespace, image string, labels map[strin
 	optional := true
 	pod := corev1.PodSpec{Containers: []corev1.Container{c}, Volumes: []corev1.Volume{{Name: "zdt-faults",
 		VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: faultsConfigMap}, Optional: &optional}}}}}
+			LocalObjectReference: corev1.LocalObjectReference{Name: inject.FaultsConfigMap}, Optional: &optional}}}}}
 	if g := w.TerminationGracePeriod; g != nil {
 		s := int64(g.Duration.Seconds())
 		pod.TerminationGracePeriodSeconds = &s

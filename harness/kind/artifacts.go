@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/cluster-api/test/framework"
 
 	"github.com/zdt-dev/zdt/harness/capi"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 )
 
 // A kind run's artifacts/ (in its run directory) holds what a failed run needs looking at
@@ -42,7 +43,7 @@ var journalUnits = map[string]string{"kubelet": "kubelet.log", "containerd": "co
 func machineJournals(ctx context.Context, container, dir string) error {
 	var errs []error
 	for unit, file := range journalUnits {
-		out, err := docker(ctx, nil, "exec", container, "journalctl", "-u", unit, "--no-pager", "-o", "short-precise")
+		out, err := dockercli.Run(ctx, nil, "exec", container, "journalctl", "-u", unit, "--no-pager", "-o", "short-precise")
 		if err != nil {
 			errs = append(errs, fmt.Errorf("journal of %s on %s: %w", unit, container, err))
 			continue
@@ -60,7 +61,7 @@ func machineJournals(ctx context.Context, container, dir string) error {
 
 // managementContainers lists the running node containers of the management cluster.
 func managementContainers(ctx context.Context, names Names) ([]string, error) {
-	out, err := docker(ctx, nil, "ps", "--format", "{{.Names}}")
+	out, err := dockercli.Run(ctx, nil, "ps", "--format", "{{.Names}}")
 	if err != nil {
 		return nil, fmt.Errorf("docker ps: %w", err)
 	}

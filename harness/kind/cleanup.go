@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"strings"
 
 	"sigs.k8s.io/kind/pkg/cluster"
@@ -14,17 +15,17 @@ import (
 // cluster, so they are removed directly rather than through Cluster API).
 func remove(ctx context.Context, kp *cluster.Provider, names Names) error {
 	var errs []error
-	if _, err := docker(ctx, nil, "rm", "-f", "-v", names.EdgeLB); err != nil && !strings.Contains(err.Error(), "No such container") {
+	if _, err := dockercli.Run(ctx, nil, "rm", "-f", "-v", names.EdgeLB); err != nil && !strings.Contains(err.Error(), "No such container") {
 		errs = append(errs, err)
 	}
 	if err := kp.Delete(names.Management, ""); err != nil {
 		errs = append(errs, fmt.Errorf("delete kind cluster %s: %w", names.Management, err))
 	}
-	if err := removeLabelled(ctx, kindClusterLabel+"="+names.Workload); err != nil {
+	if err := removeLabelled(ctx, dockercli.ClusterLabel+"="+names.Workload); err != nil {
 		errs = append(errs, err)
 	}
 	// Fault agents still running (they share a workload node's network namespace).
-	if err := removeLabelled(ctx, labelRun+"="+names.Workload); err != nil {
+	if err := removeLabelled(ctx, dockercli.LabelRun+"="+names.Workload); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -38,7 +39,7 @@ type Leftover struct {
 // Leftovers lists every container zdt created: kind and Docker provider nodes and load
 // balancers of clusters named zdt-mgmt-* and zdt-wl-*, and containers labelled dev.zdt.owned.
 func Leftovers(ctx context.Context) ([]Leftover, error) {
-	out, err := docker(ctx, nil, "ps", "-a", "--format", `{{.Names}}	{{.Label "`+kindClusterLabel+`"}}	{{.Label "`+labelOwned+`"}}`)
+	out, err := dockercli.Run(ctx, nil, "ps", "-a", "--format", `{{.Names}}	{{.Label "`+dockercli.ClusterLabel+`"}}	{{.Label "`+dockercli.LabelOwned+`"}}`)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func Cleanup(ctx context.Context) ([]Leftover, error) {
 	for _, l := range left {
 		names = append(names, l.Name)
 	}
-	if _, err := docker(ctx, nil, append([]string{"rm", "-f", "-v"}, names...)...); err != nil && !strings.Contains(err.Error(), "No such container") {
+	if _, err := dockercli.Run(ctx, nil, append([]string{"rm", "-f", "-v"}, names...)...); err != nil && !strings.Contains(err.Error(), "No such container") {
 		errs = append(errs, err)
 	}
 	return left, errors.Join(errs...)
@@ -89,10 +90,10 @@ func ours(cluster string) bool {
 }
 
 func removeLabelled(ctx context.Context, label string) error {
-	names, err := containersLabelled(ctx, label)
+	names, err := dockercli.Labelled(ctx, label)
 	if err != nil || len(names) == 0 {
 		return err
 	}
-	_, err = docker(ctx, nil, append([]string{"rm", "-f", "-v"}, names...)...)
+	_, err = dockercli.Run(ctx, nil, append([]string{"rm", "-f", "-v"}, names...)...)
 	return err
 }

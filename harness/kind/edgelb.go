@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/zdt-dev/zdt/harness/internal/kube"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -166,24 +167,24 @@ func (lb *edgeLB) start(ctx context.Context, image, run string) (map[string]stri
 		return nil, err
 	}
 	args := []string{"create", "--name", lb.container, "--network", "kind",
-		"--label", labelOwned + "=true", "--label", labelRun + "=" + run}
+		"--label", dockercli.LabelOwned + "=true", "--label", dockercli.LabelRun + "=" + run}
 	for _, b := range lb.backends {
 		args = append(args, "-p", fmt.Sprintf("127.0.0.1::%d", b.Frontend))
 	}
 	args = append(args, image)
-	if _, err := docker(ctx, nil, args...); err != nil {
+	if _, err := dockercli.Run(ctx, nil, args...); err != nil {
 		return nil, fmt.Errorf("edge load balancer: %w", err)
 	}
 	if err := lb.write(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if _, err := docker(ctx, nil, "start", lb.container); err != nil {
+	if _, err := dockercli.Run(ctx, nil, "start", lb.container); err != nil {
 		return nil, fmt.Errorf("edge load balancer: %w", err)
 	}
 	lb.current = cfg
 	urls := map[string]string{}
 	for _, b := range lb.backends {
-		hostPort, err := publishedPort(ctx, lb.container, b.Frontend)
+		hostPort, err := dockercli.PublishedPort(ctx, lb.container, b.Frontend)
 		if err != nil {
 			return nil, fmt.Errorf("edge load balancer: %w", err)
 		}
@@ -216,7 +217,7 @@ func (lb *edgeLB) write(ctx context.Context, cfg string) error {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return fmt.Errorf("edge load balancer: %w", err)
 	}
-	if _, err := docker(ctx, nil, "cp", path, lb.container+":"+haproxyConfigPath); err != nil {
+	if _, err := dockercli.Run(ctx, nil, "cp", path, lb.container+":"+haproxyConfigPath); err != nil {
 		return fmt.Errorf("edge load balancer: %w", err)
 	}
 	return nil
@@ -235,7 +236,7 @@ func (lb *edgeLB) sync(ctx context.Context, interval time.Duration) {
 			lb.log("edge load balancer: %v", err)
 			return
 		}
-		if _, err := docker(ctx, nil, "kill", "-s", "USR2", lb.container); err != nil {
+		if _, err := dockercli.Run(ctx, nil, "kill", "-s", "USR2", lb.container); err != nil {
 			lb.log("edge load balancer: reload: %v", err)
 			return
 		}
@@ -263,7 +264,7 @@ func serverNames(cfg string) []string {
 func EdgeTargets(ctx context.Context, container string, sc *scenarios.Scenario) (map[string]string, error) {
 	urls := map[string]string{}
 	for i, w := range sc.Spec.Workloads {
-		hostPort, err := publishedPort(ctx, container, edgeFrontendPort+i)
+		hostPort, err := dockercli.PublishedPort(ctx, container, edgeFrontendPort+i)
 		if err != nil {
 			return nil, fmt.Errorf("edge load balancer: %w", err)
 		}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/zdt-dev/zdt/harness/images/components"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -46,7 +47,7 @@ func TestTopology(t *testing.T) {
 		{[]string{"spec", "topology", "version"}, "v1.36.3"},
 		{[]string{"spec", "topology", "classRef", "name"}, clusterClassName},
 		{[]string{"spec", "topology", "controlPlane", "replicas"}, float64(1)},
-		{[]string{"metadata", "labels", labelOwned}, "true"},
+		{[]string{"metadata", "labels", dockercli.LabelOwned}, "true"},
 	} {
 		got, _, _ := unstructured.NestedFieldNoCopy(cl.Object, c.path...)
 		if got != c.want {

@@ -27,6 +27,8 @@ import (
 	"github.com/zdt-dev/zdt/harness/capi"
 	"github.com/zdt-dev/zdt/harness/images"
 	"github.com/zdt-dev/zdt/harness/images/components"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
+	"github.com/zdt-dev/zdt/harness/kind/internal/inject"
 	"github.com/zdt-dev/zdt/harness/kind/internal/isolation"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios/faults"
@@ -39,10 +41,6 @@ const (
 	managementPrefix = "zdt-mgmt-"
 	workloadPrefix   = "zdt-wl-"
 )
-
-// kindClusterLabel is the container label kind and the Docker provider put on a cluster's
-// containers.
-const kindClusterLabel = "io.x-k8s.kind.cluster"
 
 // Timeouts of the bring-up; each wait is also cancelled with the run.
 const (
@@ -111,7 +109,7 @@ var info = harness.Register(harness.ProviderInfo{
 	Clock:   harness.Clock{},
 	Flags: []harness.Flag{{Name: FlagKeep, Bool: true,
 		Usage: "leave the kind clusters and the edge load balancer in place for debugging; zdt cleanup removes them"}},
-	Injects: func(k faults.Kind) bool { return kindInjects.Injects(k) },
+	Injects: func(k faults.Kind) bool { return inject.Kinds.Injects(k) },
 	New: func(s harness.Settings) (harness.Provider, error) {
 		dir, err := filepath.Abs(s.Out)
 		if err != nil {
@@ -248,7 +246,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	if err := checkInotify(); err != nil {
 		return nil, err
 	}
-	delay, err := checkNetworkDelay(ctx, sc)
+	delay, err := inject.CheckNetworkDelay(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +412,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 		Scenario: sc, Recorder: in.Recorder, Start: in.Start,
 		Management: mgmtCfg, Namespace: metav1.NamespaceDefault, Name: names.Workload, Workload: wcfg,
 		Targets: targets, Teardown: teardown, Tuning: p.opts.Tuning, ArtifactsDir: p.opts.ArtifactsDir,
-		Injectors: injectors(names.Workload, delay), Log: logf,
+		Injectors: inject.Injectors(names.Workload, delay), Log: logf,
 	})
 }
 
@@ -480,7 +478,7 @@ func workloadConfig(ctx context.Context, mgmt dynamic.Interface, name string) (*
 		if err != nil {
 			return false, "", err
 		}
-		hostPort, err := publishedPort(ctx, name+"-lb", 6443)
+		hostPort, err := dockercli.PublishedPort(ctx, name+"-lb", 6443)
 		if err != nil {
 			return false, "load balancer port not published yet", nil
 		}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/zdt-dev/zdt/harness/chaos"
+	"github.com/zdt-dev/zdt/harness/kind/internal/inject"
 	"github.com/zdt-dev/zdt/scenarios"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
@@ -21,18 +22,18 @@ func TestSlowReadinessReachesTheSampleApp(t *testing.T) {
 	env := &chaos.Env{Client: cs, AppNamespace: "zdt"}
 	f := &faults.Fault{Name: "slow", Kind: faults.SlowReadiness, Target: faults.Target{Workload: "web"},
 		Duration: &metav1.Duration{Duration: time.Minute}, Delay: &metav1.Duration{Duration: 45 * time.Second}}
-	inj, err := slowReadiness(ctx, env, f)
+	inj, err := inject.Injectors("", inject.DelayNetem)[faults.SlowReadiness](ctx, env, f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm, err := cs.CoreV1().ConfigMaps("zdt").Get(ctx, faultsConfigMap, metav1.GetOptions{})
+	cm, err := cs.CoreV1().ConfigMaps("zdt").Get(ctx, inject.FaultsConfigMap, metav1.GetOptions{})
 	if err != nil || cm.Data["slow-start-web"] != "45s" {
 		t.Fatalf("ConfigMap %+v, %v; want slow-start-web: 45s", cm, err)
 	}
 	if err := inj.Undo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cm, _ = cs.CoreV1().ConfigMaps("zdt").Get(ctx, faultsConfigMap, metav1.GetOptions{})
+	cm, _ = cs.CoreV1().ConfigMaps("zdt").Get(ctx, inject.FaultsConfigMap, metav1.GetOptions{})
 	if _, ok := cm.Data["slow-start-web"]; ok {
 		t.Errorf("the key outlived the fault: %v", cm.Data)
 	}
@@ -44,9 +45,9 @@ func TestSlowReadinessReachesTheSampleApp(t *testing.T) {
 	for _, e := range pod.Containers[0].Env {
 		env0[e.Name] = e.Value
 	}
-	if env0["SLOW_START_FILE"] != faultsMountPath+"/slow-start-web" || len(pod.Volumes) != 1 ||
-		pod.Volumes[0].ConfigMap == nil || pod.Volumes[0].ConfigMap.Name != faultsConfigMap || !*pod.Volumes[0].ConfigMap.Optional ||
-		pod.Containers[0].VolumeMounts[0].MountPath != faultsMountPath {
+	if env0["SLOW_START_FILE"] != inject.FaultsMountPath+"/slow-start-web" || len(pod.Volumes) != 1 ||
+		pod.Volumes[0].ConfigMap == nil || pod.Volumes[0].ConfigMap.Name != inject.FaultsConfigMap || !*pod.Volumes[0].ConfigMap.Optional ||
+		pod.Containers[0].VolumeMounts[0].MountPath != inject.FaultsMountPath {
 		t.Errorf("pod spec %+v does not read the fault's ConfigMap", pod)
 	}
 }

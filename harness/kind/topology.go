@@ -6,6 +6,7 @@ import (
 	"text/template"
 
 	"github.com/zdt-dev/zdt/harness/images"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -50,7 +51,7 @@ func topology(in topologyInput) ([]byte, error) {
 		Pools                       []pool
 		Labels                      map[string]string
 	}{topologyInput: in, Class: clusterClassName, WorkerClass: workerClass, Version: in.Scenario.Spec.Versions.From,
-		ControlPlane: 1, Labels: map[string]string{labelOwned: "true", labelRun: in.Name}}
+		ControlPlane: 1, Labels: map[string]string{dockercli.LabelOwned: "true", dockercli.LabelRun: in.Name}}
 	if r := in.Scenario.Spec.Cluster.ControlPlane.Replicas; r != nil {
 		data.ControlPlane = *r
 	}

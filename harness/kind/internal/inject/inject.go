@@ -1,4 +1,6 @@
-package kind
+// Package inject holds the faults the kind provider injects into the containers of a workload
+// cluster's machines (one file per kind), beside those chaos injects through the Kubernetes API.
+package inject
 
 import (
 	"context"
@@ -6,14 +8,15 @@ import (
 	"strings"
 
 	"github.com/zdt-dev/zdt/harness/chaos"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
-// injectors are the fault kinds the kind provider injects: those of the Kubernetes API, and
-// those done to the Docker containers of the workload cluster's machines, one file per kind
-// (fault_*.go). Every container command names a container of this run's workload cluster and
+// Injectors are the fault kinds the kind provider injects into the workload cluster named
+// workload: those of the Kubernetes API, and those done to the Docker containers of its
+// machines, one file per kind. Every container command names a container of this run's workload cluster and
 // runs inside it: nothing changes the host's own network.
-func injectors(workload string, delay delayMethod) chaos.Injectors {
+func Injectors(workload string, delay DelayMethod) chaos.Injectors {
 	n := nodeContainers{cluster: workload, delay: delay}
 	return chaos.APIInjectors().With(chaos.Injectors{
 		faults.NodeCrash:                n.nodeCrash,
@@ -27,20 +30,20 @@ func injectors(workload string, delay delayMethod) chaos.Injectors {
 	})
 }
 
-// kindInjects is what the provider registry says the kind provider injects.
-var kindInjects = injectors("", delayNetem)
+// Kinds is what the provider registry says the kind provider injects.
+var Kinds = Injectors("", DelayNetem)
 
 // nodeContainers runs commands in the containers of one workload cluster's machines.
 type nodeContainers struct {
 	cluster string
-	delay   delayMethod
+	delay   DelayMethod
 }
 
 // container returns the container of a node, after checking that it belongs to the run's
 // workload cluster: the Docker provider names a machine's container, and its node, after the
 // machine, and labels it with the cluster.
 func (c nodeContainers) container(ctx context.Context, node string) (string, error) {
-	out, err := docker(ctx, nil, "inspect", "--format", "{{index .Config.Labels \""+kindClusterLabel+"\"}}", node)
+	out, err := dockercli.Run(ctx, nil, "inspect", "--format", "{{index .Config.Labels \""+dockercli.ClusterLabel+"\"}}", node)
 	if err != nil {
 		return "", fmt.Errorf("the container of node %s: %w", node, err)
 	}
@@ -56,7 +59,7 @@ func (c nodeContainers) exec(ctx context.Context, node string, args ...string) (
 	if err != nil {
 		return "", err
 	}
-	return docker(ctx, nil, append([]string{"exec", name}, args...)...)
+	return dockercli.Run(ctx, nil, append([]string{"exec", name}, args...)...)
 }
 
 // gone reports whether a docker error says the container no longer exists or no longer runs

@@ -1,4 +1,4 @@
-package kind
+package inject
 
 import (
 	"context"
@@ -11,24 +11,25 @@ import (
 
 	"github.com/zdt-dev/zdt/harness/chaos"
 	"github.com/zdt-dev/zdt/harness/images"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
-// delayMethod is how the nodes' packets are delayed on this host.
-type delayMethod int
+// DelayMethod is how the nodes' packets are delayed on this host.
+type DelayMethod int
 
 const (
-	// delayNetem: tc netem on the node's eth0, where the host's kernel has sch_netem.
-	delayNetem delayMethod = iota
-	// delayQueue: an iptables NFQUEUE rule sends the packets leaving the node's eth0 to zdt's
+	// DelayNetem: tc netem on the node's eth0, where the host's kernel has sch_netem.
+	DelayNetem DelayMethod = iota
+	// DelayQueue: an iptables NFQUEUE rule sends the packets leaving the node's eth0 to zdt's
 	// fault agent, which holds each for the delay (harness/internal/netdelay), for kernels
 	// without netem.
-	delayQueue
+	DelayQueue
 )
 
-func (m delayMethod) String() string {
-	if m == delayQueue {
+func (m DelayMethod) String() string {
+	if m == DelayQueue {
 		return "an NFQUEUE rule and zdt's fault agent"
 	}
 	return "tc netem"
@@ -40,7 +41,7 @@ func (m delayMethod) String() string {
 // fault agent.
 func (c nodeContainers) networkDelay(ctx context.Context, env *chaos.Env, f *faults.Fault) (chaos.Injection, error) {
 	return env.OnNodes(ctx, f, func(ctx context.Context, n chaos.Node) (func(context.Context) error, error) {
-		if c.delay == delayQueue {
+		if c.delay == DelayQueue {
 			return c.queueDelay(ctx, n.Name, f)
 		}
 		delay := fmt.Sprintf("%dus", f.Extra().Microseconds())
@@ -68,13 +69,13 @@ func (c nodeContainers) queueDelay(ctx context.Context, node string, f *faults.F
 	queue := queueNumber(f.Name)
 	agent := agentName(node, f.Name)
 	limit := faultLimit(f, time.Minute)
-	if _, err := docker(ctx, nil, "run", "-d", "--rm", "--name", agent, "--network", "container:"+node, "--cap-add", "NET_ADMIN",
-		"--label", labelOwned+"=true", "--label", labelRun+"="+c.cluster,
+	if _, err := dockercli.Run(ctx, nil, "run", "-d", "--rm", "--name", agent, "--network", "container:"+node, "--cap-add", "NET_ADMIN",
+		"--label", dockercli.LabelOwned+"=true", "--label", dockercli.LabelRun+"="+c.cluster,
 		images.FaultAgentImage, "delay", "--queue", fmt.Sprint(queue), "--delay", f.Extra().String(), "--for", limit.String()); err != nil {
 		return nil, fmt.Errorf("start the fault agent: %w", err)
 	}
 	stopAgent := func(ctx context.Context) error {
-		if _, err := docker(ctx, nil, "stop", "-t", "10", agent); err != nil && !gone(err) {
+		if _, err := dockercli.Run(ctx, nil, "stop", "-t", "10", agent); err != nil && !gone(err) {
 			return err
 		}
 		return nil
@@ -142,34 +143,34 @@ func agentName(node, fault string) string {
 	return node + "-zdt-fault-" + unsafeName.ReplaceAllString(fault, "-")
 }
 
-// checkNetworkDelay chooses, before any cluster is created, how this host delays the nodes'
+// CheckNetworkDelay chooses, before any cluster is created, how this host delays the nodes'
 // packets when the scenario has a NetworkDelay fault, or fails with what to do: tc netem where
 // the kernel has sch_netem, else an NFQUEUE rule and zdt's fault agent. Each is tried in a
 // throwaway container without a network.
-func checkNetworkDelay(ctx context.Context, sc *scenarios.Scenario) (delayMethod, error) {
+func CheckNetworkDelay(ctx context.Context, sc *scenarios.Scenario) (DelayMethod, error) {
 	uses := false
 	for _, f := range sc.Spec.Faults {
 		uses = uses || f.Kind == faults.NetworkDelay
 	}
 	if !uses {
-		return delayNetem, nil
+		return DelayNetem, nil
 	}
 	try := func(cmd ...string) error {
-		args := append([]string{"run", "--rm", "--network", "none", "--cap-add", "NET_ADMIN", "--label", labelOwned + "=true",
+		args := append([]string{"run", "--rm", "--network", "none", "--cap-add", "NET_ADMIN", "--label", dockercli.LabelOwned + "=true",
 			"--entrypoint", cmd[0], images.NodeImage(sc.Spec.Versions.From)}, cmd[1:]...)
-		_, err := docker(ctx, nil, args...)
+		_, err := dockercli.Run(ctx, nil, args...)
 		return err
 	}
 	netemErr := try("tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms")
 	if netemErr == nil {
-		return delayNetem, nil
+		return DelayNetem, nil
 	}
 	queueErr := try("iptables", "-t", "mangle", "-A", "POSTROUTING", "-o", "lo", "-j", "NFQUEUE", "--queue-num", "1000", "--queue-bypass")
 	if queueErr == nil {
-		if _, err := docker(ctx, nil, "image", "inspect", "--format", "{{.Id}}", images.FaultAgentImage); err != nil {
+		if _, err := dockercli.Run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", images.FaultAgentImage); err != nil {
 			return 0, fmt.Errorf("spec.faults: NetworkDelay needs zdt's fault agent image %s on this host (this kernel has no tc netem): run make images", images.FaultAgentImage)
 		}
-		return delayQueue, nil
+		return DelayQueue, nil
 	}
 	return 0, fmt.Errorf("spec.faults: NetworkDelay needs tc netem or the NFQUEUE iptables target in the nodes, and this host's kernel has neither (%v; %v): load sch_netem (modprobe sch_netem) or xt_NFQUEUE, or run the scenario with --provider sim", netemErr, queueErr)
 }

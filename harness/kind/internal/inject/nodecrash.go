@@ -1,9 +1,10 @@
-package kind
+package inject
 
 import (
 	"context"
 
 	"github.com/zdt-dev/zdt/harness/chaos"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -17,14 +18,14 @@ func (c nodeContainers) nodeCrash(ctx context.Context, env *chaos.Env, f *faults
 		if err != nil {
 			return nil, err
 		}
-		if _, err := docker(ctx, nil, "kill", "--signal", "KILL", name); err != nil {
+		if _, err := dockercli.Run(ctx, nil, "kill", "--signal", "KILL", name); err != nil {
 			return nil, err
 		}
 		if f.Length() == 0 {
 			return nil, nil // the machine stays down
 		}
 		return func(ctx context.Context) error {
-			if _, err := docker(ctx, nil, "start", name); err != nil && !gone(err) {
+			if _, err := dockercli.Run(ctx, nil, "start", name); err != nil && !gone(err) {
 				return err
 			}
 			return nil

@@ -1,7 +1,8 @@
-package kind
+package inject
 
 import (
 	"context"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"strings"
 	"time"
 )
@@ -56,7 +57,7 @@ func (c nodeContainers) watchNewMachines(ctx context.Context, each func(name str
 // machineContainers lists the containers of the run's workload cluster (the Docker provider's
 // machines and its load balancer), as a set.
 func (c nodeContainers) machineContainers(ctx context.Context) (map[string]bool, error) {
-	out, err := docker(ctx, nil, "ps", "-a", "--filter", "label="+kindClusterLabel+"="+c.cluster, "--format", "{{.Names}}")
+	out, err := dockercli.Run(ctx, nil, "ps", "-a", "--filter", "label="+dockercli.ClusterLabel+"="+c.cluster, "--format", "{{.Names}}")
 	if err != nil {
 		return nil, err
 	}

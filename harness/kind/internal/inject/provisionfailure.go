@@ -1,4 +1,4 @@
-package kind
+package inject
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/zdt-dev/zdt/harness/chaos"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -31,7 +32,7 @@ func (c nodeContainers) provisionFailure(ctx context.Context, env *chaos.Env, f 
 		if _, err := machines.Get(watch, name, metav1.GetOptions{}); err != nil {
 			return true, true // not a Machine's container (a load balancer)
 		}
-		if _, err := docker(watch, nil, "kill", name); err != nil && !gone(err) {
+		if _, err := dockercli.Run(watch, nil, "kill", name); err != nil && !gone(err) {
 			env.Logf("fault %s: kill machine container %s: %v", f.Name, name, err)
 		}
 		if err := machines.Delete(watch, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {

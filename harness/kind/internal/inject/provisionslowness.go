@@ -1,4 +1,4 @@
-package kind
+package inject
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zdt-dev/zdt/harness/chaos"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -22,7 +23,7 @@ func (c nodeContainers) provisionSlowness(ctx context.Context, env *chaos.Env, f
 	var mu sync.Mutex
 	frozen := map[string]time.Time{} // container -> when it is thawed
 	thaw := func(ctx context.Context, name string) error {
-		if _, err := docker(ctx, nil, "unpause", name); err != nil && !gone(err) && !strings.Contains(err.Error(), "is not paused") {
+		if _, err := dockercli.Run(ctx, nil, "unpause", name); err != nil && !gone(err) && !strings.Contains(err.Error(), "is not paused") {
 			return err
 		}
 		delete(frozen, name)
@@ -30,7 +31,7 @@ func (c nodeContainers) provisionSlowness(ctx context.Context, env *chaos.Env, f
 		return nil
 	}
 	done, err := c.watchNewMachines(watch, func(name string) (bool, bool) {
-		if _, err := docker(watch, nil, "pause", name); err != nil {
+		if _, err := dockercli.Run(watch, nil, "pause", name); err != nil {
 			return false, true // not running yet: the next poll freezes it
 		}
 		mu.Lock()

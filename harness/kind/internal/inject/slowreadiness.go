@@ -1,4 +1,4 @@
-package kind
+package inject
 
 import (
 	"context"
@@ -9,17 +9,18 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/zdt-dev/zdt/harness/chaos"
+	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 // The ConfigMap through which faults reach zdt's sample app, mounted (optional) in every pod.
 const (
-	faultsConfigMap = "zdt-faults"
-	faultsMountPath = "/etc/zdt-faults"
+	FaultsConfigMap = "zdt-faults"
+	FaultsMountPath = "/etc/zdt-faults"
 )
 
-// slowStartKey is the ConfigMap key a workload's pods read their extra startup delay from.
-func slowStartKey(workload string) string { return "slow-start-" + workload }
+// SlowStartKey is the ConfigMap key a workload's pods read their extra startup delay from.
+func SlowStartKey(workload string) string { return "slow-start-" + workload }
 
 // slowReadiness makes the pods of a workload started during the fault take the delay longer to
 // serve: the key slow-start-<workload> of the zdt-faults ConfigMap holds the delay, and the
@@ -31,15 +32,15 @@ func slowReadiness(ctx context.Context, env *chaos.Env, f *faults.Fault) (chaos.
 		return chaos.Injection{}, fmt.Errorf("SlowReadiness needs target.workload")
 	}
 	cms := env.Client.CoreV1().ConfigMaps(env.AppNamespace)
-	key := slowStartKey(w)
+	key := SlowStartKey(w)
 	set := func(ctx context.Context, value string) error {
-		cm, err := cms.Get(ctx, faultsConfigMap, metav1.GetOptions{})
+		cm, err := cms.Get(ctx, FaultsConfigMap, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			if value == "" {
 				return nil
 			}
-			_, err = cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: faultsConfigMap, Namespace: env.AppNamespace,
-				Labels: map[string]string{labelOwned: "true"}}, Data: map[string]string{key: value}}, metav1.CreateOptions{})
+			_, err = cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: FaultsConfigMap, Namespace: env.AppNamespace,
+				Labels: map[string]string{dockercli.LabelOwned: "true"}}, Data: map[string]string{key: value}}, metav1.CreateOptions{})
 			return err
 		}
 		if err != nil {
@@ -58,10 +59,10 @@ func slowReadiness(ctx context.Context, env *chaos.Env, f *faults.Fault) (chaos.
 	}
 	d := f.Extra()
 	if err := set(ctx, d.String()); err != nil {
-		return chaos.Injection{}, fmt.Errorf("ConfigMap %s/%s: %w", env.AppNamespace, faultsConfigMap, err)
+		return chaos.Injection{}, fmt.Errorf("ConfigMap %s/%s: %w", env.AppNamespace, FaultsConfigMap, err)
 	}
 	return chaos.Injection{
-		Msg: fmt.Sprintf("pods of %s started from now on serve %v later (ConfigMap %s/%s key %s)", w, d, env.AppNamespace, faultsConfigMap, key),
+		Msg: fmt.Sprintf("pods of %s started from now on serve %v later (ConfigMap %s/%s key %s)", w, d, env.AppNamespace, FaultsConfigMap, key),
 		Undo: func(ctx context.Context) error {
 			return set(ctx, "")
 		},
