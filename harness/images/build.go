@@ -394,7 +394,7 @@ func (b *builder) nodeImage(ctx context.Context, node, version, nodeRootfs, cric
 	preload := append(append(imgs.all(), routeAgent), extra...)
 	in := nodeInputs{version: version, base: nodeRootfs, kubeBin: vs.kubeBin, crictl: crictl,
 		pause: imgs.ref("pause"), cni: cni, preload: preload}
-	keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": kindVersion}
+	keyIn := map[string]string{"version": version, "base": nodeRootfs, "cni": cni, "kind": kindVersion, "entrypoint": entrypointPatchKey}
 	for _, bin := range []string{"kubelet", "kubeadm", "kubectl"} {
 		d, err := build.FileDigest(filepath.Join(vs.kubeBin, bin))
 		if err != nil {

@@ -251,3 +251,38 @@ func TestUpgradeAddonsPreloadsTheOtherVersionsAddons(t *testing.T) {
 		t.Errorf("a single version preloads %v, want nothing", got)
 	}
 }
+
+// The node looks host.docker.internal up in /etc/hosts only: asked through DNS, Docker's
+// embedded DNS forwards it off the machine at every node's start.
+func TestPatchEntrypoint(t *testing.T) {
+	kind, err := os.ReadFile("testdata/kind-v0.33.0-entrypoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "entrypoint")
+	if err := os.WriteFile(path, kind, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := patchEntrypoint(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(got), kindHostLookup) || strings.Count(string(got), nodeHostLookup) != 1 {
+		t.Errorf("the lookup is not the files-only one:\n%s", got)
+	}
+	// Nothing else changed: undoing the one replacement gives kind's file back.
+	if string(kind) != strings.Replace(string(got), nodeHostLookup, kindHostLookup, 1) {
+		t.Error("the patch changed more than the lookup")
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("mode = %v, %v; want 0755", fi.Mode(), err)
+	}
+	// An entrypoint without the lookup (a kind release that changed it) is an error, and so is
+	// one already patched.
+	if err := patchEntrypoint(path); err == nil || !strings.Contains(err.Error(), "update patchEntrypoint") {
+		t.Errorf("patching twice = %v, want an error", err)
+	}
+}

@@ -52,6 +52,32 @@ ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
 LABEL %s=%s
 `
 
+// kind's entrypoint asks for host.docker.internal to find the Docker host (Docker Desktop's
+// name for it), through every resolver of the node. On a Linux host Docker's embedded DNS does not
+// know the name and forwards the query to the host's resolvers from the node's network: one query
+// off the machine at every node's start (the host's packet filter refuses it). zdt's nodes look
+// the name up in /etc/hosts only, where Docker writes it when a container is started with
+// --add-host host.docker.internal:host-gateway; otherwise the entrypoint uses the default gateway,
+// as kind does when the lookup fails.
+const (
+	kindHostLookup     = `getent ahostsv4 'host.docker.internal'`
+	nodeHostLookup     = `getent -s files ahostsv4 'host.docker.internal'`
+	entrypointPatchKey = kindHostLookup + " -> " + nodeHostLookup
+)
+
+// patchEntrypoint rewrites kind's entrypoint at path as above; an entrypoint without the lookup
+// is an error, so that a kind release that changed it is noticed rather than followed blindly.
+func patchEntrypoint(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read kind's entrypoint: %w", err)
+	}
+	if strings.Count(string(b), kindHostLookup) != 1 {
+		return fmt.Errorf("kind %s's entrypoint (%s) does not look up host.docker.internal as zdt expects (%s): update patchEntrypoint", kindVersion, path, kindHostLookup)
+	}
+	return os.WriteFile(path, []byte(strings.Replace(string(b), kindHostLookup, nodeHostLookup, 1)), 0o755)
+}
+
 // buildNode builds a kind node image ref with key from in: the image, then every preloaded
 // image imported into its containerd, then committed.
 func (b *builder) buildNode(ctx context.Context, ref, key string, in nodeInputs) error {
@@ -67,6 +93,9 @@ func (b *builder) buildNode(ctx context.Context, ref, key string, in nodeInputs)
 	files := filepath.Join(work, "files")
 	if err := build.CopyTree(filepath.Join(kind.Dir, "images", "base", "files"), files); err != nil {
 		return fmt.Errorf("copy kind's base files: %w", err)
+	}
+	if err := patchEntrypoint(filepath.Join(files, "usr", "local", "bin", "entrypoint")); err != nil {
+		return err
 	}
 	kindConfig, err := os.ReadFile(filepath.Join(files, "etc", "containerd", "config.toml"))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zdt-dev/zdt/harness/images/components"
 	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
+	"github.com/zdt-dev/zdt/harness/kind/internal/isolation"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -24,7 +25,7 @@ func scenario(t *testing.T) *scenarios.Scenario {
 
 func TestTopology(t *testing.T) {
 	sc := scenario(t)
-	out, err := topology(topologyInput{Name: "zdt-wl-1", Scenario: sc, Preload: []string{"zdt.dev/sampleapp:dev"}})
+	out, err := topology(topologyInput{Name: "zdt-wl-1", Scenario: sc, Preload: []string{"zdt.dev/sampleapp:dev"}, ServiceRangeDropIn: "/cache/node-files/range.conf"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +70,24 @@ func TestTopology(t *testing.T) {
 	pre, _, _ := unstructured.NestedStringSlice(w.Object, "spec", "template", "spec", "preLoadImages")
 	if len(pre) != 1 || pre[0] != "zdt.dev/sampleapp:dev" {
 		t.Errorf("preLoadImages = %v", pre)
+	}
+	// Every machine, control plane and workers, mounts the kubelet drop-in that keeps packets
+	// for the service range on the node, and the Cluster's service range is the one it names.
+	for _, name := range []string{clusterClassName + "-worker", clusterClassName + "-control-plane"} {
+		mounts, _, _ := unstructured.NestedSlice(byKind["DockerMachineTemplate/"+name].Object, "spec", "template", "spec", "extraMounts")
+		found := false
+		for _, m := range mounts {
+			m := m.(map[string]any)
+			if m["containerPath"] == isolation.ServiceRangeDropInPath && m["hostPath"] == "/cache/node-files/range.conf" && m["readOnly"] == true {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s mounts no service range drop-in: %v", name, mounts)
+		}
+	}
+	if svc, _, _ := unstructured.NestedStringSlice(cl.Object, "spec", "clusterNetwork", "services", "cidrBlocks"); len(svc) != 1 || svc[0] != WorkloadServiceRange {
+		t.Errorf("service cidrBlocks = %v, want [%s]", svc, WorkloadServiceRange)
 	}
 	if !strings.Contains(string(out), `"zdt.dev/kind-node:{{ .builtin.machineDeployment.version }}"`) {
 		t.Errorf("the workers' node image patch is missing:\n%s", out)

@@ -265,7 +265,15 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 	// 1. The management cluster: one kind node with the host's Docker socket, as the Docker
 	// provider needs.
 	start := time.Now()
-	mgmtCfg, err := createManagement(ctx, kindProvider, names.Management, images.NodeImage(mgmtVersion))
+	mgmtDropIn, err := isolation.WriteServiceRangeDropIn(filepath.Join(cacheDir, "node-files"), ManagementServiceRange)
+	if err != nil {
+		return nil, err
+	}
+	workloadDropIn, err := isolation.WriteServiceRangeDropIn(filepath.Join(cacheDir, "node-files"), WorkloadServiceRange)
+	if err != nil {
+		return nil, err
+	}
+	mgmtCfg, err := createManagement(ctx, kindProvider, names.Management, images.NodeImage(mgmtVersion), mgmtDropIn)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +305,7 @@ func (p *Provider) create(ctx context.Context, in harness.CreateInput, names Nam
 
 	// 3. The workload cluster from zdt's ClusterClass at "from".
 	start = time.Now()
-	topo, err := topology(topologyInput{Name: names.Workload, Namespace: metav1.NamespaceDefault, Scenario: sc, Preload: []string{images.SampleAppImage}})
+	topo, err := topology(topologyInput{Name: names.Workload, Namespace: metav1.NamespaceDefault, Scenario: sc, Preload: []string{images.SampleAppImage}, ServiceRangeDropIn: workloadDropIn})
 	if err != nil {
 		return nil, err
 	}
@@ -436,12 +444,18 @@ func checkInotify() error {
 
 // createManagement creates the management kind cluster and returns its REST config. kind's
 // library takes no context: a cancelled ctx is noticed once creation returns.
-func createManagement(ctx context.Context, kp *cluster.Provider, name, image string) (*rest.Config, error) {
-	cfg := &v1alpha4.Cluster{Nodes: []v1alpha4.Node{{
-		Role:        v1alpha4.ControlPlaneRole,
-		Image:       image,
-		ExtraMounts: []v1alpha4.Mount{{HostPath: "/var/run/docker.sock", ContainerPath: "/var/run/docker.sock"}},
-	}}}
+func createManagement(ctx context.Context, kp *cluster.Provider, name, image, serviceRangeDropIn string) (*rest.Config, error) {
+	cfg := &v1alpha4.Cluster{
+		Networking: v1alpha4.Networking{ServiceSubnet: ManagementServiceRange},
+		Nodes: []v1alpha4.Node{{
+			Role:  v1alpha4.ControlPlaneRole,
+			Image: image,
+			ExtraMounts: []v1alpha4.Mount{
+				{HostPath: "/var/run/docker.sock", ContainerPath: "/var/run/docker.sock"},
+				{HostPath: serviceRangeDropIn, ContainerPath: isolation.ServiceRangeDropInPath, Readonly: true},
+			},
+		}},
+	}
 	done := make(chan error, 1)
 	go func() {
 		done <- kp.Create(name, cluster.CreateWithV1Alpha4Config(cfg), cluster.CreateWithWaitForReady(managementTimeout),

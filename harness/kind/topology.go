@@ -7,6 +7,7 @@ import (
 
 	"github.com/zdt-dev/zdt/harness/images"
 	"github.com/zdt-dev/zdt/harness/kind/internal/dockercli"
+	"github.com/zdt-dev/zdt/harness/kind/internal/isolation"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -27,7 +28,18 @@ type topologyInput struct {
 	NodeImageRepo string
 	// Preload lists images the Docker provider loads into every new worker before it joins.
 	Preload []string
+	// ServiceRangeDropIn is the host path of the kubelet drop-in that keeps packets for the
+	// service range on the node (isolation.WriteServiceRangeDropIn for WorkloadServiceRange);
+	// empty mounts none.
+	ServiceRangeDropIn string
 }
+
+// WorkloadServiceRange is the workload cluster's Service range; the management cluster keeps
+// kind's (ManagementServiceRange).
+const (
+	WorkloadServiceRange   = "10.128.0.0/12"
+	ManagementServiceRange = "10.96.0.0/12"
+)
 
 // topology renders the ClusterClass, its templates and the Cluster of in, as YAML documents
 // for the management cluster.
@@ -50,8 +62,10 @@ func topology(in topologyInput) ([]byte, error) {
 		ControlPlane                int32
 		Pools                       []pool
 		Labels                      map[string]string
+		ServiceRange, DropInPath    string
 	}{topologyInput: in, Class: clusterClassName, WorkerClass: workerClass, Version: in.Scenario.Spec.Versions.From,
-		ControlPlane: 1, Labels: map[string]string{dockercli.LabelOwned: "true", dockercli.LabelRun: in.Name}}
+		ControlPlane: 1, Labels: map[string]string{dockercli.LabelOwned: "true", dockercli.LabelRun: in.Name},
+		ServiceRange: WorkloadServiceRange, DropInPath: isolation.ServiceRangeDropInPath}
 	if r := in.Scenario.Spec.Cluster.ControlPlane.Replicas; r != nil {
 		data.ControlPlane = *r
 	}
@@ -193,7 +207,10 @@ spec:
     spec:
       extraMounts:
       - containerPath: /var/run/docker.sock
-        hostPath: /var/run/docker.sock
+        hostPath: /var/run/docker.sock{{if .ServiceRangeDropIn}}
+      - containerPath: {{.DropInPath}}
+        hostPath: {{.ServiceRangeDropIn}}
+        readOnly: true{{end}}
 ---
 apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
 kind: DockerMachineTemplate
@@ -205,7 +222,10 @@ spec:
     spec:
       extraMounts:
       - containerPath: /var/run/docker.sock
-        hostPath: /var/run/docker.sock{{if .Preload}}
+        hostPath: /var/run/docker.sock{{if .ServiceRangeDropIn}}
+      - containerPath: {{.DropInPath}}
+        hostPath: {{.ServiceRangeDropIn}}
+        readOnly: true{{end}}{{if .Preload}}
       preLoadImages:{{range .Preload}}
       - {{.}}{{end}}{{end}}
 ---
@@ -233,7 +253,7 @@ metadata:
 spec:
   clusterNetwork:
     services:
-      cidrBlocks: ["10.128.0.0/12"]
+      cidrBlocks: ["{{.ServiceRange}}"]
     pods:
       cidrBlocks: ["192.168.0.0/16"]
     serviceDomain: cluster.local
