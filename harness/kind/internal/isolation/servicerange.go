@@ -45,6 +45,10 @@ func WriteServiceRangeDropIn(dir, cidr string) (string, error) {
 		return "", fmt.Errorf("service range %q: want an IPv4 CIDR such as 10.96.0.0/12", cidr)
 	}
 	p = p.Masked()
+	// Docker mounts host paths, and only absolute ones.
+	if dir, err = filepath.Abs(dir); err != nil {
+		return "", fmt.Errorf("service range drop-in: %w", err)
+	}
 	path := filepath.Join(dir, "kubelet-service-range-"+strings.NewReplacer(".", "-", "/", "_").Replace(p.String())+".conf")
 	want := serviceRangeDropIn(p.String())
 	if have, err := os.ReadFile(path); err == nil && string(have) == want {

@@ -46,6 +46,12 @@ func TestWriteServiceRangeDropIn(t *testing.T) {
 	if len(entries) != 2 {
 		t.Errorf("dir holds %d files, want 2 (no temporary files left)", len(entries))
 	}
+	// A relative directory gives an absolute path: Docker mounts only those.
+	t.Chdir(dir)
+	rel, err := WriteServiceRangeDropIn("sub", "10.96.0.0/12")
+	if err != nil || !filepath.IsAbs(rel) || filepath.Dir(rel) != filepath.Join(dir, "sub") {
+		t.Errorf("relative dir: %s, %v", rel, err)
+	}
 	for _, bad := range []string{"", "10.96.0.0", "fd00::/108", "10.96.0.0/40"} {
 		if _, err := WriteServiceRangeDropIn(dir, bad); err == nil || !strings.Contains(err.Error(), "IPv4 CIDR") {
 			t.Errorf("WriteServiceRangeDropIn(%q) = %v, want an error naming the form", bad, err)
