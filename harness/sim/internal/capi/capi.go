@@ -63,8 +63,24 @@ type pool struct {
 	preset         scenarios.StrategyPreset
 	version        string // the MachineDeployment's desired version
 	seq            int    // machine name counter
-	// nodes are the pool's machines, gone ones included, in creation order.
+	// nodes are the pool's machines, gone ones included, in creation order; nodes[:gone] are
+	// all gone (a node never comes back), so that scans can start after them.
 	nodes []*world.Node
+	gone  int
+}
+
+// live returns the pool's machines from the first one that is not gone, in creation order.
+func (p *pool) live() []*world.Node {
+	for p.gone < len(p.nodes) && p.nodes[p.gone].Gone {
+		p.gone++
+	}
+	return p.nodes[p.gone:]
+}
+
+// isQuarantined reports whether n is a machine AKS's Cordon behaviour left in place; the map is
+// only read once some machine was.
+func (c *Controllers) isQuarantined(n *world.Node) bool {
+	return len(c.quarantined) > 0 && c.machines[n].quarantined
 }
 
 // machine is the Cluster API side of a node: its pool and its drain.

@@ -378,8 +378,8 @@ func (c *Controllers) reconcileControlPlane() {
 func (c *Controllers) reconcilePool(p *pool) {
 	var newAll, newReady, total, deleting int
 	var old []*world.Node
-	for _, n := range p.nodes { // the pool's machines, in the order the workers were made
-		if n.Gone || c.machines[n].quarantined {
+	for _, n := range p.live() { // the pool's machines, in the order the workers were made
+		if n.Gone || c.isQuarantined(n) {
 			continue
 		}
 		total++
@@ -461,11 +461,11 @@ func (c *Controllers) machinesAt(p *pool, version string) bool {
 	if p == nil {
 		list, replicas = c.w.CPNodes, int(*c.w.Sc.Spec.Cluster.ControlPlane.Replicas)
 	} else {
-		list, replicas = p.nodes, p.replicas
+		list, replicas = p.live(), p.replicas
 	}
 	ready := 0
 	for _, n := range list {
-		if n.Gone || (p != nil && c.machines[n].quarantined) {
+		if n.Gone || (p != nil && c.isQuarantined(n)) {
 			continue
 		}
 		if n.Version != version || !n.Ready || n.Deleting {
