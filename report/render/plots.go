@@ -133,14 +133,21 @@ func latencyPlot(s *measure.Series) (string, *plot.Plot, error) {
 	return title, p, nil
 }
 
-// stepPoints draws a value that holds until the next state sample.
+// stepPoints draws a value that holds until the next state sample. Only the samples where the
+// value changes make corners, so only they get points (and the first and the last sample, so
+// that the line spans the run): a point per sample would draw the same line, with one segment per
+// sample, which for a long run of a large fleet makes plots of tens of megabytes.
 func stepPoints(xs []float64, ys []float64) plotter.XYs {
 	var pts plotter.XYs
 	for i := range xs {
-		if i > 0 {
-			pts = append(pts, plotter.XY{X: xs[i], Y: ys[i-1]})
+		switch {
+		case i == 0:
+			pts = append(pts, plotter.XY{X: xs[i], Y: ys[i]})
+		case ys[i] != ys[i-1]:
+			pts = append(pts, plotter.XY{X: xs[i], Y: ys[i-1]}, plotter.XY{X: xs[i], Y: ys[i]})
+		case i == len(xs)-1:
+			pts = append(pts, plotter.XY{X: xs[i], Y: ys[i]})
 		}
-		pts = append(pts, plotter.XY{X: xs[i], Y: ys[i]})
 	}
 	return pts
 }
@@ -159,27 +166,35 @@ func readyPlot(s *measure.Series) (string, *plot.Plot, error) {
 		return title, nil, nil
 	}
 	slices.Sort(names)
-	p := newPlot(s, title, "ready replicas")
-	top := 0.0
+	// Each workload's samples, gathered in one pass over the states.
+	type line struct {
+		xs, ready, floor []float64
+		hasFloor         bool
+	}
+	lines := make([]line, len(names))
+	index := make(map[string]int, len(names))
 	for i, n := range names {
-		var xs, ready, floor []float64
-		hasFloor := false
-		for _, st := range s.States {
-			for _, w := range st.Workloads {
-				if w.Name == n {
-					xs = append(xs, st.At.Seconds())
-					ready = append(ready, float64(w.Ready))
-					floor = append(floor, float64(w.PDBFloor))
-					hasFloor = hasFloor || w.PDBFloor >= 0
-					top = max(top, float64(max(w.Ready, w.Desired)))
-				}
-			}
+		index[n] = i
+	}
+	top := 0.0
+	for _, st := range s.States {
+		for _, w := range st.Workloads {
+			l := &lines[index[w.Name]]
+			l.xs = append(l.xs, st.At.Seconds())
+			l.ready = append(l.ready, float64(w.Ready))
+			l.floor = append(l.floor, float64(w.PDBFloor))
+			l.hasFloor = l.hasFloor || w.PDBFloor >= 0
+			top = max(top, float64(max(w.Ready, w.Desired)))
 		}
-		if err := addLine(p, i, n, stepPoints(xs, ready), false); err != nil {
+	}
+	p := newPlot(s, title, "ready replicas")
+	for i, n := range names {
+		l := &lines[i]
+		if err := addLine(p, i, n, stepPoints(l.xs, l.ready), false); err != nil {
 			return title, nil, err
 		}
-		if hasFloor {
-			if err := addLine(p, i, n+" PDB floor", stepPoints(xs, floor), true); err != nil {
+		if l.hasFloor {
+			if err := addLine(p, i, n+" PDB floor", stepPoints(l.xs, l.floor), true); err != nil {
 				return title, nil, err
 			}
 		}
