@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 	"github.com/zdt-dev/zdt/scenarios/manifests"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -40,7 +41,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 
 // ParseWith is Parse with profile in place of the default calibration profile (nil: the
 // default): the scenario's own spec.calibration fields still override it.
-func ParseWith(source string, data []byte, profile *Calibration) (*Scenario, error) {
+func ParseWith(source string, data []byte, profile *calibration.Calibration) (*Scenario, error) {
 	invalid := &InvalidError{Source: source}
 	if len(data) > MaxScenarioBytes {
 		invalid.Problems = append(invalid.Problems, fmt.Sprintf("the file is %d bytes; a scenario is at most %d (put manifests in spec.manifests files)", len(data), MaxScenarioBytes))
@@ -187,7 +188,7 @@ func OpenAsWritten(nameOrPath string) (*Scenario, error) {
 func Open(nameOrPath string) (*Scenario, []byte, error) { return OpenWith(nameOrPath, nil) }
 
 // OpenWith is Open with a calibration profile in place of the default one (ParseWith).
-func OpenWith(nameOrPath string, profile *Calibration) (*Scenario, []byte, error) {
+func OpenWith(nameOrPath string, profile *calibration.Calibration) (*Scenario, []byte, error) {
 	data, err := os.ReadFile(nameOrPath)
 	source := nameOrPath
 	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(nameOrPath, `/\`) {

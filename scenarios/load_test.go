@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 )
 
 func TestBuiltinScenariosAreValid(t *testing.T) {
@@ -65,7 +67,7 @@ spec:
 		{"pool drain timeout", p.NodeDrainTimeout.Duration.String(), "0s"},
 		{"max pods", *p.Capacity.Pods, int32(110)},
 		{"load targets", strings.Join(s.Spec.Load.Targets, ","), "web"},
-		{"eviction retry (Cluster API's requeue)", BaseCalibration().EvictionRetry.Duration.String(), "20s"},
+		{"eviction retry (Cluster API's requeue)", calibration.Base().EvictionRetry.Duration.String(), "20s"},
 		{"eviction retry of the default profile", s.Spec.Calibration.EvictionRetry.Duration, DefaultCalibration().EvictionRetry.Duration},
 	}
 	for _, c := range checks {

@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 )
 
 // ProfileKind is the kind of a calibration profile file.
@@ -16,12 +18,12 @@ const ProfileKind = "CalibrationProfile"
 
 // Profile is a calibration profile file: the simulator's timings fitted to a real cluster by
 // zdt calibrate, with where and when they were measured. Fields the file leaves out keep their
-// base values (BaseCalibration).
+// base values (calibration.Base).
 type Profile struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Metadata   ProfileMetadata `json:"metadata"`
-	Spec       Calibration     `json:"spec"`
+	APIVersion string                  `json:"apiVersion"`
+	Kind       string                  `json:"kind"`
+	Metadata   ProfileMetadata         `json:"metadata"`
+	Spec       calibration.Calibration `json:"spec"`
 }
 
 // ProfileMetadata says where a profile comes from.
@@ -42,7 +44,7 @@ type ProfileMetadata struct {
 var defaultProfileYAML []byte
 
 // defaultProfile is the shipped profile, parsed once.
-var defaultProfile = func() Calibration {
+var defaultProfile = func() calibration.Calibration {
 	p, err := ParseProfile("builtin:profiles/default.yaml", defaultProfileYAML)
 	if err != nil {
 		panic(err) // a test parses it: a broken file never ships
@@ -52,7 +54,7 @@ var defaultProfile = func() Calibration {
 
 // DefaultCalibration returns the default timing profile: the base values with the shipped
 // profile (profiles/default.yaml, fitted by zdt calibrate) over them.
-func DefaultCalibration() Calibration { return defaultProfile }
+func DefaultCalibration() calibration.Calibration { return defaultProfile }
 
 // DefaultProfileYAML is the shipped profile file as it is embedded.
 func DefaultProfileYAML() []byte { return append([]byte(nil), defaultProfileYAML...) }
@@ -66,7 +68,7 @@ func ParseProfile(source string, data []byte) (*Profile, error) {
 		invalid.Problems = append(invalid.Problems, "not valid YAML: "+err.Error())
 		return nil, invalid
 	}
-	p := &Profile{Spec: BaseCalibration()}
+	p := &Profile{Spec: calibration.Base()}
 	strict, err := sigsjson.UnmarshalStrict(js, p, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
 	for _, e := range strict {
 		invalid.Problems = append(invalid.Problems, strictProblem(e.Error()))
@@ -81,7 +83,7 @@ func ParseProfile(source string, data []byte) (*Profile, error) {
 	if p.Kind != ProfileKind {
 		invalid.Problems = append(invalid.Problems, field.Invalid(field.NewPath("kind"), p.Kind, "must be "+ProfileKind+" (a file written by zdt calibrate)").Error())
 	}
-	for _, e := range validateCalibration(&p.Spec, field.NewPath("spec")) {
+	for _, e := range p.Spec.Validate(field.NewPath("spec")) {
 		invalid.Problems = append(invalid.Problems, e.Error())
 	}
 	if len(invalid.Problems) > 0 {

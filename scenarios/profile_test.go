@@ -47,17 +47,3 @@ func TestProfileUnderTheScenariosOwnCalibration(t *testing.T) {
 		t.Errorf("nodeJoin %s (want the profile's 40s), evictionRetry %s (want the scenario's 7s)", c.NodeJoin.Duration, c.EvictionRetry.Duration)
 	}
 }
-
-func TestLatencyQuantilesLogNormal(t *testing.T) {
-	q := LatencyQuantiles{Median: d(4 * time.Millisecond), P99: d(40 * time.Millisecond)}
-	_, sigma, ok := q.LogNormal()
-	if !ok || sigma < 0.98 || sigma > 0.99 { // ln(10)/2.326
-		t.Errorf("sigma %v", sigma)
-	}
-	if m := q.Mean(); m < 6*time.Millisecond || m > 7*time.Millisecond { // 4ms * exp(sigma^2/2)
-		t.Errorf("mean %s", m)
-	}
-	if _, _, ok := (LatencyQuantiles{}).LogNormal(); ok {
-		t.Error("an empty model is a distribution")
-	}
-}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
@@ -70,7 +71,7 @@ type Spec struct {
 	// Preflight tunes the preflight checks.
 	Preflight *PreflightSpec `json:"preflight,omitempty"`
 	// Calibration holds the simulator's timings; fields left out keep their defaults.
-	Calibration *Calibration `json:"calibration,omitempty"`
+	Calibration *calibration.Calibration `json:"calibration,omitempty"`
 	// Expect is the outcome the scenario must have, for scenarios that certify zdt itself (the
 	// built-in library, zdt certify): a reference that must pass, or one precondition broken that
 	// must fail for the right reason.

@@ -82,7 +82,7 @@ func Validate(s *Scenario) field.ErrorList {
 	}
 	errs = append(errs, validateCriteria(&s.Spec.Criteria, spec.Child("criteria"))...)
 	if s.Spec.Calibration != nil {
-		errs = append(errs, validateCalibration(s.Spec.Calibration, spec.Child("calibration"))...)
+		errs = append(errs, s.Spec.Calibration.Validate(spec.Child("calibration"))...)
 	}
 	return append(errs, validateBounds(s)...)
 }
@@ -480,56 +480,6 @@ func validateCriteria(c *Criteria, p *field.Path) field.ErrorList {
 	}
 	if d := c.UpgradeDeadline; d != nil && d.Duration <= 0 {
 		errs = append(errs, field.Invalid(p.Child("upgradeDeadline"), d.Duration.String(), "must be greater than 0"))
-	}
-	return errs
-}
-
-func validateCalibration(c *Calibration, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	durations := []struct {
-		name string
-		v    metav1.Duration
-	}{
-		{"machineProvision", c.MachineProvision}, {"nodeJoin", c.NodeJoin}, {"controlPlaneJoin", c.ControlPlaneJoin},
-		{"etcdQuorumLoss", c.EtcdQuorumLoss}, {"machineDelete", c.MachineDelete}, {"imagePull", c.ImagePull},
-		{"containerStart", c.ContainerStart}, {"schedulerDelay", c.SchedulerDelay}, {"kubeletSync", c.KubeletSync},
-		{"endpointSync", c.EndpointSync}, {"proxySyncMin", c.ProxySyncMin}, {"proxySyncMax", c.ProxySyncMax},
-		{"lbHealthInterval", c.LBHealthInterval}, {"evictionRetry", c.EvictionRetry},
-		{"nodeMonitorGrace", c.NodeMonitorGrace}, {"podEvictionToleration", c.PodEvictionToleration},
-		{"requestLatency", c.RequestLatency}, {"connectTimeout", c.ConnectTimeout},
-		{"apiServerStart", c.APIServerStart}, {"stateInterval", c.StateInterval},
-		{"controlPlaneSettle", c.ControlPlaneSettle}, {"workerSettle", c.WorkerSettle}, {"daemonSetStart", c.DaemonSetStart},
-		{"latency.new.median", c.Latency.New.Median}, {"latency.new.p99", c.Latency.New.P99},
-		{"latency.reused.median", c.Latency.Reused.Median}, {"latency.reused.p99", c.Latency.Reused.P99},
-	}
-	for _, d := range durations {
-		errs = append(errs, nonNegative(&d.v, p.Child(d.name))...)
-	}
-	if c.ProxySyncMax.Duration < c.ProxySyncMin.Duration {
-		errs = append(errs, field.Invalid(p.Child("proxySyncMax"), c.ProxySyncMax.Duration.String(), "must not be below proxySyncMin"))
-	}
-	for _, m := range []struct {
-		name string
-		q    LatencyQuantiles
-	}{{"new", c.Latency.New}, {"reused", c.Latency.Reused}} {
-		if m.q.P99.Duration > 0 && m.q.P99.Duration < m.q.Median.Duration {
-			errs = append(errs, field.Invalid(p.Child("latency", m.name, "p99"), m.q.P99.Duration.String(), "must not be below the median"))
-		}
-		if m.q.P99.Duration > 0 && m.q.Median.Duration <= 0 {
-			errs = append(errs, field.Required(p.Child("latency", m.name, "median"), "a p99 needs its median"))
-		}
-	}
-	if c.LBFall < 1 {
-		errs = append(errs, field.Invalid(p.Child("lbFall"), c.LBFall, "must be at least 1"))
-	}
-	if c.LBRise < 1 {
-		errs = append(errs, field.Invalid(p.Child("lbRise"), c.LBRise, "must be at least 1"))
-	}
-	if c.LBRetries < 0 {
-		errs = append(errs, field.Invalid(p.Child("lbRetries"), c.LBRetries, "must not be negative"))
-	}
-	if c.StateInterval.Duration < 100*time.Millisecond {
-		errs = append(errs, field.Invalid(p.Child("stateInterval"), c.StateInterval.Duration.String(), "must be at least 100ms"))
 	}
 	return errs
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report/fidelity"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 )
 
 // Input is one calibration.
@@ -35,8 +36,8 @@ type Input struct {
 	// Seeds is how many seeds each scenario runs on the simulator, from the real run's own.
 	Seeds int
 	// Before is the profile the simulator had (the first table); the fit starts from the base
-	// timings (scenarios.BaseCalibration) either way.
-	Before scenarios.Calibration
+	// timings (calibration.Base) either way.
+	Before calibration.Calibration
 	// Version is zdt's version, for run.json.
 	Version string
 	// Progress receives a line per step; nil discards them.
@@ -117,7 +118,7 @@ func Run(ctx context.Context, in Input) (*Output, error) {
 		}
 		obs, real = append(obs, o), append(real, f)
 	}
-	cal, notes := fidelity.Fit(obs, scenarios.BaseCalibration())
+	cal, notes := fidelity.Fit(obs, calibration.Base())
 	out.Profile = &scenarios.Profile{
 		Metadata: scenarios.ProfileMetadata{
 			Name: "fitted-" + provider, Provider: provider, Machine: Machine(),
@@ -143,7 +144,7 @@ func Run(ctx context.Context, in Input) (*Output, error) {
 	out.After.Title = "After the fit: the profile fitted from these runs"
 	for _, t := range []struct {
 		table *fidelity.Table
-		cal   scenarios.Calibration
+		cal   calibration.Calibration
 		dir   string
 	}{{&out.Before, in.Before, "sim-before"}, {&out.After, cal, "sim-after"}} {
 		for i, dir := range runs {
@@ -170,7 +171,7 @@ func Run(ctx context.Context, in Input) (*Output, error) {
 
 // simulate runs the scenario of a real run on the simulator with a profile, for Seeds seeds
 // from the real run's own, and compares each with the real run.
-func simulate(ctx context.Context, in Input, realDir string, real *fidelity.Figures, cal scenarios.Calibration, outDir string) ([]fidelity.Row, error) {
+func simulate(ctx context.Context, in Input, realDir string, real *fidelity.Figures, cal calibration.Calibration, outDir string) ([]fidelity.Row, error) {
 	data, err := os.ReadFile(filepath.Join(realDir, model.ScenarioFile))
 	if err != nil {
 		return nil, err

@@ -14,11 +14,12 @@ import (
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report/fidelity"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 )
 
 // known is a profile unlike the base one in every timing the fit reads.
-func known() scenarios.Calibration {
-	c := scenarios.BaseCalibration()
+func known() calibration.Calibration {
+	c := calibration.Base()
 	c.NodeJoin.Duration = 31 * time.Second
 	c.ControlPlaneJoin.Duration = 70 * time.Second
 	c.ControlPlaneSettle.Duration = 22 * time.Second
@@ -33,7 +34,7 @@ func known() scenarios.Calibration {
 // fakeReal runs a scenario on the simulator with a profile and makes its run directory look
 // like a real provider's, as calibrate reads it: the stand-in for a kind run in a test that
 // needs no Docker.
-func fakeReal(t *testing.T, path string, cal scenarios.Calibration) string {
+func fakeReal(t *testing.T, path string, cal calibration.Calibration) string {
 	t.Helper()
 	sc, _, err := scenarios.Open(path)
 	if err != nil {
@@ -65,7 +66,7 @@ func TestFitRecoversTheTimingsARunWasMadeWith(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, notes := fidelity.Fit([]*fidelity.Observations{o}, scenarios.BaseCalibration())
+	got, notes := fidelity.Fit([]*fidelity.Observations{o}, calibration.Base())
 	for _, f := range []struct {
 		name      string
 		got, want time.Duration
@@ -96,7 +97,7 @@ func TestRunWritesAProfileAndBothTables(t *testing.T) {
 	dir := fakeReal(t, kindSmall, made)
 	out := t.TempDir()
 	res, err := calibrate.Run(context.Background(), calibrate.Input{
-		Runs: []string{dir}, Out: out, Seeds: 2, Before: scenarios.BaseCalibration(),
+		Runs: []string{dir}, Out: out, Seeds: 2, Before: calibration.Base(),
 		NewSim: func(string) (harness.Provider, error) { return sim.NewProvider(), nil },
 	})
 	if err != nil {
@@ -114,7 +115,7 @@ func TestRunWritesAProfileAndBothTables(t *testing.T) {
 		t.Errorf("fitted profile: %d of %d cells missed on the run it was fitted to:\n%s", missed, judged, b.String())
 	}
 	if missed, _ := res.Before.Missed(); missed == 0 {
-		t.Errorf("the base profile (machines %s faster to join) agrees in every cell: the table cannot tell profiles apart", made.NodeJoin.Duration-scenarios.BaseCalibration().NodeJoin.Duration)
+		t.Errorf("the base profile (machines %s faster to join) agrees in every cell: the table cannot tell profiles apart", made.NodeJoin.Duration-calibration.Base().NodeJoin.Duration)
 	}
 	doc, err := os.ReadFile(res.TableFile)
 	if err != nil {

@@ -10,14 +10,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/zdt-dev/zdt/model"
-	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 )
 
 // Fit returns base with every timing the observations show replaced by the median of what they
 // saw (medians: one slow machine of a handful must not move a figure), the latency model by the
 // measured median and 99th percentile per connection mode, and one line per field saying what
 // it was fitted from. A timing no run showed keeps its base value and is listed as such.
-func Fit(obs []*Observations, base scenarios.Calibration) (scenarios.Calibration, []string) {
+func Fit(obs []*Observations, base calibration.Calibration) (calibration.Calibration, []string) {
 	cal := base
 	var notes []string
 	all := func(get func(*Observations) []float64) []float64 {
@@ -59,7 +59,7 @@ func Fit(obs []*Observations, base scenarios.Calibration) (scenarios.Calibration
 
 	for _, m := range []struct {
 		mode model.ConnMode
-		dst  *scenarios.LatencyQuantiles
+		dst  *calibration.LatencyQuantiles
 	}{{model.ConnNew, &cal.Latency.New}, {model.ConnReused, &cal.Latency.Reused}} {
 		xs := all(func(o *Observations) []float64 { return o.Latency[m.mode] })
 		if len(xs) < 100 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 )
 
 // ProvidersHelp lists the registered providers, their clocks and flags, for a command's help.
@@ -93,7 +94,7 @@ func ProviderSettings(cmd *cobra.Command, p *harness.ProviderInfo, out string, l
 }
 
 // ReadProfile reads the calibration profile of a --calibration flag; nil when path is "".
-func ReadProfile(path string) (*scenarios.Calibration, error) {
+func ReadProfile(path string) (*calibration.Calibration, error) {
 	if path == "" {
 		return nil, nil
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 )
 
 // reusedConns is how many kept-alive connections a reused-connection stream holds, as a vegeta
@@ -51,7 +52,7 @@ type stream struct {
 
 // latencyOf is a stream's latency model: its connection mode's distribution of the
 // calibration profile, or requestLatency for every request where the profile has none.
-func latencyOf(cal *scenarios.Calibration, mode model.ConnMode) (time.Duration, float64) {
+func latencyOf(cal *calibration.Calibration, mode model.ConnMode) (time.Duration, float64) {
 	q := cal.Latency.New
 	if mode == model.ConnReused {
 		q = cal.Latency.Reused

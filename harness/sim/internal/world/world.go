@@ -13,6 +13,7 @@ import (
 	"github.com/zdt-dev/zdt/harness/sim/internal/des"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/calibration"
 )
 
 // Hooks are what the world calls back: the load, before every change that can change routing,
@@ -33,7 +34,7 @@ type Hooks struct {
 // the same scenario and seed give the same records.
 type World struct {
 	Sc    *scenarios.Scenario
-	Cal   scenarios.Calibration
+	Cal   calibration.Calibration
 	rec   model.Recorder
 	Rng   *rand.Rand
 	Src   *rand.PCG

@@ -1,15 +1,20 @@
-package scenarios
+// Package calibration is the simulator's timing model: every delay and latency zdt's simulator
+// uses (Calibration), their base values (Base), and the checks a profile or a scenario's
+// spec.calibration must pass. The scenario format (package scenarios) holds one per scenario;
+// zdt calibrate fits one to real runs.
+package calibration
 
 import (
 	"math"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // Calibration is every timing the simulator uses. The base values ("Base" below,
-// BaseCalibration) are Kubernetes' and Cluster API's own defaults where those exist, and typical
-// figures otherwise. The default profile (DefaultCalibration) is the base with the profile zdt
+// Base) are Kubernetes' and Cluster API's own defaults where those exist, and typical
+// figures otherwise. The default profile (scenarios.DefaultCalibration) is the base with the profile zdt
 // calibrate fitted on kind + CAPD over it (profiles/default.yaml); zdt run --calibration FILE
 // puts another profile in its place, and a scenario overrides any field under spec.calibration.
 type Calibration struct {
@@ -136,10 +141,10 @@ func (q LatencyQuantiles) Mean() time.Duration {
 
 func d(v time.Duration) metav1.Duration { return metav1.Duration{Duration: v} }
 
-// BaseCalibration returns the timings as Kubernetes and Cluster API default them, and typical
+// Base returns the timings as Kubernetes and Cluster API default them, and typical
 // figures where they have none: what a fit starts from (zdt calibrate). The default profile is
-// BaseCalibration with a fitted profile over it (DefaultCalibration).
-func BaseCalibration() Calibration {
+// Base with a fitted profile over it (DefaultCalibration).
+func Base() Calibration {
 	return Calibration{
 		MachineProvision:      d(8 * time.Second),
 		NodeJoin:              d(10 * time.Second),
@@ -166,4 +171,57 @@ func BaseCalibration() Calibration {
 		StateInterval:         d(5 * time.Second),
 		DaemonSetStart:        d(2 * time.Second),
 	}
+}
+
+// Validate checks c, every problem named by its path under p (spec.calibration.nodeJoin, ...).
+func (c *Calibration) Validate(p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	durations := []struct {
+		name string
+		v    metav1.Duration
+	}{
+		{"machineProvision", c.MachineProvision}, {"nodeJoin", c.NodeJoin}, {"controlPlaneJoin", c.ControlPlaneJoin},
+		{"etcdQuorumLoss", c.EtcdQuorumLoss}, {"machineDelete", c.MachineDelete}, {"imagePull", c.ImagePull},
+		{"containerStart", c.ContainerStart}, {"schedulerDelay", c.SchedulerDelay}, {"kubeletSync", c.KubeletSync},
+		{"endpointSync", c.EndpointSync}, {"proxySyncMin", c.ProxySyncMin}, {"proxySyncMax", c.ProxySyncMax},
+		{"lbHealthInterval", c.LBHealthInterval}, {"evictionRetry", c.EvictionRetry},
+		{"nodeMonitorGrace", c.NodeMonitorGrace}, {"podEvictionToleration", c.PodEvictionToleration},
+		{"requestLatency", c.RequestLatency}, {"connectTimeout", c.ConnectTimeout},
+		{"apiServerStart", c.APIServerStart}, {"stateInterval", c.StateInterval},
+		{"controlPlaneSettle", c.ControlPlaneSettle}, {"workerSettle", c.WorkerSettle}, {"daemonSetStart", c.DaemonSetStart},
+		{"latency.new.median", c.Latency.New.Median}, {"latency.new.p99", c.Latency.New.P99},
+		{"latency.reused.median", c.Latency.Reused.Median}, {"latency.reused.p99", c.Latency.Reused.P99},
+	}
+	for _, d := range durations {
+		if d.v.Duration < 0 {
+			errs = append(errs, field.Invalid(p.Child(d.name), d.v.Duration.String(), "must not be negative"))
+		}
+	}
+	if c.ProxySyncMax.Duration < c.ProxySyncMin.Duration {
+		errs = append(errs, field.Invalid(p.Child("proxySyncMax"), c.ProxySyncMax.Duration.String(), "must not be below proxySyncMin"))
+	}
+	for _, m := range []struct {
+		name string
+		q    LatencyQuantiles
+	}{{"new", c.Latency.New}, {"reused", c.Latency.Reused}} {
+		if m.q.P99.Duration > 0 && m.q.P99.Duration < m.q.Median.Duration {
+			errs = append(errs, field.Invalid(p.Child("latency", m.name, "p99"), m.q.P99.Duration.String(), "must not be below the median"))
+		}
+		if m.q.P99.Duration > 0 && m.q.Median.Duration <= 0 {
+			errs = append(errs, field.Required(p.Child("latency", m.name, "median"), "a p99 needs its median"))
+		}
+	}
+	if c.LBFall < 1 {
+		errs = append(errs, field.Invalid(p.Child("lbFall"), c.LBFall, "must be at least 1"))
+	}
+	if c.LBRise < 1 {
+		errs = append(errs, field.Invalid(p.Child("lbRise"), c.LBRise, "must be at least 1"))
+	}
+	if c.LBRetries < 0 {
+		errs = append(errs, field.Invalid(p.Child("lbRetries"), c.LBRetries, "must not be negative"))
+	}
+	if c.StateInterval.Duration < 100*time.Millisecond {
+		errs = append(errs, field.Invalid(p.Child("stateInterval"), c.StateInterval.Duration.String(), "must be at least 100ms"))
+	}
+	return errs
 }
