@@ -32,6 +32,9 @@ type conn struct {
 	delayGen uint64
 	delayPod *world.Pod
 	delay    time.Duration
+	// answered is the slot of the requests the pod answers (slotOf's for code 200, the pod's
+	// name and the delay), kept so that a busy stream does not look it up every second.
+	answered *slot
 }
 
 // stream is one load stream: a target and a connection mode.
@@ -404,7 +407,14 @@ func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
 				if cn.delayGen != l.gen || cn.delayPod != cn.pod {
 					cn.delayGen, cn.delayPod, cn.delay = l.gen, cn.pod, l.c.ReusedDelay(cn.pod, i)
 				}
-				l.delayed(s, from, to, k, s.okLat, cn.delay, cn.pod.Name)
+				if s.okLat+cn.delay >= l.timeout {
+					l.delayed(s, from, to, k, s.okLat, cn.delay, cn.pod.Name)
+					continue
+				}
+				if sl := cn.answered; sl == nil || sl.backend != cn.pod.Name || sl.path != cn.delay {
+					cn.answered = s.slotOf(200, "", cn.pod.Name, cn.delay)
+				}
+				l.addTo(cn.answered, from, to, k, s.okLat+cn.delay)
 			} else {
 				// The pod went away without closing the connection: requests hang until the
 				// client's timeout, then the connection is dropped.
@@ -537,7 +547,11 @@ func (s *stream) slotOf(code int, errMsg, backend string, path time.Duration) *s
 // sampleOf is sample for requests of one path delay: requests of different path delays are
 // recorded apart, so that their latencies are not averaged together.
 func (l *Load) sampleOf(s *stream, from, to time.Duration, n int64, lat time.Duration, code int, errMsg, backend string, path time.Duration) {
-	sl := s.slotOf(code, errMsg, backend, path)
+	l.addTo(s.slotOf(code, errMsg, backend, path), from, to, n, lat)
+}
+
+// addTo is sampleOf for requests whose slot is known.
+func (l *Load) addTo(sl *slot, from, to time.Duration, n int64, lat time.Duration) {
 	if l.tmpl.recording {
 		l.tmpl.calls = append(l.tmpl.calls, call{sl: sl, n: n, lat: lat})
 	}
