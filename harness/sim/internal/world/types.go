@@ -87,12 +87,10 @@ type Workload struct {
 
 // Pod is one pod of a workload.
 type Pod struct {
-	Name    string
-	W       *Workload
-	Node    *Node
-	Created time.Duration
-	// Gen is bumped when a pod's future changes, to drop stale events.
-	Gen int
+	// The fields the invariant checks read of every pod come first, in one cache line: a
+	// large fleet's check visits 150,000 pods.
+	W    *Workload
+	Node *Node
 
 	Bound       bool
 	Started     bool // container running: the pod has an IP
@@ -101,20 +99,28 @@ type Pod struct {
 	Terminating bool
 	Exited      bool // the application process is gone
 	Gone        bool // the pod object is deleted
-	ReadyAt     time.Duration
-	DeletedAt   time.Duration
 	// startWaiting is set while the container waits for the kubelet to start it; termStarted
 	// once the kubelet has begun terminating the pod (termAt); lostWith names the node whose
 	// power-off stopped its process.
 	startWaiting bool
 	termStarted  bool
-	termAt       time.Duration
-	lostWith     string
+	ep           endpoint      // as last written to the EndpointSlice
 	epStale      time.Duration // since when the endpoint disagrees with the pod (invariants)
+	termAt       time.Duration
+	DeletedAt    time.Duration
+	// Gen is bumped when a pod's future changes, to drop stale events.
+	Gen int
 
-	ep      endpoint // as last written to the EndpointSlice
+	Name     string
+	Created  time.Duration
+	ReadyAt  time.Duration
+	lostWith string
+
 	viewPos [Buckets]int
 	termPos [Buckets]int
+	// The padding makes a Pod 192 bytes, a size class whose objects start on a cache line, so
+	// that the fields above the first line stay in one.
+	_ [2]int64
 }
 
 // endpoint is a pod's entry in its Service's EndpointSlice.
