@@ -95,7 +95,10 @@ func (c *World) endpointSynced(p *Pod) {
 // Route is the cached outcome distribution of one connection attempt to a Service through the
 // edge load balancer, valid until the cluster's state changes.
 type Route struct {
-	Dirty bool
+	// Dirty says the workload's pods changed (an endpoint, whether a pod answers, its node's
+	// reachability): every figure is stale. lbStale says only a load balancer changed.
+	Dirty   bool
+	lbStale bool
 	// fail is the probability that one attempt fails; refusedShare how much of it is a quick
 	// refusal (the rest are connect timeouts).
 	Fail         float64
@@ -122,13 +125,15 @@ func PodAnswers(p *Pod) (ok, refused bool) {
 }
 
 // RoutesChanged hands a change of a load balancer (LBDirty) to every workload's cached route,
-// so that a route not asked for now is still recomputed when it is next asked for.
+// so that a route not asked for now is still recomputed when it is next asked for. A load
+// balancer's change only changes how the buckets' figures combine: a route keeps its
+// per-bucket figures, which change only with the workload's pods (Route.Dirty).
 func (c *World) RoutesChanged() {
 	if !c.LBDirty {
 		return
 	}
 	for _, w := range c.Workloads {
-		w.Route.Dirty = true
+		w.Route.lbStale = true
 	}
 	c.LBDirty = false
 }
@@ -137,33 +142,13 @@ func (c *World) RoutesChanged() {
 func (c *World) EdgeRoute(w *Workload) *Route {
 	r := &w.Route
 	c.RoutesChanged()
-	if !r.Dirty {
+	if !r.Dirty && !r.lbStale {
 		return r
 	}
-	r.Dirty = false
-	for b := 0; b < Buckets; b++ {
-		v := &w.Views[b]
-		set := v.Ready
-		if len(set) == 0 {
-			set = v.Term
-		}
-		if len(set) == 0 {
-			r.PerBucket[b], r.Refused[b] = 1, 1 // kube-proxy REJECTs: no endpoints
-			continue
-		}
-		bad, refused := 0, 0
-		for _, p := range set {
-			ok, ref := PodAnswers(p)
-			if !ok {
-				bad++
-				if ref {
-					refused++
-				}
-			}
-		}
-		r.PerBucket[b] = float64(bad) / float64(len(set))
-		r.Refused[b] = float64(refused) / float64(len(set))
+	if r.Dirty {
+		c.bucketFigures(w)
 	}
+	r.Dirty, r.lbStale = false, false
 	total := c.Edge.Down
 	for b := 0; b < Buckets; b++ {
 		total += c.Edge.Up[b]
@@ -188,6 +173,35 @@ func (c *World) EdgeRoute(w *Workload) *Route {
 		r.RefusedShare = refused / (fail + float64(c.Edge.Down))
 	}
 	return r
+}
+
+// bucketFigures computes the failure and refusal shares of an attempt entering through each
+// kube-proxy bucket, from the pods in the bucket's view and whether they answer.
+func (c *World) bucketFigures(w *Workload) {
+	r := &w.Route
+	for b := 0; b < Buckets; b++ {
+		v := &w.Views[b]
+		set := v.Ready
+		if len(set) == 0 {
+			set = v.Term
+		}
+		if len(set) == 0 {
+			r.PerBucket[b], r.Refused[b] = 1, 1 // kube-proxy REJECTs: no endpoints
+			continue
+		}
+		bad, refused := 0, 0
+		for _, p := range set {
+			ok, ref := PodAnswers(p)
+			if !ok {
+				bad++
+				if ref {
+					refused++
+				}
+			}
+		}
+		r.PerBucket[b] = float64(bad) / float64(len(set))
+		r.Refused[b] = float64(refused) / float64(len(set))
+	}
 }
 
 // LBCounts counts a load balancer's healthy backends: reachable ones per bucket, and the ones
@@ -240,6 +254,10 @@ func (c *World) BeforeNodeChange(n *Node) {
 }
 
 func (c *World) AfterNodeChange(n *Node) {
+	// Whether the node's pods answer may have changed with it.
+	for _, p := range n.Pods {
+		p.W.Route.Dirty = true
+	}
 	lb := c.lbFor(n)
 	if n.LB.In && n.LB.Healthy {
 		c.count(n, 1)

@@ -175,6 +175,7 @@ func (c *World) Settle() {
 		for _, p := range wl.Active {
 			p.Created, p.ReadyAt = 0, 0
 		}
+		wl.Route.Dirty = true
 	}
 	c.Settling = false
 	c.LBDirty = true
