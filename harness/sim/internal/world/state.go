@@ -28,23 +28,27 @@ func (c *World) stateSample() {
 	s := &st.sample
 	*s = model.StateSample{At: c.Clock.Now(), APIAvailable: c.APIUp}
 	i := -1
-	for _, n := range c.Nodes {
-		if n.Gone || !n.Ready {
-			continue
-		}
-		// Nodes mostly run the version of the node before them.
-		if i < 0 || vs[i].version != n.Version {
-			i = slices.IndexFunc(vs, func(v versionCount) bool { return v.version == n.Version })
-			if i < 0 {
-				i = len(vs)
-				vs = append(vs, versionCount{version: n.Version})
+	// Gone nodes count for nothing, and a long run has more of them than live ones: the
+	// control plane's nodes and the live workers are all the others.
+	for _, nodes := range [2][]*Node{c.CPNodes, c.liveWorkers()} {
+		for _, n := range nodes {
+			if n.Gone || !n.Ready {
+				continue
 			}
-		}
-		vs[i].n++
-		if c.Schedulable(n) {
-			s.SchedulableNodes++
-			s.FreeCPUMilli += n.CPU - n.UsedCPU
-			s.FreeMemoryBytes += n.Mem - n.UsedMem
+			// Nodes mostly run the version of the node before them.
+			if i < 0 || vs[i].version != n.Version {
+				i = slices.IndexFunc(vs, func(v versionCount) bool { return v.version == n.Version })
+				if i < 0 {
+					i = len(vs)
+					vs = append(vs, versionCount{version: n.Version})
+				}
+			}
+			vs[i].n++
+			if c.Schedulable(n) {
+				s.SchedulableNodes++
+				s.FreeCPUMilli += n.CPU - n.UsedCPU
+				s.FreeMemoryBytes += n.Mem - n.UsedMem
+			}
 		}
 	}
 	st.versions = vs
