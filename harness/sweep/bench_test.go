@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/harness/sim"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -82,4 +83,38 @@ func BenchmarkSweep(b *testing.B) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/n, "cpu-ms/seed")
 	b.ReportMetric(time.Duration(simulated.Load()).Seconds()/wall.Seconds(), "sim-s/real-s")
 	b.ReportMetric(peakRSS(), "peak-MiB")
+}
+
+// BenchmarkJudge is the judging of one run as zdt sweep judges it, over the records of the
+// first 200 seeds of the random-fault sweep of the small scenario (run once, beforehand).
+func BenchmarkJudge(b *testing.B) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		b.Fatal(err)
+	}
+	draw, err := DrawContextOf(context.Background(), sc, sim.NewProvider())
+	if err != nil {
+		b.Fatal(err)
+	}
+	type run struct {
+		sc   *scenarios.Scenario
+		info *model.RunInfo
+		mem  *model.Memory
+	}
+	var runs []run
+	for seed := int64(1); seed <= 200; seed++ {
+		v := Variant(sc, seed, RandomFaults(draw, seed))
+		mem := &model.Memory{}
+		info, err := harness.Run(context.Background(), v, sim.NewProvider(), mem, harness.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runs = append(runs, run{v, info, mem})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := &runs[i%len(runs)]
+		ReportJudge(r.sc, r.info, r.mem)
+	}
 }

@@ -81,8 +81,12 @@ type latHist struct {
 	lastN    float64
 	haveLast bool
 	// dists are the requests of samples that carry a latency distribution (LatencySigma),
-	// spread over it only when percentiles are read.
-	dists map[latDist]float64
+	// spread over it only when percentiles are read. As with weights, the latest
+	// distribution's requests are summed in lastDist until another one comes.
+	dists        map[latDist]float64
+	lastDist     latDist
+	lastDistN    float64
+	haveLastDist bool
 }
 
 // latDist is a log-normal latency distribution: its mean and the sigma of its logarithm.
@@ -100,12 +104,26 @@ func (h *latHist) addDist(d time.Duration, sigma float64, n int64) {
 		h.add(d, n)
 		return
 	}
+	if ld := (latDist{d, sigma}); h.haveLastDist && ld == h.lastDist {
+		h.lastDistN += float64(n)
+	} else {
+		h.flushDist()
+		h.lastDist, h.lastDistN, h.haveLastDist = ld, float64(n), true
+	}
+	h.sum += ms(d) * float64(n)
+	h.n += float64(n)
+}
+
+// flushDist moves the latest distribution's requests into dists.
+func (h *latHist) flushDist() {
+	if !h.haveLastDist {
+		return
+	}
 	if h.dists == nil {
 		h.dists = map[latDist]float64{}
 	}
-	h.dists[latDist{d, sigma}] += float64(n)
-	h.sum += ms(d) * float64(n)
-	h.n += float64(n)
+	h.dists[h.lastDist] += h.lastDistN
+	h.haveLastDist = false
 }
 
 // distZ holds the standard normal quantiles of the distPoints points a distribution is spread
@@ -121,6 +139,7 @@ var distZ = sync.OnceValue(func() *[distPoints]float64 {
 // spreadDists moves the distributions' requests into weights, each over distPoints quantiles,
 // and raises max to the quantile the slowest of its requests is expected at.
 func (h *latHist) spreadDists() {
+	h.flushDist()
 	if len(h.dists) == 0 {
 		return
 	}
@@ -166,6 +185,7 @@ func (h *latHist) summary() Latency {
 	if h.n == 0 {
 		return Latency{}
 	}
+	h.flushDist()
 	for ld, w := range h.dists {
 		h.raiseMax(ld, w)
 	}
@@ -199,6 +219,7 @@ func (h *latHist) flush() {
 
 func (h *latHist) merge(o *latHist) {
 	o.flush()
+	o.flushDist()
 	for k, w := range o.dists {
 		if h.dists == nil {
 			h.dists = map[latDist]float64{}
@@ -278,10 +299,19 @@ type Accumulator struct {
 	noSeries bool
 	// noPercentiles leaves the latency percentiles out (WithoutPercentiles).
 	noPercentiles bool
-	// The latest sample's backend: samples of one stream come in runs.
-	lastKey backendKey
-	lastB   *backendAcc
-	lastCov *coverage
+	// streams are the backends in the order they were met, for Add: a run has a handful of
+	// streams whose samples interleave, and a short scan comparing the keys' strings (mostly the
+	// same strings, so equal at their first word) costs less than hashing them for the maps.
+	streams []stream
+}
+
+// stream is one backend as Add finds it.
+type stream struct {
+	key backendKey
+	b   *backendAcc
+	// cov is nil for the API prober: load coverage is measured for workload streams only.
+	cov *coverage
+	api bool
 }
 
 // WithoutSeries makes the accumulator skip the per-second bins behind the plots, for a caller
@@ -322,20 +352,8 @@ func (a *Accumulator) MaxAt() time.Duration { return a.maxAt }
 
 // add counts one sample (which may stand for many requests).
 func (a *Accumulator) Add(s *model.Sample) {
-	k := backendKey{s.Target, s.Conn}
-	b, cv := a.lastB, a.lastCov
-	if b == nil || k != a.lastKey {
-		b, cv = a.backends[k], a.cov[k]
-		if b == nil {
-			b = &backendAcc{open: -1, errors: map[string]int64{}}
-			a.backends[k] = b
-		}
-		if cv == nil {
-			cv = &coverage{width: a.resolution / coverageSlices}
-			a.cov[k] = cv
-		}
-		a.lastKey, a.lastB, a.lastCov = k, b, cv
-	}
+	st := a.stream(s.Target, s.Conn)
+	b := st.b
 	n := s.N()
 	end := s.At // send time of the last request the sample stands for
 	if n > 1 {
@@ -348,17 +366,22 @@ func (a *Accumulator) Add(s *model.Sample) {
 	b.seen = true
 	b.total += n
 	a.maxAt = max(a.maxAt, end)
-	cv.markSpan(s.At, s.Span, n)
+	if st.cov != nil {
+		st.cov.markSpan(s.At, s.Span, n)
+	}
 	ok := s.OK()
 	if ok {
 		b.ok += n
-		b.lat.addDist(s.Latency, s.LatencySigma, n)
+		// Nothing reads the prober's latencies: the API is judged by its failures.
+		if !st.api {
+			b.lat.addDist(s.Latency, s.LatencySigma, n)
+		}
 	} else {
 		ek := errorKey(s)
 		b.errors[ek] += n
-		b.fail(k, s.At, end, n, ek)
+		b.fail(st.key, s.At, end, n, ek)
 	}
-	if s.Target == model.APITarget || a.noSeries {
+	if st.api || a.noSeries {
 		return
 	}
 	tb := a.bins[s.Target]
@@ -374,6 +397,27 @@ func (a *Accumulator) Add(s *model.Sample) {
 			bn.LatSum += ms(s.Latency) * float64(cnt)
 		}
 	})
+}
+
+// stream returns the stream of a target and connection mode, made on first use.
+func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
+	for i := range a.streams {
+		if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
+			return st
+		}
+	}
+	k := backendKey{target, conn}
+	st := stream{key: k, b: &backendAcc{open: -1, errors: map[string]int64{}}, api: target == model.APITarget}
+	a.backends[k] = st.b
+	if !st.api {
+		// Room for a 20-minute run at the default resolution (32 KiB at most), so that a
+		// usual run's coverage never grows.
+		w := a.resolution / coverageSlices
+		st.cov = &coverage{width: w, bits: make([]uint64, 0, min(20*time.Minute/max(w, 1)/64+1, 4096))}
+		a.cov[k] = st.cov
+	}
+	a.streams = append(a.streams, st)
+	return &a.streams[len(a.streams)-1]
 }
 
 // spread splits n requests sent evenly over [at, at+span) into per-second bins.
@@ -744,9 +788,18 @@ func seconds(d time.Duration) float64 { return d.Seconds() }
 func Secs(d time.Duration) float64 { return Round(d.Seconds(), 3) }
 
 func Round(v float64, digits int) float64 {
-	p := math.Pow(10, float64(digits))
+	p := 0.0
+	if digits >= 0 && digits < len(pow10) {
+		p = pow10[digits]
+	} else {
+		p = math.Pow(10, float64(digits))
+	}
 	return math.Round(v*p) / p
 }
+
+// pow10 holds the powers of ten Round uses, as math.Pow gives them (exactly: each is a
+// whole number below 2^53).
+var pow10 = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 
 func ratio(a, b int64) float64 {
 	if b == 0 {

@@ -61,3 +61,11 @@ func TestLatencyDistributionIsSpread(t *testing.T) {
 		t.Errorf("flat sample: %+v", f)
 	}
 }
+
+func TestRoundPowersAreMathPow(t *testing.T) {
+	for i, p := range pow10 {
+		if want := math.Pow(10, float64(i)); p != want {
+			t.Errorf("pow10[%d] = %v, math.Pow gives %v", i, p, want)
+		}
+	}
+}

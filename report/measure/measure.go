@@ -88,36 +88,50 @@ type Floor struct {
 
 // sortedTimeline returns the intervals in a fixed order: by start, end, reason and locator.
 func sortedTimeline(in []model.Interval) []model.Interval {
-	// Sort positions, so that each locator's string is made once, and only for ties.
-	idx := make([]int, len(in))
-	locs := make([]*string, len(in))
-	for i := range idx {
-		idx[i] = i
+	// Sort keys holding the first fields to compare, so that most comparisons read no
+	// interval, and each locator's string is made once, and only for ties.
+	type key struct {
+		from, to time.Duration
+		reason   model.Reason
+		i        int
 	}
+	keys := make([]key, len(in))
+	for i := range in {
+		keys[i] = key{in[i].From, in[i].To, in[i].Reason, i}
+	}
+	var locs []string
 	loc := func(i int) string {
-		if locs[i] == nil {
-			s := LocatorString(in[i].Locator)
-			locs[i] = &s
+		if locs == nil {
+			locs = make([]string, len(in))
 		}
-		return *locs[i]
+		if locs[i] == "" {
+			locs[i] = LocatorString(in[i].Locator)
+		}
+		return locs[i]
 	}
 	// Equal intervals keep their order (the position breaks ties): a stable sort, at the
 	// cost of pdqsort's fewer comparisons.
-	slices.SortFunc(idx, func(a, b int) int {
-		x, y := &in[a], &in[b]
-		if c := cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To), cmp.Compare(x.Reason, y.Reason)); c != 0 {
-			return c
+	slices.SortFunc(keys, func(a, b key) int {
+		// Compared one by one: cmp.Or would compare the reasons every time.
+		switch {
+		case a.from != b.from:
+			return cmp.Compare(a.from, b.from)
+		case a.to != b.to:
+			return cmp.Compare(a.to, b.to)
+		case a.reason != b.reason:
+			return strings.Compare(string(a.reason), string(b.reason))
 		}
+		x, y := &in[a.i], &in[b.i]
 		if x.Locator != y.Locator {
-			if c := strings.Compare(loc(a), loc(b)); c != 0 {
+			if c := strings.Compare(loc(a.i), loc(b.i)); c != 0 {
 				return c
 			}
 		}
-		return cmp.Or(strings.Compare(x.Message, y.Message), cmp.Compare(a, b))
+		return cmp.Or(strings.Compare(x.Message, y.Message), cmp.Compare(a.i, b.i))
 	})
 	out := make([]model.Interval, len(in))
-	for i, j := range idx {
-		out[i] = in[j]
+	for i, k := range keys {
+		out[i] = in[k.i]
 	}
 	return out
 }
