@@ -27,11 +27,7 @@ func Judge(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, 
 // accumulate feeds samples to an accumulator at the scenario's resolution; judgeOnly leaves out
 // what only the rendered report reads (the plots' series, the latency percentiles).
 func accumulate(sc *scenarios.Scenario, samples []model.Sample, judgeOnly bool) *measure.Accumulator {
-	var res time.Duration
-	if sc != nil && sc.Spec.Criteria.Resolution != nil {
-		res = sc.Spec.Criteria.Resolution.Duration
-	}
-	acc := measure.NewAccumulator(res)
+	acc := measure.NewAccumulator(resolution(sc))
 	if judgeOnly {
 		acc.WithoutSeries().WithoutPercentiles()
 	}
@@ -39,6 +35,14 @@ func accumulate(sc *scenarios.Scenario, samples []model.Sample, judgeOnly bool) 
 		acc.Add(&samples[i])
 	}
 	return acc
+}
+
+// resolution is the scenario's criteria.resolution, 0 when it sets none.
+func resolution(sc *scenarios.Scenario) time.Duration {
+	if sc != nil && sc.Spec.Criteria.Resolution != nil {
+		return sc.Spec.Criteria.Resolution.Duration
+	}
+	return 0
 }
 
 // evaluation holds what the criteria look at while a report is built.

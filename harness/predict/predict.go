@@ -296,8 +296,8 @@ func Play(ctx context.Context, twin *scenarios.Scenario, seeds, parallel int) (*
 		out.Workloads = append(out.Workloads, Prediction{})
 	}
 	var mu sync.Mutex
-	judge := func(s *scenarios.Scenario, info *model.RunInfo, data *model.Memory) sweep.Verdict {
-		r := report.Judge(s, info, data.Samples, data.Intervals, data.States)
+	judge := func(s *scenarios.Scenario, info *model.RunInfo, data *report.Judging) sweep.Verdict {
+		r := data.Report(info)
 		mu.Lock()
 		defer mu.Unlock()
 		for _, t := range r.Requests.ByTarget {
@@ -337,7 +337,7 @@ func Play(ctx context.Context, twin *scenarios.Scenario, seeds, parallel int) (*
 				}
 			}
 		}
-		return sweep.ReportJudge(s, info, data)
+		return sweep.VerdictOf(r)
 	}
 	res, err := sweep.Run(ctx, sc, sim.NewProvider(), judge, sweep.Options{Seeds: seeds, FirstSeed: *sc.Spec.Seed, Parallel: parallel})
 	if err != nil {

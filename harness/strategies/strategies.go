@@ -123,8 +123,8 @@ func Compare(ctx context.Context, variants []Variant, seeds, parallel int) ([]Ro
 		row := Row{Label: v.Label}
 		var mu sync.Mutex
 		firstSeed := int64(-1)
-		judge := func(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) sweep.Verdict {
-			r := report.Judge(sc, info, data.Samples, data.Intervals, data.States)
+		judge := func(sc *scenarios.Scenario, info *model.RunInfo, data *report.Judging) sweep.Verdict {
+			r := data.Report(info)
 			mu.Lock()
 			defer mu.Unlock()
 			row.MaxDropped = max(row.MaxDropped, r.Requests.Dropped)
@@ -144,7 +144,7 @@ func Compare(ctx context.Context, variants []Variant, seeds, parallel int) ([]Ro
 				}
 				row.FirstFailure = fmt.Sprintf("seed %d: %v: %s", firstSeed, names, cause)
 			}
-			return sweep.ReportJudge(sc, info, data)
+			return sweep.VerdictOf(r)
 		}
 		res, err := sweep.Run(ctx, v.Scenario, sim.NewProvider(), judge, sweep.Options{
 			Seeds: seeds, FirstSeed: *v.Scenario.Spec.Seed, Parallel: parallel})

@@ -11,6 +11,7 @@ import (
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/harness/sim"
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
@@ -62,7 +63,7 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	const seeds = 10000
 	var simulated atomic.Int64
-	judge := func(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict {
+	judge := func(sc *scenarios.Scenario, info *model.RunInfo, data *report.Judging) Verdict {
 		simulated.Add(int64(info.End))
 		return ReportJudge(sc, info, data)
 	}
@@ -85,8 +86,8 @@ func BenchmarkSweep(b *testing.B) {
 	b.ReportMetric(peakRSS(), "peak-MiB")
 }
 
-// BenchmarkJudge is the judging of one run as zdt sweep judges it, over the records of the
-// first 200 seeds of the random-fault sweep of the small scenario (run once, beforehand).
+// BenchmarkJudge is the judging of one run as zdt sweep judges it (its records measured as they
+// come, then the report without plots), over the records of the first 200 seeds of the random-fault sweep of the small scenario (run once, beforehand).
 func BenchmarkJudge(b *testing.B) {
 	sc, _, err := scenarios.Open("ha-well-configured")
 	if err != nil {
@@ -111,10 +112,21 @@ func BenchmarkJudge(b *testing.B) {
 		}
 		runs = append(runs, run{v, info, mem})
 	}
+	j := report.NewJudging(sc)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r := &runs[i%len(runs)]
-		ReportJudge(r.sc, r.info, r.mem)
+		j.Reset(r.sc)
+		for k := range r.mem.Samples {
+			j.Sample(&r.mem.Samples[k])
+		}
+		for k := range r.mem.Intervals {
+			j.Interval(&r.mem.Intervals[k])
+		}
+		for k := range r.mem.States {
+			j.State(&r.mem.States[k])
+		}
+		ReportJudge(r.sc, r.info, j)
 	}
 }

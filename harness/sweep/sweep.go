@@ -47,13 +47,18 @@ func (v Verdict) Fails(criterion string) bool {
 	return false
 }
 
-// Judge evaluates one finished run.
-type Judge func(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict
+// Judge evaluates one finished run from its records, measured as they were recorded (see
+// report.Judging). It must not keep data: it is reused for the next run.
+type Judge func(sc *scenarios.Scenario, info *model.RunInfo, data *report.Judging) Verdict
 
 // ReportJudge is zdt's judge: the run's report (report.Judge, the report without its plots),
 // its failed criteria in report order, the first one's cause, and whether it was inconclusive.
-func ReportJudge(sc *scenarios.Scenario, info *model.RunInfo, data *model.Memory) Verdict {
-	r := report.Judge(sc, info, data.Samples, data.Intervals, data.States)
+func ReportJudge(sc *scenarios.Scenario, info *model.RunInfo, data *report.Judging) Verdict {
+	return VerdictOf(data.Report(info))
+}
+
+// VerdictOf is what a report says of a run, as a sweep keeps it.
+func VerdictOf(r *report.Report) Verdict {
 	v := Verdict{Inconclusive: r.Verdict == report.Inconclusive}
 	for _, c := range r.Criteria {
 		if c.Outcome == report.OutcomeFail {
@@ -168,23 +173,21 @@ func Variant(sc *scenarios.Scenario, seed int64, faults []faults.Fault) *scenari
 	return &v
 }
 
-// memories keeps the records of finished runs for the next ones: a sweep's runs are alike, so
-// their slices are already the right size.
-var memories = sync.Pool{New: func() any { return &model.Memory{} }}
+// judgings keeps the records of finished runs for the next ones: a sweep's runs are alike, so
+// what a run allocated fits the next.
+var judgings = sync.Pool{New: func() any { return report.NewJudging(nil) }}
 
-// RunOne runs one scenario on the provider in memory and judges it. The judge must not keep
-// the records it is handed: they are reused by the next run.
+// RunOne runs one scenario on the provider, measuring its samples as they come, and judges it.
+// The judge must not keep the records it is handed: they are reused by the next run.
 func RunOne(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge Judge) (Verdict, error) {
-	mem := memories.Get().(*model.Memory)
-	defer func() {
-		mem.Samples, mem.Intervals, mem.States = mem.Samples[:0], mem.Intervals[:0], mem.States[:0]
-		memories.Put(mem)
-	}()
-	info, err := harness.Run(ctx, sc, p, mem, harness.Options{})
+	j := judgings.Get().(*report.Judging)
+	defer judgings.Put(j)
+	j.Reset(sc)
+	info, err := harness.Run(ctx, sc, p, j, harness.Options{})
 	if err != nil {
 		return Verdict{}, err
 	}
-	return judge(sc, info, mem), nil
+	return judge(sc, info, j), nil
 }
 
 // Run sweeps a scenario over seeds. Seeds are drawn as they are run and only the counts, the

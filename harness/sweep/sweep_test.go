@@ -290,9 +290,10 @@ func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
 	}
 }
 
-// TestJudgeIsTheReportWithoutPlots checks that report.Judge, which the sweep uses, gives the
-// report zdt run writes (report.json) but for its latency percentiles, for random-fault seeds,
-// passing and failing alike.
+// TestJudgeIsTheReportWithoutPlots checks that report.Judge gives the report zdt run writes
+// (report.json) but for its latency percentiles, for random-fault seeds, passing and failing
+// alike; and that report.Judging, which the sweep uses (reused from seed to seed), gives what
+// report.Judge gives.
 func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	sc, _, err := scenarios.Open("ha-well-configured")
 	if err != nil {
@@ -303,6 +304,8 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	verdicts := map[report.Verdict]int{}
+	// One Judging for every seed, as a sweep's worker reuses it.
+	j := report.NewJudging(sc)
 	for seed := int64(1); seed <= 12; seed++ {
 		v := Variant(sc, seed, RandomFaults(draw, seed))
 		mem := &model.Memory{}
@@ -324,6 +327,21 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 		}
 		if judged.Series != nil && len(judged.Series.Bins) > 0 {
 			t.Fatalf("seed %d: report.Judge kept the plots' bins", seed)
+		}
+		// The same records measured as they are recorded give the same report.
+		j.Reset(v)
+		for i := range mem.Samples {
+			j.Sample(&mem.Samples[i])
+		}
+		for i := range mem.Intervals {
+			j.Interval(&mem.Intervals[i])
+		}
+		for i := range mem.States {
+			j.State(&mem.States[i])
+		}
+		c, _ := json.Marshal(j.Report(info))
+		if !bytes.Equal(b, c) {
+			t.Fatalf("seed %d: report.Judging differs from report.Judge", seed)
 		}
 		verdicts[full.Verdict]++
 	}

@@ -303,6 +303,8 @@ type Accumulator struct {
 	// streams whose samples interleave, and a short scan comparing the keys' strings (mostly the
 	// same strings, so equal at their first word) costs less than hashing them for the maps.
 	streams []stream
+	// spare are the streams of the run before Reset, whose allocations the next streams reuse.
+	spare []stream
 }
 
 // stream is one backend as Add finds it.
@@ -345,6 +347,21 @@ func NewAccumulator(resolution time.Duration) *Accumulator {
 	}
 	return &Accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string][]Bin{},
 		cov: map[backendKey]*coverage{}, resolution: resolution}
+}
+
+// Reset empties the accumulator for another run measured at resolution, keeping its options
+// and what it allocated.
+func (a *Accumulator) Reset(resolution time.Duration) {
+	if resolution <= 0 {
+		resolution = DefaultResolution
+	}
+	a.resolution, a.maxAt = resolution, 0
+	clear(a.backends)
+	clear(a.bins)
+	clear(a.cov)
+	a.spare = append(a.spare, a.streams...)
+	clear(a.streams)
+	a.streams = a.streams[:0]
 }
 
 // MaxAt is the send time of the last request seen.
@@ -407,13 +424,36 @@ func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 		}
 	}
 	k := backendKey{target, conn}
-	st := stream{key: k, b: &backendAcc{open: -1, errors: map[string]int64{}}, api: target == model.APITarget}
+	st := stream{key: k, api: target == model.APITarget}
+	// A stream of the run before Reset lends its maps and coverage bits.
+	var old stream
+	if n := len(a.spare); n > 0 {
+		old, a.spare[n-1] = a.spare[n-1], stream{}
+		a.spare = a.spare[:n-1]
+	}
+	if old.b != nil {
+		clear(old.b.errors)
+		clear(old.b.lat.weights)
+		clear(old.b.lat.dists)
+		clear(old.b.spans)
+		*old.b = backendAcc{open: -1, errors: old.b.errors, spans: old.b.spans[:0],
+			lat: latHist{weights: old.b.lat.weights, dists: old.b.lat.dists}}
+		st.b = old.b
+	} else {
+		st.b = &backendAcc{open: -1, errors: map[string]int64{}}
+	}
 	a.backends[k] = st.b
 	if !st.api {
-		// Room for a 20-minute run at the default resolution (32 KiB at most), so that a
-		// usual run's coverage never grows.
 		w := a.resolution / coverageSlices
-		st.cov = &coverage{width: w, bits: make([]uint64, 0, min(20*time.Minute/max(w, 1)/64+1, 4096))}
+		if old.cov != nil {
+			clear(old.cov.bits)
+			old.cov.width, old.cov.bits = w, old.cov.bits[:0]
+			st.cov = old.cov
+		} else {
+			// Room for a 20-minute run at the default resolution (32 KiB at most), so that a
+			// usual run's coverage never grows.
+			st.cov = &coverage{width: w, bits: make([]uint64, 0, min(20*time.Minute/max(w, 1)/64+1, 4096))}
+		}
 		a.cov[k] = st.cov
 	}
 	a.streams = append(a.streams, st)
