@@ -136,6 +136,45 @@ func Hits(p vegeta.Pacer, elapsed time.Duration) uint64 {
 	return n
 }
 
+// Counter is Hits for one pacer, with what does not change from call to call worked out
+// once: the simulator counts hits at every change of the cluster.
+type Counter struct {
+	p                vegeta.Pacer
+	constant         bool
+	interval, limit  uint64
+	unlimited, stops bool
+}
+
+// NewCounter returns the Counter of pacer p.
+func NewCounter(p vegeta.Pacer) Counter {
+	c := Counter{p: p}
+	switch q := p.(type) {
+	case vegeta.ConstantPacer:
+		c.constant = true
+		c.interval, c.limit, c.unlimited, c.stops = constantInterval(q)
+	case *vegeta.ConstantPacer:
+		c.constant = true
+		c.interval, c.limit, c.unlimited, c.stops = constantInterval(*q)
+	}
+	return c
+}
+
+// Hits is Hits(p, elapsed).
+func (c *Counter) Hits(elapsed time.Duration) uint64 {
+	if !c.constant {
+		return Hits(c.p, elapsed)
+	}
+	switch {
+	case elapsed <= 0:
+		return 0
+	case c.unlimited:
+		return Infinite
+	case c.stops:
+		return 0
+	}
+	return min(uint64(elapsed-1)/c.interval, c.limit)
+}
+
 // SendTime returns the planned send time of hit number n (0-based) — the inverse of Hits:
 // Hits(p, SendTime(p, n)) == n and Hits(p, SendTime(p, n)+1) == n+1. It returns Never for a hit
 // the pacer never sends.

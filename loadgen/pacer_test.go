@@ -93,6 +93,7 @@ func TestHitsAndSendTimeAgreeWithPace(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			want := stepped(t, tc.p, tc.n)
 			rng := rand.New(rand.NewPCG(1, uint64(len(tc.name))))
+			counter := NewCounter(tc.p)
 			bad := 0
 			for n, at := range want {
 				if got := SendTime(tc.p, uint64(n)); got != at {
@@ -101,6 +102,10 @@ func TestHitsAndSendTimeAgreeWithPace(t *testing.T) {
 				}
 				if got := Hits(tc.p, at); got != uint64(n) && (n == 0 || want[n-1] != at) {
 					t.Errorf("Hits(%v) = %d, want %d", at, got, n)
+					bad++
+				}
+				if got, want := counter.Hits(at), Hits(tc.p, at); got != want {
+					t.Errorf("Counter.Hits(%v) = %d, Hits gives %d", at, got, want)
 					bad++
 				}
 				if n+1 < len(want) && want[n+1] > at+1 {
@@ -148,6 +153,10 @@ func TestHitsEdges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Hits(tt.p, tt.elapsed); got != tt.want {
 				t.Errorf("Hits(%v) = %d, want %d", tt.elapsed, got, tt.want)
+			}
+			c := NewCounter(tt.p)
+			if got := c.Hits(tt.elapsed); got != tt.want {
+				t.Errorf("Counter.Hits(%v) = %d, want %d", tt.elapsed, got, tt.want)
 			}
 			if got := SendTime(tt.p, tt.n); got != tt.wantSend {
 				t.Errorf("SendTime(%d) = %v, want %v", tt.n, got, tt.wantSend)

@@ -33,8 +33,10 @@ type conn struct {
 	delayPod *world.Pod
 	delay    time.Duration
 	// answered is the slot of the requests the pod answers (slotOf's for code 200, the pod's
-	// name and the delay), kept so that a busy stream does not look it up every second.
-	answered *slot
+	// name and the delay), kept so that a busy stream does not look it up every second, with
+	// the pod it was found for (a pod's name names no other pod of its workload).
+	answered    *slot
+	answeredPod *world.Pod
 }
 
 // stream is one load stream: a target and a connection mode.
@@ -154,6 +156,10 @@ type tmplSlot struct {
 	n      int64
 	latSum time.Duration
 	draws  bool // the slot's first group is of one request: it draws its send time
+	// lat is the mean latency of the slot's requests; merges says that they are successful
+	// requests, more than one, which closeBin merges into the run of seconds held.
+	lat    time.Duration
+	merges bool
 }
 
 // replay emits and closes the whole second [from, to) as the template second was, if the
@@ -164,7 +170,7 @@ func (l *Load) replay(from, to time.Duration) bool {
 	if !tp.ok || len(l.bin.order) > 0 || from%time.Second != 0 {
 		return false
 	}
-	n, np := l.hits(l.pacer, &l.pacerCount, from, to), l.hits(l.probe, &l.probeCount, from, to)
+	n, np := l.hits(&l.pacerCount, from, to), l.hits(&l.probeCount, from, to)
 	if n != tp.n || np != tp.probes {
 		return false
 	}
@@ -177,6 +183,11 @@ func (l *Load) replay(from, to time.Duration) bool {
 			}
 			tp.slots[i].n += c.n
 			tp.slots[i].latSum += c.lat * time.Duration(c.n)
+		}
+		for i := range tp.slots {
+			ts := &tp.slots[i]
+			ts.lat = ts.latSum / time.Duration(ts.n)
+			ts.merges = ts.n > 1 && ts.sl.code >= 200 && ts.sl.code < 400 && ts.sl.err == ""
 		}
 	}
 	if n > 0 {
@@ -200,10 +211,9 @@ func (l *Load) replay(from, to time.Duration) bool {
 	for i := range tp.slots {
 		ts := &tp.slots[i]
 		sl := ts.sl
-		lat := ts.latSum / time.Duration(ts.n)
+		lat := ts.lat
 		sl.n = ts.n
-		ok := sl.code >= 200 && sl.code < 400 && sl.err == ""
-		if ts.n > 1 && ok {
+		if ts.merges {
 			if p := sl.pending; p != nil && p.s.At+p.s.Span == b.start && p.s.Count*time.Second.Nanoseconds() == ts.n*p.s.Span.Nanoseconds() &&
 				p.s.Latency == lat && p.s.Span < maxMerged {
 				p.s.Count += ts.n
@@ -234,14 +244,14 @@ func (l *Load) replay(from, to time.Duration) bool {
 
 // hits is how many requests pacer p sends in [from, to). Flushes go forward in time, so the
 // count at from is most often the count at the previous call's to, which is remembered.
-func (l *Load) hits(p vegeta.Pacer, c *hitCount, from, to time.Duration) int64 {
+func (l *Load) hits(c *hitCount, from, to time.Duration) int64 {
 	h0, ok := c.at(from)
 	if !ok {
-		h0 = int64(loadgen.Hits(p, from-l.start))
+		h0 = int64(c.pacer.Hits(from - l.start))
 	}
 	h1, ok := c.at(to)
 	if !ok {
-		h1 = int64(loadgen.Hits(p, to-l.start))
+		h1 = int64(c.pacer.Hits(to - l.start))
 	}
 	c.t, c.n, c.set = to, h1, true
 	return h1 - h0
@@ -249,9 +259,10 @@ func (l *Load) hits(p vegeta.Pacer, c *hitCount, from, to time.Duration) int64 {
 
 // hitCount is a pacer's request count at one instant.
 type hitCount struct {
-	t   time.Duration
-	n   int64
-	set bool
+	t     time.Duration
+	n     int64
+	set   bool
+	pacer loadgen.Counter
 }
 
 func (c *hitCount) at(t time.Duration) (int64, bool) { return c.n, c.set && c.t == t }
@@ -270,9 +281,9 @@ func (l *Load) binomial(n int64, p float64) int64 {
 
 func (l *Load) emit(from, to time.Duration) {
 	t := l
-	n := l.hits(t.pacer, &l.pacerCount, from, to)
+	n := l.hits(&l.pacerCount, from, to)
 	l.tmpl.n = n
-	l.tmpl.probes = l.hits(t.probe, &l.probeCount, from, to)
+	l.tmpl.probes = l.hits(&l.probeCount, from, to)
 	for _, s := range t.streams {
 		if n == 0 {
 			break
@@ -293,6 +304,8 @@ func (l *Load) emit(from, to time.Duration) {
 // per Flush: the cluster does not change during one, so every second it emits is routed alike.
 type newConnPlan struct {
 	gen     uint64 // the Flush it was computed in
+	route   uint64 // the version of the workload's route it was computed from
+	made    bool
 	pFail   float64
 	okLat   time.Duration
 	shares  []world.DelayShare
@@ -306,6 +319,13 @@ func (l *Load) newConnPlan(s *stream) *newConnPlan {
 		return pl
 	}
 	r := l.c.EdgeRoute(s.W)
+	// Without a delayed node, the plan is made of the route's figures alone: a route that was
+	// not recomputed leaves it as it was.
+	if pl.made && pl.route == r.Version && l.c.Effects.DelayedNodes == 0 {
+		pl.gen = l.gen
+		return pl
+	}
+	pl.route, pl.made = r.Version, l.c.Effects.DelayedNodes == 0
 	attempts := float64(1 + l.c.Cal.LBRetries)
 	pl.gen, pl.pFail = l.gen, r.AllFail
 	if r.NoBackend {
@@ -405,14 +425,18 @@ func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
 		if k > 0 {
 			if ok, _ := world.PodAnswers(cn.pod); ok {
 				if cn.delayGen != l.gen || cn.delayPod != cn.pod {
-					cn.delayGen, cn.delayPod, cn.delay = l.gen, cn.pod, l.c.ReusedDelay(cn.pod, i)
+					d := time.Duration(0)
+					if l.c.Effects.DelayedNodes > 0 {
+						d = l.c.ReusedDelay(cn.pod, i)
+					}
+					cn.delayGen, cn.delayPod, cn.delay = l.gen, cn.pod, d
 				}
 				if s.okLat+cn.delay >= l.timeout {
 					l.delayed(s, from, to, k, s.okLat, cn.delay, cn.pod.Name)
 					continue
 				}
-				if sl := cn.answered; sl == nil || sl.backend != cn.pod.Name || sl.path != cn.delay {
-					cn.answered = s.slotOf(200, "", cn.pod.Name, cn.delay)
+				if sl := cn.answered; sl == nil || cn.answeredPod != cn.pod || sl.path != cn.delay {
+					cn.answered, cn.answeredPod = s.slotOf(200, "", cn.pod.Name, cn.delay), cn.pod
 				}
 				l.addTo(cn.answered, from, to, k, s.okLat+cn.delay)
 			} else {
@@ -684,6 +708,7 @@ func Start(c *world.World) (*Load, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.pacerCount.pacer, t.probeCount.pacer = loadgen.NewCounter(t.pacer), loadgen.NewCounter(t.probe)
 	if l.Duration != scenarios.UntilUpgradeDone {
 		d, _ := time.ParseDuration(l.Duration)
 		t.end = now + d
@@ -719,11 +744,11 @@ func (l *Load) Stop() []model.StreamStats {
 		if s.W != nil {
 			target = s.W.Name
 		}
-		pacer, count := l.pacer, &l.pacerCount
+		count := &l.pacerCount
 		if s == l.API {
-			pacer, count = l.probe, &l.probeCount
+			count = &l.probeCount
 		}
-		out = append(out, model.StreamStats{Target: target, Conn: s.mode, Planned: l.hits(pacer, count, l.start, until), Sent: s.sent, Recorded: s.recorded})
+		out = append(out, model.StreamStats{Target: target, Conn: s.mode, Planned: l.hits(count, l.start, until), Sent: s.sent, Recorded: s.recorded})
 	}
 	return out
 }

@@ -99,6 +99,9 @@ type Route struct {
 	// reachability): every figure is stale. lbStale says only a load balancer changed.
 	Dirty   bool
 	lbStale bool
+	// Version counts the recomputations: figures read from a route of the same version are
+	// still right.
+	Version uint64
 	// fail is the probability that one attempt fails; refusedShare how much of it is a quick
 	// refusal (the rest are connect timeouts).
 	Fail         float64
@@ -149,6 +152,7 @@ func (c *World) EdgeRoute(w *Workload) *Route {
 		c.bucketFigures(w)
 	}
 	r.Dirty, r.lbStale = false, false
+	r.Version++
 	total := c.Edge.Down
 	for b := 0; b < Buckets; b++ {
 		total += c.Edge.Up[b]
