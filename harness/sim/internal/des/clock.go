@@ -72,6 +72,7 @@ func (q *eventQueue) pop() event {
 // every kube-proxy bucket) go through lanes.
 type Lane[T any] struct {
 	c      *Clock
+	idx    int // the lane's place in Clock.lanes and Clock.heads
 	delay  time.Duration
 	handle func(T)
 	events []laneEvent[T]
@@ -86,18 +87,25 @@ type laneEvent[T any] struct {
 
 // lane is what the clock needs of a Lane of any type.
 type lane interface {
-	// next returns the instant and order of the lane's first event, ok false when empty.
-	next() (at time.Duration, seq uint64, ok bool)
 	runNext()
 	reset()
+}
+
+// laneHead is the instant and order of a lane's first event; ok is false when it has none. The
+// lanes keep their heads in Clock.heads, so that Step compares them without a call per lane.
+type laneHead struct {
+	at  time.Duration
+	seq uint64
+	ok  bool
 }
 
 // NewLane returns a lane of c whose events come d after they are scheduled and are handed to
 // handle. Events run in the same order, (instant, scheduling order), whether they go through
 // a lane or not.
 func NewLane[T any](c *Clock, d time.Duration, handle func(T)) *Lane[T] {
-	l := &Lane[T]{c: c, delay: max(d, 0), handle: handle}
+	l := &Lane[T]{c: c, idx: len(c.lanes), delay: max(d, 0), handle: handle}
 	c.lanes = append(c.lanes, l)
+	c.heads = append(c.heads, laneHead{})
 	return l
 }
 
@@ -114,20 +122,21 @@ func (l *Lane[T]) After(v T) {
 		l.events, l.head = l.events[:n], 0
 	}
 	l.events = append(l.events, laneEvent[T]{at: c.now + l.delay, seq: c.seq, v: v})
-}
-
-func (l *Lane[T]) next() (time.Duration, uint64, bool) {
-	if l.head == len(l.events) {
-		return 0, 0, false
+	if l.head == len(l.events)-1 {
+		c.heads[l.idx] = laneHead{at: c.now + l.delay, seq: c.seq, ok: true}
 	}
-	e := &l.events[l.head]
-	return e.at, e.seq, true
 }
 
 func (l *Lane[T]) runNext() {
 	e := l.events[l.head]
 	l.events[l.head] = laneEvent[T]{}
 	l.head++
+	if l.head < len(l.events) {
+		n := &l.events[l.head]
+		l.c.heads[l.idx] = laneHead{at: n.at, seq: n.seq, ok: true}
+	} else {
+		l.c.heads[l.idx].ok = false
+	}
 	l.c.now = e.at
 	l.c.events++
 	l.handle(e.v)
@@ -136,6 +145,7 @@ func (l *Lane[T]) runNext() {
 func (l *Lane[T]) reset() {
 	clear(l.events)
 	l.events, l.head = l.events[:0], 0
+	l.c.heads[l.idx].ok = false
 }
 
 // Clock is the virtual clock and its event queue.
@@ -144,7 +154,8 @@ type Clock struct {
 	seq    uint64
 	queue  eventQueue
 	lanes  []lane
-	events uint64 // events run so far
+	heads  []laneHead // each lane's first event, by lane index
+	events uint64     // events run so far
 }
 
 // Now returns the current virtual instant.
@@ -167,21 +178,21 @@ func (c *Clock) After(d time.Duration, fn func()) { c.At(c.now+d, fn) }
 
 // Step runs the next event if it is due at or before until; it reports whether one ran.
 func (c *Clock) Step(until time.Duration) bool {
-	var from lane
+	from := -1
 	at, seq, ok := time.Duration(0), uint64(0), false
 	if len(c.queue) > 0 {
 		at, seq, ok = c.queue[0].at, c.queue[0].seq, true
 	}
-	for _, l := range c.lanes {
-		if lat, lseq, lok := l.next(); lok && (!ok || lat < at || (lat == at && lseq < seq)) {
-			at, seq, ok, from = lat, lseq, true, l
+	for i := range c.heads {
+		if h := &c.heads[i]; h.ok && (!ok || h.at < at || (h.at == at && h.seq < seq)) {
+			at, seq, ok, from = h.at, h.seq, true, i
 		}
 	}
 	if !ok || at > until {
 		return false
 	}
-	if from != nil {
-		from.runNext()
+	if from >= 0 {
+		c.lanes[from].runNext()
 		return true
 	}
 	e := c.queue.pop()

@@ -48,7 +48,8 @@ type World struct {
 	endpointLane *des.Lane[*Pod]
 	lastState    stateScratch
 	proxyLanes   [Buckets]*des.Lane[viewChange]
-	err          error // the first recorder error
+	err          error          // the first recorder error
+	interval     model.Interval // handed to the recorder (Interval)
 	// violation is the first broken invariant (invariants.go).
 	violation error
 
@@ -318,7 +319,9 @@ func (c *World) Interval(level model.Level, loc model.Locator, reason model.Reas
 	if c.Settling {
 		return
 	}
-	c.Record(c.rec.Interval(&model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to, CutShort: c.CuttingShort}))
+	// The recorder copies what it keeps: one interval is handed over every time.
+	c.interval = model.Interval{Level: level, Locator: loc, Reason: reason, Message: msg, From: from, To: to, CutShort: c.CuttingShort}
+	c.Record(c.rec.Interval(&c.interval))
 }
 
 // CloseOpenPods records the pods still terminating or not yet ready as the run stops.
