@@ -303,6 +303,8 @@ type Accumulator struct {
 	// streams whose samples interleave, and a short scan comparing the keys' strings (mostly the
 	// same strings, so equal at their first word) costs less than hashing them for the maps.
 	streams []stream
+	// hint is the index of the stream Add found last.
+	hint int
 	// spare are the streams of the run before Reset, whose allocations the next streams reuse.
 	spare []stream
 }
@@ -418,8 +420,19 @@ func (a *Accumulator) Add(s *model.Sample) {
 
 // stream returns the stream of a target and connection mode, made on first use.
 func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
+	// Samples come in the same order second after second: the stream found last, then the
+	// one after it, are looked at first.
+	if n := len(a.streams); n > 0 {
+		for _, i := range [2]int{a.hint % n, (a.hint + 1) % n} {
+			if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
+				a.hint = i
+				return st
+			}
+		}
+	}
 	for i := range a.streams {
 		if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
+			a.hint = i
 			return st
 		}
 	}
@@ -457,7 +470,8 @@ func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 		a.cov[k] = st.cov
 	}
 	a.streams = append(a.streams, st)
-	return &a.streams[len(a.streams)-1]
+	a.hint = len(a.streams) - 1
+	return &a.streams[a.hint]
 }
 
 // spread splits n requests sent evenly over [at, at+span) into per-second bins.

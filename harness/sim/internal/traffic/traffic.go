@@ -101,7 +101,8 @@ func (l *Load) Flush() {
 	to := l.c.Clock.Now()
 	l.c.RoutesChanged()
 	l.gen++
-	l.tmpl.ok = false
+	l.settle()
+	l.tmpl.ok, l.tmpl.steady = false, false
 	if to > t.end {
 		to = t.end
 	}
@@ -116,7 +117,9 @@ func (l *Load) Flush() {
 			t.last = next
 			continue
 		}
+		l.settle() // before the template's slots go
 		l.tmpl.recording, l.tmpl.dirty, l.tmpl.calls, l.tmpl.slots = whole, false, l.tmpl.calls[:0], l.tmpl.slots[:0]
+		l.tmpl.steady = false
 		l.emit(t.last, next)
 		l.tmpl.ok = whole && !l.tmpl.dirty
 		l.tmpl.recording = false
@@ -142,6 +145,14 @@ type template struct {
 	// slots are the slots the calls touched, in the order they were first touched, with what
 	// the second puts in each (made from calls at the first replay).
 	slots []tmplSlot
+	// steady says that the last replay merged every merging slot's requests into the run of
+	// seconds its slot holds. The next seconds do the same as long as no run reaches maxMerged
+	// (room seconds), so replay only counts them (deferred) and settle adds them to the runs
+	// before anything reads them; the seconds' other work (draws, the samples of the other
+	// slots) is done as it comes, so that everything is recorded in the same order.
+	steady   bool
+	room     int64
+	deferred int64
 }
 
 // call is one group of requests emit added to a slot.
@@ -208,6 +219,18 @@ func (l *Load) replay(from, to time.Duration) bool {
 		}
 	}
 	// Then closeBin's work for a second whose slots are these and nothing else.
+	if tp.steady && tp.deferred < tp.room {
+		tp.deferred++
+		for i := range tp.slots {
+			if ts := &tp.slots[i]; !ts.merges {
+				l.recordSecond(ts, b.start)
+			}
+		}
+		b.start = to
+		return true
+	}
+	l.settle()
+	tp.steady, tp.room = true, math.MaxInt64
 	for i := range tp.slots {
 		ts := &tp.slots[i]
 		sl := ts.sl
@@ -218,8 +241,12 @@ func (l *Load) replay(from, to time.Duration) bool {
 				p.s.Latency == lat && p.s.Span < maxMerged {
 				p.s.Count += ts.n
 				p.s.Span += time.Second
+				// The run takes one more second at each replay while its span is below
+				// maxMerged.
+				tp.room = min(tp.room, int64((maxMerged-p.s.Span+time.Second-1)/time.Second))
 				continue
 			}
+			tp.steady = false
 			if p := sl.pending; p != nil {
 				l.record(sl.s, &p.s)
 				l.fill(&p.s, sl, b.start, lat, time.Second)
@@ -231,15 +258,39 @@ func (l *Load) replay(from, to time.Duration) bool {
 			b.pending = append(b.pending, p)
 			continue
 		}
-		sm := &l.scratch
-		l.fill(sm, sl, b.start, lat, time.Second)
-		if ts.n == 1 {
-			sm.At, sm.Count, sm.Span = sl.at, 0, 0
-		}
-		l.record(sl.s, sm)
+		l.recordSecond(ts, b.start)
 	}
 	b.start = to
 	return true
+}
+
+// recordSecond records the requests of a template slot that closeBin would not merge, for the
+// whole second from at.
+func (l *Load) recordSecond(ts *tmplSlot, at time.Duration) {
+	sl := ts.sl
+	sl.n = ts.n
+	sm := &l.scratch
+	l.fill(sm, sl, at, ts.lat, time.Second)
+	if ts.n == 1 {
+		sm.At, sm.Count, sm.Span = sl.at, 0, 0
+	}
+	l.record(sl.s, sm)
+}
+
+// settle adds the seconds replay deferred to the runs of the template's merging slots.
+func (l *Load) settle() {
+	tp := &l.tmpl
+	if tp.deferred == 0 {
+		return
+	}
+	for i := range tp.slots {
+		if ts := &tp.slots[i]; ts.merges {
+			p := ts.sl.pending
+			p.s.Count += tp.deferred * ts.n
+			p.s.Span += time.Duration(tp.deferred) * time.Second
+		}
+	}
+	tp.deferred = 0
 }
 
 // hits is how many requests pacer p sends in [from, to). Flushes go forward in time, so the
@@ -606,6 +657,7 @@ func (l *Load) add(sl *slot, from, to time.Duration, n int64, lat time.Duration)
 // k seconds of n requests each and one sample of k*n over k seconds are the same requests at
 // the same instants. Failures, single requests and partial seconds are recorded as they come.
 func (l *Load) closeBin(end time.Duration) {
+	l.settle()
 	b := &l.bin
 	span := end - b.start
 	for _, p := range b.pending {
@@ -678,6 +730,7 @@ func (l *Load) fill(sm *model.Sample, sl *slot, at, lat, span time.Duration) {
 
 // flushPending records every merged sample still held.
 func (l *Load) flushPending() {
+	l.settle()
 	b := &l.bin
 	for _, p := range b.pending {
 		l.record(p.sl.s, &p.s)
