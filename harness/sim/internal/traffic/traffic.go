@@ -46,8 +46,10 @@ type stream struct {
 	conns []conn
 	// sent counts the requests emitted, recorded those handed to the recorder in samples.
 	sent, recorded int64
-	// slots are the outcomes of the stream's requests met so far (see slot).
+	// slots are the outcomes of the stream's requests met so far (see slot); ok is the one of
+	// code 200 with no backend named and no path delay.
 	slots []*slot
+	ok    *slot
 	plan  newConnPlan
 	// okLat is the mean latency of a request a healthy pod answers on this stream's
 	// connections, sigma the spread of the log-normal it follows (0: every request takes okLat).
@@ -609,6 +611,17 @@ func (l *Load) sample(s *stream, from, to time.Duration, n int64, lat time.Durat
 
 // slotOf returns the stream's slot for an outcome, made on first use.
 func (s *stream) slotOf(code int, errMsg, backend string, path time.Duration) *slot {
+	// Most requests succeed with no backend named and no path delay: that slot is kept at hand.
+	if code == 200 && errMsg == "" && backend == "" && path == 0 {
+		if s.ok == nil {
+			s.ok = s.findSlot(code, errMsg, backend, path)
+		}
+		return s.ok
+	}
+	return s.findSlot(code, errMsg, backend, path)
+}
+
+func (s *stream) findSlot(code int, errMsg, backend string, path time.Duration) *slot {
 	for _, sl := range s.slots {
 		if sl.code == code && sl.path == path && sl.backend == backend && sl.err == errMsg {
 			return sl
