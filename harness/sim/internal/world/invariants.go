@@ -60,9 +60,9 @@ func (c *World) checkInvariants(every time.Duration) {
 	sync := c.Cal.KubeletSync.Duration
 	slack := time.Second
 	for _, n := range c.Nodes {
-		if c.sched[n.idx] != c.schedOf(n) {
+		if c.schedView(n) != c.schedOf(n) {
 			c.Violation("the scheduler's view of node %s is stale: %+v, the node is %+v (a change of the node did not call NodeChanged)",
-				n.Name, c.sched[n.idx], c.schedOf(n))
+				n.Name, c.schedView(n), c.schedOf(n))
 		}
 		if n.Gone {
 			continue
@@ -82,6 +82,10 @@ func (c *World) checkInvariants(every time.Duration) {
 			case p.startWaiting && acts && now-n.backAt > sync+slack:
 				c.Violation("pod %s waits for its container on node %s, whose kubelet runs", p.Name, n.Name)
 			}
+			if !p.ansMarked && answerOf(p) != p.ans {
+				c.Violation("pod %s answers %d, its Service's figures count it as %d and it is not marked to be counted again (a change of what PodAnswers reads did not call answerMayChange)",
+					p.Name, answerOf(p), p.ans)
+			}
 			want := p.Started && !p.Gone && p.Ready && !p.Terminating
 			if p.ep.Ready != want {
 				if p.epStale == 0 {
@@ -94,4 +98,29 @@ func (c *World) checkInvariants(every time.Duration) {
 			}
 		}
 	}
+	// The views' counts are the sums of their pods' counted answers, for the workloads load is
+	// sent to (the only ones whose figures are read).
+	for _, w := range c.Workloads {
+		if !w.Target {
+			continue
+		}
+		for b := range w.Views {
+			v := &w.Views[b]
+			if bad, refused := countAnswers(v.Ready); bad != v.readyBad || refused != v.readyRefused {
+				c.Violation("the ready view of %s in bucket %d counts %d not answering and %d refusing, its pods %d and %d", w.Name, b, v.readyBad, v.readyRefused, bad, refused)
+			}
+			if bad, refused := countAnswers(v.Term); bad != v.termBad || refused != v.termRefused {
+				c.Violation("the terminating view of %s in bucket %d counts %d not answering and %d refusing, its pods %d and %d", w.Name, b, v.termBad, v.termRefused, bad, refused)
+			}
+		}
+	}
+}
+
+// countAnswers sums what the pods of a view add to its counts.
+func countAnswers(set []*Pod) (bad, refused int) {
+	for _, p := range set {
+		b, r := badOf(p.ans)
+		bad, refused = bad+b, refused+r
+	}
+	return bad, refused
 }

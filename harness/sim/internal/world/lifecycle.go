@@ -7,6 +7,7 @@ import "github.com/zdt-dev/zdt/model"
 func (c *World) MarkPodsUnreachable(n *Node) {
 	for _, p := range n.Pods {
 		p.W.Route.Dirty = true
+		c.answerMayChange(p)
 	}
 	c.LBDirty = true
 }
@@ -108,6 +109,7 @@ func (c *World) PowerOff(n *Node) {
 		if p.Started && !p.Exited {
 			p.Exited, p.Serving, p.lostWith = true, false, n.Name
 			p.Gen++
+			c.answerMayChange(p)
 		}
 	}
 	c.MarkPodsUnreachable(n)

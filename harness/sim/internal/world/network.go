@@ -12,20 +12,69 @@ import (
 type View struct {
 	Ready []*Pod
 	Term  []*Pod
+	// readyBad and readyRefused count the pods of Ready that do not answer and that refuse, by
+	// their counted answers (Pod.ans); termBad and termRefused those of Term.
+	readyBad, readyRefused, termBad, termRefused int
 }
 
-func setAdd(s *[]*Pod, p *Pod, pos *int) {
+// The bits of Pod.ans.
+const (
+	ansOK      uint8 = 1
+	ansRefused uint8 = 2
+)
+
+// answerOf is PodAnswers(p) as Pod.ans keeps it.
+func answerOf(p *Pod) uint8 {
+	if p.Node == nil {
+		return 0
+	}
+	ok, refused := PodAnswers(p)
+	a := uint8(0)
+	if ok {
+		a |= ansOK
+	}
+	if refused {
+		a |= ansRefused
+	}
+	return a
+}
+
+// badOf is what a pod of counted answer a adds to a set's counts of pods that do not answer
+// and that refuse.
+func badOf(a uint8) (bad, refused int) {
+	if a&ansOK == 0 {
+		bad = 1
+	}
+	if a&ansRefused != 0 {
+		refused = 1
+	}
+	return bad, refused
+}
+
+// answerMayChange notes that what PodAnswers says of p may have changed (the pod started or
+// stopped serving, went, or its node's reachability changed): the next computation of its
+// Service's figures counts it again. Every writer of what PodAnswers reads calls it
+// (checkInvariants verifies it).
+func (c *World) answerMayChange(p *Pod) {
+	if !p.ansMarked {
+		p.ansMarked = true
+		p.W.ansDirty = append(p.W.ansDirty, p)
+	}
+}
+
+func setAdd(s *[]*Pod, p *Pod, pos *int) bool {
 	if *pos >= 0 {
-		return
+		return false
 	}
 	*pos = len(*s)
 	*s = append(*s, p)
+	return true
 }
 
-func setRemove(s *[]*Pod, pos *int, posOf func(*Pod) *int) {
+func setRemove(s *[]*Pod, pos *int, posOf func(*Pod) *int) bool {
 	i := *pos
 	if i < 0 {
-		return
+		return false
 	}
 	last := len(*s) - 1
 	if i != last {
@@ -36,6 +85,7 @@ func setRemove(s *[]*Pod, pos *int, posOf func(*Pod) *int) {
 	(*s)[last] = nil
 	*s = (*s)[:last]
 	*pos = -1
+	return true
 }
 
 // applyView programs a pod's endpoint into the views of bucket b.
@@ -43,15 +93,20 @@ func (c *World) applyView(p *Pod, b int, ep endpoint) {
 	c.Flush()
 	w := p.W
 	v := &w.Views[b]
+	bad, refused := badOf(p.ans)
 	if ep.Present && ep.Ready && !ep.Terminating {
-		setAdd(&v.Ready, p, &p.viewPos[b])
-	} else {
-		setRemove(&v.Ready, &p.viewPos[b], func(q *Pod) *int { return &q.viewPos[b] })
+		if setAdd(&v.Ready, p, &p.viewPos[b]) {
+			v.readyBad, v.readyRefused = v.readyBad+bad, v.readyRefused+refused
+		}
+	} else if setRemove(&v.Ready, &p.viewPos[b], func(q *Pod) *int { return &q.viewPos[b] }) {
+		v.readyBad, v.readyRefused = v.readyBad-bad, v.readyRefused-refused
 	}
 	if ep.Present && ep.Serving && ep.Terminating {
-		setAdd(&v.Term, p, &p.termPos[b])
-	} else {
-		setRemove(&v.Term, &p.termPos[b], func(q *Pod) *int { return &q.termPos[b] })
+		if setAdd(&v.Term, p, &p.termPos[b]) {
+			v.termBad, v.termRefused = v.termBad+bad, v.termRefused+refused
+		}
+	} else if setRemove(&v.Term, &p.termPos[b], func(q *Pod) *int { return &q.termPos[b] }) {
+		v.termBad, v.termRefused = v.termBad-bad, v.termRefused-refused
 	}
 	w.Route.Dirty = true
 }
@@ -180,32 +235,51 @@ func (c *World) EdgeRoute(w *Workload) *Route {
 }
 
 // bucketFigures computes the failure and refusal shares of an attempt entering through each
-// kube-proxy bucket, from the pods in the bucket's view and whether they answer.
+// kube-proxy bucket, from the pods in the bucket's view and whether they answer: the views'
+// counts, once the pods whose answer may have changed are counted again.
 func (c *World) bucketFigures(w *Workload) {
+	c.recountAnswers(w)
 	r := &w.Route
 	for b := 0; b < Buckets; b++ {
 		v := &w.Views[b]
-		set := v.Ready
-		if len(set) == 0 {
-			set = v.Term
+		n, bad, refused := len(v.Ready), v.readyBad, v.readyRefused
+		if n == 0 {
+			n, bad, refused = len(v.Term), v.termBad, v.termRefused
 		}
-		if len(set) == 0 {
+		if n == 0 {
 			r.PerBucket[b], r.Refused[b] = 1, 1 // kube-proxy REJECTs: no endpoints
 			continue
 		}
-		bad, refused := 0, 0
-		for _, p := range set {
-			ok, ref := PodAnswers(p)
-			if !ok {
-				bad++
-				if ref {
-					refused++
-				}
+		r.PerBucket[b] = float64(bad) / float64(n)
+		r.Refused[b] = float64(refused) / float64(n)
+	}
+}
+
+// recountAnswers counts again the pods of w whose answer may have changed, in every view that
+// holds them.
+func (c *World) recountAnswers(w *Workload) {
+	for _, p := range w.ansDirty {
+		p.ansMarked = false
+		a := answerOf(p)
+		if a == p.ans {
+			continue
+		}
+		oldBad, oldRef := badOf(p.ans)
+		newBad, newRef := badOf(a)
+		dBad, dRef := newBad-oldBad, newRef-oldRef
+		for b := range w.Views {
+			v := &w.Views[b]
+			if p.viewPos[b] >= 0 {
+				v.readyBad, v.readyRefused = v.readyBad+dBad, v.readyRefused+dRef
+			}
+			if p.termPos[b] >= 0 {
+				v.termBad, v.termRefused = v.termBad+dBad, v.termRefused+dRef
 			}
 		}
-		r.PerBucket[b] = float64(bad) / float64(len(set))
-		r.Refused[b] = float64(refused) / float64(len(set))
+		p.ans = a
 	}
+	clear(w.ansDirty)
+	w.ansDirty = w.ansDirty[:0]
 }
 
 // LBCounts counts a load balancer's healthy backends: reachable ones per bucket, and the ones
@@ -261,6 +335,7 @@ func (c *World) AfterNodeChange(n *Node) {
 	// Whether the node's pods answer may have changed with it.
 	for _, p := range n.Pods {
 		p.W.Route.Dirty = true
+		c.answerMayChange(p)
 	}
 	lb := c.lbFor(n)
 	if n.LB.In && n.LB.Healthy {

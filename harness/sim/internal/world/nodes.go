@@ -34,7 +34,7 @@ func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Ca
 	n.zone = z
 	n.Bucket = c.Rng.IntN(Buckets)
 	c.Nodes = append(c.Nodes, n)
-	c.sched = append(c.sched, schedInfo{})
+	c.nodeClass = append(c.nodeClass, 0)
 	c.NodeChanged(n)
 	return n
 }
@@ -97,6 +97,9 @@ func (c *World) RemoveNode(n *Node) {
 	c.Flush()
 	c.leaveLB(n)
 	n.Gone, n.Ready, n.Joined = true, false, false
+	for _, p := range n.Pods {
+		c.answerMayChange(p)
+	}
 	c.NodeChanged(n)
 	c.live = nil
 	for _, p := range append([]*Pod(nil), n.Pods...) {
@@ -110,6 +113,9 @@ func (c *World) Discard(n *Node) {
 	n.Up = false
 	c.AfterNodeChange(n)
 	n.Gone = true
+	for _, p := range n.Pods {
+		c.answerMayChange(p)
+	}
 	c.NodeChanged(n)
 	c.live = nil
 }
@@ -147,6 +153,7 @@ func (c *World) Reboot(n *Node) {
 		}
 		p.Gen++
 		p.Exited, p.Serving, p.Started = false, false, false
+		c.answerMayChange(p)
 		c.SetReady(p, false)
 		gen := p.Gen
 		c.Clock.After(c.Cal.ContainerStart.Duration, func() {

@@ -98,13 +98,24 @@ func (c *World) fits(n *Node, w *Workload) bool {
 	return n.UsedCPU+w.CPU <= n.CPU && n.UsedMem+w.Mem <= n.Mem && len(n.Pods) < n.MaxPods
 }
 
-// schedInfo is what the scheduler reads of a node, kept together by node index so that a
-// search of hundreds of nodes stays in cache.
+// schedInfo is what the scheduler reads of a node.
 type schedInfo struct {
 	cpu, mem, usedCPU, usedMem int64
 	pods, maxPods              int32
 	zone                       int32 // Node.zone
 	schedulable                bool
+}
+
+// schedClass is one schedInfo that some node has or had. Nodes in the same state share their
+// class (World.nodeClass), so that what pickNode works out of a node's state for a pod's
+// requests (whether it fits, its resource terms) is worked out once per class, and a search
+// of hundreds of nodes reads little more than a class number per node.
+type schedClass struct {
+	info schedInfo
+	// shape is the request shape (World.shapeOf) fits and terms were worked out for; 0: none.
+	shape int32
+	fits  bool
+	terms float64
 }
 
 // zoneCount is how many of the workload's pods are bound in zone z (an index of World.zones).
@@ -118,12 +129,42 @@ func (w *Workload) zoneCount(z int32) int {
 // NodeChanged updates the scheduler's view of a node after any change of its role, state,
 // capacity or pods: every writer of those fields calls it (checkInvariants verifies it).
 func (c *World) NodeChanged(n *Node) {
-	c.sched[n.idx] = c.schedOf(n)
+	info := c.schedOf(n)
+	cl, ok := c.classOf[info]
+	if !ok {
+		if c.classOf == nil {
+			c.classOf = map[schedInfo]int32{}
+		}
+		cl = int32(len(c.classes))
+		c.classes = append(c.classes, schedClass{info: info})
+		c.classOf[info] = cl
+	}
+	c.nodeClass[n.idx] = cl
 }
+
+// schedView is the scheduler's view of a node, as NodeChanged last set it.
+func (c *World) schedView(n *Node) schedInfo { return c.classes[c.nodeClass[n.idx]].info }
 
 func (c *World) schedOf(n *Node) schedInfo {
 	return schedInfo{cpu: n.CPU, mem: n.Mem, usedCPU: n.UsedCPU, usedMem: n.UsedMem, pods: int32(len(n.Pods)),
 		maxPods: int32(n.MaxPods), zone: n.zone, schedulable: c.Schedulable(n)}
+}
+
+// shapeOf numbers a workload's pod requests, the same number for the same requests (from 1).
+func (c *World) shapeOf(w *Workload) int32 {
+	if w.shape == 0 {
+		k := [2]int64{w.CPU, w.Mem}
+		s, ok := c.shapes[k]
+		if !ok {
+			if c.shapes == nil {
+				c.shapes = map[[2]int64]int32{}
+			}
+			s = int32(len(c.shapes) + 1)
+			c.shapes[k] = s
+		}
+		w.shape = s
+	}
+	return w.shape
 }
 
 func (w *Workload) domainCount(n *Node, key string) int {
@@ -175,6 +216,10 @@ func numFeasibleNodesToFind(all int) int {
 // resources, topology spread (hard or soft), least allocated, and how many nodes are looked at
 // (numFeasibleNodesToFind, round robin from where the last search stopped). Ties are broken at
 // random, in scan order, as kube-scheduler's selectHost does.
+//
+// A node's score is 10 times its count of the workload's pods in its spread domain, plus its
+// resource terms, each at most 1 on a node the pod fits: a node with more pods than the best
+// so far can neither win nor tie, and is passed over on the count alone.
 func (c *World) pickNode(w *Workload) *Node {
 	workers := c.liveWorkers()
 	ts := w.Spec.TopologySpread
@@ -204,10 +249,11 @@ func (c *World) pickNode(w *Workload) *Node {
 	}
 	toFind := numFeasibleNodesToFind(all)
 	start := c.nextStartNode % all
-	var best *Node
-	bestScore, ties, feasible, processed := 0.0, 0, 0, 0
+	best := -1 // index in workers
+	bestCnt, bestScore, ties, feasible, processed := 0, 0.0, 0, 0, 0
 	zone := key == scenarios.TopologyZone
-	lastCPU, lastMem, lastCap, lastMemCap, lastTerms := int64(-1), int64(-1), int64(-1), int64(-1), 0.0
+	perNode := w.perNode
+	shape := c.shapeOf(w)
 	for i := 0; i < all && feasible < toFind; i++ {
 		processed++
 		j := start + i
@@ -215,54 +261,58 @@ func (c *World) pickNode(w *Workload) *Node {
 			j -= all
 		}
 		idx := c.liveIdx[j]
-		si := &c.sched[idx]
-		if !si.schedulable || si.usedCPU+w.CPU > si.cpu || si.usedMem+w.Mem > si.mem || si.pods >= si.maxPods {
+		cl := &c.classes[c.nodeClass[idx]]
+		if cl.shape != shape {
+			// Nodes in one state with the same requests score the same (the same operands
+			// give the same result).
+			si := &cl.info
+			cl.shape = shape
+			cl.fits = si.schedulable && si.usedCPU+w.CPU <= si.cpu && si.usedMem+w.Mem <= si.mem && si.pods < si.maxPods
+			if cl.fits {
+				cl.terms = float64(si.usedCPU+w.CPU)/float64(si.cpu) + float64(si.usedMem+w.Mem)/float64(si.mem)
+			}
+		}
+		if !cl.fits {
 			continue
 		}
-		score := 0.0
+		cnt := 0
 		if key != "" {
-			cnt := 0
 			switch {
 			case zone:
-				cnt = w.zoneCount(si.zone)
-			case int(idx) < len(w.perNode):
-				cnt = w.perNode[idx]
+				cnt = w.zoneCount(cl.info.zone)
+			case int(idx) < len(perNode):
+				cnt = perNode[idx]
 			}
 			if hard && cnt+1-minCount > maxSkew {
 				continue
 			}
-			score += 10 * float64(cnt)
 		}
 		feasible++
-		if best != nil && score > bestScore {
-			// The resource terms only add (each is at most 1 on a node that fits), so this
-			// node can neither win nor tie: skip the divisions.
+		if best >= 0 && cnt > bestCnt {
 			continue
 		}
-		// Nodes of one shape with the same requests score the same: the last node's terms
-		// are reused (the same operands give the same result).
-		if si.usedCPU != lastCPU || si.usedMem != lastMem || si.cpu != lastCap || si.mem != lastMemCap {
-			lastCPU, lastMem, lastCap, lastMemCap = si.usedCPU, si.usedMem, si.cpu, si.mem
-			lastTerms = float64(si.usedCPU+w.CPU)/float64(si.cpu) + float64(si.usedMem+w.Mem)/float64(si.mem)
-		}
-		score += lastTerms
+		score := 10*float64(cnt) + cl.terms
 		switch {
-		case best == nil || score < bestScore:
-			best, bestScore, ties = workers[j], score, 1
+		case best < 0 || score < bestScore:
+			best, bestCnt, bestScore, ties = j, cnt, score, 1
 		case score == bestScore:
 			ties++
-			if c.Rng.IntN(ties) == 0 {
-				best = workers[j]
+			if c.IntN(ties) == 0 {
+				best = j
 			}
 		}
 	}
 	c.nextStartNode = (start + processed) % all
-	return best
+	if best < 0 {
+		return nil
+	}
+	return workers[best]
 }
 
 func (c *World) bind(p *Pod, n *Node) {
 	w := p.W
 	p.Bound, p.Node = true, n
+	p.ans = answerOf(p)
 	n.Pods = append(n.Pods, p)
 	n.UsedCPU += w.CPU
 	n.UsedMem += w.Mem
@@ -316,6 +366,7 @@ func (c *World) containerStarted(p *Pod) {
 		c.Flush()
 		p.Serving = true
 		w.Route.Dirty = true
+		c.answerMayChange(p)
 	})
 	// Readiness: without a probe the pod is Ready as soon as its container runs, whether the
 	// application serves or not. With one, at the first probe after the application serves.
@@ -465,6 +516,7 @@ func (c *World) ProcessExit(p *Pod, graceful bool) {
 	c.Flush()
 	p.Exited, p.Serving = true, false
 	p.W.Route.Dirty = true
+	c.answerMayChange(p)
 	// The kubelet sees the container stop (PLEG) and reports the pod not ready.
 	gen := p.Gen
 	c.Clock.After(c.Cal.KubeletSync.Duration, func() {
@@ -492,6 +544,7 @@ func (c *World) PodGone(p *Pod) {
 	p.Gone, p.Serving = true, false
 	p.Gen++
 	p.W.Route.Dirty = true
+	c.answerMayChange(p)
 	if p.DeletedAt < c.Clock.Now() {
 		msg := p.Name + " terminating"
 		if p.lostWith != "" {

@@ -80,9 +80,12 @@ type Workload struct {
 	perZone    []int  // bound pods by zone index (World.zones)
 	PDBs       []*PDB
 	seq        int
+	shape      int32 // World.shapeOf
 
 	Views [Buckets]View // what kube-proxy sees, per sync delay bucket
 	Route Route         // cached routing probabilities of its Service
+	// ansDirty are the pods whose answer may have changed since the figures counted them.
+	ansDirty []*Pod
 }
 
 // Pod is one pod of a workload.
@@ -104,10 +107,14 @@ type Pod struct {
 	// power-off stopped its process.
 	startWaiting bool
 	termStarted  bool
-	ep           endpoint      // as last written to the EndpointSlice
-	epStale      time.Duration // since when the endpoint disagrees with the pod (invariants)
-	termAt       time.Duration
-	DeletedAt    time.Duration
+	// ans is what PodAnswers said of the pod when its Service's figures last counted it
+	// (ansOK, ansRefused); ansMarked says it may have changed since (answerMayChange).
+	ans       uint8
+	ansMarked bool
+	ep        endpoint      // as last written to the EndpointSlice
+	epStale   time.Duration // since when the endpoint disagrees with the pod (invariants)
+	termAt    time.Duration
+	DeletedAt time.Duration
 	// Gen is bumped when a pod's future changes, to drop stale events.
 	Gen int
 

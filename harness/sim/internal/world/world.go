@@ -59,10 +59,14 @@ type World struct {
 	// live is Workers without the gone ones, in the same order, for the scheduler; nil when a
 	// worker was added or went since it was made.
 	live []*Node
-	// liveIdx is the index of each node of live; sched holds, by node index, what the
-	// scheduler reads of every node (NodeChanged keeps it).
-	liveIdx []int32
-	sched   []schedInfo
+	// liveIdx is the index of each node of live; nodeClass holds, by node index, the class of
+	// the node's state as the scheduler reads it (NodeChanged keeps it), classes those states
+	// and classOf their numbers; shapes numbers the workloads' requests (shapeOf).
+	liveIdx   []int32
+	nodeClass []int32
+	classes   []schedClass
+	classOf   map[schedInfo]int32
+	shapes    map[[2]int64]int32
 	// zones numbers the nodes' zones in the order they were met (Node.zone).
 	zones map[string]int32
 	// nextStartNode is where the scheduler's next search of live starts (see pickNode).
