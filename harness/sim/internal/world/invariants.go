@@ -67,8 +67,8 @@ func (c *World) checkInvariants(every time.Duration) {
 		if n.Gone {
 			continue
 		}
+		acts, reachable := kubeletActs(n), n.Reachable()
 		for _, p := range n.Pods {
-			acts := kubeletActs(n)
 			switch {
 			case p.Gone:
 			case p.Terminating && p.termStarted && acts &&
@@ -82,9 +82,18 @@ func (c *World) checkInvariants(every time.Duration) {
 			case p.startWaiting && acts && now-n.backAt > sync+slack:
 				c.Violation("pod %s waits for its container on node %s, whose kubelet runs", p.Name, n.Name)
 			}
-			if !p.ansMarked && answerOf(p) != p.ans {
+			// answerOf(p), with the node's reachability read once.
+			ans := uint8(0)
+			switch {
+			case p.Gone || !reachable:
+			case p.Serving:
+				ans = ansOK
+			default:
+				ans = ansRefused
+			}
+			if !p.ansMarked && ans != p.ans {
 				c.Violation("pod %s answers %d, its Service's figures count it as %d and it is not marked to be counted again (a change of what PodAnswers reads did not call answerMayChange)",
-					p.Name, answerOf(p), p.ans)
+					p.Name, ans, p.ans)
 			}
 			want := p.Started && !p.Gone && p.Ready && !p.Terminating
 			if p.ep.Ready != want {
@@ -95,6 +104,13 @@ func (c *World) checkInvariants(every time.Duration) {
 				}
 			} else {
 				p.epStale = 0
+			}
+		}
+	}
+	if c.live != nil {
+		for j, sl := range c.liveSlots {
+			if sl.class != c.nodeClass[sl.idx] {
+				c.Violation("the scheduler's list of live workers holds node %s in state %d, the node is in state %d", c.live[j].Name, sl.class, c.nodeClass[sl.idx])
 			}
 		}
 	}

@@ -140,7 +140,15 @@ func (c *World) NodeChanged(n *Node) {
 		c.classOf[info] = cl
 	}
 	c.nodeClass[n.idx] = cl
+	if c.live != nil {
+		if pos := c.livePos[n.idx]; pos >= 0 {
+			c.liveSlots[pos].class = cl
+		}
+	}
 }
+
+// liveSlot is a node of World.live as pickNode reads it: its index and its class.
+type liveSlot struct{ idx, class int32 }
 
 // schedView is the scheduler's view of a node, as NodeChanged last set it.
 func (c *World) schedView(n *Node) schedInfo { return c.classes[c.nodeClass[n.idx]].info }
@@ -182,11 +190,15 @@ func (w *Workload) domainCount(n *Node, key string) int {
 func (c *World) liveWorkers() []*Node {
 	if c.live == nil {
 		c.live = make([]*Node, 0, len(c.Workers))
-		c.liveIdx = c.liveIdx[:0]
+		c.liveSlots = c.liveSlots[:0]
+		for i := range c.livePos {
+			c.livePos[i] = -1
+		}
 		for _, n := range c.Workers {
 			if !n.Gone {
+				c.livePos[n.idx] = int32(len(c.live))
 				c.live = append(c.live, n)
-				c.liveIdx = append(c.liveIdx, int32(n.idx))
+				c.liveSlots = append(c.liveSlots, liveSlot{idx: int32(n.idx), class: c.nodeClass[n.idx]})
 			}
 		}
 	}
@@ -260,8 +272,9 @@ func (c *World) pickNode(w *Workload) *Node {
 		if j >= all {
 			j -= all
 		}
-		idx := c.liveIdx[j]
-		cl := &c.classes[c.nodeClass[idx]]
+		slot := c.liveSlots[j]
+		idx := slot.idx
+		cl := &c.classes[slot.class]
 		if cl.shape != shape {
 			// Nodes in one state with the same requests score the same (the same operands
 			// give the same result).

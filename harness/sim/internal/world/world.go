@@ -59,10 +59,12 @@ type World struct {
 	// live is Workers without the gone ones, in the same order, for the scheduler; nil when a
 	// worker was added or went since it was made.
 	live []*Node
-	// liveIdx is the index of each node of live; nodeClass holds, by node index, the class of
-	// the node's state as the scheduler reads it (NodeChanged keeps it), classes those states
-	// and classOf their numbers; shapes numbers the workloads' requests (shapeOf).
-	liveIdx   []int32
+	// liveSlots are the nodes of live with their classes, livePos the place of each node (by
+	// node index) in live, -1 for none; nodeClass holds, by node index, the class of the node's
+	// state as the scheduler reads it (NodeChanged keeps it and liveSlots), classes those
+	// states and classOf their numbers; shapes numbers the workloads' requests (shapeOf).
+	liveSlots []liveSlot
+	livePos   []int32
 	nodeClass []int32
 	classes   []schedClass
 	classOf   map[schedInfo]int32
