@@ -10,7 +10,6 @@ import (
 func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Capacity) *Node {
 	n := &Node{
 		idx: len(c.Nodes), Name: name, Pool: pool, Zone: zone, Version: version, Created: c.Clock.Now(),
-		pulled: map[*Workload]bool{},
 	}
 	if pool == "" {
 		n.Role = model.RoleControlPlane

@@ -21,6 +21,7 @@ func (c *World) ReconcileReplicas(w *Workload) {
 		for b := range p.viewPos {
 			p.viewPos[b], p.termPos[b] = -1, -1
 		}
+		p.activePos, p.nodePos = int32(len(w.Active)), -1
 		w.Active = append(w.Active, p)
 		c.PodsCreated++
 		gen := p.Gen
@@ -326,6 +327,7 @@ func (c *World) bind(p *Pod, n *Node) {
 	w := p.W
 	p.Bound, p.Node = true, n
 	p.ans = answerOf(p)
+	p.nodePos = int32(len(n.Pods))
 	n.Pods = append(n.Pods, p)
 	n.UsedCPU += w.CPU
 	n.UsedMem += w.Mem
@@ -339,9 +341,12 @@ func (c *World) bind(p *Pod, n *Node) {
 	}
 	w.perZone[n.zone]++
 	start := c.Cal.ContainerStart.Duration
-	if !n.pulled[w] {
+	if n.pulled == nil {
+		n.pulled = make([]bool, len(c.Workloads))
+	}
+	if !n.pulled[w.idx] {
 		start += c.Cal.ImagePull.Duration
-		n.pulled[w] = true
+		n.pulled[w.idx] = true
 	}
 	c.startContainer(p, start)
 }
@@ -423,7 +428,7 @@ func (c *World) SetReady(p *Pod, ready bool) {
 // removeActive takes a pod out of its workload's count (it is terminating or gone).
 func (c *World) removeActive(p *Pod) {
 	w := p.W
-	swapRemove(&w.Active, p)
+	swapRemove(&w.Active, p, &p.activePos, func(q *Pod) *int32 { return &q.activePos })
 	if p.Ready {
 		w.ReadyCount--
 	}
@@ -569,7 +574,7 @@ func (c *World) PodGone(p *Pod) {
 		c.Hooks.PodGone(p)
 	}
 	if n := p.Node; n != nil && p.Bound {
-		swapRemove(&n.Pods, p)
+		swapRemove(&n.Pods, p, &p.nodePos, func(q *Pod) *int32 { return &q.nodePos })
 		n.UsedCPU -= p.W.CPU
 		n.UsedMem -= p.W.Mem
 		c.NodeChanged(n)
@@ -586,6 +591,11 @@ func (c *World) PDBStatus(b *PDB) (expected, desired, healthy int) {
 		expected += w.Replicas
 		healthy += w.ReadyCount
 	}
+	// The desired count depends on the expected one alone: it is kept for the last one.
+	if b.desiredSet && b.desiredFor == expected {
+		return expected, b.desired, healthy
+	}
+	defer func() { b.desiredSet, b.desiredFor, b.desired = true, expected, desired }()
 	switch {
 	case b.Spec.MinAvailable != nil:
 		v, _ := intstr.GetScaledValueFromIntOrPercent(b.Spec.MinAvailable, expected, true)
@@ -627,12 +637,21 @@ func (c *World) Evict(p *Pod) (refusal, pdbName string) {
 	return "", ""
 }
 
-// swapRemove removes p from a slice in O(1) by moving the last element into its place.
-func swapRemove(s *[]*Pod, p *Pod) {
-	if i := slices.Index(*s, p); i >= 0 {
-		last := len(*s) - 1
-		(*s)[i] = (*s)[last]
-		(*s)[last] = nil
-		*s = (*s)[:last]
+// swapRemove removes p, at *pos in a slice, in O(1) by moving the last element into its
+// place (posOf gives an element's position field).
+func swapRemove(s *[]*Pod, p *Pod, pos *int32, posOf func(*Pod) *int32) {
+	i := int(*pos)
+	if i < 0 || i >= len(*s) || (*s)[i] != p {
+		// Not where it says: not in the list (nothing to do), as the search would find.
+		if i = slices.Index(*s, p); i < 0 {
+			return
+		}
 	}
+	last := len(*s) - 1
+	moved := (*s)[last]
+	(*s)[i] = moved
+	*posOf(moved) = int32(i)
+	(*s)[last] = nil
+	*s = (*s)[:last]
+	*pos = -1
 }

@@ -41,8 +41,8 @@ type Node struct {
 	JoinedAt     time.Duration
 	DaemonsReady bool
 
-	Bucket int // kube-proxy sync delay bucket
-	pulled map[*Workload]bool
+	Bucket int    // kube-proxy sync delay bucket
+	pulled []bool // by workload index: the node has the workload's image
 
 	LB LBMember // membership of the edge (workers) or API (control plane) load balancer
 
@@ -125,9 +125,12 @@ type Pod struct {
 
 	viewPos [Buckets]int
 	termPos [Buckets]int
+	// activePos and nodePos are the pod's places in its workload's Active and its node's Pods,
+	// -1 when in neither, so that taking it out of them needs no search.
+	activePos, nodePos int32
 	// The padding makes a Pod 192 bytes, a size class whose objects start on a cache line, so
 	// that the fields above the first line stay in one.
-	_ [2]int64
+	_ int64
 }
 
 // endpoint is a pod's entry in its Service's EndpointSlice.
@@ -143,6 +146,10 @@ type PDB struct {
 	Name      string
 	Spec      *scenarios.PDB
 	Workloads []*Workload
+	// desired is the desired healthy count PDBStatus last worked out, for desiredFor expected
+	// pods.
+	desiredSet          bool
+	desiredFor, desired int
 }
 
 // LBMember is a node's place in a load balancer: in the backend list, and healthy as the load
