@@ -1,7 +1,8 @@
 package sim
 
 import (
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/model"
@@ -40,14 +41,15 @@ func inventory(c *world.World) *model.Inventory {
 			if lowest == "" || scenarios.VersionLess(n.Version, lowest) {
 				lowest = n.Version
 			}
-			for _, comp := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"} {
+			names := n.StaticPodNames()
+			for i, comp := range world.StaticPods {
 				inv.SystemPods = append(inv.SystemPods, model.SystemPod{
-					Name: comp + "-" + n.Name, Component: comp, Node: n.Name, Version: n.Version, Ready: n.Ready,
+					Name: names[i], Component: comp, Node: n.Name, Version: n.Version, Ready: n.Ready,
 				})
 			}
 		}
 		inv.SystemPods = append(inv.SystemPods, model.SystemPod{
-			Name: "kube-proxy-" + n.Name, Component: "kube-proxy", Node: n.Name, Version: n.Version, Ready: n.Ready && n.DaemonsReady,
+			Name: n.ProxyPodName(), Component: "kube-proxy", Node: n.Name, Version: n.Version, Ready: n.Ready && n.DaemonsReady,
 		})
 	}
 	inv.APIServerVersion = lowest
@@ -87,7 +89,7 @@ func inventory(c *world.World) *model.Inventory {
 			model.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "zdt", Name: w.Name, Source: "live"},
 			model.ObjectRef{APIVersion: "v1", Kind: "Service", Namespace: "zdt", Name: w.Name, Source: "live"})
 	}
-	sort.Slice(inv.Pods, func(i, j int) bool { return inv.Pods[i].Name < inv.Pods[j].Name })
+	slices.SortFunc(inv.Pods, func(a, b model.PodInfo) int { return strings.Compare(a.Name, b.Name) })
 	for _, b := range c.PDBs {
 		expected, desired, healthy := c.PDBStatus(b)
 		bi := model.PDBInfo{

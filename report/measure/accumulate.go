@@ -422,12 +422,16 @@ func (a *Accumulator) Add(s *model.Sample) {
 func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 	// Samples come in the same order second after second: the stream found last, then the
 	// one after it, are looked at first.
-	if n := len(a.streams); n > 0 {
-		for _, i := range [2]int{a.hint % n, (a.hint + 1) % n} {
-			if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
-				a.hint = i
-				return st
-			}
+	if i := a.hint; i < len(a.streams) {
+		if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
+			return st
+		}
+		if i++; i == len(a.streams) {
+			i = 0
+		}
+		if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
+			a.hint = i
+			return st
 		}
 	}
 	for i := range a.streams {

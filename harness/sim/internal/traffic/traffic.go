@@ -8,7 +8,6 @@ package traffic
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -155,6 +154,8 @@ type template struct {
 	steady   bool
 	room     int64
 	deferred int64
+	// made counts the templates whose slots were made (slot.tmplMade).
+	made uint64
 }
 
 // call is one group of requests emit added to a slot.
@@ -188,10 +189,12 @@ func (l *Load) replay(from, to time.Duration) bool {
 		return false
 	}
 	if len(tp.slots) == 0 && len(tp.calls) > 0 {
+		tp.made++
 		for _, c := range tp.calls {
-			i := slices.IndexFunc(tp.slots, func(ts tmplSlot) bool { return ts.sl == c.sl })
-			if i < 0 {
+			i := c.sl.tmplPos
+			if c.sl.tmplMade != tp.made {
 				i = len(tp.slots)
+				c.sl.tmplMade, c.sl.tmplPos = tp.made, i
 				tp.slots = append(tp.slots, tmplSlot{sl: c.sl, draws: c.n == 1})
 			}
 			tp.slots[i].n += c.n
@@ -578,6 +581,9 @@ type slot struct {
 	latSum  time.Duration
 	at      time.Duration
 	touched bool // in bin.order this second
+	// tmplPos is the slot's place in the template's slots, for the template made tmplMade.
+	tmplPos  int
+	tmplMade uint64
 
 	// pending is the run of whole seconds with the same successful requests, not yet
 	// recorded (see closeBin); nil when none is held.

@@ -168,6 +168,7 @@ type Route struct {
 	// each bucket.
 	PerBucket [Buckets]float64
 	Refused   [Buckets]float64
+	allFail   allFailMemo
 }
 
 // PodAnswers reports whether a connection to the pod's IP gets an answer from the application,
@@ -227,7 +228,7 @@ func (c *World) EdgeRoute(w *Workload) *Route {
 		r.UpFail = fail / float64(up)
 	}
 	r.Fail = (fail + float64(c.Edge.Down)) / float64(total)
-	r.AllFail = allAttemptsFail(c.Edge.Down, up, r.UpFail, int(1+c.Cal.LBRetries))
+	r.AllFail = r.allFail.of(c.Edge.Down, up, r.UpFail, int(1+c.Cal.LBRetries))
 	if fail+float64(c.Edge.Down) > 0 {
 		r.RefusedShare = refused / (fail + float64(c.Edge.Down))
 	}
@@ -430,7 +431,22 @@ func (c *World) APIFail() (float64, string) {
 	if total == 0 {
 		return 1, "load balancer: no healthy apiserver"
 	}
-	return allAttemptsFail(c.APILB.Down, up, 0, int(1+c.Cal.LBRetries)), "connect: connection timed out (apiserver gone)"
+	return c.apiFail.of(c.APILB.Down, up, 0, int(1+c.Cal.LBRetries)), "connect: connection timed out (apiserver gone)"
+}
+
+// allFailMemo is allAttemptsFail for the inputs it was last asked about: load balancer counts
+// change far less often than routes are looked at.
+type allFailMemo struct {
+	set             bool
+	down, up, tries int
+	f, p            float64
+}
+
+func (m *allFailMemo) of(down, up int, f float64, attempts int) float64 {
+	if !m.set || m.down != down || m.up != up || m.f != f || m.tries != attempts {
+		*m = allFailMemo{set: true, down: down, up: up, f: f, tries: attempts, p: allAttemptsFail(down, up, f, attempts)}
+	}
+	return m.p
 }
 
 // allAttemptsFail is the probability that a load balancer with `down` dead backends the health

@@ -39,6 +39,28 @@ func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Ca
 	return n
 }
 
+// StaticPods are the components kubeadm runs as static pods on every control plane node.
+var StaticPods = [...]string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"}
+
+// StaticPodNames are the names of the node's static pods, in the order of StaticPods (made once).
+func (n *Node) StaticPodNames() *[len(StaticPods)]string {
+	if n.staticPods == nil {
+		n.staticPods = new([len(StaticPods)]string)
+		for i, comp := range StaticPods {
+			n.staticPods[i] = comp + "-" + n.Name
+		}
+	}
+	return n.staticPods
+}
+
+// ProxyPodName is the name of the node's kube-proxy pod (made once).
+func (n *Node) ProxyPodName() string {
+	if n.proxyPod == "" {
+		n.proxyPod = "kube-proxy-" + n.Name
+	}
+	return n.proxyPod
+}
+
 // MachineUp: the machine's infrastructure runs.
 func (c *World) MachineUp(n *Node) {
 	c.BeforeNodeChange(n)

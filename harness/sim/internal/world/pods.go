@@ -24,13 +24,15 @@ func (c *World) ReconcileReplicas(w *Workload) {
 		p.activePos, p.nodePos = int32(len(w.Active)), -1
 		w.Active = append(w.Active, p)
 		c.PodsCreated++
-		gen := p.Gen
-		c.Clock.After(c.Cal.SchedulerDelay.Duration, func() {
-			if p.Gen == gen {
-				c.schedule(p)
-			}
-		})
+		c.scheduleLane.After(podGen{p, p.Gen})
 	}
+}
+
+// podGen is a pod in one of its generations (Pod.Gen): an event for it is dropped once its
+// future changed.
+type podGen struct {
+	p   *Pod
+	gen int
 }
 
 // schedule is the scheduler: it binds a pod to the best feasible worker, or leaves it pending

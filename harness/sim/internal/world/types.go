@@ -41,8 +41,11 @@ type Node struct {
 	JoinedAt     time.Duration
 	DaemonsReady bool
 
-	Bucket int    // kube-proxy sync delay bucket
-	pulled []bool // by workload index: the node has the workload's image
+	Bucket int // kube-proxy sync delay bucket
+	// staticPods and proxyPod are the names of the node's system pods (StaticPodNames).
+	staticPods *[len(StaticPods)]string
+	proxyPod   string
+	pulled     []bool // by workload index: the node has the workload's image
 
 	LB LBMember // membership of the edge (workers) or API (control plane) load balancer
 

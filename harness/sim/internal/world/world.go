@@ -85,8 +85,12 @@ type World struct {
 	// apiDownSum is how long the API was unavailable, outages that ended (APIDownSoFar).
 	apiDownSum time.Duration
 	apiDownMsg string
+	apiFail    allFailMemo // APIFail's
 
 	woken bool
+	// reconcileFn is reconcile, made once; scheduleLane takes new pods to the scheduler.
+	reconcileFn  func()
+	scheduleLane *des.Lane[podGen]
 	// Settling is set while the initial state is built: nothing is recorded.
 	Settling bool
 	// CuttingShort is set while the run stops: every interval recorded then had not ended by
@@ -110,6 +114,12 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 		w.proxyLanes[b] = des.NewLane(&w.Clock, w.lags[b], func(v viewChange) { w.applyView(v.p, b, v.ep) })
 	}
 	w.endpointLane = des.NewLane(&w.Clock, w.Cal.EndpointSync.Duration, w.endpointSynced)
+	w.scheduleLane = des.NewLane(&w.Clock, w.Cal.SchedulerDelay.Duration, func(v podGen) {
+		if v.p.Gen == v.gen {
+			w.schedule(v.p)
+		}
+	})
+	w.reconcileFn = w.reconcile
 	return w
 }
 
@@ -227,15 +237,18 @@ func (c *World) Wake() {
 		return
 	}
 	c.woken = true
-	c.Clock.After(0, func() {
-		c.woken = false
-		if c.Hooks.Reconcile != nil {
-			c.Hooks.Reconcile()
-		}
-		for _, wl := range c.Workloads {
-			c.ReconcileReplicas(wl)
-		}
-	})
+	c.Clock.After(0, c.reconcileFn)
+}
+
+// reconcile runs the controllers Wake asked for.
+func (c *World) reconcile() {
+	c.woken = false
+	if c.Hooks.Reconcile != nil {
+		c.Hooks.Reconcile()
+	}
+	for _, wl := range c.Workloads {
+		c.ReconcileReplicas(wl)
+	}
 }
 
 // APIChanged records API availability changes in the timeline.
