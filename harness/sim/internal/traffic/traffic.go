@@ -154,6 +154,9 @@ type template struct {
 	steady   bool
 	room     int64
 	deferred int64
+	// drawn and recorded are the places in slots of the slots that draw their send time and
+	// of those closeBin records every second (the ones that do not merge).
+	drawn, recorded []int
 	// made counts the templates whose slots were made (slot.tmplMade).
 	made uint64
 }
@@ -200,12 +203,38 @@ func (l *Load) replay(from, to time.Duration) bool {
 			tp.slots[i].n += c.n
 			tp.slots[i].latSum += c.lat * time.Duration(c.n)
 		}
+		tp.drawn, tp.recorded = tp.drawn[:0], tp.recorded[:0]
 		for i := range tp.slots {
 			ts := &tp.slots[i]
 			ts.lat = ts.latSum / time.Duration(ts.n)
 			ts.merges = ts.n > 1 && ts.sl.code >= 200 && ts.sl.code < 400 && ts.sl.err == ""
+			if ts.draws {
+				tp.drawn = append(tp.drawn, i)
+			}
+			if !ts.merges {
+				tp.recorded = append(tp.recorded, i)
+			}
 		}
 	}
+	// The draws come first, in the order the slots were first touched, as add makes them. A
+	// slot's send time is read only when it holds one request, which is when it draws (add
+	// sets it anew when the slot is next touched).
+	b := &l.bin
+	for _, i := range tp.drawn {
+		sl := tp.slots[i].sl
+		sl.at = from + time.Duration(l.c.Int64N(int64(to-from)))
+	}
+	// Then closeBin's work for a second whose slots are these and nothing else.
+	if tp.steady && tp.deferred < tp.room {
+		// The streams' counts of requests sent are added by settle too.
+		tp.deferred++
+		for _, i := range tp.recorded {
+			l.recordSecond(&tp.slots[i], b.start)
+		}
+		b.start = to
+		return true
+	}
+	l.settle()
 	if n > 0 {
 		for _, s := range l.streams {
 			s.sent += n
@@ -214,27 +243,6 @@ func (l *Load) replay(from, to time.Duration) bool {
 	if np > 0 {
 		l.API.sent += np
 	}
-	// The draws come first, in the order the slots were first touched, as add makes them.
-	b := &l.bin
-	for i := range tp.slots {
-		ts := &tp.slots[i]
-		ts.sl.at = from
-		if ts.draws {
-			ts.sl.at += time.Duration(l.c.Rng.Int64N(int64(to - from)))
-		}
-	}
-	// Then closeBin's work for a second whose slots are these and nothing else.
-	if tp.steady && tp.deferred < tp.room {
-		tp.deferred++
-		for i := range tp.slots {
-			if ts := &tp.slots[i]; !ts.merges {
-				l.recordSecond(ts, b.start)
-			}
-		}
-		b.start = to
-		return true
-	}
-	l.settle()
 	tp.steady, tp.room = true, math.MaxInt64
 	for i := range tp.slots {
 		ts := &tp.slots[i]
@@ -295,6 +303,10 @@ func (l *Load) settle() {
 			p.s.Span += time.Duration(tp.deferred) * time.Second
 		}
 	}
+	for _, s := range l.streams {
+		s.sent += tp.deferred * tp.n
+	}
+	l.API.sent += tp.deferred * tp.probes
 	tp.deferred = 0
 }
 
@@ -662,7 +674,7 @@ func (l *Load) add(sl *slot, from, to time.Duration, n int64, lat time.Duration)
 	if sl.n == 0 && n == 1 {
 		sl.at = from
 		if to > from {
-			sl.at += time.Duration(l.c.Rng.Int64N(int64(to - from)))
+			sl.at += time.Duration(l.c.Int64N(int64(to - from)))
 		}
 	}
 	sl.n += n
