@@ -107,38 +107,36 @@ func (c *coverage) largestGapWithin(from, to time.Duration) (gap, at time.Durati
 	if last < first {
 		return 0, from
 	}
+	// Runs of empty slices, a word at a time: the zeros, then the ones, after position i.
 	run, start := 0, first
 	best, bestAt := 0, from
-	for i := first; i <= last; i++ {
-		// Skip whole empty words quickly.
-		if i%64 == 0 && i+63 <= last && (i/64 >= len(c.bits) || c.bits[i/64] == 0) {
+	for i := first; i <= last; {
+		var word uint64
+		if w := i / 64; w < len(c.bits) {
+			word = c.bits[w] >> (i % 64)
+		}
+		n := min(64-i%64, last-i+1) // the positions of the word from i on
+		if n < 64 {
+			word &= 1<<n - 1
+		}
+		zeros := min(bits.TrailingZeros64(word), n)
+		if zeros > 0 {
 			if run == 0 {
 				start = i
 			}
-			run += 64
-			i += 63
+			run += zeros
+		}
+		if zeros == n {
+			i += n
 			continue
 		}
-		// And whole full words: the run before ends at their first slice, none starts in them.
-		if i%64 == 0 && i+63 <= last && i/64 < len(c.bits) && c.bits[i/64] == ^uint64(0) {
-			if run > best {
-				best, bestAt = run, time.Duration(start)*c.width
-			}
-			run = 0
-			i += 63
-			continue
+		// A marked slice ends the run.
+		if run > best {
+			best, bestAt = run, time.Duration(start)*c.width
 		}
-		if c.has(i) {
-			if run > best {
-				best, bestAt = run, time.Duration(start)*c.width
-			}
-			run = 0
-			continue
-		}
-		if run == 0 {
-			start = i
-		}
-		run++
+		run = 0
+		ones := min(bits.TrailingZeros64(^(word >> zeros)), n-zeros)
+		i += zeros + ones
 	}
 	if run > best {
 		best, bestAt = run, time.Duration(start)*c.width

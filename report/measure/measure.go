@@ -174,7 +174,7 @@ func (s PDBStalls) LongestStall() (PDBStall, bool) {
 func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
 	floors := map[string]Floor{}
 	c := Capacity{Workloads: []WorkloadCapacity{}, Samples: len(states)}
-	byName := map[string]*WorkloadCapacity{}
+	byName := map[string]*workloadCapacity{}
 	var names []string
 	for i, s := range states {
 		next := s.At
@@ -193,13 +193,20 @@ func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
 		}
 		for _, w := range s.Workloads {
 			wc := byName[w.Name]
-			pct := percent(w.Ready, w.Desired)
+			// A workload's counts mostly stay as they were in the sample before.
+			var pct float64
+			if wc != nil && w.Ready == wc.lastReady && w.Desired == wc.lastDesired {
+				pct = wc.lastPct
+			} else {
+				pct = percent(w.Ready, w.Desired)
+			}
 			if wc == nil {
-				wc = &WorkloadCapacity{Workload: w.Name, MinReady: w.Ready, MinReadyAtSeconds: Secs(s.At), Desired: w.Desired,
-					MinReadyPercent: pct, PDBFloor: w.PDBFloor, MinEndpoints: w.Endpoints}
+				wc = &workloadCapacity{WorkloadCapacity: WorkloadCapacity{Workload: w.Name, MinReady: w.Ready, MinReadyAtSeconds: Secs(s.At), Desired: w.Desired,
+					MinReadyPercent: pct, PDBFloor: w.PDBFloor, MinEndpoints: w.Endpoints}}
 				byName[w.Name] = wc
 				names = append(names, w.Name)
 			}
+			wc.lastReady, wc.lastDesired, wc.lastPct = w.Ready, w.Desired, pct
 			if w.Ready < wc.MinReady {
 				wc.MinReady, wc.MinReadyAtSeconds, wc.Desired = w.Ready, Secs(s.At), w.Desired
 			}
@@ -221,9 +228,17 @@ func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
 	for _, n := range names {
 		wc := byName[n]
 		wc.BelowFloorSeconds = Round(wc.BelowFloorSeconds, 3)
-		c.Workloads = append(c.Workloads, *wc)
+		c.Workloads = append(c.Workloads, wc.WorkloadCapacity)
 	}
 	return c, floors
+}
+
+// workloadCapacity is a WorkloadCapacity being measured, with the last sample's counts and
+// their percentage.
+type workloadCapacity struct {
+	WorkloadCapacity
+	lastReady, lastDesired int
+	lastPct                float64
 }
 
 func percent(a, b int) float64 {

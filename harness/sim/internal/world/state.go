@@ -58,18 +58,14 @@ func (c *World) stateSample() {
 		st.workloads = slices.Clone(ws)
 	}
 	s.Workloads = st.workloads
-	same := st.byVersion != nil && len(st.byVersion) == len(vs)
-	for _, v := range vs {
-		if !same {
-			break
-		}
-		same = st.byVersion[v.version] == v.n
-	}
-	if !same {
+	// The counts come in the same order as long as the nodes do: a map is made only when
+	// they changed (one with the same counts in another order is the same map).
+	if st.byVersion == nil || !slices.Equal(st.lastVersions, vs) {
 		st.byVersion = make(map[string]int, len(vs))
 		for _, v := range vs {
 			st.byVersion[v.version] = v.n
 		}
+		st.lastVersions = append(st.lastVersions[:0], vs...)
 	}
 	s.NodesByVersion = st.byVersion
 	c.Record(c.rec.State(s))
@@ -82,6 +78,8 @@ type stateScratch struct {
 	versions  []versionCount
 	workloads []model.WorkloadState // the last sample's
 	byVersion map[string]int        // the last sample's
+	// lastVersions are the counts byVersion was made from.
+	lastVersions []versionCount
 }
 
 type versionCount struct {
