@@ -18,8 +18,9 @@ func Evaluate(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sampl
 }
 
 // Judge is Evaluate for a caller that only reads the verdict and the criteria (zdt sweep): the
-// report has no Series for the plots and no latency percentiles (Latency's P50, P90 and P99 are
-// 0: no criterion reads them), and is otherwise the same.
+// report has no Series for the plots, no latency percentiles (Latency's P50, P90 and P99 are
+// 0) and no timeline intervals in its drop windows (DropWindow.During is empty): no criterion
+// or cause reads them. It is otherwise the same.
 func Judge(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
 	return evaluate(sc, info, accumulate(sc, samples, true), timeline, states, nil)
 }
@@ -29,7 +30,7 @@ func Judge(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, 
 func accumulate(sc *scenarios.Scenario, samples []model.Sample, judgeOnly bool) *measure.Accumulator {
 	acc := measure.NewAccumulator(resolution(sc))
 	if judgeOnly {
-		acc.WithoutSeries().WithoutPercentiles()
+		acc.WithoutSeries().WithoutPercentiles().WithoutTimelineRefs()
 	}
 	for i := range samples {
 		acc.Add(&samples[i])

@@ -32,7 +32,7 @@ func NewJudging(sc *scenarios.Scenario) *Judging {
 func (j *Judging) Reset(sc *scenarios.Scenario) {
 	res := resolution(sc)
 	if j.acc == nil {
-		j.acc = measure.NewAccumulator(res).WithoutSeries().WithoutPercentiles()
+		j.acc = measure.NewAccumulator(res).WithoutSeries().WithoutPercentiles().WithoutTimelineRefs()
 	} else {
 		j.acc.Reset(res)
 	}

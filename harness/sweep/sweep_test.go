@@ -291,8 +291,8 @@ func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
 }
 
 // TestJudgeIsTheReportWithoutPlots checks that report.Judge gives the report zdt run writes
-// (report.json) but for its latency percentiles, for random-fault seeds, passing and failing
-// alike; and that report.Judging, which the sweep uses (reused from seed to seed), gives what
+// (report.json) but for its latency percentiles and its drop windows' timeline intervals, for
+// random-fault seeds, passing and failing alike; and that report.Judging, which the sweep uses (reused from seed to seed), gives what
 // report.Judge gives.
 func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	sc, _, err := scenarios.Open("ha-well-configured")
@@ -350,11 +350,15 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	}
 }
 
-// withoutPercentiles zeroes r's latency percentiles, which report.Judge leaves out.
+// withoutPercentiles zeroes r's latency percentiles and empties its drop windows' timeline
+// intervals, which report.Judge leaves out.
 func withoutPercentiles(r *report.Report) {
 	clear := func(l *report.Latency) { l.P50, l.P90, l.P99 = 0, 0, 0 }
 	clear(&r.Requests.Latency)
 	for i := range r.Requests.ByTarget {
 		clear(&r.Requests.ByTarget[i].Latency)
+	}
+	for i := range r.Requests.Windows {
+		r.Requests.Windows[i].During = []report.TimelineRef{}
 	}
 }

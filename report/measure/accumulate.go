@@ -192,6 +192,18 @@ func (h *latHist) summary() Latency {
 	return Latency{Max: Round(ms(h.max), 3), Mean: Round(h.sum/h.n, 3)}
 }
 
+// addCounted adds n requests of latency d to the mean and the maximum only, for an
+// accumulator that leaves the percentiles out (the weights feed nothing else).
+func (h *latHist) addCounted(d time.Duration, sigma float64, n int64) {
+	if sigma > 0 && d > 0 {
+		h.addDist(d, sigma, n) // the distribution raises the maximum
+		return
+	}
+	h.sum += ms(d) * float64(n)
+	h.n += float64(n)
+	h.max = max(h.max, d)
+}
+
 func (h *latHist) add(d time.Duration, n int64) {
 	k := round3(d.Microseconds())
 	if h.haveLast && k == h.lastKey {
@@ -297,8 +309,10 @@ type Accumulator struct {
 	maxAt      time.Duration
 	// noSeries skips the per-second bins of the plots (WithoutSeries).
 	noSeries bool
-	// noPercentiles leaves the latency percentiles out (WithoutPercentiles).
+	// noPercentiles leaves the latency percentiles out (WithoutPercentiles); noRefs the
+	// timeline intervals of each drop window (WithoutTimelineRefs).
 	noPercentiles bool
+	noRefs        bool
 	// streams are the backends in the order they were met, for Add: a run has a handful of
 	// streams whose samples interleave, and a short scan comparing the keys' strings (mostly the
 	// same strings, so equal at their first word) costs less than hashing them for the maps.
@@ -330,6 +344,14 @@ func (a *Accumulator) WithoutSeries() *Accumulator {
 // distribution over its quantiles is most of what measuring a simulated run costs.
 func (a *Accumulator) WithoutPercentiles() *Accumulator {
 	a.noPercentiles = true
+	return a
+}
+
+// WithoutTimelineRefs makes the accumulator leave out, from each drop window, the timeline
+// intervals that overlap it (DropWindow.During, which only the rendered report shows), for a
+// caller that only judges the run: no criterion or cause reads them.
+func (a *Accumulator) WithoutTimelineRefs() *Accumulator {
+	a.noRefs = true
 	return a
 }
 
@@ -392,7 +414,11 @@ func (a *Accumulator) Add(s *model.Sample) {
 	if ok {
 		b.ok += n
 		// Nothing reads the prober's latencies: the API is judged by its failures.
-		if !st.api {
+		switch {
+		case st.api:
+		case a.noPercentiles:
+			b.lat.addCounted(s.Latency, s.LatencySigma, n)
+		default:
 			b.lat.addDist(s.Latency, s.LatencySigma, n)
 		}
 	} else {
@@ -673,6 +699,9 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 			Phase: phaseAt(phases, tw.w.From), Dropped: tw.w.N, New: tw.w.New, Reused: tw.w.Reused,
 			MinReady: minReady(states, tw.target, tw.w.From, tw.w.To), During: []TimelineRef{}, Errors: errorCounts(tw.w.Errors)}
 		for i := range timeline {
+			if a.noRefs {
+				break
+			}
 			if Relevant(&timeline[i], tw.target, tw.w.From, tw.w.To) {
 				w.During = append(w.During, ref(&timeline[i]))
 			}
