@@ -858,6 +858,75 @@ func LocatorString(l model.Locator) string {
 	return b.String()
 }
 
+// CompareLocators compares two locators as strings.Compare compares their LocatorStrings,
+// without making them: the rendered strings are walked piece by piece.
+func CompareLocators(a, b *model.Locator) int {
+	var pa, pb locatorPieces
+	pa.init(a)
+	pb.init(b)
+	x, y := pa.next(), pb.next()
+	for {
+		switch {
+		case x == "" && y == "":
+			return 0
+		case x == "":
+			return -1
+		case y == "":
+			return 1
+		}
+		n := min(len(x), len(y))
+		if c := strings.Compare(x[:n], y[:n]); c != 0 {
+			return c
+		}
+		if x = x[n:]; x == "" {
+			x = pa.next()
+		}
+		if y = y[n:]; y == "" {
+			y = pb.next()
+		}
+	}
+}
+
+// locatorPieces yields the pieces LocatorString joins ("node", "/", "md-0-a", " ", "pod", ...),
+// none of them empty, then "".
+type locatorPieces struct {
+	kvs  [9][2]string
+	i, j int // the field, and the piece within it (separator, key, "/", value)
+	any  bool
+}
+
+func (p *locatorPieces) init(l *model.Locator) {
+	p.kvs = [...][2]string{{"cluster", l.Cluster}, {"phase", string(l.Phase)}, {"pool", l.Pool}, {"machine", l.Machine},
+		{"node", l.Node}, {"workload", l.Workload}, {"pod", l.Pod}, {"pdb", l.PDB}, {"fault", l.Fault}}
+}
+
+func (p *locatorPieces) next() string {
+	for p.i < len(p.kvs) {
+		kv := p.kvs[p.i]
+		if kv[1] == "" {
+			p.i++
+			continue
+		}
+		p.j++
+		switch p.j {
+		case 1:
+			if p.any {
+				return " "
+			}
+			p.j++
+			fallthrough
+		case 2:
+			return kv[0]
+		case 3:
+			return "/"
+		default:
+			p.i, p.j, p.any = p.i+1, 0, true
+			return kv[1]
+		}
+	}
+	return ""
+}
+
 func sortedMapKeys[K cmp.Ordered, V any](m map[K]V) []K {
 	keys := make([]K, 0, len(m))
 	for k := range m {

@@ -2,8 +2,12 @@ package measure
 
 import (
 	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/zdt-dev/zdt/model"
 )
 
 func TestSpread(t *testing.T) {
@@ -66,6 +70,30 @@ func TestRoundPowersAreMathPow(t *testing.T) {
 	for i, p := range pow10 {
 		if want := math.Pow(10, float64(i)); p != want {
 			t.Errorf("pow10[%d] = %v, math.Pow gives %v", i, p, want)
+		}
+	}
+}
+
+// TestCompareLocatorsIsTheStringsOrder compares CompareLocators with strings.Compare of the
+// rendered locators, for random locators whose values are prefixes of each other, hold spaces
+// and slashes, or are empty.
+func TestCompareLocatorsIsTheStringsOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	values := []string{"", "", "", "a", "ab", "a b", "a/b", "web-1", "web-10", "web", " ", "node", "pod/x", "z"}
+	pick := func() string { return values[rng.IntN(len(values))] }
+	mk := func() model.Locator {
+		return model.Locator{Cluster: pick(), Phase: model.PhaseName(pick()), Pool: pick(), Machine: pick(), Node: pick(),
+			Workload: pick(), Pod: pick(), PDB: pick(), Fault: pick()}
+	}
+	for i := 0; i < 200000; i++ {
+		a, b := mk(), mk()
+		if i%3 == 0 {
+			b = a
+			b.Pod = pick()
+		}
+		want := strings.Compare(LocatorString(a), LocatorString(b))
+		if got := CompareLocators(&a, &b); got != want {
+			t.Fatalf("CompareLocators(%q, %q) = %d, strings.Compare gives %d", LocatorString(a), LocatorString(b), got, want)
 		}
 	}
 }

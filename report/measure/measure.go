@@ -89,7 +89,7 @@ type Floor struct {
 // sortedTimeline returns the intervals in a fixed order: by start, end, reason and locator.
 func sortedTimeline(in []model.Interval) []model.Interval {
 	// Sort keys holding the first fields to compare, so that most comparisons read no
-	// interval, and each locator's string is made once, and only for ties.
+	// interval; locators are compared as their strings would be, without making them.
 	type key struct {
 		from, to time.Duration
 		reason   model.Reason
@@ -98,16 +98,6 @@ func sortedTimeline(in []model.Interval) []model.Interval {
 	keys := make([]key, len(in))
 	for i := range in {
 		keys[i] = key{in[i].From, in[i].To, in[i].Reason, i}
-	}
-	var locs []string
-	loc := func(i int) string {
-		if locs == nil {
-			locs = make([]string, len(in))
-		}
-		if locs[i] == "" {
-			locs[i] = LocatorString(in[i].Locator)
-		}
-		return locs[i]
 	}
 	// Equal intervals keep their order (the position breaks ties): a stable sort, at the
 	// cost of pdqsort's fewer comparisons.
@@ -123,7 +113,7 @@ func sortedTimeline(in []model.Interval) []model.Interval {
 		}
 		x, y := &in[a.i], &in[b.i]
 		if x.Locator != y.Locator {
-			if c := strings.Compare(loc(a.i), loc(b.i)); c != 0 {
+			if c := CompareLocators(&x.Locator, &y.Locator); c != 0 {
 				return c
 			}
 		}
