@@ -407,7 +407,7 @@ func (l *Load) newConnPlan(s *stream) *newConnPlan {
 		retries = r.Fail / (1 - r.Fail)
 	}
 	pl.okLat = s.okLat + time.Duration(retries*float64(costPerFailure))
-	pl.shares = l.c.NewConnDelays(s.W)
+	pl.shares = l.c.NewConnDelays(s.W, pl.shares)
 	pl.failMsg = "load balancer: every backend refused the connection"
 	if r.NoBackend {
 		pl.failMsg = "load balancer: no healthy backend"

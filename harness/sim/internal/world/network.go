@@ -169,6 +169,9 @@ type Route struct {
 	PerBucket [Buckets]float64
 	Refused   [Buckets]float64
 	allFail   allFailMemo
+	// edge are the edge load balancer's counts the figures were combined with.
+	computed bool
+	edge     LBCounts
 }
 
 // PodAnswers reports whether a connection to the pod's IP gets an answer from the application,
@@ -204,10 +207,16 @@ func (c *World) EdgeRoute(w *Workload) *Route {
 	if !r.Dirty && !r.lbStale {
 		return r
 	}
+	// A load balancer change that left its counts as they were changes nothing.
+	if !r.Dirty && r.computed && r.edge == c.Edge.LBCounts {
+		r.lbStale = false
+		return r
+	}
 	if r.Dirty {
 		c.bucketFigures(w)
 	}
 	r.Dirty, r.lbStale = false, false
+	r.computed, r.edge = true, c.Edge.LBCounts
 	r.Version++
 	total := c.Edge.Down
 	for b := 0; b < Buckets; b++ {

@@ -27,14 +27,15 @@ func PathDelay(e, p *Node, newConn bool) time.Duration {
 }
 
 // EdgeEntries are the workers the edge load balancer sends requests to now: members it
-// believes healthy that answer.
+// believes healthy that answer. The slice is the world's, valid until the next call.
 func (c *World) EdgeEntries() []*Node {
-	var out []*Node
+	out := c.entries[:0]
 	for _, n := range c.Workers {
 		if n.LB.In && n.LB.Healthy && n.Reachable() {
 			out = append(out, n)
 		}
 	}
+	c.entries = out
 	return out
 }
 
@@ -47,30 +48,35 @@ type DelayShare struct {
 // NewConnDelays is how the path delays of new-connection requests to w are spread, with
 // entries and serving pods equally likely (round robin over the workers, kube-proxy's random
 // choice among the endpoints). Nil when no node is delayed or nothing serves.
-func (c *World) NewConnDelays(w *Workload) []DelayShare {
+// The shares are appended to out[:0].
+func (c *World) NewConnDelays(w *Workload, out []DelayShare) []DelayShare {
 	if c.Effects.DelayedNodes == 0 {
 		return nil
 	}
 	entries := c.EdgeEntries()
-	var pods []*Pod
+	pods := c.delayPods[:0]
 	for _, p := range w.Views[0].Ready {
 		if ok, _ := PodAnswers(p); ok {
 			pods = append(pods, p)
 		}
 	}
+	c.delayPods = pods
 	if len(entries) == 0 || len(pods) == 0 {
 		return nil
 	}
 	share := 1 / float64(len(entries)*len(pods))
-	byDelay := map[time.Duration]float64{}
+	// The shares of each delay are summed in the order of the pairs; a path has a few delays.
+	out = out[:0]
 	for _, e := range entries {
 		for _, p := range pods {
-			byDelay[PathDelay(e, p.Node, true)] += share
+			d := PathDelay(e, p.Node, true)
+			i := slices.IndexFunc(out, func(s DelayShare) bool { return s.Delay == d })
+			if i < 0 {
+				i = len(out)
+				out = append(out, DelayShare{Delay: d})
+			}
+			out[i].Share += share
 		}
-	}
-	out := make([]DelayShare, 0, len(byDelay))
-	for d, s := range byDelay {
-		out = append(out, DelayShare{d, s})
 	}
 	slices.SortFunc(out, func(a, b DelayShare) int { return int(a.Delay - b.Delay) })
 	return out

@@ -86,6 +86,9 @@ type World struct {
 	apiDownSum time.Duration
 	apiDownMsg string
 	apiFail    allFailMemo // APIFail's
+	// entries and delayPods are EdgeEntries' and NewConnDelays' scratch.
+	entries   []*Node
+	delayPods []*Pod
 
 	woken bool
 	// reconcileFn is reconcile, made once; scheduleLane takes new pods to the scheduler.
@@ -136,6 +139,10 @@ func (c *World) AddWorkloads() {
 			idx: i, Name: ws.Name, Spec: ws, Replicas: int(*ws.Replicas),
 			CPU: ws.Requests.CPU.MilliValue(), Mem: ws.Requests.Memory.Value(),
 			Target: targets[ws.Name],
+		}
+		// A view holds the workload's ready pods and a few more while they are replaced.
+		for b := range wl.Views {
+			wl.Views[b].Ready = make([]*Pod, 0, wl.Replicas+2)
 		}
 		c.Workloads = append(c.Workloads, wl)
 	}
