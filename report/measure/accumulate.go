@@ -317,8 +317,10 @@ type Accumulator struct {
 	// streams whose samples interleave, and a short scan comparing the keys' strings (mostly the
 	// same strings, so equal at their first word) costs less than hashing them for the maps.
 	streams []stream
-	// hint is the index of the stream Add found last.
-	hint int
+	// hint is the index of the stream Add found last; sorted are the backends' keys in
+	// report order (sortedKeys), nil until asked for and when a backend came.
+	hint   int
+	sorted []backendKey
 	// spare are the streams of the run before Reset, whose allocations the next streams reuse.
 	spare []stream
 }
@@ -379,7 +381,7 @@ func (a *Accumulator) Reset(resolution time.Duration) {
 	if resolution <= 0 {
 		resolution = DefaultResolution
 	}
-	a.resolution, a.maxAt = resolution, 0
+	a.resolution, a.maxAt, a.sorted = resolution, 0, nil
 	clear(a.backends)
 	clear(a.bins)
 	clear(a.cov)
@@ -468,6 +470,7 @@ func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 	}
 	k := backendKey{target, conn}
 	st := stream{key: k, api: target == model.APITarget}
+	a.sorted = nil
 	// A stream of the run before Reset lends its maps and coverage bits.
 	var old stream
 	if n := len(a.spare); n > 0 {
@@ -596,13 +599,20 @@ func (w *Span) add(sp failSpan) {
 
 // sortedKeys returns the keys of the Accumulator's backends in a fixed order.
 func (a *Accumulator) sortedKeys() []backendKey {
+	if a.sorted != nil {
+		return a.sorted
+	}
 	keys := make([]backendKey, 0, len(a.backends))
 	for k := range a.backends {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(x, y backendKey) int {
-		return cmp.Or(cmp.Compare(x.target, y.target), cmp.Compare(x.conn, y.conn))
+		if x.target != y.target {
+			return strings.Compare(x.target, y.target)
+		}
+		return strings.Compare(string(x.conn), string(y.conn))
 	})
+	a.sorted = keys
 	return keys
 }
 

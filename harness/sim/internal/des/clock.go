@@ -103,7 +103,7 @@ type laneHead struct {
 // handle. Events run in the same order, (instant, scheduling order), whether they go through
 // a lane or not.
 func NewLane[T any](c *Clock, d time.Duration, handle func(T)) *Lane[T] {
-	l := &Lane[T]{c: c, idx: len(c.lanes), delay: max(d, 0), handle: handle}
+	l := &Lane[T]{c: c, idx: len(c.lanes), delay: max(d, 0), handle: handle, events: make([]laneEvent[T], 0, 32)}
 	c.lanes = append(c.lanes, l)
 	c.heads = append(c.heads, laneHead{})
 	return l
@@ -170,6 +170,9 @@ func (c *Clock) At(t time.Duration, fn func()) {
 		t = c.now
 	}
 	c.seq++
+	if c.queue == nil {
+		c.queue = make(eventQueue, 0, 64)
+	}
 	c.queue.push(event{at: t, seq: c.seq, fn: fn})
 }
 

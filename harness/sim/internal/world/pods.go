@@ -334,8 +334,9 @@ func (c *World) bind(p *Pod, n *Node) {
 	n.UsedCPU += w.CPU
 	n.UsedMem += w.Mem
 	c.NodeChanged(n)
-	for len(w.perNode) <= n.idx {
-		w.perNode = append(w.perNode, 0)
+	if len(w.perNode) <= n.idx {
+		// Room for the nodes there are and some to come.
+		w.perNode = slices.Grow(w.perNode, len(c.Nodes)+len(c.Nodes)/4+16-len(w.perNode))[:len(c.Nodes)]
 	}
 	w.perNode[n.idx]++
 	for len(w.perZone) <= int(n.zone) {
