@@ -99,9 +99,7 @@ func sortedTimeline(in []model.Interval) []model.Interval {
 	for i := range in {
 		keys[i] = key{in[i].From, in[i].To, in[i].Reason, i}
 	}
-	// Equal intervals keep their order (the position breaks ties): a stable sort, at the
-	// cost of pdqsort's fewer comparisons.
-	slices.SortFunc(keys, func(a, b key) int {
+	compare := func(a, b *key) int {
 		// Compared one by one: cmp.Or would compare the reasons every time.
 		switch {
 		case a.from != b.from:
@@ -118,7 +116,24 @@ func sortedTimeline(in []model.Interval) []model.Interval {
 			}
 		}
 		return cmp.Or(strings.Compare(x.Message, y.Message), cmp.Compare(a.i, b.i))
-	})
+	}
+	// A run's intervals are recorded as they end, so they come nearly in order of their start:
+	// an insertion sort does little more than one comparison each. Equal intervals keep their
+	// order (the position breaks ties). A long timeline that is not nearly sorted goes to
+	// pdqsort.
+	moves := 0
+	for j := 1; j < len(keys); j++ {
+		k := keys[j]
+		i := j
+		for ; i > 0 && compare(&keys[i-1], &k) > 0; i-- {
+			keys[i] = keys[i-1]
+		}
+		keys[i] = k
+		if moves += j - i; moves > 8*len(keys)+64 {
+			slices.SortFunc(keys, func(a, b key) int { return compare(&a, &b) })
+			break
+		}
+	}
 	out := make([]model.Interval, len(in))
 	for i, k := range keys {
 		out[i] = in[k.i]
@@ -165,6 +180,7 @@ func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
 	floors := map[string]Floor{}
 	c := Capacity{Workloads: []WorkloadCapacity{}, Samples: len(states)}
 	byName := map[string]*workloadCapacity{}
+	var byPos []*workloadCapacity // by place in the last sample's list
 	var names []string
 	for i, s := range states {
 		next := s.At
@@ -181,8 +197,14 @@ func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
 		if i == 0 || s.FreeMemoryBytes < c.MinFreeMemoryBytes {
 			c.MinFreeMemoryBytes = s.FreeMemoryBytes
 		}
-		for _, w := range s.Workloads {
-			wc := byName[w.Name]
+		for j, w := range s.Workloads {
+			// The samples list the workloads in the same order, mostly.
+			var wc *workloadCapacity
+			if j < len(byPos) && byPos[j].Workload == w.Name {
+				wc = byPos[j]
+			} else {
+				wc = byName[w.Name]
+			}
 			// A workload's counts mostly stay as they were in the sample before.
 			var pct float64
 			if wc != nil && w.Ready == wc.lastReady && w.Desired == wc.lastDesired {
@@ -197,6 +219,11 @@ func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
 				names = append(names, w.Name)
 			}
 			wc.lastReady, wc.lastDesired, wc.lastPct = w.Ready, w.Desired, pct
+			if j < len(byPos) {
+				byPos[j] = wc
+			} else if j == len(byPos) {
+				byPos = append(byPos, wc)
+			}
 			if w.Ready < wc.MinReady {
 				wc.MinReady, wc.MinReadyAtSeconds, wc.Desired = w.Ready, Secs(s.At), w.Desired
 			}
