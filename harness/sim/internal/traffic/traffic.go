@@ -422,6 +422,11 @@ func (l *Load) newConnPlan(s *stream) *newConnPlan {
 // retries other backends when a connection fails.
 func (l *Load) emitNew(s *stream, from, to time.Duration, n int64) {
 	pl := l.newConnPlan(s)
+	if pl.pFail <= 0 && pl.shares == nil {
+		// Every request answered, no path delay: what sample would do without a draw.
+		l.addTo(s.slotOf(200, "", "", 0), from, to, n, pl.okLat)
+		return
+	}
 	failed := l.binomial(n, pl.pFail)
 	if ok := n - failed; ok > 0 {
 		if pl.shares != nil {

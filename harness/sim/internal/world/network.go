@@ -207,13 +207,20 @@ func (c *World) EdgeRoute(w *Workload) *Route {
 	if !r.Dirty && !r.lbStale {
 		return r
 	}
-	// A load balancer change that left its counts as they were changes nothing.
+	// A load balancer change that left its counts as they were changes nothing, nor does a
+	// change of the pods that left every bucket's figures as they were: the route keeps its
+	// version (what is made of it stays).
 	if !r.Dirty && r.computed && r.edge == c.Edge.LBCounts {
 		r.lbStale = false
 		return r
 	}
 	if r.Dirty {
+		perBucket, refused := r.PerBucket, r.Refused
 		c.bucketFigures(w)
+		if r.computed && r.PerBucket == perBucket && r.Refused == refused && r.edge == c.Edge.LBCounts {
+			r.Dirty, r.lbStale = false, false
+			return r
+		}
 	}
 	r.Dirty, r.lbStale = false, false
 	r.computed, r.edge = true, c.Edge.LBCounts
