@@ -60,6 +60,15 @@ func (c *coverage) markSpan(at, span time.Duration, n int64) {
 		c.markRange(int64(at/c.width), int64(last/c.width))
 		return
 	}
+	if last/c.width < maxSlices {
+		// Every request falls within the slices kept: room is made once.
+		c.grow(int(last / c.width / 64))
+		for t, i := at, int64(0); i < n; t, i = t+step, i+1 {
+			j := int(t / c.width)
+			c.bits[j/64] |= 1 << (j % 64)
+		}
+		return
+	}
 	for i := int64(0); i < n && (at+step*time.Duration(i))/c.width < maxSlices; i++ {
 		c.mark(at + step*time.Duration(i))
 	}
@@ -72,16 +81,16 @@ func (c *coverage) markRange(i0, i1 int64) {
 		return
 	}
 	c.grow(int(i1 / 64))
-	for w := i0 / 64; w <= i1/64; w++ {
-		lo, hi := int64(0), int64(63)
-		if w == i0/64 {
-			lo = i0 % 64
-		}
-		if w == i1/64 {
-			hi = i1 % 64
-		}
-		c.bits[w] |= (^uint64(0) >> (63 - (hi - lo))) << lo
+	w0, w1 := i0/64, i1/64
+	if w0 == w1 {
+		c.bits[w0] |= (^uint64(0) >> (63 - (i1%64 - i0%64))) << (i0 % 64)
+		return
 	}
+	c.bits[w0] |= ^uint64(0) << (i0 % 64)
+	for w := w0 + 1; w < w1; w++ {
+		c.bits[w] = ^uint64(0)
+	}
+	c.bits[w1] |= ^uint64(0) >> (63 - i1%64)
 }
 
 func (c *coverage) has(i int) bool {

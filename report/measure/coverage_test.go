@@ -89,3 +89,48 @@ func TestLargestGapMatchesASliceBySliceScan(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkRangeMarksEachSlice compares markRange with marking its slices one by one.
+func TestMarkRangeMarksEachSlice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := range 2000 {
+		a, b := &coverage{width: time.Millisecond}, &coverage{width: time.Millisecond}
+		for range 1 + rng.IntN(4) {
+			i0 := int64(rng.IntN(700))
+			i1 := i0 + int64(rng.IntN(300)) - 20
+			a.markRange(i0, i1)
+			for i := i0; i <= i1; i++ {
+				b.mark(time.Duration(i) * time.Millisecond)
+			}
+		}
+		for i := range 1100 {
+			if a.has(i) != b.has(i) {
+				t.Fatalf("trial %d: slice %d marked %v by markRange, %v one by one", trial, i, a.has(i), b.has(i))
+			}
+		}
+	}
+}
+
+// TestMarkSpanMarksEachRequest compares markSpan with marking each request it stands for.
+func TestMarkSpanMarksEachRequest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 3000 {
+		a, b := &coverage{width: 50 * time.Millisecond}, &coverage{width: 50 * time.Millisecond}
+		at := time.Duration(rng.Int64N(int64(10 * time.Second)))
+		span := time.Duration(rng.Int64N(int64(5 * time.Second)))
+		n := 1 + rng.Int64N(200)
+		a.markSpan(at, span, n)
+		if n <= 1 || span <= 0 {
+			b.mark(at)
+		} else {
+			for i := int64(0); i < n; i++ {
+				b.mark(at + span/time.Duration(n)*time.Duration(i))
+			}
+		}
+		for i := range 400 {
+			if a.has(i) != b.has(i) {
+				t.Fatalf("trial %d (at %v span %v n %d): slice %d marked %v, %v request by request", trial, at, span, n, i, a.has(i), b.has(i))
+			}
+		}
+	}
+}
