@@ -231,9 +231,8 @@ func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
 			wc.MinEndpoints = min(wc.MinEndpoints, w.Endpoints)
 			if w.PDBFloor >= 0 {
 				wc.PDBFloor = max(wc.PDBFloor, w.PDBFloor)
-				low, ok := floors[w.Name]
-				if !ok || w.Ready-w.PDBFloor < low.Ready-low.Floor {
-					floors[w.Name] = Floor{Ready: w.Ready, Floor: w.PDBFloor, Desired: w.Desired, At: s.At}
+				if low := &wc.floor; !wc.hasFloor || w.Ready-w.PDBFloor < low.Ready-low.Floor {
+					wc.floor, wc.hasFloor = Floor{Ready: w.Ready, Floor: w.PDBFloor, Desired: w.Desired, At: s.At}, true
 				}
 				if w.Ready < w.PDBFloor {
 					wc.BelowFloorSeconds += seconds(next - s.At)
@@ -244,6 +243,9 @@ func capacity(states []model.StateSample) (Capacity, map[string]Floor) {
 	slices.Sort(names)
 	for _, n := range names {
 		wc := byName[n]
+		if wc.hasFloor {
+			floors[n] = wc.floor
+		}
 		wc.BelowFloorSeconds = Round(wc.BelowFloorSeconds, 3)
 		c.Workloads = append(c.Workloads, wc.WorkloadCapacity)
 	}
@@ -256,6 +258,9 @@ type workloadCapacity struct {
 	WorkloadCapacity
 	lastReady, lastDesired int
 	lastPct                float64
+	// floor is the sample closest to (or furthest below) the PDB floor so far.
+	floor    Floor
+	hasFloor bool
 }
 
 func percent(a, b int) float64 {

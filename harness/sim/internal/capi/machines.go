@@ -403,7 +403,15 @@ func (c *Controllers) reconcilePool(p *pool) {
 		newAll += up
 	}
 	// Old machines that are not Ready go first: deleting them costs no availability.
-	sort.SliceStable(old, func(i, j int) bool { return !old[i].Ready && old[j].Ready })
+	slices.SortStableFunc(old, func(a, b *world.Node) int {
+		switch {
+		case !a.Ready && b.Ready:
+			return -1
+		case a.Ready && !b.Ready:
+			return 1
+		}
+		return 0
+	})
 	down := (newAll + len(old)) - (p.replicas - p.maxUnavailable) - (newAll - newReady)
 	for _, n := range old {
 		if down <= 0 && n.Ready {

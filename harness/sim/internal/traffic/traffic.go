@@ -386,6 +386,10 @@ func (l *Load) newConnPlan(s *stream) *newConnPlan {
 	if pl.gen == l.gen {
 		return pl
 	}
+	if pl.made && l.c.Effects.DelayedNodes == 0 && l.c.RouteIs(s.W, pl.route) {
+		pl.gen = l.gen
+		return pl
+	}
 	r := l.c.EdgeRoute(s.W)
 	// Without a delayed node, the plan is made of the route's figures alone: a route that was
 	// not recomputed leaves it as it was.

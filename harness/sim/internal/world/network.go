@@ -200,6 +200,13 @@ func (c *World) RoutesChanged() {
 	c.LBDirty = false
 }
 
+// RouteIs reports whether EdgeRoute would return the workload's route as it is, at version v:
+// nothing changed since it was computed.
+func (c *World) RouteIs(w *Workload, v uint64) bool {
+	r := &w.Route
+	return !c.LBDirty && !r.Dirty && !r.lbStale && r.computed && r.Version == v
+}
+
 // EdgeRoute recomputes the routing probabilities of a workload's Service.
 func (c *World) EdgeRoute(w *Workload) *Route {
 	r := &w.Route
