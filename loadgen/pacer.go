@@ -143,6 +143,9 @@ type Counter struct {
 	constant         bool
 	interval, limit  uint64
 	unlimited, stops bool
+	// fast says that Hits is the closed form of a constant pacer that sends and stops
+	// nowhere short of the limit.
+	fast bool
 }
 
 // NewCounter returns the Counter of pacer p.
@@ -156,11 +159,19 @@ func NewCounter(p vegeta.Pacer) Counter {
 		c.constant = true
 		c.interval, c.limit, c.unlimited, c.stops = constantInterval(*q)
 	}
+	c.fast = c.constant && !c.unlimited && !c.stops
 	return c
 }
 
 // Hits is Hits(p, elapsed).
 func (c *Counter) Hits(elapsed time.Duration) uint64 {
+	if c.fast && elapsed > 0 {
+		return min(uint64(elapsed-1)/c.interval, c.limit)
+	}
+	return c.hits(elapsed)
+}
+
+func (c *Counter) hits(elapsed time.Duration) uint64 {
 	if !c.constant {
 		return Hits(c.p, elapsed)
 	}
