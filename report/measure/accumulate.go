@@ -181,6 +181,40 @@ func (h *latHist) raiseMax(ld latDist, w float64) {
 }
 
 // summary is latency without its percentiles: the mean and the slowest request.
+// summaryOf is the summary of hs merged, without merging them: what a judged run reads.
+func summaryOf(hs []*latHist) Latency {
+	var sum, n float64
+	var top time.Duration
+	type weighted struct {
+		ld latDist
+		w  float64
+	}
+	var dists []weighted
+	for _, h := range hs {
+		h.flush()
+		h.flushDist()
+		sum += h.sum
+		n += h.n
+		top = max(top, h.max)
+		for ld, w := range h.dists {
+			i := slices.IndexFunc(dists, func(d weighted) bool { return d.ld == ld })
+			if i < 0 {
+				i = len(dists)
+				dists = append(dists, weighted{ld: ld})
+			}
+			dists[i].w += w
+		}
+	}
+	if n == 0 {
+		return Latency{}
+	}
+	all := latHist{max: top}
+	for _, d := range dists {
+		all.raiseMax(d.ld, d.w)
+	}
+	return Latency{Max: Round(ms(all.max), 3), Mean: Round(sum/n, 3)}
+}
+
 func (h *latHist) summary() Latency {
 	if h.n == 0 {
 		return Latency{}
@@ -630,6 +664,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	byTarget := map[string][]backendKey{}
 	var targets []string
 	all := latHist{}
+	var allHs []*latHist // a judged run's: summarized, not merged (summaryOf)
 	errs := map[string]int64{}
 	conns := map[model.ConnMode]*ConnCount{}
 	gap := func(k backendKey) time.Duration { return a.backends[k].interval() }
@@ -642,7 +677,11 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 			targets = append(targets, k.target)
 		}
 		byTarget[k.target] = append(byTarget[k.target], k)
-		all.merge(&b.lat)
+		if a.noPercentiles {
+			allHs = append(allHs, &b.lat)
+		} else {
+			all.merge(&b.lat)
+		}
 		for e, n := range b.errors {
 			errs[e] += n
 		}
@@ -667,7 +706,11 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	}
 	m.requests.Dropped = m.requests.Total - m.requests.Succeeded
 	m.requests.DropRate = ratio(m.requests.Dropped, m.requests.Total)
-	m.requests.Latency = a.latency(&all)
+	if a.noPercentiles {
+		m.requests.Latency = summaryOf(allHs)
+	} else {
+		m.requests.Latency = a.latency(&all)
+	}
 	for _, c := range sortedMapKeys(conns) {
 		m.requests.ByConn = append(m.requests.ByConn, *conns[c])
 	}
@@ -684,18 +727,27 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	for _, t := range targets {
 		tr := TargetRequests{Target: t}
 		lat := latHist{}
+		var hs []*latHist
 		var spans []failSpan
 		for _, k := range byTarget[t] {
 			b := a.backends[k]
 			tr.Total += b.total
 			tr.Succeeded += b.ok
 			tr.ByConn = append(tr.ByConn, ConnCount{Conn: string(k.conn), Total: b.total, Succeeded: b.ok, Dropped: b.total - b.ok})
-			lat.merge(&b.lat)
+			if a.noPercentiles {
+				hs = append(hs, &b.lat)
+			} else {
+				lat.merge(&b.lat)
+			}
 			spans = append(spans, b.spans...)
 		}
 		tr.Dropped = tr.Total - tr.Succeeded
 		tr.DropRate = ratio(tr.Dropped, tr.Total)
-		tr.Latency = a.latency(&lat)
+		if a.noPercentiles {
+			tr.Latency = summaryOf(hs)
+		} else {
+			tr.Latency = a.latency(&lat)
+		}
 		m.requests.ByTarget = append(m.requests.ByTarget, tr)
 		for _, w := range mergeSpans(spans, gap) {
 			tws = append(tws, targetWindow{t, w})
