@@ -14,7 +14,7 @@ import (
 // Evaluate computes measurements and the verdict from data in memory (fast: no
 // files, no HTML). sc may be nil when the scenario is unknown; its criteria's defaults apply.
 func Evaluate(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
-	return evaluate(sc, info, accumulate(sc, samples, false), timeline, states, nil)
+	return evaluate(sc, info, accumulate(sc, samples, false), timeline, states, nil, false)
 }
 
 // Judge is Evaluate for a caller that only reads the verdict and the criteria (zdt sweep): the
@@ -22,7 +22,7 @@ func Evaluate(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sampl
 // 0) and no timeline intervals in its drop windows (DropWindow.During is empty): no criterion
 // or cause reads them. It is otherwise the same.
 func Judge(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
-	return evaluate(sc, info, accumulate(sc, samples, true), timeline, states, nil)
+	return evaluate(sc, info, accumulate(sc, samples, true), timeline, states, nil, false)
 }
 
 // accumulate feeds samples to an accumulator at the scenario's resolution; judgeOnly leaves out
@@ -57,7 +57,10 @@ type evaluation struct {
 	integrity *[]string
 }
 
-func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumulator, timeline []model.Interval, states []model.StateSample, integrity *[]string) *Report {
+// evaluate makes the report; inPlace says that timeline and states are handed over (the
+// caller's own records, read from files or recorded for this report), to be put in order
+// where they are.
+func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumulator, timeline []model.Interval, states []model.StateSample, integrity *[]string, inPlace bool) *Report {
 	if sc == nil {
 		sc = &scenarios.Scenario{}
 		scenarios.SetDefaults(sc)
@@ -65,7 +68,11 @@ func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumula
 	if info == nil {
 		info = &model.RunInfo{}
 	}
-	m := measure.Measure(acc, info, timeline, states)
+	measureRun := measure.Measure
+	if inPlace {
+		measureRun = measure.MeasureInPlace
+	}
+	m := measureRun(acc, info, timeline, states)
 	r := &Report{
 		SchemaVersion:   SchemaVersion,
 		Scenario:        cmp.Or(info.Scenario, sc.Metadata.Name),

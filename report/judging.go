@@ -65,7 +65,7 @@ func (j *Judging) State(s *model.StateSample) error {
 // made once; later calls return the same report, until Reset.
 func (j *Judging) Report(info *model.RunInfo) *Report {
 	if j.report == nil {
-		j.report = evaluate(j.sc, info, j.acc, j.Intervals, j.States, nil)
+		j.report = evaluate(j.sc, info, j.acc, j.Intervals, j.States, nil, true)
 	}
 	return j.report
 }

@@ -44,11 +44,23 @@ type Result struct {
 // Measure measures a run: the samples the accumulator holds, the timeline and the states (in
 // any order), and run.json.
 func Measure(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, states []model.StateSample) *Result {
+	return measure(acc, info, timeline, states, false)
+}
+
+// MeasureInPlace is Measure for a caller that hands over its timeline and states: they are
+// put in order where they are, not copied (report.Judging's, which are the run's own).
+func MeasureInPlace(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, states []model.StateSample) *Result {
+	return measure(acc, info, timeline, states, true)
+}
+
+func measure(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, states []model.StateSample, inPlace bool) *Result {
 	if info == nil {
 		info = &model.RunInfo{}
 	}
-	timeline = sortedTimeline(timeline)
-	states = slices.Clone(states)
+	timeline = sortedTimeline(timeline, inPlace)
+	if !inPlace {
+		states = slices.Clone(states)
+	}
 	slices.SortStableFunc(states, func(x, y model.StateSample) int { return cmp.Compare(x.At, y.At) })
 	phases := slices.Clone(info.Phases)
 	slices.SortStableFunc(phases, func(x, y model.Phase) int { return cmp.Compare(x.From, y.From) })
@@ -87,7 +99,7 @@ type Floor struct {
 }
 
 // sortedTimeline returns the intervals in a fixed order: by start, end, reason and locator.
-func sortedTimeline(in []model.Interval) []model.Interval {
+func sortedTimeline(in []model.Interval, inPlace bool) []model.Interval {
 	// Sort keys holding the first fields to compare, so that most comparisons read no
 	// interval; locators are compared as their strings would be, without making them.
 	type key struct {
@@ -133,6 +145,30 @@ func sortedTimeline(in []model.Interval) []model.Interval {
 			slices.SortFunc(keys, func(a, b key) int { return compare(&a, &b) })
 			break
 		}
+	}
+	if inPlace {
+		// Each interval moves to its place following the cycles of the permutation: the
+		// interval at place i goes to the place of key i.
+		done := make([]bool, len(in))
+		for start := range keys {
+			if done[start] || keys[start].i == start {
+				done[start] = true
+				continue
+			}
+			tmp := in[start]
+			i := start
+			for {
+				done[i] = true
+				from := keys[i].i
+				if from == start {
+					in[i] = tmp
+					break
+				}
+				in[i] = in[from]
+				i = from
+			}
+		}
+		return in
 	}
 	out := make([]model.Interval, len(in))
 	for i, k := range keys {
