@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -78,6 +80,26 @@ func (c Change) At(minor int) Status {
 
 // ParseTarget parses a target release such as v1.37, 1.37 or v1.37.2 and returns its minor.
 func ParseTarget(s string) (int, error) {
+	// A sweep's every run checks the same target: the minors read are kept (a few at most).
+	if m, ok := parsedTargets.Load(s); ok {
+		return m.(int), nil
+	}
+	minor, err := parseTarget(s)
+	if err == nil && parsedTargetCount.Add(1) <= maxParsedTargets {
+		parsedTargets.Store(s, minor)
+	}
+	return minor, err
+}
+
+var (
+	parsedTargets     sync.Map // target version -> minor
+	parsedTargetCount atomic.Int64
+)
+
+// maxParsedTargets bounds parsedTargets.
+const maxParsedTargets = 1000
+
+func parseTarget(s string) (int, error) {
 	v, err := version.ParseGeneric(strings.TrimSpace(s))
 	if err != nil {
 		return 0, fmt.Errorf("target version %q: must look like v1.37: %w", s, err)
