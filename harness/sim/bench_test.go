@@ -33,6 +33,7 @@ func benchRun(b *testing.B, sc *scenarios.Scenario) {
 		simulated += info.End
 	}
 	real := time.Since(start)
+	b.ReportMetric(real.Seconds()/float64(b.N), "wall-s/run")
 	b.ReportMetric(simulated.Seconds()/real.Seconds(), "sim-s/real-s")
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {

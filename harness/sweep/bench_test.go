@@ -80,6 +80,7 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	wall, cpu := time.Since(start), cpuTime()-cpu0
 	n := float64(b.N * seeds)
+	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s/sweep")
 	b.ReportMetric(n/wall.Seconds(), "seeds/s")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/n, "cpu-ms/seed")
 	b.ReportMetric(time.Duration(simulated.Load()).Seconds()/wall.Seconds(), "sim-s/real-s")
