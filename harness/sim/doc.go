@@ -10,12 +10,22 @@
 // A sweep runs the simulation thousands of times a second and a fleet has 150,000 pods, so the
 // hot paths are built for it without changing what is computed:
 //   - events wait in a 4-ary heap of values; those that come a fixed delay after they are
-//     scheduled (endpoint propagation, most of a large run's events) in FIFO lanes (des.Lane);
-//   - the scheduler looks at as many nodes as kube-scheduler does (numFeasibleNodesToFind),
-//     in a compact view of the nodes (World.NodeChanged keeps it, an invariant checks it);
-//   - the load routes each stream once per flush of the cluster's state, and replays a second
-//     that drew nothing at random for the seconds after it (traffic.template);
-//   - a sweep judges a run without the plots' bins (report.Judge).
+//     scheduled (endpoint propagation, most of a large run's events, and new pods on their way
+//     to the scheduler) in FIFO lanes (des.Lane), whose first events the clock reads from one
+//     array;
+//   - the scheduler looks at as many nodes as kube-scheduler does (numFeasibleNodesToFind);
+//     nodes in the same state share a class (World.NodeChanged keeps them, an invariant checks
+//     it), whose fit and resource terms are worked out once per pod shape, and tied nodes draw
+//     from the PCG directly (World.IntN, the same numbers as rand.Rand's);
+//   - a Service's per-bucket figures come from counts its views keep of their pods' answers,
+//     counted again only for the pods marked as changed (answerMayChange, checked by an
+//     invariant), and a route that came out as it was keeps its version, so that what the load
+//     made of it stays;
+//   - the load routes each stream once per flush of the cluster's state, replays a second that
+//     drew nothing at random for the seconds after it (traffic.template), and once the replayed
+//     seconds only extend the runs of requests held, counts them and adds them when read;
+//   - a sweep measures each sample as it is recorded and judges the run without the plots'
+//     bins, the latency percentiles and the drop windows' timeline references (report.Judging).
 //
 // harness/sweep's TestSweepResultsAreStable holds the digest of 2,000 seeds' results: a
 // change of results is a change of the model, never a side effect of making it faster.

@@ -110,6 +110,7 @@ func (c *World) checkInvariants(every time.Duration) {
 			}
 		}
 	}
+	c.checkNodeSums()
 	if c.live != nil {
 		for j, sl := range c.liveSlots {
 			if sl.class != c.nodeClass[sl.idx] {

@@ -132,6 +132,7 @@ func (w *Workload) zoneCount(z int32) int {
 // NodeChanged updates the scheduler's view of a node after any change of its role, state,
 // capacity or pods: every writer of those fields calls it (checkInvariants verifies it).
 func (c *World) NodeChanged(n *Node) {
+	c.nodeEpoch++
 	info := c.schedOf(n)
 	cl, ok := c.classOf[info]
 	if !ok {

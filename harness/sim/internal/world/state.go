@@ -24,34 +24,15 @@ func (c *World) stateSample() {
 		ws = append(ws, s)
 	}
 	st.scratch = ws
-	vs := st.versions[:0]
 	s := &st.sample
 	*s = model.StateSample{At: c.Clock.Now(), APIAvailable: c.APIUp}
-	i := -1
-	// Gone nodes count for nothing, and a long run has more of them than live ones: the
-	// control plane's nodes and the live workers are all the others.
-	for _, nodes := range [2][]*Node{c.CPNodes, c.liveWorkers()} {
-		for _, n := range nodes {
-			if n.Gone || !n.Ready {
-				continue
-			}
-			// Nodes mostly run the version of the node before them.
-			if i < 0 || vs[i].version != n.Version {
-				i = slices.IndexFunc(vs, func(v versionCount) bool { return v.version == n.Version })
-				if i < 0 {
-					i = len(vs)
-					vs = append(vs, versionCount{version: n.Version})
-				}
-			}
-			vs[i].n++
-			if c.Schedulable(n) {
-				s.SchedulableNodes++
-				s.FreeCPUMilli += n.CPU - n.UsedCPU
-				s.FreeMemoryBytes += n.Mem - n.UsedMem
-			}
-		}
+	// What the nodes say changes only with a change of a node (NodeChanged counts them).
+	if !st.nodesSet || st.nodesEpoch != c.nodeEpoch {
+		st.nodes, st.versions = c.nodeAggregate(st.versions[:0])
+		st.nodesSet, st.nodesEpoch = true, c.nodeEpoch
 	}
-	st.versions = vs
+	vs := st.versions
+	s.SchedulableNodes, s.FreeCPUMilli, s.FreeMemoryBytes = st.nodes.schedulable, st.nodes.freeCPU, st.nodes.freeMem
 	// A sample shares its workloads and versions with the one before when they did not
 	// change (the recorder keeps samples by value; nothing changes them once recorded).
 	if st.workloads == nil || !slices.Equal(st.workloads, ws) {
@@ -71,13 +52,66 @@ func (c *World) stateSample() {
 	c.Record(c.rec.State(s))
 }
 
+// nodeAggregate counts the Ready nodes by version (appended to vs) and sums the schedulable
+// ones' free capacity.
+func (c *World) nodeAggregate(vs []versionCount) (nodeSums, []versionCount) {
+	var a nodeSums
+	i := -1
+	// Gone nodes count for nothing, and a long run has more of them than live ones: the
+	// control plane's nodes and the live workers are all the others.
+	for _, nodes := range [2][]*Node{c.CPNodes, c.liveWorkers()} {
+		for _, n := range nodes {
+			if n.Gone || !n.Ready {
+				continue
+			}
+			// Nodes mostly run the version of the node before them.
+			if i < 0 || vs[i].version != n.Version {
+				i = slices.IndexFunc(vs, func(v versionCount) bool { return v.version == n.Version })
+				if i < 0 {
+					i = len(vs)
+					vs = append(vs, versionCount{version: n.Version})
+				}
+			}
+			vs[i].n++
+			if c.Schedulable(n) {
+				a.schedulable++
+				a.freeCPU += n.CPU - n.UsedCPU
+				a.freeMem += n.Mem - n.UsedMem
+			}
+		}
+	}
+	return a, vs
+}
+
+// nodeSums are a state sample's figures of the schedulable nodes.
+type nodeSums struct {
+	schedulable      int
+	freeCPU, freeMem int64
+}
+
+// checkNodeSums checks that the node figures stateSample reuses are what the nodes say.
+func (c *World) checkNodeSums() {
+	st := &c.lastState
+	if !st.nodesSet || st.nodesEpoch != c.nodeEpoch {
+		return
+	}
+	a, vs := c.nodeAggregate(nil)
+	if a != st.nodes || !slices.Equal(vs, st.versions) {
+		c.Violation("the state samples' node figures %+v %v are not what the nodes say, %+v %v (a change of a node did not call NodeChanged)", st.nodes, st.versions, a, vs)
+	}
+}
+
 // stateScratch is what stateSample keeps from one sample to the next.
 type stateScratch struct {
-	sample    model.StateSample // handed to the recorder, which copies what it keeps
-	scratch   []model.WorkloadState
-	versions  []versionCount
-	workloads []model.WorkloadState // the last sample's
-	byVersion map[string]int        // the last sample's
+	// nodes and versions are the node figures as of NodeChanged's count nodesEpoch.
+	nodes      nodeSums
+	nodesEpoch uint64
+	nodesSet   bool
+	sample     model.StateSample // handed to the recorder, which copies what it keeps
+	scratch    []model.WorkloadState
+	versions   []versionCount
+	workloads  []model.WorkloadState // the last sample's
+	byVersion  map[string]int        // the last sample's
 	// lastVersions are the counts byVersion was made from.
 	lastVersions []versionCount
 }

@@ -47,9 +47,12 @@ type World struct {
 	// the clock (des.Lane).
 	endpointLane *des.Lane[*Pod]
 	lastState    stateScratch
-	proxyLanes   [Buckets]*des.Lane[viewChange]
-	err          error          // the first recorder error
-	interval     model.Interval // handed to the recorder (Interval)
+	// nodeEpoch counts the calls of NodeChanged: what is made of the nodes' states holds
+	// while it stays.
+	nodeEpoch  uint64
+	proxyLanes [Buckets]*des.Lane[viewChange]
+	err        error          // the first recorder error
+	interval   model.Interval // handed to the recorder (Interval)
 	// violation is the first broken invariant (invariants.go).
 	violation error
 
