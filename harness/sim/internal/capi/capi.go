@@ -192,13 +192,22 @@ func (c *Controllers) At(poolName, version string) (func() bool, error) {
 			return nil, fmt.Errorf("no worker pool %q", poolName)
 		}
 	}
+	// The machines are where they were as long as no node changed (World.NodeEpoch): the
+	// engine asks after every event.
+	var notAt bool
+	var asked uint64
 	return func() bool {
 		if c.failed != "" {
 			return true
 		}
-		if !c.machinesAt(p, version) {
+		if notAt && asked == c.w.NodeEpoch() {
 			return false
 		}
+		if !c.machinesAt(p, version) {
+			notAt, asked = true, c.w.NodeEpoch()
+			return false
+		}
+		notAt = false
 		if p != nil && len(c.quarantined) > 0 {
 			// AKS with Cordon: the rest of the pool is upgraded, a surge node kept for each
 			// quarantined one, and the operation ends failed.

@@ -218,6 +218,10 @@ func (c *World) ArmStates() {
 	c.Clock.At(0, tick)
 }
 
+// NodeEpoch counts the changes of nodes (NodeChanged): what is made of the nodes' states
+// holds while it stays.
+func (c *World) NodeEpoch() uint64 { return c.nodeEpoch }
+
 // Err returns the first broken invariant, or else the first error the recorder returned.
 func (c *World) Err() error {
 	if c.violation != nil {
