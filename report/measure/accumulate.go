@@ -366,6 +366,8 @@ type stream struct {
 	// cov is nil for the API prober: load coverage is measured for workload streams only.
 	cov *coverage
 	api bool
+	// next is the stream whose sample came after this one's the last time.
+	next int
 }
 
 // WithoutSeries makes the accumulator skip the per-second bins behind the plots, for a caller
@@ -483,22 +485,25 @@ func (a *Accumulator) Add(s *model.Sample) {
 // stream returns the stream of a target and connection mode, made on first use.
 func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 	// Samples come in the same order second after second: the stream found last, then the
-	// one after it, are looked at first.
+	// one that came after it the last time, are looked at first.
 	if i := a.hint; i < len(a.streams) {
-		if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
-			return st
+		last := &a.streams[i]
+		if last.key.target == target && last.key.conn == conn {
+			return last
 		}
-		if i++; i == len(a.streams) {
-			i = 0
-		}
-		if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
-			a.hint = i
-			return st
+		if j := last.next; j < len(a.streams) {
+			if st := &a.streams[j]; st.key.target == target && st.key.conn == conn {
+				a.hint = j
+				return st
+			}
 		}
 	}
-	for i := range a.streams {
-		if st := &a.streams[i]; st.key.target == target && st.key.conn == conn {
-			a.hint = i
+	for j := range a.streams {
+		if st := &a.streams[j]; st.key.target == target && st.key.conn == conn {
+			if a.hint < len(a.streams) {
+				a.streams[a.hint].next = j
+			}
+			a.hint = j
 			return st
 		}
 	}
@@ -535,6 +540,9 @@ func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 			st.cov = &coverage{width: w, bits: make([]uint64, 0, min(20*time.Minute/max(w, 1)/64+1, 4096))}
 		}
 		a.cov[k] = st.cov
+	}
+	if a.hint < len(a.streams) {
+		a.streams[a.hint].next = len(a.streams)
 	}
 	a.streams = append(a.streams, st)
 	a.hint = len(a.streams) - 1
