@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report/measure/internal/coverage"
 )
 
 // Tunables of the measurements, documented in SCHEMA.md.
@@ -338,7 +339,7 @@ type Series struct {
 type Accumulator struct {
 	backends   map[backendKey]*backendAcc
 	bins       map[string][]Bin
-	cov        map[backendKey]*coverage
+	cov        map[backendKey]*coverage.Coverage
 	resolution time.Duration
 	maxAt      time.Duration
 	// noSeries skips the per-second bins of the plots (WithoutSeries).
@@ -364,7 +365,7 @@ type stream struct {
 	key backendKey
 	b   *backendAcc
 	// cov is nil for the API prober: load coverage is measured for workload streams only.
-	cov *coverage
+	cov *coverage.Coverage
 	api bool
 	// next is the stream whose sample came after this one's the last time.
 	next int
@@ -408,7 +409,7 @@ func NewAccumulator(resolution time.Duration) *Accumulator {
 		resolution = DefaultResolution
 	}
 	return &Accumulator{backends: map[backendKey]*backendAcc{}, bins: map[string][]Bin{},
-		cov: map[backendKey]*coverage{}, resolution: resolution}
+		cov: map[backendKey]*coverage.Coverage{}, resolution: resolution}
 }
 
 // Reset empties the accumulator for another run measured at resolution, keeping its options
@@ -446,7 +447,7 @@ func (a *Accumulator) Add(s *model.Sample) {
 	b.total += n
 	a.maxAt = max(a.maxAt, end)
 	if st.cov != nil {
-		st.cov.markSpan(s.At, s.Span, n)
+		st.cov.MarkSpan(s.At, s.Span, n)
 	}
 	ok := s.OK()
 	if ok {
@@ -529,15 +530,14 @@ func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 	}
 	a.backends[k] = st.b
 	if !st.api {
-		w := a.resolution / coverageSlices
+		w := a.resolution / coverage.Slices
 		if old.cov != nil {
-			clear(old.cov.bits)
-			old.cov.width, old.cov.bits = w, old.cov.bits[:0]
+			old.cov.Reset(w)
 			st.cov = old.cov
 		} else {
 			// Room for a 20-minute run at the default resolution (32 KiB at most), so that a
 			// usual run's coverage never grows.
-			st.cov = &coverage{width: w, bits: make([]uint64, 0, min(20*time.Minute/max(w, 1)/64+1, 4096))}
+			st.cov = coverage.New(w, int(min(20*time.Minute/max(w, 1)/64+1, 4096)))
 		}
 		a.cov[k] = st.cov
 	}

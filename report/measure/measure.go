@@ -88,6 +88,10 @@ func measure(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, s
 	return r
 }
 
+// DefaultResolution is the shortest disruption a run must be able to see when the scenario
+// states none (criteria.resolution).
+const DefaultResolution = time.Second
+
 // Duration turns seconds as report.json writes them back into a duration.
 func Duration(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
 
@@ -411,7 +415,7 @@ func loadCoverage(acc *Accumulator, phases []model.Phase, end time.Duration) Cov
 		if k.target == model.APITarget {
 			continue
 		}
-		gap, at := acc.cov[k].largestGap(from, to)
+		gap, at := acc.cov[k].LargestGap(from, to)
 		c.Streams = append(c.Streams, StreamCoverage{Target: k.target, Conn: string(k.conn), LargestGapSeconds: Secs(gap), GapFromSeconds: Secs(at)})
 	}
 	return c

@@ -1,4 +1,7 @@
-package measure
+// Package coverage records, for one load stream, the slices of time in which it sent at least
+// one request, so that the largest gap between two requests is known to within two slices
+// without keeping every send time (the load-coverage criterion).
+package coverage
 
 import (
 	"math/bits"
@@ -6,27 +9,34 @@ import (
 	"time"
 )
 
-// DefaultResolution is the shortest disruption a run must be able to see when the scenario states
-// none (criteria.resolution).
-const DefaultResolution = time.Second
-
-// coverageSlices is how finely coverage divides the resolution: gaps are measured to within
-// two slices, a tenth of the resolution.
-const coverageSlices = 20
+// Slices is how finely a coverage divides the resolution it is made for: gaps are measured to
+// within two slices, a tenth of the resolution.
+const Slices = 20
 
 // maxSlices bounds a stream's coverage (2 MiB): a 4-day run at the default resolution. Beyond
 // it nothing is marked, and the stretch counts as a gap: coverage there is unknown.
 const maxSlices = 1 << 24
 
-// coverage marks the slices of time in which one stream sent at least one request, so that the
-// largest gap between two requests is known to within two slices without keeping every send
-// time: a bit per slice, a 2-hour run at a 1 s resolution holds 18 KiB per stream.
-type coverage struct {
+// Coverage marks the slices of time in which one stream sent at least one request: a bit per
+// slice, a 2-hour run at a 1 s resolution holds 18 KiB per stream.
+type Coverage struct {
 	width time.Duration
 	bits  []uint64
 }
 
-func (c *coverage) mark(t time.Duration) {
+// New returns an empty coverage of slices of width, with room for words 64-slice words.
+func New(width time.Duration, words int) *Coverage {
+	return &Coverage{width: width, bits: make([]uint64, 0, words)}
+}
+
+// Reset empties c for slices of width, keeping its room.
+func (c *Coverage) Reset(width time.Duration) {
+	clear(c.bits)
+	c.width, c.bits = width, c.bits[:0]
+}
+
+// Mark marks the slice of a request sent at t.
+func (c *Coverage) Mark(t time.Duration) {
 	if t < 0 {
 		return
 	}
@@ -39,7 +49,7 @@ func (c *coverage) mark(t time.Duration) {
 }
 
 // grow makes room for word w.
-func (c *coverage) grow(w int) {
+func (c *Coverage) grow(w int) {
 	if need := w + 1; need > len(c.bits) {
 		old := len(c.bits)
 		c.bits = slices.Grow(c.bits, need-old)[:need]
@@ -47,10 +57,10 @@ func (c *coverage) grow(w int) {
 	}
 }
 
-// markSpan marks n requests sent evenly over [at, at+span), as an aggregated sample stands for.
-func (c *coverage) markSpan(at, span time.Duration, n int64) {
+// MarkSpan marks n requests sent evenly over [at, at+span), as an aggregated sample stands for.
+func (c *Coverage) MarkSpan(at, span time.Duration, n int64) {
 	if n <= 1 || span <= 0 || at < 0 {
-		c.mark(at)
+		c.Mark(at)
 		return
 	}
 	step := span / time.Duration(n)
@@ -70,12 +80,12 @@ func (c *coverage) markSpan(at, span time.Duration, n int64) {
 		return
 	}
 	for i := int64(0); i < n && (at+step*time.Duration(i))/c.width < maxSlices; i++ {
-		c.mark(at + step*time.Duration(i))
+		c.Mark(at + step*time.Duration(i))
 	}
 }
 
 // markRange marks slices i0 to i1, a word at a time.
-func (c *coverage) markRange(i0, i1 int64) {
+func (c *Coverage) markRange(i0, i1 int64) {
 	i1 = min(i1, maxSlices-1)
 	if i0 > i1 {
 		return
@@ -93,13 +103,13 @@ func (c *coverage) markRange(i0, i1 int64) {
 	c.bits[w1] |= ^uint64(0) >> (63 - i1%64)
 }
 
-func (c *coverage) has(i int) bool {
+func (c *Coverage) has(i int) bool {
 	return i/64 < len(c.bits) && c.bits[i/64]&(1<<(i%64)) != 0
 }
 
-// largestGap returns the longest stretch of [from, to] without a request, as the slices show
+// LargestGap returns the longest stretch of [from, to] without a request, as the slices show
 // it: a run of k empty slices between two marked ones is a gap of about (k+1) slices.
-func (c *coverage) largestGap(from, to time.Duration) (gap, at time.Duration) {
+func (c *Coverage) LargestGap(from, to time.Duration) (gap, at time.Duration) {
 	// Beyond maxSlices nothing is marked: that stretch counts as a gap, coverage there unknown.
 	var beyond time.Duration
 	if to/c.width > maxSlices {
@@ -111,7 +121,7 @@ func (c *coverage) largestGap(from, to time.Duration) (gap, at time.Duration) {
 	return beyond, to
 }
 
-func (c *coverage) largestGapWithin(from, to time.Duration) (gap, at time.Duration) {
+func (c *Coverage) largestGapWithin(from, to time.Duration) (gap, at time.Duration) {
 	first, last := int(from/c.width), int((to-1)/c.width) // a slice starting at to is outside
 	if last < first {
 		return 0, from
@@ -163,7 +173,7 @@ func (c *coverage) largestGapWithin(from, to time.Duration) (gap, at time.Durati
 }
 
 // marked counts the marked slices (for tests).
-func (c *coverage) marked() int {
+func (c *Coverage) marked() int {
 	n := 0
 	for _, w := range c.bits {
 		n += bits.OnesCount64(w)

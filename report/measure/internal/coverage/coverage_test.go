@@ -1,13 +1,9 @@
-package measure
+package coverage
 
 import (
-	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
-
-	"github.com/zdt-dev/zdt/model"
 )
 
 // TestLargestGap checks the gap measured between requests against the true one, to within two
@@ -26,22 +22,22 @@ func TestLargestGap(t *testing.T) {
 		{"nothing before the first request", []time.Duration{2500 * ms}, 0, 2600 * ms, 2500 * ms},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &coverage{width: time.Second / coverageSlices}
+			c := &Coverage{width: time.Second / Slices}
 			if tc.sends == nil {
-				c.markSpan(0, 10*time.Second, 1000) // 100/s
+				c.MarkSpan(0, 10*time.Second, 1000) // 100/s
 			}
 			for _, s := range tc.sends {
-				c.mark(s)
+				c.Mark(s)
 			}
-			got, _ := c.largestGap(tc.from, tc.to)
+			got, _ := c.LargestGap(tc.from, tc.to)
 			if d := got - tc.want; d < -2*c.width || d > 2*c.width {
 				t.Errorf("gap %s, want %s (to within %s)", got, tc.want, 2*c.width)
 			}
 		})
 	}
 	// An aggregated sample of n requests over a span marks every slice it covers.
-	c := &coverage{width: 50 * ms}
-	c.markSpan(0, time.Second, 100)
+	c := &Coverage{width: 50 * ms}
+	c.MarkSpan(0, time.Second, 100)
 	if c.marked() != 20 {
 		t.Errorf("%d slices marked by 100 requests over 1s, want 20", c.marked())
 	}
@@ -52,14 +48,14 @@ func TestLargestGap(t *testing.T) {
 func TestLargestGapMatchesASliceBySliceScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for trial := range 300 {
-		c := &coverage{width: time.Millisecond}
+		c := &Coverage{width: time.Millisecond}
 		n := 64 + rng.IntN(2000)
 		for i := 0; i < n; {
 			k := 1 + rng.IntN(300)
 			if rng.IntN(2) == 0 {
 				c.markRange(int64(i), int64(min(i+k, n)-1))
 			} else if rng.IntN(4) == 0 {
-				c.mark(time.Duration(i+rng.IntN(k)) * time.Millisecond)
+				c.Mark(time.Duration(i+rng.IntN(k)) * time.Millisecond)
 			}
 			i += k
 		}
@@ -98,13 +94,13 @@ func TestLargestGapMatchesASliceBySliceScan(t *testing.T) {
 func TestMarkRangeMarksEachSlice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for trial := range 2000 {
-		a, b := &coverage{width: time.Millisecond}, &coverage{width: time.Millisecond}
+		a, b := &Coverage{width: time.Millisecond}, &Coverage{width: time.Millisecond}
 		for range 1 + rng.IntN(4) {
 			i0 := int64(rng.IntN(700))
 			i1 := i0 + int64(rng.IntN(300)) - 20
 			a.markRange(i0, i1)
 			for i := i0; i <= i1; i++ {
-				b.mark(time.Duration(i) * time.Millisecond)
+				b.Mark(time.Duration(i) * time.Millisecond)
 			}
 		}
 		for i := range 1100 {
@@ -119,43 +115,22 @@ func TestMarkRangeMarksEachSlice(t *testing.T) {
 func TestMarkSpanMarksEachRequest(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for trial := range 3000 {
-		a, b := &coverage{width: 50 * time.Millisecond}, &coverage{width: 50 * time.Millisecond}
+		a, b := &Coverage{width: 50 * time.Millisecond}, &Coverage{width: 50 * time.Millisecond}
 		at := time.Duration(rng.Int64N(int64(10 * time.Second)))
 		span := time.Duration(rng.Int64N(int64(5 * time.Second)))
 		n := 1 + rng.Int64N(200)
-		a.markSpan(at, span, n)
+		a.MarkSpan(at, span, n)
 		if n <= 1 || span <= 0 {
-			b.mark(at)
+			b.Mark(at)
 		} else {
 			for i := int64(0); i < n; i++ {
-				b.mark(at + span/time.Duration(n)*time.Duration(i))
+				b.Mark(at + span/time.Duration(n)*time.Duration(i))
 			}
 		}
 		for i := range 400 {
 			if a.has(i) != b.has(i) {
 				t.Fatalf("trial %d (at %v span %v n %d): slice %d marked %v, %v request by request", trial, at, span, n, i, a.has(i), b.has(i))
 			}
-		}
-	}
-}
-
-// TestSortedTimelineInPlace checks that the timeline put in order where it is comes out as the
-// sorted copy does, for random timelines with ties and near-sorted runs.
-func TestSortedTimelineInPlace(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 10))
-	reasons := []model.Reason{model.ReasonPodNotReady, model.ReasonPodTerminating, model.ReasonNodeDrain}
-	for trial := range 500 {
-		n := rng.IntN(120)
-		in := make([]model.Interval, n)
-		for i := range in {
-			from := time.Duration(i/3+rng.IntN(4)) * time.Second
-			in[i] = model.Interval{From: from, To: from + time.Duration(rng.IntN(3))*time.Second, Reason: reasons[rng.IntN(len(reasons))],
-				Locator: model.Locator{Pod: fmt.Sprintf("p-%d", rng.IntN(5))}, Message: fmt.Sprintf("m%d", rng.IntN(3))}
-		}
-		want := sortedTimeline(in, false)
-		got := sortedTimeline(slices.Clone(in), true)
-		if !slices.Equal(got, want) {
-			t.Fatalf("trial %d: the timeline sorted in place differs from the sorted copy", trial)
 		}
 	}
 }
