@@ -6,14 +6,11 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report/measure/internal/coverage"
+	"github.com/zdt-dev/zdt/report/measure/internal/latency"
 )
 
 // Tunables of the measurements, documented in SCHEMA.md.
@@ -46,7 +43,7 @@ type backendAcc struct {
 	total, ok   int64
 	first, last time.Duration
 	seen        bool
-	lat         latHist
+	lat         latency.Hist
 	spans       []failSpan
 	open        int // index of the span still growing, -1 if none
 	errors      map[string]int64
@@ -66,253 +63,6 @@ func (b *backendAcc) fail(k backendKey, from, to time.Duration, n int64, errKey 
 	}
 	b.spans = append(b.spans, failSpan{backendKey: k, from: from, to: to, n: n, errs: map[string]int64{errKey: n}})
 	b.open = len(b.spans) - 1
-}
-
-// latHist keeps latencies rounded to three significant digits, weighted by request count, so
-// that percentiles need no per-request memory.
-type latHist struct {
-	weights map[int64]float64 // rounded latency in microseconds -> requests
-	sum     float64           // exact sum of latencies in milliseconds
-	n       float64
-	max     time.Duration
-	// The weight of the latest key is summed here until another key comes (samples of one
-	// backend mostly repeat their latency); the counts are whole numbers, so the sums are the
-	// same either way.
-	lastKey  int64
-	lastN    float64
-	haveLast bool
-	// dists are the requests of samples that carry a latency distribution (LatencySigma),
-	// spread over it only when percentiles are read. As with weights, the latest
-	// distribution's requests are summed in lastDist until another one comes.
-	dists        map[latDist]float64
-	lastDist     latDist
-	lastDistN    float64
-	haveLastDist bool
-}
-
-// latDist is a log-normal latency distribution: its mean and the sigma of its logarithm.
-type latDist struct {
-	mean  time.Duration
-	sigma float64
-}
-
-// distPoints is how many quantiles of a latency distribution stand for its requests.
-const distPoints = 1000
-
-// addDist adds n requests whose latencies follow a log-normal of mean d and log-sigma sigma.
-func (h *latHist) addDist(d time.Duration, sigma float64, n int64) {
-	if sigma <= 0 || d <= 0 {
-		h.add(d, n)
-		return
-	}
-	if ld := (latDist{d, sigma}); h.haveLastDist && ld == h.lastDist {
-		h.lastDistN += float64(n)
-	} else {
-		h.flushDist()
-		h.lastDist, h.lastDistN, h.haveLastDist = ld, float64(n), true
-	}
-	h.sum += ms(d) * float64(n)
-	h.n += float64(n)
-}
-
-// flushDist moves the latest distribution's requests into dists.
-func (h *latHist) flushDist() {
-	if !h.haveLastDist {
-		return
-	}
-	if h.dists == nil {
-		h.dists = map[latDist]float64{}
-	}
-	h.dists[h.lastDist] += h.lastDistN
-	h.haveLastDist = false
-}
-
-// distZ holds the standard normal quantiles of the distPoints points a distribution is spread
-// over: every log-normal's points are exp(mu + sigma*z), as distuv.LogNormal.Quantile gives them.
-var distZ = sync.OnceValue(func() *[distPoints]float64 {
-	var z [distPoints]float64
-	for i := range z {
-		z[i] = distuv.UnitNormal.Quantile((float64(i) + 0.5) / distPoints)
-	}
-	return &z
-})
-
-// spreadDists moves the distributions' requests into weights, each over distPoints quantiles,
-// and raises max to the quantile the slowest of its requests is expected at.
-func (h *latHist) spreadDists() {
-	h.flushDist()
-	if len(h.dists) == 0 {
-		return
-	}
-	h.flush()
-	if h.weights == nil {
-		h.weights = map[int64]float64{}
-	}
-	z := distZ()
-	for ld, w := range h.dists {
-		ln := ld.logNormal()
-		// The points' keys never decrease: a run of equal keys is summed before it is stored,
-		// in the order the map would have summed it.
-		each := w / distPoints
-		key, acc := int64(-1), 0.0
-		for i := range z {
-			k := round3(int64(math.Exp(ln.Mu+ln.Sigma*z[i]) * 1e6))
-			if k != key {
-				if key >= 0 {
-					h.weights[key] = acc
-				}
-				key, acc = k, h.weights[k]
-			}
-			acc += each
-		}
-		h.weights[key] = acc
-		h.raiseMax(ld, w)
-	}
-	clear(h.dists)
-}
-
-// logNormal is the distribution of ld's latencies, in seconds.
-func (ld latDist) logNormal() distuv.LogNormal {
-	return distuv.LogNormal{Mu: math.Log(ld.mean.Seconds()) - ld.sigma*ld.sigma/2, Sigma: ld.sigma}
-}
-
-// raiseMax raises max to the quantile the slowest of w requests of ld is expected at.
-func (h *latHist) raiseMax(ld latDist, w float64) {
-	h.max = max(h.max, time.Duration(ld.logNormal().Quantile(1-1/(w+1))*float64(time.Second)))
-}
-
-// summary is latency without its percentiles: the mean and the slowest request.
-// summaryOf is the summary of hs merged, without merging them: what a judged run reads.
-func summaryOf(hs []*latHist) Latency {
-	var sum, n float64
-	var top time.Duration
-	type weighted struct {
-		ld latDist
-		w  float64
-	}
-	var dists []weighted
-	for _, h := range hs {
-		h.flush()
-		h.flushDist()
-		sum += h.sum
-		n += h.n
-		top = max(top, h.max)
-		for ld, w := range h.dists {
-			i := slices.IndexFunc(dists, func(d weighted) bool { return d.ld == ld })
-			if i < 0 {
-				i = len(dists)
-				dists = append(dists, weighted{ld: ld})
-			}
-			dists[i].w += w
-		}
-	}
-	if n == 0 {
-		return Latency{}
-	}
-	all := latHist{max: top}
-	for _, d := range dists {
-		all.raiseMax(d.ld, d.w)
-	}
-	return Latency{Max: Round(ms(all.max), 3), Mean: Round(sum/n, 3)}
-}
-
-func (h *latHist) summary() Latency {
-	if h.n == 0 {
-		return Latency{}
-	}
-	h.flushDist()
-	for ld, w := range h.dists {
-		h.raiseMax(ld, w)
-	}
-	return Latency{Max: Round(ms(h.max), 3), Mean: Round(h.sum/h.n, 3)}
-}
-
-// addCounted adds n requests of latency d to the mean and the maximum only, for an
-// accumulator that leaves the percentiles out (the weights feed nothing else).
-func (h *latHist) addCounted(d time.Duration, sigma float64, n int64) {
-	if sigma > 0 && d > 0 {
-		h.addDist(d, sigma, n) // the distribution raises the maximum
-		return
-	}
-	h.sum += ms(d) * float64(n)
-	h.n += float64(n)
-	h.max = max(h.max, d)
-}
-
-func (h *latHist) add(d time.Duration, n int64) {
-	k := round3(d.Microseconds())
-	if h.haveLast && k == h.lastKey {
-		h.lastN += float64(n)
-	} else {
-		h.flush()
-		h.lastKey, h.lastN, h.haveLast = k, float64(n), true
-	}
-	h.sum += ms(d) * float64(n)
-	h.n += float64(n)
-	h.max = max(h.max, d)
-}
-
-// flush moves the latest key's weight into weights.
-func (h *latHist) flush() {
-	if !h.haveLast {
-		return
-	}
-	if h.weights == nil {
-		h.weights = map[int64]float64{}
-	}
-	h.weights[h.lastKey] += h.lastN
-	h.haveLast = false
-}
-
-func (h *latHist) merge(o *latHist) {
-	o.flush()
-	o.flushDist()
-	for k, w := range o.dists {
-		if h.dists == nil {
-			h.dists = map[latDist]float64{}
-		}
-		h.dists[k] += w
-	}
-	for k, w := range o.weights {
-		if h.weights == nil {
-			h.weights = map[int64]float64{}
-		}
-		h.weights[k] += w
-	}
-	h.sum += o.sum
-	h.n += o.n
-	h.max = max(h.max, o.max)
-}
-
-// round3 keeps three significant digits of v.
-func round3(v int64) int64 {
-	p := int64(1)
-	for v >= 1000 {
-		v /= 10
-		p *= 10
-	}
-	return v * p
-}
-
-func (h *latHist) latency() Latency {
-	if h.n == 0 {
-		return Latency{}
-	}
-	h.spreadDists()
-	h.flush()
-	keys := make([]int64, 0, len(h.weights))
-	for k := range h.weights {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	x := make([]float64, len(keys))
-	w := make([]float64, len(keys))
-	for i, k := range keys {
-		x[i] = float64(k) / 1000
-		w[i] = h.weights[k]
-	}
-	q := func(p float64) float64 { return Round(stat.Quantile(p, stat.Empirical, x, w), 3) }
-	return Latency{P50: q(0.5), P90: q(0.9), P99: q(0.99), Max: Round(ms(h.max), 3), Mean: Round(h.sum/h.n, 3)}
 }
 
 // Bin is one second of one target's requests, for the plots.
@@ -395,11 +145,11 @@ func (a *Accumulator) WithoutTimelineRefs() *Accumulator {
 }
 
 // latency is h's Latency, with its percentiles unless the accumulator leaves them out.
-func (a *Accumulator) latency(h *latHist) Latency {
+func (a *Accumulator) latency(h *latency.Hist) Latency {
 	if a.noPercentiles {
-		return h.summary()
+		return h.Summary()
 	}
-	return h.latency()
+	return h.Percentiles()
 }
 
 // NewAccumulator returns an empty accumulator that measures load coverage at resolution (the
@@ -456,9 +206,9 @@ func (a *Accumulator) Add(s *model.Sample) {
 		switch {
 		case st.api:
 		case a.noPercentiles:
-			b.lat.addCounted(s.Latency, s.LatencySigma, n)
+			b.lat.AddCounted(s.Latency, s.LatencySigma, n)
 		default:
-			b.lat.addDist(s.Latency, s.LatencySigma, n)
+			b.lat.AddDist(s.Latency, s.LatencySigma, n)
 		}
 	} else {
 		ek := errorKey(s)
@@ -519,11 +269,9 @@ func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 	}
 	if old.b != nil {
 		clear(old.b.errors)
-		clear(old.b.lat.weights)
-		clear(old.b.lat.dists)
 		clear(old.b.spans)
 		*old.b = backendAcc{open: -1, errors: old.b.errors, spans: old.b.spans[:0],
-			lat: latHist{weights: old.b.lat.weights, dists: old.b.lat.dists}}
+			lat: old.b.lat.Reset()}
 		st.b = old.b
 	} else {
 		st.b = &backendAcc{open: -1, errors: map[string]int64{}}
@@ -671,8 +419,8 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	var m measurements
 	byTarget := map[string][]backendKey{}
 	var targets []string
-	all := latHist{}
-	var allHs []*latHist // a judged run's: summarized, not merged (summaryOf)
+	all := latency.Hist{}
+	var allHs []*latency.Hist // a judged run's: summarized, not merged (summaryOf)
 	errs := map[string]int64{}
 	conns := map[model.ConnMode]*ConnCount{}
 	gap := func(k backendKey) time.Duration { return a.backends[k].interval() }
@@ -688,7 +436,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		if a.noPercentiles {
 			allHs = append(allHs, &b.lat)
 		} else {
-			all.merge(&b.lat)
+			all.Merge(&b.lat)
 		}
 		for e, n := range b.errors {
 			errs[e] += n
@@ -715,7 +463,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	m.requests.Dropped = m.requests.Total - m.requests.Succeeded
 	m.requests.DropRate = ratio(m.requests.Dropped, m.requests.Total)
 	if a.noPercentiles {
-		m.requests.Latency = summaryOf(allHs)
+		m.requests.Latency = latency.SummaryOf(allHs)
 	} else {
 		m.requests.Latency = a.latency(&all)
 	}
@@ -734,8 +482,8 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	var tws []targetWindow
 	for _, t := range targets {
 		tr := TargetRequests{Target: t}
-		lat := latHist{}
-		var hs []*latHist
+		lat := latency.Hist{}
+		var hs []*latency.Hist
 		var spans []failSpan
 		for _, k := range byTarget[t] {
 			b := a.backends[k]
@@ -745,14 +493,14 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 			if a.noPercentiles {
 				hs = append(hs, &b.lat)
 			} else {
-				lat.merge(&b.lat)
+				lat.Merge(&b.lat)
 			}
 			spans = append(spans, b.spans...)
 		}
 		tr.Dropped = tr.Total - tr.Succeeded
 		tr.DropRate = ratio(tr.Dropped, tr.Total)
 		if a.noPercentiles {
-			tr.Latency = summaryOf(hs)
+			tr.Latency = latency.SummaryOf(hs)
 		} else {
 			tr.Latency = a.latency(&lat)
 		}
@@ -1013,19 +761,8 @@ func seconds(d time.Duration) float64 { return d.Seconds() }
 // secs renders an offset in seconds with millisecond precision.
 func Secs(d time.Duration) float64 { return Round(d.Seconds(), 3) }
 
-func Round(v float64, digits int) float64 {
-	p := 0.0
-	if digits >= 0 && digits < len(pow10) {
-		p = pow10[digits]
-	} else {
-		p = math.Pow(10, float64(digits))
-	}
-	return math.Round(v*p) / p
-}
-
-// pow10 holds the powers of ten Round uses, as math.Pow gives them (exactly: each is a
-// whole number below 2^53).
-var pow10 = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
+// Round rounds v to digits decimals, as every figure of a report is.
+func Round(v float64, digits int) float64 { return latency.Round(v, digits) }
 
 func ratio(a, b int64) float64 {
 	if b == 0 {

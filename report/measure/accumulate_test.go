@@ -1,7 +1,6 @@
 package measure
 
 import (
-	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -35,42 +34,6 @@ func TestSpread(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// A sample that carries a latency distribution is spread over it: its percentiles are the
-// log-normal's, its mean the sample's own.
-func TestLatencyDistributionIsSpread(t *testing.T) {
-	var h latHist
-	mean := 6 * time.Millisecond
-	sigma := 1.0
-	h.addDist(mean, sigma, 100000)
-	l := h.latency()
-	mu := math.Log(mean.Seconds()) - sigma*sigma/2
-	median := math.Exp(mu) * 1000
-	p99 := math.Exp(mu+2.3263*sigma) * 1000
-	if math.Abs(l.P50-median)/median > 0.02 || math.Abs(l.P99-p99)/p99 > 0.05 {
-		t.Errorf("p50 %.2f ms p99 %.2f ms, want %.2f and %.2f", l.P50, l.P99, median, p99)
-	}
-	if math.Abs(l.Mean-6) > 0.001 {
-		t.Errorf("mean %.3f ms, want 6", l.Mean)
-	}
-	if l.Max < l.P99 {
-		t.Errorf("max %.2f below p99 %.2f", l.Max, l.P99)
-	}
-	// Without a sigma, a sample stays one latency.
-	var flat latHist
-	flat.addDist(mean, 0, 10)
-	if f := flat.latency(); f.P50 != 6 || f.P99 != 6 {
-		t.Errorf("flat sample: %+v", f)
-	}
-}
-
-func TestRoundPowersAreMathPow(t *testing.T) {
-	for i, p := range pow10 {
-		if want := math.Pow(10, float64(i)); p != want {
-			t.Errorf("pow10[%d] = %v, math.Pow gives %v", i, p, want)
-		}
 	}
 }
 

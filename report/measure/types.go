@@ -1,5 +1,7 @@
 package measure
 
+import "github.com/zdt-dev/zdt/report/measure/internal/latency"
+
 import "github.com/zdt-dev/zdt/model"
 
 // Requests are the HTTP requests sent at the workloads (the API prober's are in API).
@@ -40,14 +42,8 @@ type TargetRequests struct {
 	Latency   Latency     `json:"latency"`
 }
 
-// Latency are percentiles of request latency in milliseconds, each request weighted once.
-type Latency struct {
-	P50  float64 `json:"p50Ms"`
-	P90  float64 `json:"p90Ms"`
-	P99  float64 `json:"p99Ms"`
-	Max  float64 `json:"maxMs"`
-	Mean float64 `json:"meanMs"`
-}
+// Latency is a latency distribution's figures in milliseconds: P50, P90, P99, Max, Mean.
+type Latency = latency.Latency
 
 // ErrorCount counts dropped requests with one error (or status code).
 type ErrorCount struct {
