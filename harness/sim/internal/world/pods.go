@@ -270,15 +270,16 @@ func (c *World) pickNode(w *Workload) *Node {
 	zone := key == scenarios.TopologyZone
 	perNode := w.perNode
 	shape := c.shapeOf(w)
+	slots, classes := c.liveSlots, c.classes
 	for i := 0; i < all && feasible < toFind; i++ {
 		processed++
 		j := start + i
 		if j >= all {
 			j -= all
 		}
-		slot := c.liveSlots[j]
+		slot := slots[j]
 		idx := slot.idx
-		cl := &c.classes[slot.class]
+		cl := &classes[slot.class]
 		if cl.shape != shape {
 			// Nodes in one state with the same requests score the same (the same operands
 			// give the same result).
@@ -308,7 +309,10 @@ func (c *World) pickNode(w *Workload) *Node {
 		if best >= 0 && cnt > bestCnt {
 			continue
 		}
-		score := 10*float64(cnt) + cl.terms
+		score := cl.terms // 10*0 + terms is terms
+		if cnt != 0 {
+			score = 10*float64(cnt) + cl.terms
+		}
 		switch {
 		case best < 0 || score < bestScore:
 			best, bestCnt, bestScore, ties = j, cnt, score, 1
