@@ -482,8 +482,9 @@ func (l *Load) delayed(s *stream, from, to time.Duration, n int64, lat, path tim
 // emitReused emits requests sent round robin over kept-alive connections. A connection sticks
 // to its pod; it is re-opened (through the load balancer) when the pod closed it.
 func (l *Load) emitReused(s *stream, from, to time.Duration, n int64) {
-	per := n / int64(len(s.conns))
-	extra := n % int64(len(s.conns))
+	// A stream holds reusedConns connections (a constant: the division is a shift).
+	per := n / reusedConns
+	extra := n % reusedConns
 	for i := range s.conns {
 		k := per
 		if int64(i) < extra {
