@@ -40,7 +40,7 @@ fuzz:
 	  $(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s; \
 	done
 
-## bench: a 10,000-seed random-fault sweep as zdt sweep runs it (seeds/s, CPU per seed,
+## bench: a 10,000-seed random-fault sweep as zdt sweep runs it (seeds/s, wall, CPU per seed,
 ## simulated seconds per real second, peak RSS), one small and one 5,000-node fleet upgrade on
 ## the simulator (wall per run, sim:real, peak RSS), and the load generator. Each benchmark runs
 ## in its own process, so that its peak RSS is its own. Run it on an otherwise idle machine.
