@@ -145,7 +145,7 @@ func (c *Controllers) drain(m *machine) {
 		return
 	}
 	pods := append([]*world.Pod(nil), n.Pods...)
-	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
+	slices.SortFunc(pods, func(a, b *world.Pod) int { return strings.Compare(a.Name, b.Name) }) // names are unique
 	blocked := 0
 	for _, p := range pods {
 		if p.Terminating || p.Gone {
