@@ -80,11 +80,11 @@ func (c *World) NodeRecovered(n *Node) {
 		case p.Terminating && (p.Exited || !p.Started):
 			c.PodGone(p)
 		case p.Terminating && !p.termStarted:
-			c.kubeletTerminates(p, c.Cal.KubeletSync.Duration)
+			c.kubeletTerminates(p)
 		case p.Terminating:
 		case p.startWaiting:
 			p.startWaiting = false
-			c.startContainer(p, c.Cal.ContainerStart.Duration)
+			c.startContainer(p, false)
 		case p.Serving && !p.Ready && wasNotReady:
 			c.SetReady(p, true)
 		case p.Exited && p.Ready:

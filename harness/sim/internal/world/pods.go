@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
@@ -318,7 +319,20 @@ func (c *World) pickNode(w *Workload) *Node {
 			best, bestCnt, bestScore, ties = j, cnt, score, 1
 		case score == bestScore:
 			ties++
-			if c.IntN(ties) == 0 {
+			// c.IntN(ties) == 0, with uint64n's common case written out: most of a fleet's
+			// nodes tie, and the call is a good part of the draw.
+			n := uint64(ties)
+			var r uint64
+			if n&(n-1) == 0 {
+				r = c.Src.Uint64() & (n - 1)
+			} else {
+				hi, lo := bits.Mul64(c.Src.Uint64(), n)
+				if lo < n {
+					hi = c.uint64nAgain(n, hi, lo)
+				}
+				r = hi
+			}
+			if r == 0 {
 				best = j
 			}
 		}
@@ -348,35 +362,40 @@ func (c *World) bind(p *Pod, n *Node) {
 		w.perZone = append(w.perZone, 0)
 	}
 	w.perZone[n.zone]++
-	start := c.Cal.ContainerStart.Duration
 	if n.pulled == nil {
 		n.pulled = make([]bool, len(c.Workloads))
 	}
-	if !n.pulled[w.idx] {
-		start += c.Cal.ImagePull.Duration
-		n.pulled[w.idx] = true
-	}
-	c.startContainer(p, start)
+	pull := !n.pulled[w.idx]
+	n.pulled[w.idx] = true
+	c.startContainer(p, pull)
 }
 
 // kubeletActs reports whether a node's kubelet sees the API and can start and stop containers:
 // the machine runs, the kubelet runs, and the node is not cut off.
 func kubeletActs(n *Node) bool { return n.Up && !n.KubeletDown && !n.Partitioned }
 
-// startContainer has the kubelet start a bound pod's container after d; a kubelet that is away
-// then starts it when it is back (NodeRecovered), a machine that is off when it boots.
-func (c *World) startContainer(p *Pod, d time.Duration) {
-	gen := p.Gen
-	c.Clock.After(d, func() {
-		if p.Gen != gen || !p.Node.Up {
-			return
-		}
-		if !kubeletActs(p.Node) {
-			p.startWaiting = true
-			return
-		}
-		c.containerStarted(p)
-	})
+// startContainer has the kubelet start a bound pod's container after ContainerStart (and
+// ImagePull before it when the node pulls the image); a kubelet that is away then starts it
+// when it is back (NodeRecovered), a machine that is off when it boots.
+func (c *World) startContainer(p *Pod, pull bool) {
+	if pull {
+		c.pullStartLane.After(podGen{p, p.Gen})
+	} else {
+		c.startLane.After(podGen{p, p.Gen})
+	}
+}
+
+// containerStarting is startContainer's event.
+func (c *World) containerStarting(v podGen) {
+	p := v.p
+	if p.Gen != v.gen || !p.Node.Up {
+		return
+	}
+	if !kubeletActs(p.Node) {
+		p.startWaiting = true
+		return
+	}
+	c.containerStarted(p)
 }
 
 func (c *World) containerStarted(p *Pod) {
@@ -470,66 +489,95 @@ func (c *World) DeletePod(p *Pod) {
 		return
 	}
 	if kubeletActs(p.Node) {
-		c.kubeletTerminates(p, c.Cal.KubeletSync.Duration)
+		c.kubeletTerminates(p)
 	}
 	// Otherwise the kubelet cannot act: the pod waits for its node (NodeRecovered).
 }
 
-// kubeletTerminates has the kubelet, once it sees the deletion d from now, run the preStop hook,
-// send SIGTERM, and kill the container at the end of the grace period; the application stops
-// as its shutdown mode says:
+// kubeletTerminates has the kubelet, once it sees the deletion a sync from now, run the preStop
+// hook, send SIGTERM, and kill the container at the end of the grace period; the application
+// stops as its shutdown mode says:
 //   - Drain keeps serving (and accepting new connections) for its drain time after SIGTERM,
 //     failing its readiness probe, then exits gracefully;
 //   - Graceful stops accepting at SIGTERM, finishes the requests in flight and closes its
 //     kept-alive connections cleanly;
 //   - Exit stops at once, resetting requests in flight.
-func (c *World) kubeletTerminates(p *Pod, d time.Duration) {
-	gen := p.Gen
+func (c *World) kubeletTerminates(p *Pod) {
+	c.syncLane.After(syncEvent{p: p, gen: p.Gen, kind: syncTerminate})
+}
+
+// syncEvent is what the kubelet does a sync after it was asked to (World.syncLane).
+type syncEvent struct {
+	p    *Pod
+	gen  int
+	kind syncKind
+}
+
+type syncKind uint8
+
+const (
+	syncTerminate    syncKind = iota // kubeletTerminates
+	syncExitNotReady                 // ProcessExit: the kubelet sees the container stop
+	syncGone                         // the pod object is removed after its containers stopped
+)
+
+// synced is syncEvent's handler.
+func (c *World) synced(e syncEvent) {
+	p := e.p
+	switch e.kind {
+	case syncTerminate:
+		if p.Gen == e.gen && !p.Gone && kubeletActs(p.Node) {
+			c.terminate(p, e.gen)
+		}
+	case syncExitNotReady:
+		if p.Gen == e.gen && !p.Gone && kubeletActs(p.Node) {
+			c.SetReady(p, false)
+		}
+	case syncGone:
+		if p.Gen == e.gen {
+			c.PodGone(p)
+		}
+	}
+}
+
+// terminate is kubeletTerminates once the kubelet has seen the deletion.
+func (c *World) terminate(p *Pod, gen int) {
 	spec := p.W.Spec
-	c.Clock.After(d, func() {
-		if p.Gen != gen || p.Gone || !kubeletActs(p.Node) {
-			return
-		}
-		p.termStarted, p.termAt = true, c.Clock.Now()
-		kill := c.Clock.Now() + spec.TerminationGracePeriod.Duration
-		sigterm := c.Clock.Now()
-		if spec.PreStop != nil {
-			sigterm += spec.PreStop.Sleep.Duration
-		}
-		if sigterm > kill {
-			sigterm = kill
-		}
-		exit, graceful := sigterm, false
-		switch spec.Shutdown.OnSigterm {
-		case scenarios.ShutdownDrain:
-			exit, graceful = sigterm+spec.Shutdown.DrainTime.Duration, true
-			// A draining application fails its readiness probe from SIGTERM on while it keeps
-			// serving: the kubelet notices after failureThreshold probes.
-			if pr := spec.ReadinessProbe; pr != nil {
-				c.Clock.At(sigterm+time.Duration(*pr.FailureThreshold)*pr.Period.Duration, func() {
-					if p.Gen == gen && !p.Gone && !p.Exited {
-						c.SetReady(p, false)
-					}
-				})
-			}
-		case scenarios.ShutdownGraceful:
-			graceful = true
-		}
-		if exit > kill {
-			exit, graceful = kill, false
-		}
-		c.Clock.At(exit, func() {
-			if p.Gen != gen || p.Gone {
-				return
-			}
-			c.ProcessExit(p, graceful)
-			// The kubelet reports the containers stopped and the pod object is removed.
-			c.Clock.After(c.Cal.KubeletSync.Duration, func() {
-				if p.Gen == gen {
-					c.PodGone(p)
+	p.termStarted, p.termAt = true, c.Clock.Now()
+	kill := c.Clock.Now() + spec.TerminationGracePeriod.Duration
+	sigterm := c.Clock.Now()
+	if spec.PreStop != nil {
+		sigterm += spec.PreStop.Sleep.Duration
+	}
+	if sigterm > kill {
+		sigterm = kill
+	}
+	exit, graceful := sigterm, false
+	switch spec.Shutdown.OnSigterm {
+	case scenarios.ShutdownDrain:
+		exit, graceful = sigterm+spec.Shutdown.DrainTime.Duration, true
+		// A draining application fails its readiness probe from SIGTERM on while it keeps
+		// serving: the kubelet notices after failureThreshold probes.
+		if pr := spec.ReadinessProbe; pr != nil {
+			c.Clock.At(sigterm+time.Duration(*pr.FailureThreshold)*pr.Period.Duration, func() {
+				if p.Gen == gen && !p.Gone && !p.Exited {
+					c.SetReady(p, false)
 				}
 			})
-		})
+		}
+	case scenarios.ShutdownGraceful:
+		graceful = true
+	}
+	if exit > kill {
+		exit, graceful = kill, false
+	}
+	c.Clock.At(exit, func() {
+		if p.Gen != gen || p.Gone {
+			return
+		}
+		c.ProcessExit(p, graceful)
+		// The kubelet reports the containers stopped and the pod object is removed.
+		c.syncLane.After(syncEvent{p: p, gen: gen, kind: syncGone})
 	})
 }
 
@@ -544,12 +592,7 @@ func (c *World) ProcessExit(p *Pod, graceful bool) {
 	p.W.Route.Dirty = true
 	c.answerMayChange(p)
 	// The kubelet sees the container stop (PLEG) and reports the pod not ready.
-	gen := p.Gen
-	c.Clock.After(c.Cal.KubeletSync.Duration, func() {
-		if p.Gen == gen && !p.Gone && kubeletActs(p.Node) {
-			c.SetReady(p, false)
-		}
-	})
+	c.syncLane.After(syncEvent{p: p, gen: p.Gen, kind: syncExitNotReady})
 	if c.Hooks.PodStopped != nil {
 		c.Hooks.PodStopped(p, graceful)
 	}

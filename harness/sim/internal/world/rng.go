@@ -27,10 +27,16 @@ func (c *World) uint64n(n uint64) uint64 {
 	}
 	hi, lo := bits.Mul64(c.Src.Uint64(), n)
 	if lo < n {
-		thresh := -n % n
-		for lo < thresh {
-			hi, lo = bits.Mul64(c.Src.Uint64(), n)
-		}
+		return c.uint64nAgain(n, hi, lo)
+	}
+	return hi
+}
+
+// uint64nAgain is uint64n's rare case (lo < n), apart so that the common one inlines.
+func (c *World) uint64nAgain(n, hi, lo uint64) uint64 {
+	thresh := -n % n
+	for lo < thresh {
+		hi, lo = bits.Mul64(c.Src.Uint64(), n)
 	}
 	return hi
 }

@@ -97,6 +97,10 @@ type World struct {
 	// reconcileFn is reconcile, made once; scheduleLane takes new pods to the scheduler.
 	reconcileFn  func()
 	scheduleLane *des.Lane[podGen]
+	// syncLane holds what the kubelets do a sync later; startLane and pullStartLane the
+	// containers they start (pullStartLane after pulling the image first).
+	syncLane                 *des.Lane[syncEvent]
+	startLane, pullStartLane *des.Lane[podGen]
 	// Settling is set while the initial state is built: nothing is recorded.
 	Settling bool
 	// CuttingShort is set while the run stops: every interval recorded then had not ended by
@@ -125,6 +129,9 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 			w.schedule(v.p)
 		}
 	})
+	w.syncLane = des.NewLane(&w.Clock, w.Cal.KubeletSync.Duration, w.synced)
+	w.startLane = des.NewLane(&w.Clock, w.Cal.ContainerStart.Duration, w.containerStarting)
+	w.pullStartLane = des.NewLane(&w.Clock, w.Cal.ContainerStart.Duration+w.Cal.ImagePull.Duration, w.containerStarting)
 	w.reconcileFn = w.reconcile
 	return w
 }
