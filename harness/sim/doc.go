@@ -10,9 +10,9 @@
 // A sweep runs the simulation thousands of times a second and a fleet has 150,000 pods, so the
 // hot paths are built for it without changing what is computed:
 //   - events wait in a 4-ary heap of values; those that come a fixed delay after they are
-//     scheduled (endpoint propagation, most of a large run's events, and new pods on their way
-//     to the scheduler) in FIFO lanes (des.Lane), whose first events the clock reads from one
-//     array;
+//     scheduled (endpoint propagation, new pods on their way to the scheduler, the kubelet's
+//     syncs and container starts: most of a large run's events) in FIFO lanes (des.Lane),
+//     whose first events the clock reads from one array;
 //   - the scheduler looks at as many nodes as kube-scheduler does (numFeasibleNodesToFind);
 //     nodes in the same state share a class (World.NodeChanged keeps them, an invariant checks
 //     it), whose fit and resource terms are worked out once per pod shape, and tied nodes draw
