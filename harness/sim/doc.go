@@ -1,9 +1,10 @@
 // Package sim is zdt's default provider: a deterministic discrete-event simulation of a Cluster
 // API managed cluster during an upgrade, with its HTTP traffic, on a virtual clock.
 //
-// The simulation has four parts under internal/: des, the event clock; world, the Kubernetes
-// side (nodes, pods, workloads, PDBs, the scheduler and controllers, EndpointSlices, kube-proxy
-// views, load balancers); capi, the Cluster API controllers (machines, the KubeadmControlPlane
+// The simulation has these parts under internal/: des, the event clock; world, the Kubernetes
+// side (nodes, pods, workloads, PDBs, the controllers, EndpointSlices, kube-proxy views, load
+// balancers); sched, kube-scheduler's choice of a node, which world calls; draw, bounded draws
+// from the seed's PCG; capi, the Cluster API controllers (machines, the KubeadmControlPlane
 // and MachineDeployment rollouts, drains); traffic, the load and the API prober. This package
 // wires them into a harness.Cluster and injects faults, one fault_<kind>.go file per kind.
 //
@@ -13,10 +14,11 @@
 //     scheduled (endpoint propagation, new pods on their way to the scheduler, the kubelet's
 //     syncs and container starts: most of a large run's events) in FIFO lanes (des.Lane),
 //     whose first events the clock reads from one array;
-//   - the scheduler looks at as many nodes as kube-scheduler does (numFeasibleNodesToFind);
-//     nodes in the same state share a class (World.NodeChanged keeps them, an invariant checks
-//     it), whose fit and resource terms are worked out once per pod shape, and tied nodes draw
-//     from the PCG directly (World.IntN, the same numbers as rand.Rand's);
+//   - the scheduler (package sched) looks at as many nodes as kube-scheduler does
+//     (numFeasibleNodesToFind); nodes in the same state share a class (World.NodeChanged
+//     keeps them, an invariant checks it), whose fit and resource terms are worked out once per
+//     pod shape, and tied nodes draw from the PCG directly (package draw, the same numbers as
+//     rand.Rand's);
 //   - a Service's per-bucket figures come from counts its views keep of their pods' answers,
 //     counted again only for the pods marked as changed (answerMayChange, checked by an
 //     invariant), and a route that came out as it was keeps its version, so that what the load

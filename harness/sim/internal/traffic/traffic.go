@@ -13,6 +13,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/zdt-dev/zdt/harness/sim/internal/draw"
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/model"
@@ -222,7 +223,7 @@ func (l *Load) replay(from, to time.Duration) bool {
 	b := &l.bin
 	for _, i := range tp.drawn {
 		sl := tp.slots[i].sl
-		sl.at = from + time.Duration(l.c.Int64N(int64(to-from)))
+		sl.at = from + time.Duration(draw.Int64N(l.c.Src, int64(to-from)))
 	}
 	// Then closeBin's work for a second whose slots are these and nothing else.
 	if tp.steady && tp.deferred < tp.room {
@@ -684,7 +685,7 @@ func (l *Load) add(sl *slot, from, to time.Duration, n int64, lat time.Duration)
 	if sl.n == 0 && n == 1 {
 		sl.at = from
 		if to > from {
-			sl.at += time.Duration(l.c.Int64N(int64(to - from)))
+			sl.at += time.Duration(draw.Int64N(l.c.Src, int64(to-from)))
 		}
 	}
 	sl.n += n

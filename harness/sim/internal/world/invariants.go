@@ -64,9 +64,9 @@ func (c *World) checkInvariants(every time.Duration) {
 	sync := c.Cal.KubeletSync.Duration
 	slack := time.Second
 	for _, n := range c.Nodes {
-		if c.schedView(n) != c.schedOf(n) {
+		if v := c.sched.View(n.idx); v != c.schedOf(n) {
 			c.Violation("the scheduler's view of node %s is stale: %+v, the node is %+v (a change of the node did not call NodeChanged)",
-				n.Name, c.schedView(n), c.schedOf(n))
+				n.Name, v, c.schedOf(n))
 		}
 		if n.Gone {
 			continue
@@ -113,10 +113,8 @@ func (c *World) checkInvariants(every time.Duration) {
 	}
 	c.checkNodeSums()
 	if c.live != nil {
-		for j, sl := range c.liveSlots {
-			if sl.class != c.nodeClass[sl.idx] {
-				c.Violation("the scheduler's list of live workers holds node %s in state %d, the node is in state %d", c.live[j].Name, sl.class, c.nodeClass[sl.idx])
-			}
+		if j := c.sched.StaleLive(); j >= 0 {
+			c.Violation("the scheduler's list of live workers holds node %s in a state it has left", c.live[j].Name)
 		}
 	}
 	// The views' counts are the sums of their pods' counted answers, for the workloads load is

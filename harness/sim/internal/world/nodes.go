@@ -33,8 +33,6 @@ func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Ca
 	n.zone = z
 	n.Bucket = c.Rng.IntN(Buckets)
 	c.Nodes = append(c.Nodes, n)
-	c.nodeClass = append(c.nodeClass, 0)
-	c.livePos = append(c.livePos, -1)
 	c.NodeChanged(n)
 	return n
 }

@@ -2,13 +2,13 @@ package world
 
 import (
 	"fmt"
-	"math/bits"
 	"slices"
 	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/zdt-dev/zdt/harness/sim/internal/sched"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
 )
@@ -102,92 +102,17 @@ func (c *World) fits(n *Node, w *Workload) bool {
 	return n.UsedCPU+w.CPU <= n.CPU && n.UsedMem+w.Mem <= n.Mem && len(n.Pods) < n.MaxPods
 }
 
-// schedInfo is what the scheduler reads of a node.
-type schedInfo struct {
-	cpu, mem, usedCPU, usedMem int64
-	pods, maxPods              int32
-	zone                       int32 // Node.zone
-	schedulable                bool
-}
-
-// schedClass is one schedInfo that some node has or had. Nodes in the same state share their
-// class (World.nodeClass), so that what pickNode works out of a node's state for a pod's
-// requests (whether it fits, its resource terms) is worked out once per class, and a search
-// of hundreds of nodes reads little more than a class number per node.
-type schedClass struct {
-	info schedInfo
-	// shape is the request shape (World.shapeOf) fits and terms were worked out for; 0: none.
-	shape int32
-	fits  bool
-	terms float64
-}
-
-// zoneCount is how many of the workload's pods are bound in zone z (an index of World.zones).
-func (w *Workload) zoneCount(z int32) int {
-	if int(z) < len(w.perZone) {
-		return w.perZone[z]
-	}
-	return 0
-}
-
 // NodeChanged updates the scheduler's view of a node after any change of its role, state,
 // capacity or pods: every writer of those fields calls it (checkInvariants verifies it).
 func (c *World) NodeChanged(n *Node) {
 	c.nodeEpoch++
-	info := c.schedOf(n)
-	cl, ok := c.classOf[info]
-	if !ok {
-		if c.classOf == nil {
-			c.classOf = map[schedInfo]int32{}
-		}
-		cl = int32(len(c.classes))
-		c.classes = append(c.classes, schedClass{info: info})
-		c.classOf[info] = cl
-	}
-	c.nodeClass[n.idx] = cl
-	if c.live != nil {
-		if pos := c.livePos[n.idx]; pos >= 0 {
-			c.liveSlots[pos].class = cl
-		}
-	}
+	c.sched.Set(n.idx, c.schedOf(n))
 }
 
-// liveSlot is a node of World.live as pickNode reads it: its index and its class.
-type liveSlot struct{ idx, class int32 }
-
-// schedView is the scheduler's view of a node, as NodeChanged last set it.
-func (c *World) schedView(n *Node) schedInfo { return c.classes[c.nodeClass[n.idx]].info }
-
-func (c *World) schedOf(n *Node) schedInfo {
-	return schedInfo{cpu: n.CPU, mem: n.Mem, usedCPU: n.UsedCPU, usedMem: n.UsedMem, pods: int32(len(n.Pods)),
-		maxPods: int32(n.MaxPods), zone: n.zone, schedulable: c.Schedulable(n)}
-}
-
-// shapeOf numbers a workload's pod requests, the same number for the same requests (from 1).
-func (c *World) shapeOf(w *Workload) int32 {
-	if w.shape == 0 {
-		k := [2]int64{w.CPU, w.Mem}
-		s, ok := c.shapes[k]
-		if !ok {
-			if c.shapes == nil {
-				c.shapes = map[[2]int64]int32{}
-			}
-			s = int32(len(c.shapes) + 1)
-			c.shapes[k] = s
-		}
-		w.shape = s
-	}
-	return w.shape
-}
-
-func (w *Workload) domainCount(n *Node, key string) int {
-	if key == scenarios.TopologyZone {
-		return w.zoneCount(n.zone)
-	}
-	if n.idx < len(w.perNode) {
-		return w.perNode[n.idx]
-	}
-	return 0
+// schedOf is what the scheduler reads of a node.
+func (c *World) schedOf(n *Node) sched.Info {
+	return sched.Info{CPU: n.CPU, Mem: n.Mem, UsedCPU: n.UsedCPU, UsedMem: n.UsedMem, Pods: int32(len(n.Pods)),
+		MaxPods: int32(n.MaxPods), Zone: n.zone, Schedulable: c.Schedulable(n)}
 }
 
 // liveWorkers returns the workers that are not gone, in their order: a gone node is never
@@ -195,153 +120,36 @@ func (w *Workload) domainCount(n *Node, key string) int {
 func (c *World) liveWorkers() []*Node {
 	if c.live == nil {
 		c.live = make([]*Node, 0, len(c.Workers))
-		c.liveSlots = c.liveSlots[:0]
-		for i := range c.livePos {
-			c.livePos[i] = -1
-		}
+		c.sched.ResetLive()
 		for _, n := range c.Workers {
 			if !n.Gone {
-				c.livePos[n.idx] = int32(len(c.live))
 				c.live = append(c.live, n)
-				c.liveSlots = append(c.liveSlots, liveSlot{idx: int32(n.idx), class: c.nodeClass[n.idx]})
+				c.sched.AddLive(n.idx)
 			}
 		}
 	}
 	return c.live
 }
 
-// Kube-scheduler does not score every node of a large cluster: it stops filtering once it has
-// found numFeasibleNodesToFind feasible nodes, and the next pod's search starts where this one
-// stopped (pkg/scheduler/schedule_one.go, findNodesThatPassFilters and numFeasibleNodesToFind,
-// with the default percentageOfNodesToScore of 0, the adaptive percentage).
-const (
-	minFeasibleNodesToFind           = 100
-	minFeasibleNodesPercentageToFind = 5
-)
-
-// numFeasibleNodesToFind is kube-scheduler's: every node below 100 nodes, otherwise
-// 50% - nodes/125 of them (at least 5%, at least 100 nodes).
-func numFeasibleNodesToFind(all int) int {
-	if all < minFeasibleNodesToFind {
-		return all
-	}
-	pct := max(50-all/125, minFeasibleNodesPercentageToFind)
-	return max(all*pct/100, minFeasibleNodesToFind)
-}
-
-// pickNode filters and scores workers as kube-scheduler does, for the parts zdt models:
-// resources, topology spread (hard or soft), least allocated, and how many nodes are looked at
-// (numFeasibleNodesToFind, round robin from where the last search stopped). Ties are broken at
-// random, in scan order, as kube-scheduler's selectHost does.
-//
-// A node's score is 10 times its count of the workload's pods in its spread domain, plus its
-// resource terms, each at most 1 on a node the pod fits: a node with more pods than the best
-// so far can neither win nor tie, and is passed over on the count alone.
+// pickNode is the worker kube-scheduler binds one of the workload's pods to (package sched),
+// nil for none.
 func (c *World) pickNode(w *Workload) *Node {
 	workers := c.liveWorkers()
-	ts := w.Spec.TopologySpread
-	key := ""
-	hard := false
-	maxSkew := 1
-	minCount := 0
-	if ts != nil {
-		key, hard, maxSkew = ts.TopologyKey, ts.WhenUnsatisfiable == scenarios.DoNotSchedule, int(*ts.MaxSkew)
+	if w.shape == 0 {
+		w.shape = c.sched.Shape(w.CPU, w.Mem)
 	}
-	if hard {
-		// The global minimum counts eligible domains (schedulable nodes, or their zones), over
-		// every node as PodTopologySpread's PreFilter does. A soft constraint scores the count
-		// itself and needs no minimum.
-		minCount = -1
-		for _, n := range workers {
-			if c.Schedulable(n) {
-				if cnt := w.domainCount(n, key); minCount < 0 || cnt < minCount {
-					minCount = cnt
-				}
-			}
+	p := sched.Pod{Shape: w.shape, CPU: w.CPU, Mem: w.Mem, PerNode: w.perNode, PerZone: w.perZone}
+	if ts := w.Spec.TopologySpread; ts != nil {
+		p.Spread, p.Hard, p.MaxSkew = sched.SpreadNode, ts.WhenUnsatisfiable == scenarios.DoNotSchedule, int(*ts.MaxSkew)
+		if ts.TopologyKey == scenarios.TopologyZone {
+			p.Spread = sched.SpreadZone
 		}
 	}
-	all := len(workers)
-	if all == 0 {
+	j := c.sched.Pick(&p, c.Src)
+	if j < 0 {
 		return nil
 	}
-	toFind := numFeasibleNodesToFind(all)
-	start := c.nextStartNode % all
-	best := -1 // index in workers
-	bestCnt, bestScore, ties, feasible, processed := 0, 0.0, 0, 0, 0
-	zone := key == scenarios.TopologyZone
-	perNode := w.perNode
-	shape := c.shapeOf(w)
-	slots, classes := c.liveSlots, c.classes
-	for i := 0; i < all && feasible < toFind; i++ {
-		processed++
-		j := start + i
-		if j >= all {
-			j -= all
-		}
-		slot := slots[j]
-		idx := slot.idx
-		cl := &classes[slot.class]
-		if cl.shape != shape {
-			// Nodes in one state with the same requests score the same (the same operands
-			// give the same result).
-			si := &cl.info
-			cl.shape = shape
-			cl.fits = si.schedulable && si.usedCPU+w.CPU <= si.cpu && si.usedMem+w.Mem <= si.mem && si.pods < si.maxPods
-			if cl.fits {
-				cl.terms = float64(si.usedCPU+w.CPU)/float64(si.cpu) + float64(si.usedMem+w.Mem)/float64(si.mem)
-			}
-		}
-		if !cl.fits {
-			continue
-		}
-		cnt := 0
-		if key != "" {
-			switch {
-			case zone:
-				cnt = w.zoneCount(cl.info.zone)
-			case int(idx) < len(perNode):
-				cnt = perNode[idx]
-			}
-			if hard && cnt+1-minCount > maxSkew {
-				continue
-			}
-		}
-		feasible++
-		if best >= 0 && cnt > bestCnt {
-			continue
-		}
-		score := cl.terms // 10*0 + terms is terms
-		if cnt != 0 {
-			score = 10*float64(cnt) + cl.terms
-		}
-		switch {
-		case best < 0 || score < bestScore:
-			best, bestCnt, bestScore, ties = j, cnt, score, 1
-		case score == bestScore:
-			ties++
-			// c.IntN(ties) == 0, with uint64n's common case written out: most of a fleet's
-			// nodes tie, and the call is a good part of the draw.
-			n := uint64(ties)
-			var r uint64
-			if n&(n-1) == 0 {
-				r = c.Src.Uint64() & (n - 1)
-			} else {
-				hi, lo := bits.Mul64(c.Src.Uint64(), n)
-				if lo < n {
-					hi = c.uint64nAgain(n, hi, lo)
-				}
-				r = hi
-			}
-			if r == 0 {
-				best = j
-			}
-		}
-	}
-	c.nextStartNode = (start + processed) % all
-	if best < 0 {
-		return nil
-	}
-	return workers[best]
+	return workers[j]
 }
 
 func (c *World) bind(p *Pod, n *Node) {

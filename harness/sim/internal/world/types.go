@@ -83,7 +83,7 @@ type Workload struct {
 	perZone    []int  // bound pods by zone index (World.zones)
 	PDBs       []*PDB
 	seq        int
-	shape      int32 // World.shapeOf
+	shape      int32 // the scheduler's number of CPU and Mem (sched.Scheduler.Shape)
 
 	Views [Buckets]View // what kube-proxy sees, per sync delay bucket
 	Route Route         // cached routing probabilities of its Service

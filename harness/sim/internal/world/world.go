@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/des"
+	"github.com/zdt-dev/zdt/harness/sim/internal/sched"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
 	"github.com/zdt-dev/zdt/scenarios/calibration"
@@ -62,23 +63,13 @@ type World struct {
 	// live is Workers without the gone ones, in the same order, for the scheduler; nil when a
 	// worker was added or went since it was made.
 	live []*Node
-	// liveSlots are the nodes of live with their classes, livePos the place of each node (by
-	// node index) in live, -1 for none; nodeClass holds, by node index, the class of the node's
-	// state as the scheduler reads it (NodeChanged keeps it and liveSlots), classes those
-	// states and classOf their numbers; shapes numbers the workloads' requests (shapeOf).
-	liveSlots []liveSlot
-	livePos   []int32
-	nodeClass []int32
-	classes   []schedClass
-	classOf   map[schedInfo]int32
-	shapes    map[[2]int64]int32
+	// sched is kube-scheduler's view of the nodes (NodeChanged keeps it) and of live.
+	sched sched.Scheduler
 	// zones numbers the nodes' zones in the order they were met (Node.zone).
-	zones map[string]int32
-	// nextStartNode is where the scheduler's next search of live starts (see pickNode).
-	nextStartNode int
-	Workloads     []*Workload
-	PDBs          []*PDB
-	pending       []*Pod
+	zones     map[string]int32
+	Workloads []*Workload
+	PDBs      []*PDB
+	pending   []*Pod
 
 	Edge, APILB LBSet
 	// LBDirty is set when a load balancer changed: cached routes are stale.

@@ -1,4 +1,4 @@
-package world
+package draw
 
 import (
 	"math"
@@ -6,13 +6,11 @@ import (
 	"testing"
 )
 
-// TestDrawsAreRands checks that World.IntN and Int64N draw what math/rand/v2's Rand draws from
-// the same PCG, for bounds small and large, powers of two included, and leave it in the same
-// state.
+// TestDrawsAreRands checks that IntN and Int64N draw what math/rand/v2's Rand draws from the
+// same PCG, for bounds small and large, powers of two included, and leave it in the same state.
 func TestDrawsAreRands(t *testing.T) {
 	src := rand.NewPCG(7, 11)
 	ref := rand.New(rand.NewPCG(7, 11))
-	c := &World{Src: src}
 	bounds := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 200000; i++ {
 		var n int64
@@ -27,10 +25,10 @@ func TestDrawsAreRands(t *testing.T) {
 			n = math.MaxInt64 - bounds.Int64N(1000)
 		}
 		if i%2 == 0 {
-			if got, want := c.IntN(int(n)), ref.IntN(int(n)); got != want {
+			if got, want := IntN(src, int(n)), ref.IntN(int(n)); got != want {
 				t.Fatalf("draw %d: IntN(%d) = %d, rand gives %d", i, n, got, want)
 			}
-		} else if got, want := c.Int64N(n), ref.Int64N(n); got != want {
+		} else if got, want := Int64N(src, n), ref.Int64N(n); got != want {
 			t.Fatalf("draw %d: Int64N(%d) = %d, rand gives %d", i, n, got, want)
 		}
 	}
