@@ -211,16 +211,25 @@ func simulate(ctx context.Context, in Input, realDir string, real *fidelity.Figu
 // Machine describes this machine for the record: cores, memory, OS and architecture.
 func Machine() string {
 	mem := ""
-	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
-		var kb int64
-		for _, line := range strings.Split(string(data), "\n") {
-			if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
-				mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
-				break
-			}
-		}
+	if total := MemTotal(); total > 0 {
+		mem = fmt.Sprintf(", %.0f GiB", float64(total)/(1<<30))
 	}
 	return fmt.Sprintf("%d cores%s, %s/%s", runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH)
+}
+
+// MemTotal is this machine's memory in bytes as /proc/meminfo says (Linux), 0 when unknown.
+func MemTotal() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // WriteDoc writes the fidelity document: where and when the real runs were made, the fit, and

@@ -143,3 +143,13 @@ func TestRunRefusesSimulatorRuns(t *testing.T) {
 		t.Errorf("error %v, want a simulator run refused", err)
 	}
 }
+
+func TestMemTotal(t *testing.T) {
+	if _, err := os.Stat("/proc/meminfo"); err != nil {
+		t.Skip("no /proc/meminfo here")
+	}
+	// Any machine that runs the tests has more than 64 MiB and less than 64 TiB.
+	if m := calibrate.MemTotal(); m < 64<<20 || m > 64<<40 {
+		t.Fatalf("MemTotal() = %d bytes", m)
+	}
+}

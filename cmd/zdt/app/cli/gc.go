@@ -1,11 +1,10 @@
 package cli
 
 import (
-	"bufio"
 	"os"
 	"runtime/debug"
-	"strconv"
-	"strings"
+
+	"github.com/zdt-dev/zdt/harness/calibrate"
 )
 
 // ManyRunsGC tunes the garbage collector for a command that runs the simulator many times
@@ -19,29 +18,8 @@ func ManyRunsGC() {
 		debug.SetGCPercent(800)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		if total := memTotal(); total > 0 {
+		if total := calibrate.MemTotal(); total > 0 {
 			debug.SetMemoryLimit(total / 2)
 		}
 	}
-}
-
-// memTotal is the machine's memory in bytes as /proc/meminfo says (Linux), 0 when unknown.
-func memTotal() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// MemTotal:       24604308 kB
-		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
 }
