@@ -139,27 +139,25 @@ func Hits(p vegeta.Pacer, elapsed time.Duration) uint64 {
 // Counter is Hits for one pacer, with what does not change from call to call worked out
 // once: the simulator counts hits at every change of the cluster.
 type Counter struct {
-	p                vegeta.Pacer
-	constant         bool
-	interval, limit  uint64
-	unlimited, stops bool
+	p               vegeta.Pacer
+	interval, limit uint64
 	// fast says that Hits is the closed form of a constant pacer that sends and stops
-	// nowhere short of the limit.
+	// nowhere short of the limit; any other pacer goes through Hits.
 	fast bool
 }
 
 // NewCounter returns the Counter of pacer p.
 func NewCounter(p vegeta.Pacer) Counter {
 	c := Counter{p: p}
+	var unlimited, stops bool
 	switch q := p.(type) {
 	case vegeta.ConstantPacer:
-		c.constant = true
-		c.interval, c.limit, c.unlimited, c.stops = constantInterval(q)
+		c.interval, c.limit, unlimited, stops = constantInterval(q)
+		c.fast = !unlimited && !stops
 	case *vegeta.ConstantPacer:
-		c.constant = true
-		c.interval, c.limit, c.unlimited, c.stops = constantInterval(*q)
+		c.interval, c.limit, unlimited, stops = constantInterval(*q)
+		c.fast = !unlimited && !stops
 	}
-	c.fast = c.constant && !c.unlimited && !c.stops
 	return c
 }
 
@@ -168,22 +166,7 @@ func (c *Counter) Hits(elapsed time.Duration) uint64 {
 	if c.fast && elapsed > 0 {
 		return min(uint64(elapsed-1)/c.interval, c.limit)
 	}
-	return c.hits(elapsed)
-}
-
-func (c *Counter) hits(elapsed time.Duration) uint64 {
-	if !c.constant {
-		return Hits(c.p, elapsed)
-	}
-	switch {
-	case elapsed <= 0:
-		return 0
-	case c.unlimited:
-		return Infinite
-	case c.stops:
-		return 0
-	}
-	return min(uint64(elapsed-1)/c.interval, c.limit)
+	return Hits(c.p, elapsed)
 }
 
 // SendTime returns the planned send time of hit number n (0-based) — the inverse of Hits:
