@@ -166,8 +166,13 @@ func (c *Counter) Hits(elapsed time.Duration) uint64 {
 	if c.fast && elapsed > 0 {
 		return min(uint64(elapsed-1)/c.interval, c.limit)
 	}
-	return Hits(c.p, elapsed)
+	return c.slow(elapsed)
 }
+
+// slow is Hits(c.p, elapsed), apart (and not inlined) so that Counter.Hits inlines.
+//
+//go:noinline
+func (c *Counter) slow(elapsed time.Duration) uint64 { return Hits(c.p, elapsed) }
 
 // SendTime returns the planned send time of hit number n (0-based) — the inverse of Hits:
 // Hits(p, SendTime(p, n)) == n and Hits(p, SendTime(p, n)+1) == n+1. It returns Never for a hit
