@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -80,24 +79,23 @@ func (c Change) At(minor int) Status {
 
 // ParseTarget parses a target release such as v1.37, 1.37 or v1.37.2 and returns its minor.
 func ParseTarget(s string) (int, error) {
-	// A sweep's every run checks the same target: the minors read are kept (a few at most).
-	if m, ok := parsedTargets.Load(s); ok {
-		return m.(int), nil
+	// A sweep's every run checks the same target: the last one parsed is kept.
+	if t := lastTarget.Load(); t != nil && t.s == s {
+		return t.minor, nil
 	}
 	minor, err := parseTarget(s)
-	if err == nil && parsedTargetCount.Add(1) <= maxParsedTargets {
-		parsedTargets.Store(s, minor)
+	if err == nil {
+		lastTarget.Store(&parsedTarget{s, minor})
 	}
 	return minor, err
 }
 
-var (
-	parsedTargets     sync.Map // target version -> minor
-	parsedTargetCount atomic.Int64
-)
+type parsedTarget struct {
+	s     string
+	minor int
+}
 
-// maxParsedTargets bounds parsedTargets.
-const maxParsedTargets = 1000
+var lastTarget atomic.Pointer[parsedTarget]
 
 func parseTarget(s string) (int, error) {
 	v, err := version.ParseGeneric(strings.TrimSpace(s))
