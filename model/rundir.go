@@ -492,6 +492,27 @@ func (m *Memory) Interval(iv *Interval) error { m.Intervals = append(m.Intervals
 // State implements Recorder.
 func (m *Memory) State(s *StateSample) error { m.States = append(m.States, *s); return nil }
 
+// Replay hands the records to r: the samples, then the intervals, then the states, each in the
+// order they were recorded. It stops at r's first error.
+func (m *Memory) Replay(r Recorder) error {
+	for i := range m.Samples {
+		if err := r.Sample(&m.Samples[i]); err != nil {
+			return err
+		}
+	}
+	for i := range m.Intervals {
+		if err := r.Interval(&m.Intervals[i]); err != nil {
+			return err
+		}
+	}
+	for i := range m.States {
+		if err := r.State(&m.States[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Verify checks the files of a run directory against the manifest in its run.json and returns
 // one problem per file that does not hold what the run wrote: missing, cut short, changed, or
 // left by another run. A run still in state running (killed) may have written a little past its

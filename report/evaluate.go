@@ -14,24 +14,12 @@ import (
 // Evaluate computes measurements and the verdict from data in memory (fast: no
 // files, no HTML). sc may be nil when the scenario is unknown; its criteria's defaults apply.
 func Evaluate(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
-	return evaluate(sc, info, accumulate(sc, samples, false), timeline, states, nil, false)
+	return evaluate(sc, info, accumulate(sc, samples), timeline, states, nil, false)
 }
 
-// Judge is Evaluate for a caller that only reads the verdict and the criteria (zdt sweep): the
-// report has no Series for the plots, no latency percentiles (Latency's P50, P90 and P99 are
-// 0) and no timeline intervals in its drop windows (DropWindow.During is empty): no criterion
-// or cause reads them. It is otherwise the same.
-func Judge(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
-	return evaluate(sc, info, accumulate(sc, samples, true), timeline, states, nil, false)
-}
-
-// accumulate feeds samples to an accumulator at the scenario's resolution; judgeOnly leaves out
-// what only the rendered report reads (the plots' series, the latency percentiles).
-func accumulate(sc *scenarios.Scenario, samples []model.Sample, judgeOnly bool) *measure.Accumulator {
+// accumulate feeds samples to an accumulator at the scenario's resolution.
+func accumulate(sc *scenarios.Scenario, samples []model.Sample) *measure.Accumulator {
 	acc := measure.NewAccumulator(resolution(sc))
-	if judgeOnly {
-		acc.WithoutSeries().WithoutPercentiles().WithoutTimelineRefs()
-	}
 	for i := range samples {
 		acc.Add(&samples[i])
 	}

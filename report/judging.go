@@ -8,8 +8,7 @@ import (
 
 // Judging is a model.Recorder that measures a run's samples as they are recorded instead of
 // keeping them, for a caller that only judges the run (zdt sweep, zdt strategies, zdt
-// predict): Report gives what Judge gives for the same records, without a pass over stored
-// samples. Reset readies it for another run, keeping what it allocated.
+// predict). Reset readies it for another run, keeping what it allocated.
 type Judging struct {
 	sc  *scenarios.Scenario
 	acc *measure.Accumulator
@@ -61,8 +60,10 @@ func (j *Judging) State(s *model.StateSample) error {
 	return nil
 }
 
-// Report is the run's report as Judge makes it: no plots' series, no latency percentiles. It is
-// made once; later calls return the same report, until Reset.
+// Report is the run's report as Evaluate makes it for the same records, but for what no
+// criterion or cause reads: it has no Series for the plots, no latency percentiles (Latency's
+// P50, P90 and P99 are 0) and no timeline intervals in its drop windows (DropWindow.During is
+// empty). It is made once; later calls return the same report, until Reset.
 func (j *Judging) Report(info *model.RunInfo) *Report {
 	if j.report == nil {
 		j.report = evaluate(j.sc, info, j.acc, j.Intervals, j.States, nil, true)

@@ -88,7 +88,8 @@ func BenchmarkSweep(b *testing.B) {
 }
 
 // BenchmarkJudge is the judging of one run as zdt sweep judges it (its records measured as they
-// come, then the report without plots), over the records of the first 200 seeds of the random-fault sweep of the small scenario (run once, beforehand).
+// come, then the report without plots), over the records of the first 200 seeds of the
+// random-fault sweep of the small scenario (run once, beforehand).
 func BenchmarkJudge(b *testing.B) {
 	sc, _, err := scenarios.Open("ha-well-configured")
 	if err != nil {
@@ -119,14 +120,8 @@ func BenchmarkJudge(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		r := &runs[i%len(runs)]
 		j.Reset(r.sc)
-		for k := range r.mem.Samples {
-			j.Sample(&r.mem.Samples[k])
-		}
-		for k := range r.mem.Intervals {
-			j.Interval(&r.mem.Intervals[k])
-		}
-		for k := range r.mem.States {
-			j.State(&r.mem.States[k])
+		if err := r.mem.Replay(j); err != nil {
+			b.Fatal(err)
 		}
 		ReportJudge(r.sc, r.info, j)
 	}

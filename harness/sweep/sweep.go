@@ -51,7 +51,7 @@ func (v Verdict) Fails(criterion string) bool {
 // report.Judging). It must not keep data: it is reused for the next run.
 type Judge func(sc *scenarios.Scenario, info *model.RunInfo, data *report.Judging) Verdict
 
-// ReportJudge is zdt's judge: the run's report (report.Judge, the report without its plots),
+// ReportJudge is zdt's judge: the run's report (report.Judging's, the report without its plots),
 // its failed criteria in report order, the first one's cause, and whether it was inconclusive.
 func ReportJudge(sc *scenarios.Scenario, info *model.RunInfo, data *report.Judging) Verdict {
 	return VerdictOf(data.Report(info))

@@ -290,10 +290,10 @@ func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
 	}
 }
 
-// TestJudgeIsTheReportWithoutPlots checks that report.Judge gives the report zdt run writes
-// (report.json) but for its latency percentiles and its drop windows' timeline intervals, for
-// random-fault seeds, passing and failing alike; and that report.Judging, which the sweep uses (reused from seed to seed), gives what
-// report.Judge gives.
+// TestJudgeIsTheReportWithoutPlots checks that report.Judging, which the sweep judges with
+// (one per worker, reused from seed to seed), gives the report zdt run writes (report.json) but
+// for its plots, its latency percentiles and its drop windows' timeline intervals, for
+// random-fault seeds, passing and failing alike.
 func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	sc, _, err := scenarios.Open("ha-well-configured")
 	if err != nil {
@@ -304,7 +304,6 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	verdicts := map[report.Verdict]int{}
-	// One Judging for every seed, as a sweep's worker reuses it.
 	j := report.NewJudging(sc)
 	for seed := int64(1); seed <= 12; seed++ {
 		v := Variant(sc, seed, RandomFaults(draw, seed))
@@ -314,34 +313,23 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 			t.Fatal(err)
 		}
 		full := report.Evaluate(v, info, mem.Samples, mem.Intervals, mem.States)
-		judged := report.Judge(v, info, mem.Samples, mem.Intervals, mem.States)
+		j.Reset(v)
+		if err := mem.Replay(j); err != nil {
+			t.Fatal(err)
+		}
+		judged := j.Report(info)
 		if full.Requests.Latency.P99 == 0 || judged.Requests.Latency.P99 != 0 {
 			t.Fatalf("seed %d: latency P99 %g in the report, %g judged: want it only in the report",
 				seed, full.Requests.Latency.P99, judged.Requests.Latency.P99)
+		}
+		if judged.Series != nil && len(judged.Series.Bins) > 0 {
+			t.Fatalf("seed %d: report.Judging kept the plots' bins", seed)
 		}
 		withoutPercentiles(full)
 		a, _ := json.Marshal(full)
 		b, _ := json.Marshal(judged)
 		if !bytes.Equal(a, b) {
-			t.Fatalf("seed %d: report.Judge differs from report.Evaluate", seed)
-		}
-		if judged.Series != nil && len(judged.Series.Bins) > 0 {
-			t.Fatalf("seed %d: report.Judge kept the plots' bins", seed)
-		}
-		// The same records measured as they are recorded give the same report.
-		j.Reset(v)
-		for i := range mem.Samples {
-			j.Sample(&mem.Samples[i])
-		}
-		for i := range mem.Intervals {
-			j.Interval(&mem.Intervals[i])
-		}
-		for i := range mem.States {
-			j.State(&mem.States[i])
-		}
-		c, _ := json.Marshal(j.Report(info))
-		if !bytes.Equal(b, c) {
-			t.Fatalf("seed %d: report.Judging differs from report.Judge", seed)
+			t.Fatalf("seed %d: report.Judging differs from report.Evaluate:\n%s\n%s", seed, a, b)
 		}
 		verdicts[full.Verdict]++
 	}
@@ -351,7 +339,7 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 }
 
 // withoutPercentiles zeroes r's latency percentiles and empties its drop windows' timeline
-// intervals, which report.Judge leaves out.
+// intervals, which report.Judging leaves out.
 func withoutPercentiles(r *report.Report) {
 	clear := func(l *report.Latency) { l.P50, l.P90, l.P99 = 0, 0, 0 }
 	clear(&r.Requests.Latency)

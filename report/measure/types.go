@@ -1,8 +1,9 @@
 package measure
 
-import "github.com/zdt-dev/zdt/report/measure/internal/latency"
-
-import "github.com/zdt-dev/zdt/model"
+import (
+	"github.com/zdt-dev/zdt/model"
+	"github.com/zdt-dev/zdt/report/measure/internal/latency"
+)
 
 // Requests are the HTTP requests sent at the workloads (the API prober's are in API).
 type Requests struct {
