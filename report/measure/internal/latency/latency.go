@@ -29,19 +29,41 @@ type Hist struct {
 	sum     float64           // exact sum of latencies in milliseconds
 	n       float64
 	max     time.Duration
-	// The weight of the latest key is summed here until another key comes (samples of one
-	// backend mostly repeat their latency); the counts are whole numbers, so the sums are the
-	// same either way.
-	lastKey  int64
-	lastN    float64
-	haveLast bool
+	last    run[int64] // the latest key's weight, until another key comes
 	// dists are the requests of samples that carry a latency distribution (LatencySigma),
-	// spread over it only when percentiles are read. As with weights, the latest
-	// distribution's requests are summed in lastDist until another one comes.
-	dists        map[dist]float64
-	lastDist     dist
-	lastDistN    float64
-	haveLastDist bool
+	// spread over it only when percentiles are read.
+	dists    map[dist]float64
+	lastDist run[dist]
+}
+
+// run sums the weight of the latest key until another key comes, then adds it to a map:
+// samples of one backend mostly repeat their latency. The weights are whole numbers, so the
+// sums are the same either way.
+type run[K comparable] struct {
+	key  K
+	n    float64
+	have bool
+}
+
+func (r *run[K]) add(k K, n float64, m *map[K]float64) {
+	if r.have && r.key == k {
+		r.n += n
+		return
+	}
+	r.flush(m)
+	r.key, r.n, r.have = k, n, true
+}
+
+// flush adds the latest key's weight to m.
+func (r *run[K]) flush(m *map[K]float64) {
+	if !r.have {
+		return
+	}
+	if *m == nil {
+		*m = map[K]float64{}
+	}
+	(*m)[r.key] += r.n
+	r.have = false
 }
 
 // dist is a log-normal latency distribution: its mean and the sigma of its logarithm.
@@ -59,26 +81,9 @@ func (h *Hist) AddDist(d time.Duration, sigma float64, n int64) {
 		h.add(d, n)
 		return
 	}
-	if ld := (dist{d, sigma}); h.haveLastDist && ld == h.lastDist {
-		h.lastDistN += float64(n)
-	} else {
-		h.flushDist()
-		h.lastDist, h.lastDistN, h.haveLastDist = ld, float64(n), true
-	}
+	h.lastDist.add(dist{d, sigma}, float64(n), &h.dists)
 	h.sum += ms(d) * float64(n)
 	h.n += float64(n)
-}
-
-// flushDist moves the latest distribution's requests into dists.
-func (h *Hist) flushDist() {
-	if !h.haveLastDist {
-		return
-	}
-	if h.dists == nil {
-		h.dists = map[dist]float64{}
-	}
-	h.dists[h.lastDist] += h.lastDistN
-	h.haveLastDist = false
 }
 
 // distZ holds the standard normal quantiles of the distPoints points a distribution is spread
@@ -94,11 +99,10 @@ var distZ = sync.OnceValue(func() *[distPoints]float64 {
 // spreadDists moves the distributions' requests into weights, each over distPoints quantiles,
 // and raises max to the quantile the slowest of its requests is expected at.
 func (h *Hist) spreadDists() {
-	h.flushDist()
+	h.flush()
 	if len(h.dists) == 0 {
 		return
 	}
-	h.flush()
 	if h.weights == nil {
 		h.weights = map[int64]float64{}
 	}
@@ -135,7 +139,6 @@ func (h *Hist) raiseMax(ld dist, w float64) {
 	h.max = max(h.max, time.Duration(ld.logNormal().Quantile(1-1/(w+1))*float64(time.Second)))
 }
 
-// summary is latency without its percentiles: the mean and the slowest request.
 // SummaryOf is the Summary of hs merged, without merging them: what a judged run reads.
 func SummaryOf(hs []*Hist) Latency {
 	var sum, n float64
@@ -147,7 +150,6 @@ func SummaryOf(hs []*Hist) Latency {
 	var dists []weighted
 	for _, h := range hs {
 		h.flush()
-		h.flushDist()
 		sum += h.sum
 		n += h.n
 		top = max(top, h.max)
@@ -176,7 +178,7 @@ func (h *Hist) Summary() Latency {
 	if h.n == 0 {
 		return Latency{}
 	}
-	h.flushDist()
+	h.flush()
 	for ld, w := range h.dists {
 		h.raiseMax(ld, w)
 	}
@@ -203,33 +205,21 @@ func (h *Hist) AddCounted(d time.Duration, sigma float64, n int64) {
 }
 
 func (h *Hist) add(d time.Duration, n int64) {
-	k := round3(d.Microseconds())
-	if h.haveLast && k == h.lastKey {
-		h.lastN += float64(n)
-	} else {
-		h.flush()
-		h.lastKey, h.lastN, h.haveLast = k, float64(n), true
-	}
+	h.last.add(round3(d.Microseconds()), float64(n), &h.weights)
 	h.sum += ms(d) * float64(n)
 	h.n += float64(n)
 	h.max = max(h.max, d)
 }
 
-// flush moves the latest key's weight into weights.
+// flush adds the latest key's and distribution's weights to their maps.
 func (h *Hist) flush() {
-	if !h.haveLast {
-		return
-	}
-	if h.weights == nil {
-		h.weights = map[int64]float64{}
-	}
-	h.weights[h.lastKey] += h.lastN
-	h.haveLast = false
+	h.last.flush(&h.weights)
+	h.lastDist.flush(&h.dists)
 }
 
+// Merge adds o's requests to h.
 func (h *Hist) Merge(o *Hist) {
 	o.flush()
-	o.flushDist()
 	for k, w := range o.dists {
 		if h.dists == nil {
 			h.dists = map[dist]float64{}
