@@ -78,8 +78,7 @@ type Load struct {
 	start   time.Duration
 	end     time.Duration // when a fixed-duration load stops; math.MaxInt64 otherwise
 	last    time.Duration // requests before last have been emitted
-	pacer   vegeta.Pacer
-	probe   vegeta.Pacer
+	pacer   vegeta.Pacer  // the load's (the prober sends one request a second)
 	streams []*stream
 	API     *stream
 	timeout time.Duration
@@ -87,7 +86,8 @@ type Load struct {
 	// gen counts the Flushes: what is computed from the cluster's state holds within one.
 	gen  uint64
 	tmpl template
-	// pacerCount and probeCount are the latest counts hits computed.
+	// pacerCount and probeCount count the load's and the prober's hits, with the latest
+	// counts hits computed.
 	pacerCount, probeCount hitCount
 	// scratch is the sample being handed to the recorder, which copies what it keeps.
 	scratch model.Sample
@@ -387,14 +387,15 @@ func (l *Load) newConnPlan(s *stream) *newConnPlan {
 	if pl.gen == l.gen {
 		return pl
 	}
-	if pl.made && l.c.Effects.DelayedNodes == 0 && l.c.RouteIs(s.W, pl.route) {
+	// Without a delayed node, the plan is made of the route's figures alone: a route that is
+	// as it was (not to be recomputed, or recomputed the same) leaves it as it was.
+	keep := pl.made && l.c.Effects.DelayedNodes == 0
+	if keep && l.c.RouteIs(s.W, pl.route) {
 		pl.gen = l.gen
 		return pl
 	}
 	r := l.c.EdgeRoute(s.W)
-	// Without a delayed node, the plan is made of the route's figures alone: a route that was
-	// not recomputed leaves it as it was.
-	if pl.made && pl.route == r.Version && l.c.Effects.DelayedNodes == 0 {
+	if keep && pl.route == r.Version {
 		pl.gen = l.gen
 		return pl
 	}
@@ -799,11 +800,11 @@ func Start(c *world.World) (*Load, error) {
 	t := &Load{c: c, on: true, start: now, last: now, end: math.MaxInt64, pacer: pacer,
 		timeout: l.Timeout.Duration, bin: bin{start: now}}
 	rate := 1.0
-	t.probe, err = loadgen.NewPacer(&scenarios.Load{Rate: &rate})
+	probe, err := loadgen.NewPacer(&scenarios.Load{Rate: &rate})
 	if err != nil {
 		return nil, err
 	}
-	t.pacerCount.pacer, t.probeCount.pacer = loadgen.NewCounter(t.pacer), loadgen.NewCounter(t.probe)
+	t.pacerCount.pacer, t.probeCount.pacer = loadgen.NewCounter(pacer), loadgen.NewCounter(probe)
 	if l.Duration != scenarios.UntilUpgradeDone {
 		d, _ := time.ParseDuration(l.Duration)
 		t.end = now + d
