@@ -71,7 +71,7 @@ func (c *World) checkInvariants(every time.Duration) {
 		if n.Gone {
 			continue
 		}
-		acts, reachable := kubeletActs(n), n.Reachable()
+		acts := kubeletActs(n)
 		for _, p := range n.Pods {
 			switch {
 			case p.Gone:
@@ -86,16 +86,7 @@ func (c *World) checkInvariants(every time.Duration) {
 			case p.startWaiting && acts && now-n.backAt > sync+slack:
 				c.Violation("pod %s waits for its container on node %s, whose kubelet runs", p.Name, n.Name)
 			}
-			// answerOf(p), with the node's reachability read once.
-			ans := uint8(0)
-			switch {
-			case p.Gone || !reachable:
-			case p.Serving:
-				ans = ansOK
-			default:
-				ans = ansRefused
-			}
-			if !p.ansMarked && ans != p.ans {
+			if ans := answerOf(p); !p.ansMarked && ans != p.ans {
 				c.Violation("pod %s answers %d, its Service's figures count it as %d and it is not marked to be counted again (a change of what PodAnswers reads did not call answerMayChange)",
 					p.Name, ans, p.ans)
 			}

@@ -169,7 +169,8 @@ type Route struct {
 	PerBucket [Buckets]float64
 	Refused   [Buckets]float64
 	allFail   allFailMemo
-	// edge are the edge load balancer's counts the figures were combined with.
+	// computed says that the figures were computed; edge are the edge load balancer's counts
+	// they were combined with.
 	computed bool
 	edge     LBCounts
 }
