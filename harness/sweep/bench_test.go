@@ -18,14 +18,7 @@ import (
 // BenchmarkSweepSmall is one seed of a random-fault sweep of the small scenario, judged as
 // zdt sweep judges it (no shrinking): seeds per second = 1e9 / ns/op per worker.
 func BenchmarkSweepSmall(b *testing.B) {
-	sc, _, err := scenarios.Open("ha-well-configured")
-	if err != nil {
-		b.Fatal(err)
-	}
-	draw, err := DrawContextOf(context.Background(), sc, sim.NewProvider())
-	if err != nil {
-		b.Fatal(err)
-	}
+	sc, draw := smallWithFaults(b)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		seed := int64(i + 1)
@@ -91,14 +84,7 @@ func BenchmarkSweep(b *testing.B) {
 // come, then the report without plots), over the records of the first 200 seeds of the
 // random-fault sweep of the small scenario (run once, beforehand).
 func BenchmarkJudge(b *testing.B) {
-	sc, _, err := scenarios.Open("ha-well-configured")
-	if err != nil {
-		b.Fatal(err)
-	}
-	draw, err := DrawContextOf(context.Background(), sc, sim.NewProvider())
-	if err != nil {
-		b.Fatal(err)
-	}
+	sc, draw := smallWithFaults(b)
 	type run struct {
 		sc   *scenarios.Scenario
 		info *model.RunInfo

@@ -16,6 +16,7 @@ import (
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report"
 	"github.com/zdt-dev/zdt/scenarios"
+	"github.com/zdt-dev/zdt/scenarios/faults"
 )
 
 func load(t *testing.T, path string) *scenarios.Scenario {
@@ -112,14 +113,7 @@ func TestShrunkScenarioFileReproducesTheRun(t *testing.T) {
 }
 
 func TestRandomFaultsAreDrawnFromTheSeed(t *testing.T) {
-	sc, _, err := scenarios.Open("ha-well-configured")
-	if err != nil {
-		t.Fatal(err)
-	}
-	draw, err := DrawContextOf(context.Background(), sc, sim.NewProvider())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc, draw := smallWithFaults(t)
 	a, b := RandomFaults(draw, 7), RandomFaults(draw, 7)
 	if !reflect.DeepEqual(a, b) {
 		t.Error("the same seed drew two schedules")
@@ -295,14 +289,7 @@ func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
 // for its plots, its latency percentiles and its drop windows' timeline intervals, for
 // random-fault seeds, passing and failing alike.
 func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
-	sc, _, err := scenarios.Open("ha-well-configured")
-	if err != nil {
-		t.Fatal(err)
-	}
-	draw, err := DrawContextOf(context.Background(), sc, sim.NewProvider())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc, draw := smallWithFaults(t)
 	verdicts := map[report.Verdict]int{}
 	j := report.NewJudging(sc)
 	for seed := int64(1); seed <= 12; seed++ {
@@ -349,4 +336,19 @@ func withoutPercentiles(r *report.Report) {
 	for i := range r.Requests.Windows {
 		r.Requests.Windows[i].During = []report.TimelineRef{}
 	}
+}
+
+// smallWithFaults opens ha-well-configured, the scenario random-fault sweeps are measured on,
+// and what its faults are drawn from.
+func smallWithFaults(tb testing.TB) (*scenarios.Scenario, faults.DrawContext) {
+	tb.Helper()
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	draw, err := DrawContextOf(context.Background(), sc, sim.NewProvider())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sc, draw
 }
