@@ -101,9 +101,10 @@ type laneHead struct {
 
 // NewLane returns a lane of c whose events come d after they are scheduled and are handed to
 // handle. Events run in the same order, (instant, scheduling order), whether they go through
-// a lane or not.
+// a lane or not. Its buffer is made at the first event: many lanes of a small cluster get few
+// or none.
 func NewLane[T any](c *Clock, d time.Duration, handle func(T)) *Lane[T] {
-	l := &Lane[T]{c: c, idx: len(c.lanes), delay: max(d, 0), handle: handle, events: make([]laneEvent[T], 0, 32)}
+	l := &Lane[T]{c: c, idx: len(c.lanes), delay: max(d, 0), handle: handle}
 	c.lanes = append(c.lanes, l)
 	c.heads = append(c.heads, laneHead{})
 	return l
@@ -120,6 +121,9 @@ func (l *Lane[T]) After(v T) {
 		n := copy(l.events, l.events[l.head:])
 		clear(l.events[n:])
 		l.events, l.head = l.events[:n], 0
+	}
+	if l.events == nil {
+		l.events = make([]laneEvent[T], 0, 8)
 	}
 	l.events = append(l.events, laneEvent[T]{at: c.now + l.delay, seq: c.seq, v: v})
 	if l.head == len(l.events)-1 {
