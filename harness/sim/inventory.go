@@ -12,15 +12,20 @@ import (
 // inventory reads the simulated cluster as the preflight and postflight checks see it.
 func inventory(c *world.World) *model.Inventory {
 	inv := &model.Inventory{At: c.Clock.Now(), APIAvailable: c.APIUp}
-	pods := 0
+	pods, systemPods := 0, len(c.Nodes)+len(world.StaticPods)*len(c.CPNodes)
 	for _, w := range c.Workloads {
-		pods += len(w.Active)
+		if w.System {
+			systemPods += len(w.Active)
+		} else {
+			pods += len(w.Active)
+		}
 	}
 	inv.Nodes = make([]model.NodeInfo, 0, len(c.Nodes))
-	inv.SystemPods = make([]model.SystemPod, 0, len(c.Nodes)+4*len(c.CPNodes))
+	inv.SystemPods = make([]model.SystemPod, 0, systemPods)
 	inv.Workloads = make([]model.WorkloadInfo, 0, len(c.Workloads))
 	inv.Pods = make([]model.PodInfo, 0, pods)
 	inv.Objects = make([]model.ObjectRef, 0, 2*len(c.Workloads)+len(c.PDBs))
+	inv.PDBs = make([]model.PDBInfo, 0, len(c.PDBs))
 	lowest := ""
 	for _, n := range c.Nodes {
 		if n.Gone || !n.Joined {
