@@ -108,6 +108,9 @@ type Accumulator struct {
 	sorted []backendKey
 	// spare are the streams of the run before Reset, whose allocations the next streams reuse.
 	spare []stream
+	// scratch holds a backend's spans while finish merges them for its disruption seconds.
+	scratch []failSpan
+	windows []Span
 }
 
 // stream is one backend as Add finds it.
@@ -338,24 +341,34 @@ func (b *backendAcc) interval() time.Duration {
 // windows merges the failure spans of one backend (or several) into windows. A window ends
 // when the next request was due after its last failure.
 func mergeSpans(spans []failSpan, gap func(backendKey) time.Duration) []Span {
+	return mergeSpansInto(nil, spans, gap, true)
+}
+
+// mergeSpansInto is mergeSpans appending to out; without counts, the windows have only their
+// bounds (From, To).
+func mergeSpansInto(out []Span, spans []failSpan, gap func(backendKey) time.Duration, counts bool) []Span {
 	slices.SortFunc(spans, func(x, y failSpan) int {
 		return cmp.Or(cmp.Compare(x.from, y.from), cmp.Compare(x.to, y.to),
 			cmp.Compare(x.conn, y.conn), cmp.Compare(x.n, y.n))
 	})
-	var out []Span
+	first := len(out)
 	for _, sp := range spans {
 		g := gap(sp.backendKey)
 		end := sp.to + g
-		if len(out) > 0 {
+		if len(out) > first {
 			w := &out[len(out)-1]
 			if sp.from <= w.To+max(mergeGap, g) {
 				w.To = max(w.To, end)
-				w.add(sp)
+				if counts {
+					w.add(sp)
+				}
 				continue
 			}
 		}
 		w := Span{From: sp.from, To: end}
-		w.add(sp)
+		if counts {
+			w.add(sp)
+		}
 		out = append(out, w)
 	}
 	return out
@@ -417,6 +430,9 @@ type measurements struct {
 
 func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, states []model.StateSample) measurements {
 	var m measurements
+	if len(a.backends) > 0 {
+		m.disruption = make([]BackendDisruption, 0, len(a.backends))
+	}
 	byTarget := map[string][]backendKey{}
 	var targets []string
 	all := latency.Hist{}
@@ -454,11 +470,16 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 
 		d := BackendDisruption{Backend: k.target + "-" + string(k.conn) + "-connections", Target: k.target,
 			Conn: string(k.conn), Dropped: b.total - b.ok, Total: b.total}
-		for _, w := range mergeSpans(slices.Clone(b.spans), gap) {
+		a.scratch = append(a.scratch[:0], b.spans...)
+		a.windows = mergeSpansInto(a.windows[:0], a.scratch, gap, false)
+		for _, w := range a.windows {
 			d.Seconds += seconds(w.To - w.From)
 		}
 		d.Seconds = Round(d.Seconds, 3)
 		m.disruption = append(m.disruption, d)
+	}
+	if len(m.disruption) == 0 {
+		m.disruption = nil // as a run without workload streams always had it
 	}
 	m.requests.Dropped = m.requests.Total - m.requests.Succeeded
 	m.requests.DropRate = ratio(m.requests.Dropped, m.requests.Total)
@@ -512,6 +533,9 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	slices.SortStableFunc(tws, func(x, y targetWindow) int {
 		return cmp.Or(cmp.Compare(x.w.From, y.w.From), strings.Compare(x.target, y.target))
 	})
+	if len(tws) > 0 {
+		m.requests.Windows, m.windows = make([]DropWindow, 0, len(tws)), make([]Span, 0, len(tws))
+	}
 	for _, tw := range tws {
 		w := DropWindow{Target: tw.target, FromSeconds: Secs(tw.w.From), ToSeconds: Secs(tw.w.To),
 			Phase: phaseAt(phases, tw.w.From), Dropped: tw.w.N, New: tw.w.New, Reused: tw.w.Reused,
