@@ -38,8 +38,8 @@ const SettleTimeout = 5 * time.Minute
 // where it is and marks it aborted, keeping what was measured. The error is a harness error
 // (the run could not be carried out); a failed upgrade is not an error.
 func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Recorder, opts Options) (*model.RunInfo, error) {
-	progress := opts.Progress
-	if progress == nil {
+	progress, quiet := opts.Progress, opts.Progress == nil
+	if quiet {
 		progress = func(string, ...any) {}
 	}
 	plan, err := Plan(sc.Spec.Versions)
@@ -93,7 +93,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 		return info, errors.Join(rec.Interval(&model.Interval{Level: model.Error, Locator: model.Locator{Phase: model.PhaseBringUp}, Reason: model.ReasonPhase,
 			Message: info.Phases[0].Message, From: 0, To: end, CutShort: true}), checkpoint(rec, info))
 	}
-	e := &engine{sc: sc, cl: cl, rec: rec, info: info, progress: progress, stepStart: -1, upgradeStart: -1}
+	e := &engine{sc: sc, cl: cl, rec: rec, info: info, progress: progress, quiet: quiet, stepStart: -1, upgradeStart: -1}
 	runErr := e.run(ctx, plan, opts.PreflightOnly)
 	// A run that stops abnormally (interrupted, a harness error) still shows where it was.
 	switch {
@@ -130,6 +130,7 @@ type engine struct {
 	rec         model.Recorder
 	info        *model.RunInfo
 	progress    func(string, ...any)
+	quiet       bool // no Progress was given
 	loadStopped bool
 	// current is the phase in progress, waiting what it last waited for (from the provider);
 	// stepStart and upgradeStart the open step and upgrade (-1 when none).
@@ -191,7 +192,9 @@ func (e *engine) phase(name model.PhaseName, step string, from time.Duration, ou
 	if msg == "" {
 		msg = string(outcome)
 	}
-	e.progress("%-22s %-9s %8s  %s", name, outcome, (ph.To - ph.From).Round(time.Second), msg)
+	if !e.quiet { // a sweep's runs format no progress line
+		e.progress("%-22s %-9s %8s  %s", name, outcome, (ph.To - ph.From).Round(time.Second), msg)
+	}
 	err := e.rec.Interval(&model.Interval{
 		Level: level, Locator: model.Locator{Phase: name}, Reason: model.ReasonPhase,
 		Message: fmt.Sprintf("%s %s", name, msg), From: ph.From, To: ph.To, CutShort: outcome == model.PhaseInterrupted,
