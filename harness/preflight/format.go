@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -55,7 +56,7 @@ func list(names []string) string {
 // plural returns "1 node" or "3 nodes".
 func plural(n int, word string) string {
 	if n == 1 {
-		return fmt.Sprintf("1 %s", word)
+		return "1 " + word
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return strconv.Itoa(n) + " " + word + "s"
 }
