@@ -102,7 +102,7 @@ type laneHead struct {
 // NewLane returns a lane of c whose events come d after they are scheduled and are handed to
 // handle. Events run in the same order, (instant, scheduling order), whether they go through
 // a lane or not. Its buffer is made at the first event: many lanes of a small cluster get few
-// or none.
+// events or none.
 func NewLane[T any](c *Clock, d time.Duration, handle func(T)) *Lane[T] {
 	l := &Lane[T]{c: c, idx: len(c.lanes), delay: max(d, 0), handle: handle}
 	c.lanes = append(c.lanes, l)
@@ -115,20 +115,34 @@ func (l *Lane[T]) After(v T) {
 	c := l.c
 	c.seq++
 	if l.head > 0 && l.head == len(l.events) {
-		clear(l.events)
+		// Every event ran (runNext zeroed their places): start again at the front.
 		l.events, l.head = l.events[:0], 0
-	} else if l.head > 1024 && 2*l.head > len(l.events) {
-		n := copy(l.events, l.events[l.head:])
-		clear(l.events[n:])
-		l.events, l.head = l.events[:n], 0
 	}
-	if l.events == nil {
-		l.events = make([]laneEvent[T], 0, 8)
+	if len(l.events) == cap(l.events) {
+		l.makeRoom()
 	}
 	l.events = append(l.events, laneEvent[T]{at: c.now + l.delay, seq: c.seq, v: v})
 	if l.head == len(l.events)-1 {
 		c.heads[l.idx] = laneHead{at: c.now + l.delay, seq: c.seq, ok: true}
 	}
+}
+
+// makeRoom makes room in a full buffer: the events still queued move to its front when they
+// fill at most half of it (each such move is paid for by as many events appended since), or
+// to a buffer twice as large. A large cluster's bring-up queues a change of every pod in
+// every kube-proxy bucket at once, and growing by append's smaller steps copied the queue
+// several times over.
+func (l *Lane[T]) makeRoom() {
+	queued := len(l.events) - l.head
+	if l.head > 0 && 2*queued <= cap(l.events) {
+		n := copy(l.events, l.events[l.head:])
+		clear(l.events[n:])
+		l.events, l.head = l.events[:n], 0
+		return
+	}
+	buf := make([]laneEvent[T], queued, max(8, 2*cap(l.events)))
+	copy(buf, l.events[l.head:])
+	l.events, l.head = buf, 0
 }
 
 func (l *Lane[T]) runNext() {

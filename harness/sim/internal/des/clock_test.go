@@ -64,3 +64,35 @@ func TestOrder(t *testing.T) {
 		t.Fatalf("Events() = %d, want %d", c.Events(), len(want))
 	}
 }
+
+// TestLaneKeepsOrder fills a lane in bursts while it runs part of what it holds, so that its
+// buffer is both compacted and grown, and checks that every event runs once, in order.
+func TestLaneKeepsOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var c Clock
+	var got []int
+	l := NewLane(&c, time.Second, func(v int) { got = append(got, v) })
+	next := 0
+	for range 200 {
+		for range rng.IntN(400) {
+			l.After(next)
+			next++
+		}
+		// Run what is due within a random part of the lane's delay: the bursts before, or
+		// none of them, so that the lane holds a varying number of events.
+		until := c.Now() + time.Duration(1+rng.IntN(1500))*time.Millisecond
+		c.At(until, func() {})
+		for c.Step(until) {
+		}
+	}
+	for c.Step(c.Now() + time.Hour) {
+	}
+	if len(got) != next {
+		t.Fatalf("%d events ran, want %d", len(got), next)
+	}
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("event %d ran in place %d", v, i)
+		}
+	}
+}
