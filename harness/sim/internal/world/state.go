@@ -95,7 +95,8 @@ func (c *World) checkNodeSums() {
 	if !st.nodesSet || st.nodesEpoch != c.nodeEpoch {
 		return
 	}
-	a, vs := c.nodeAggregate(nil)
+	a, vs := c.nodeAggregate(st.checked[:0])
+	st.checked = vs
 	if a != st.nodes || !slices.Equal(vs, st.versions) {
 		c.Violation("the state samples' node figures %+v %v are not what the nodes say, %+v %v (a change of a node did not call NodeChanged)", st.nodes, st.versions, a, vs)
 	}
@@ -112,8 +113,10 @@ type stateScratch struct {
 	versions   []versionCount
 	workloads  []model.WorkloadState // the last sample's
 	byVersion  map[string]int        // the last sample's
-	// lastVersions are the counts byVersion was made from.
+	// lastVersions are the counts byVersion was made from; checked the counts checkNodeSums
+	// makes anew.
 	lastVersions []versionCount
+	checked      []versionCount
 }
 
 type versionCount struct {
