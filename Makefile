@@ -41,11 +41,14 @@ fuzz:
 	done
 
 ## bench: a 10,000-seed random-fault sweep as zdt sweep runs it (seeds/s, wall, CPU per seed,
-## simulated seconds per real second, peak RSS), one small and one 5,000-node fleet upgrade on
-## the simulator (wall per run, sim:real, peak RSS), and the load generator. Each benchmark runs
-## in its own process, so that its peak RSS is its own. Run it on an otherwise idle machine.
+## simulated seconds per real second, peak RSS), the bytes and allocations of one seed (the
+## same on any machine, where times vary with the host), one small and one 5,000-node fleet
+## upgrade on the simulator (wall per run, sim:real, peak RSS), and the load generator. Each
+## benchmark runs in its own process, so that its peak RSS is its own. Run it on an otherwise
+## idle machine.
 bench:
 	GOGC=800 $(GO) test ./harness/sweep -run '^$$' -bench '^BenchmarkSweep$$' -benchtime 1x
+	$(GO) test ./harness/sweep -run '^$$' -bench '^BenchmarkSweepSmall$$' -benchtime 2000x -benchmem
 	$(GO) test ./harness/sim -run '^$$' -bench '^BenchmarkSmall$$' -benchtime 300x -benchmem
 	$(GO) test ./harness/sim -run '^$$' -bench '^BenchmarkLarge$$' -benchtime 1x -benchmem
 	$(GO) test ./loadgen -run '^$$' -bench . -benchmem

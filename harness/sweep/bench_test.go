@@ -15,8 +15,10 @@ import (
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// BenchmarkSweepSmall is one seed of a random-fault sweep of the small scenario, judged as
-// zdt sweep judges it (no shrinking): seeds per second = 1e9 / ns/op per worker.
+// BenchmarkSweepSmall is one seed of a random-fault sweep of ha-well-configured (seeds 1 to
+// b.N), judged as zdt sweep judges it (no shrinking): seeds per second = 1e9 / ns/op per
+// worker. Its bytes and allocations per seed (-benchmem) are the same on every machine, where
+// the times vary with the host's load.
 func BenchmarkSweepSmall(b *testing.B) {
 	sc, draw := smallWithFaults(b)
 	b.ReportAllocs()
