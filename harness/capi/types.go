@@ -9,11 +9,18 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 )
+
+// Controller-runtime's clients (zdt's and those of Cluster API's test framework) log through
+// klog, as client-go does. Without a logger set, controller-runtime prints a stack trace at the
+// first client it makes.
+func init() { ctrllog.SetLogger(klog.NewKlogr()) }
 
 // scheme holds Kubernetes' built-in types and Cluster API's own (v1beta2: Clusters, Machines,
 // MachineDeployments, KubeadmControlPlanes), for typed clients of the management cluster.

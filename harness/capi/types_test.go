@@ -6,6 +6,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 )
@@ -32,5 +33,14 @@ func TestDeletingMachinesAreTheClustersBeingDeleted(t *testing.T) {
 	}
 	if len(del) != 1 || del[0].Name != "wl-md-0-b" {
 		t.Fatalf("DeletingMachines = %v, want [wl-md-0-b]", del)
+	}
+}
+
+// TestControllerRuntimeLogs checks that controller-runtime's logger is set when the package
+// loads: its log lines go to klog, and it prints no "SetLogger was never called" stack trace
+// half a minute into a run.
+func TestControllerRuntimeLogs(t *testing.T) {
+	if !ctrllog.Log.GetSink().Enabled(0) {
+		t.Fatal("controller-runtime's logger drops its messages: no logger was set")
 	}
 }
