@@ -13,7 +13,8 @@
 //   - events wait in a 4-ary heap of values; those that come a fixed delay after they are
 //     scheduled (endpoint propagation, new pods on their way to the scheduler, the kubelet's
 //     syncs and container starts: most of a large run's events) in FIFO lanes (des.Lane),
-//     whose first events the clock reads from one array;
+//     whose first events the clock reads from one array and whose buffers, full, move their
+//     queue to the front or double;
 //   - the scheduler (package sched) looks at as many nodes as kube-scheduler does
 //     (numFeasibleNodesToFind); nodes in the same state share a class (World.NodeChanged
 //     keeps them, an invariant checks it), whose fit and resource terms are worked out once per
