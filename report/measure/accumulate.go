@@ -478,6 +478,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		d.Seconds = Round(d.Seconds, 3)
 		m.disruption = append(m.disruption, d)
 	}
+	clear(a.scratch) // its spans' error maps belong to the backends
 	if len(m.disruption) == 0 {
 		m.disruption = nil // as a run without workload streams always had it
 	}
