@@ -64,8 +64,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 	if err := checkpoint(rec, info); err != nil {
 		return info, err
 	}
-	progress("creating the %s cluster (%s, %d control plane, %d pools)", pi.Name, plan[0],
-		*sc.Spec.Cluster.ControlPlane.Replicas, len(sc.Spec.Cluster.WorkerPools))
+	if !quiet {
+		progress("creating the %s cluster (%s, %d control plane, %d pools)", pi.Name, plan[0],
+			*sc.Spec.Cluster.ControlPlane.Replicas, len(sc.Spec.Cluster.WorkerPools))
+	}
 	// When the run is stopped during bring-up, the provider may take a while to give up (kind's
 	// create takes no context): the bring-up ends when the stop came.
 	var stoppedAt atomic.Pointer[time.Time]
@@ -131,6 +133,7 @@ type engine struct {
 	info        *model.RunInfo
 	progress    func(string, ...any)
 	quiet       bool // no Progress was given
+	iv          model.Interval
 	loadStopped bool
 	// current is the phase in progress, waiting what it last waited for (from the provider);
 	// stepStart and upgradeStart the open step and upgrade (-1 when none).
@@ -183,6 +186,11 @@ func (e *engine) noteWaiting(err error) {
 // phase records one phase in run.json and the timeline.
 func (e *engine) phase(name model.PhaseName, step string, from time.Duration, outcome model.PhaseOutcome, msg string) error {
 	ph := model.Phase{Name: name, Step: step, From: from, To: e.cl.Now(), Outcome: outcome, Message: msg}
+	if e.info.Phases == nil {
+		// Room for every phase of the plan: bring-up, warm-up, preflight, the control plane
+		// and each pool at each step, postflight.
+		e.info.Phases = make([]model.Phase, 0, 4+(1+len(e.sc.Spec.Cluster.WorkerPools))*len(e.info.Plan))
+	}
 	e.info.Phases = append(e.info.Phases, ph)
 	e.current, e.info.Current = nil, nil
 	level := model.Info
@@ -195,10 +203,12 @@ func (e *engine) phase(name model.PhaseName, step string, from time.Duration, ou
 	if !e.quiet { // a sweep's runs format no progress line
 		e.progress("%-22s %-9s %8s  %s", name, outcome, (ph.To - ph.From).Round(time.Second), msg)
 	}
-	err := e.rec.Interval(&model.Interval{
+	// The recorder copies what it keeps (model.Recorder): one interval serves every phase.
+	e.iv = model.Interval{
 		Level: level, Locator: model.Locator{Phase: name}, Reason: model.ReasonPhase,
-		Message: fmt.Sprintf("%s %s", name, msg), From: ph.From, To: ph.To, CutShort: outcome == model.PhaseInterrupted,
-	})
+		Message: string(name) + " " + msg, From: ph.From, To: ph.To, CutShort: outcome == model.PhaseInterrupted,
+	}
+	err := e.rec.Interval(&e.iv)
 	return errors.Join(err, checkpoint(e.rec, e.info))
 }
 
