@@ -111,6 +111,8 @@ type Accumulator struct {
 	// scratch holds a backend's spans while finish merges them for its disruption seconds.
 	scratch []failSpan
 	windows []Span
+	// timelineKeys are measure's sort keys of the timeline (sortedTimeline).
+	timelineKeys []timelineKey
 }
 
 // stream is one backend as Add finds it.

@@ -57,7 +57,7 @@ func measure(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, s
 	if info == nil {
 		info = &model.RunInfo{}
 	}
-	timeline = sortedTimeline(timeline, inPlace)
+	timeline = sortedTimeline(timeline, inPlace, &acc.timelineKeys)
 	if !inPlace {
 		states = slices.Clone(states)
 	}
@@ -102,16 +102,21 @@ type Floor struct {
 	At                    time.Duration
 }
 
+// timelineKey is an interval's place in the timeline and the first fields sortedTimeline
+// compares, so that most comparisons read no interval.
+type timelineKey struct {
+	from, to time.Duration
+	reason   model.Reason
+	i        int
+}
+
 // sortedTimeline returns the intervals in a fixed order: by start, end, reason and locator.
-func sortedTimeline(in []model.Interval, inPlace bool) []model.Interval {
-	// Sort keys holding the first fields to compare, so that most comparisons read no
-	// interval; locators are compared as their strings would be, without making them.
-	type key struct {
-		from, to time.Duration
-		reason   model.Reason
-		i        int
-	}
-	keys := make([]key, len(in))
+// The sort keys go in *scratch, kept for the next call.
+func sortedTimeline(in []model.Interval, inPlace bool, scratch *[]timelineKey) []model.Interval {
+	// Locators are compared as their strings would be, without making them.
+	type key = timelineKey
+	keys := slices.Grow((*scratch)[:0], len(in))[:len(in)]
+	defer func() { clear(keys); *scratch = keys[:0] }()
 	for i := range in {
 		keys[i] = key{in[i].From, in[i].To, in[i].Reason, i}
 	}
@@ -152,18 +157,16 @@ func sortedTimeline(in []model.Interval, inPlace bool) []model.Interval {
 	}
 	if inPlace {
 		// Each interval moves to its place following the cycles of the permutation: the
-		// interval at place i goes to the place of key i.
-		done := make([]bool, len(in))
+		// interval at place i goes to the place of key i, which then points at its own place.
 		for start := range keys {
-			if done[start] || keys[start].i == start {
-				done[start] = true
+			if keys[start].i == start {
 				continue
 			}
 			tmp := in[start]
 			i := start
 			for {
-				done[i] = true
 				from := keys[i].i
+				keys[i].i = i
 				if from == start {
 					in[i] = tmp
 					break
