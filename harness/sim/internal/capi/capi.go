@@ -91,7 +91,7 @@ type machine struct {
 	n            *world.Node
 	pool         *pool // nil for control plane machines
 	drainStart   time.Duration
-	drainBlocked map[*world.Pod]*stall
+	drainBlocked map[*world.Pod]*stall // made at the first pod a drain could not evict
 	drainDone    bool
 	// quarantined is a node whose drain timed out under AKS's Cordon behaviour: cordoned with
 	// its pods, out of the rollout.

@@ -30,7 +30,7 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 	}
 	n := w.AddNode(name, poolName, zone, version, capacity)
 	c.progress()
-	c.machines[n] = &machine{n: n, pool: p, drainBlocked: map[*world.Pod]*stall{}}
+	c.machines[n] = &machine{n: n, pool: p}
 	if p != nil {
 		p.nodes = append(p.nodes, n)
 	}
@@ -161,6 +161,9 @@ func (c *Controllers) drain(m *machine) {
 		st := m.drainBlocked[p]
 		if st == nil {
 			st = &stall{pdb: pdbName, pod: p, m: m, from: w.Clock.Now(), reason: refusal}
+			if m.drainBlocked == nil {
+				m.drainBlocked = map[*world.Pod]*stall{}
+			}
 			m.drainBlocked[p] = st
 			c.stalls[p] = append(c.stalls[p], st)
 		}
