@@ -18,8 +18,11 @@ func (e *evaluation) criteria() []Criterion {
 	// A failed preflight stops the run before any node is touched: the upgrade's criteria do
 	// not apply then.
 	stoppedEarly := model.Failed(e.info.Preflight)
-	cs := []Criterion{e.preflight()}
-	upgrade := []Criterion{e.droppedRequests(), e.apiDowntime(), e.pdbStall(), e.readyPercent(), e.availabilityFloor()}
+	// Room for every criterion: the fixed ones, a PDB floor per workload and one per fault.
+	cs := make([]Criterion, 0, 16+len(e.sc.Spec.Workloads)+len(e.sc.Spec.Faults))
+	cs = append(cs, e.preflight())
+	upgrade := make([]Criterion, 0, 7+len(e.sc.Spec.Workloads))
+	upgrade = append(upgrade, e.droppedRequests(), e.apiDowntime(), e.pdbStall(), e.readyPercent(), e.availabilityFloor())
 	upgrade = append(upgrade, e.pdbFloors()...)
 	upgrade = append(upgrade, e.upgradeDeadline(), e.postflight())
 	for _, c := range upgrade {
