@@ -111,8 +111,16 @@ type Accumulator struct {
 	// scratch holds a backend's spans while finish merges them for its disruption seconds.
 	scratch []failSpan
 	windows []Span
-	// timelineKeys are measure's sort keys of the timeline (sortedTimeline).
-	timelineKeys []timelineKey
+	// timelineKeys are measure's sort keys of the timeline (sortedTimeline), targetWindows
+	// finish's list of every target's drop windows.
+	timelineKeys  []timelineKey
+	targetWindows []targetWindow
+}
+
+// targetWindow is a drop window of one target.
+type targetWindow struct {
+	target string
+	w      Span
 }
 
 // stream is one backend as Add finds it.
@@ -499,16 +507,15 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	}
 	slices.SortStableFunc(m.requests.Errors, func(x, y ErrorCount) int { return cmp.Compare(y.Count, x.Count) })
 
-	type targetWindow struct {
-		target string
-		w      Span
+	tws := a.targetWindows[:0]
+	if len(targets) > 0 {
+		m.requests.ByTarget = make([]TargetRequests, 0, len(targets))
 	}
-	var tws []targetWindow
 	for _, t := range targets {
 		tr := TargetRequests{Target: t}
 		lat := latency.Hist{}
 		var hs []*latency.Hist
-		var spans []failSpan
+		spans := a.scratch[:0]
 		for _, k := range byTarget[t] {
 			b := a.backends[k]
 			tr.Total += b.total
@@ -532,7 +539,9 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		for _, w := range mergeSpans(spans, gap) {
 			tws = append(tws, targetWindow{t, w})
 		}
+		a.scratch = spans
 	}
+	clear(a.scratch)
 	slices.SortStableFunc(tws, func(x, y targetWindow) int {
 		return cmp.Or(cmp.Compare(x.w.From, y.w.From), strings.Compare(x.target, y.target))
 	})
@@ -554,6 +563,8 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		m.requests.Windows = append(m.requests.Windows, w)
 		m.windows = append(m.windows, tw.w)
 	}
+	clear(tws)
+	a.targetWindows = tws[:0]
 
 	// The API: failed probes and APIUnavailable intervals, merged.
 	var apiSpans []failSpan
