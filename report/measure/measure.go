@@ -113,15 +113,14 @@ type timelineKey struct {
 // sortedTimeline returns the intervals in a fixed order: by start, end, reason and locator.
 // The sort keys go in *scratch, kept for the next call.
 func sortedTimeline(in []model.Interval, inPlace bool, scratch *[]timelineKey) []model.Interval {
-	// Locators are compared as their strings would be, without making them.
-	type key = timelineKey
 	keys := slices.Grow((*scratch)[:0], len(in))[:len(in)]
 	defer func() { clear(keys); *scratch = keys[:0] }()
 	for i := range in {
-		keys[i] = key{in[i].From, in[i].To, in[i].Reason, i}
+		keys[i] = timelineKey{in[i].From, in[i].To, in[i].Reason, i}
 	}
-	compare := func(a, b *key) int {
-		// Compared one by one: cmp.Or would compare the reasons every time.
+	compare := func(a, b *timelineKey) int {
+		// Compared one by one: cmp.Or would compare the reasons every time. Locators are
+		// compared as their strings would be, without making them.
 		switch {
 		case a.from != b.from:
 			return cmp.Compare(a.from, b.from)
@@ -151,7 +150,7 @@ func sortedTimeline(in []model.Interval, inPlace bool, scratch *[]timelineKey) [
 		}
 		keys[i] = k
 		if moves += j - i; moves > 8*len(keys)+64 {
-			slices.SortFunc(keys, func(a, b key) int { return compare(&a, &b) })
+			slices.SortFunc(keys, func(a, b timelineKey) int { return compare(&a, &b) })
 			break
 		}
 	}
