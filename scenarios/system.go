@@ -1,6 +1,9 @@
 package scenarios
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // CoreDNSVersion is the CoreDNS image kubeadm installs at the versions zdt's kind path runs.
 const CoreDNSVersion = "v1.14.2"
@@ -11,7 +14,12 @@ const CoreDNSVersion = "v1.14.2"
 // health plugin's lameduck in kubeadm's Corefile). It has no PodDisruptionBudget, so drains
 // evict it at once, but a drain still waits for it to go. The simulator runs it beside the
 // scenario's workloads without measuring it.
-func CoreDNS() Workload {
+//
+// The Workload is made once (its quantities are parsed once) and its pointers are shared by
+// every caller: read it, never change it.
+func CoreDNS() Workload { return coreDNS() }
+
+var coreDNS = sync.OnceValue(func() Workload {
 	// (CoreDNSVersion is the image kubeadm 1.36 and 1.37 install.)
 	w := Workload{
 		Name:     "coredns",
@@ -25,4 +33,4 @@ func CoreDNS() Workload {
 	}
 	setWorkloadDefaults(&w)
 	return w
-}
+})
