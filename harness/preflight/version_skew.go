@@ -30,6 +30,19 @@ func versionSkew(in *Input) []model.CheckResult {
 	fail := func(msg, fix string) {
 		out = append(out, model.CheckResult{Status: model.CheckFail, Message: msg, Fix: fix})
 	}
+	// Most nodes and components run one version or two: each is parsed once.
+	var lastS string
+	var lastV *version.Version
+	parseVersion := func(s string) (*version.Version, error) {
+		if lastV != nil && s == lastS {
+			return lastV, nil
+		}
+		v, err := parseVersion(s)
+		if err == nil {
+			lastS, lastV = s, v
+		}
+		return v, err
+	}
 	if len(in.Plan) < 2 {
 		fail(fmt.Sprintf("the plan %v has no target version", in.Plan), "set spec.versions.from and spec.versions.to")
 		return out
@@ -99,14 +112,14 @@ func versionSkew(in *Input) []model.CheckResult {
 			fail(fmt.Sprintf("node %s: kubelet %v", n.Name, err), "check the node's kubelet (kubectl get node -o wide)")
 			continue
 		}
-		desc := fmt.Sprintf("%s (%s)", n.Name, n.Version)
+		desc := func() string { return n.Name + " (" + n.Version + ")" }
 		switch {
 		case v.Minor() > api.Minor():
-			newer = append(newer, desc)
+			newer = append(newer, desc())
 		case int(api.Minor())-int(v.Minor()) > maxKubeletSkew:
-			tooOld = append(tooOld, desc)
+			tooOld = append(tooOld, desc())
 		case int(firstStep.Minor())-int(v.Minor()) > maxKubeletSkew:
-			tooOldAtStep = append(tooOldAtStep, desc)
+			tooOldAtStep = append(tooOldAtStep, desc())
 		}
 	}
 	if len(newer) > 0 {
