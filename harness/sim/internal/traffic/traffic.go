@@ -266,7 +266,7 @@ func (l *Load) replay(from, to time.Duration) bool {
 				l.fill(&p.s, sl, b.start, lat, time.Second)
 				continue
 			}
-			p := &pendingSample{sl: sl}
+			p := sl.startRun()
 			l.fill(&p.s, sl, b.start, lat, time.Second)
 			sl.pending = p
 			b.pending = append(b.pending, p)
@@ -610,8 +610,16 @@ type slot struct {
 	tmplMade uint64
 
 	// pending is the run of whole seconds with the same successful requests, not yet
-	// recorded (see closeBin); nil when none is held.
+	// recorded (see closeBin); nil when none is held. It is run, which a slot reuses: a slot
+	// holds one run at a time.
 	pending *pendingSample
+	run     pendingSample
+}
+
+// startRun returns the slot's run, emptied, for a run that starts.
+func (sl *slot) startRun() *pendingSample {
+	sl.run = pendingSample{sl: sl}
+	return &sl.run
 }
 
 // bin gathers the requests of the current second, so that each second gives one sample per
@@ -725,7 +733,7 @@ func (l *Load) closeBin(end time.Duration) {
 				p.seen = true
 				continue
 			}
-			p := &pendingSample{sl: sl}
+			p := sl.startRun()
 			l.fill(&p.s, sl, b.start, lat, span)
 			p.seen = true
 			sl.pending = p
