@@ -156,8 +156,9 @@ func (e *evaluation) explainDrops(w *DropWindow, fw measure.Span) *finding {
 	timeouts := hasClass(w, "timeout")
 	// 1. A fault whose mechanism fails this workload's requests the way they failed, or a lost
 	// node (requests to it time out).
-	for _, iv := range e.m.Timeline {
-		if !measure.Relevant(&iv, w.Target, fw.From, fw.To) {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
+		if !measure.Relevant(iv, w.Target, fw.From, fw.To) {
 			continue
 		}
 		switch iv.Reason {
@@ -167,8 +168,17 @@ func (e *evaluation) explainDrops(w *DropWindow, fw measure.Span) *finding {
 			if !ok || !faultFailsRequests(d, f, w.Target, timeouts) {
 				continue
 			}
-			what := fmt.Sprintf("injected fault %s (%s%s)", cmp.Or(iv.Locator.Fault, "?"), f.Kind, onNode(iv.Locator.Node))
-			return &finding{key: "fault/" + iv.Locator.Fault, what: fmt.Sprintf(d.Cause.Drops, what), fix: constFix(d.Cause.DropsFix)}
+			k := faultDropKey{iv.Locator.Fault, iv.Locator.Node, w.Target}
+			fd, ok := e.faultDrops[k]
+			if !ok {
+				what := fmt.Sprintf("injected fault %s (%s%s)", cmp.Or(iv.Locator.Fault, "?"), f.Kind, onNode(iv.Locator.Node))
+				fd = faultDrop{key: "fault/" + iv.Locator.Fault, what: fmt.Sprintf(d.Cause.Drops, what), fix: constFix(d.Cause.DropsFix)}
+				if e.faultDrops == nil {
+					e.faultDrops = map[faultDropKey]faultDrop{}
+				}
+				e.faultDrops[k] = fd
+			}
+			return &finding{key: fd.key, what: fd.what, fix: fd.fix}
 		case model.ReasonNodeNotReady:
 			if !timeouts {
 				continue
@@ -215,7 +225,8 @@ func (e *evaluation) explainDrops(w *DropWindow, fw measure.Span) *finding {
 	if wl != nil && wl.PreStop != nil {
 		lead += wl.PreStop.Sleep.Duration
 	}
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if (iv.Reason != model.ReasonPodTerminating && iv.Reason != model.ReasonEndpointRemoved) || iv.Locator.Workload != w.Target {
 			continue
 		}
@@ -239,7 +250,8 @@ func (e *evaluation) explainDrops(w *DropWindow, fw measure.Span) *finding {
 		return gap
 	}
 	// 5. A drain without a better explanation.
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if iv.Reason == model.ReasonNodeDrain && iv.Overlaps(fw.From-measure.AttributionLead, fw.To) {
 			return &finding{key: "drain", what: "during the drain of", subjects: []string{"node " + iv.Locator.Node},
 				fix: constFix(fmt.Sprintf("check %s's readiness probe, preStop hook and graceful shutdown: its pods stopped serving while still receiving traffic", w.Target))}
@@ -277,7 +289,8 @@ func (e *evaluation) readinessGap(w *DropWindow, fw measure.Span, wl *scenarios.
 		gap = max(gap, wl.StartupTime.Duration+time.Second)
 	}
 	var pods []string
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if iv.Reason != model.ReasonPodNotReady || iv.Locator.Workload != w.Target || iv.To <= 0 {
 			continue
 		}
@@ -374,7 +387,8 @@ func (e *evaluation) explainAPI(w measure.Span, seen []string) *finding {
 		note = fmt.Sprintf("; the control plane has %d replica(s)", cpReplicas)
 	}
 	quorum := slices.ContainsFunc(seen, func(s string) bool { return strings.Contains(s, "quorum") || strings.Contains(s, "no leader") })
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if iv.Reason != model.ReasonFaultInjected || !iv.Overlaps(w.From-measure.AttributionLead, w.To) {
 			continue
 		}
@@ -391,7 +405,8 @@ func (e *evaluation) explainAPI(w measure.Span, seen []string) *finding {
 		want = model.ReasonMachineCreated
 	}
 	for _, reason := range []model.Reason{want, model.ReasonMachineCreated, model.ReasonMachineDeleted} {
-		for _, iv := range e.m.Timeline {
+		for ivi := range e.m.Timeline {
+			iv := &e.m.Timeline[ivi]
 			if iv.Reason != reason || !isControlPlane(iv.Locator) || !iv.Overlaps(w.From-measure.AttributionLead, w.To) {
 				continue
 			}
@@ -425,7 +440,8 @@ func (e *evaluation) hitsControlPlane(f *faults.Fault, node string) bool {
 	if node == "" {
 		node = f.Target.Node
 	}
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if iv.Locator.Node == node && iv.Locator.Pool != "" {
 			return false
 		}

@@ -165,7 +165,8 @@ func (e *evaluation) drainOf(node string, t time.Duration) string {
 	if node == "" {
 		return ""
 	}
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if iv.Reason == model.ReasonNodeDrain && iv.Locator.Node == node && iv.Overlaps(t, t) {
 			return "drain of node " + node
 		}
@@ -341,7 +342,8 @@ func (e *evaluation) diagnoseCapacity(workload string, t time.Duration, ready, d
 			from = min(from, e.m.States[i-1].At)
 		}
 	}
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if !iv.Overlaps(from, t) {
 			continue
 		}
@@ -370,7 +372,8 @@ func (e *evaluation) diagnoseCapacity(workload string, t time.Duration, ready, d
 	if wl != nil && wl.PDB == nil {
 		return diagnosis{cause: at + "; it has no PodDisruptionBudget", fix: fmt.Sprintf("give %s a PDB (maxUnavailable: 1) so that drains keep replicas ready", workload)}
 	}
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if iv.Reason == model.ReasonNodeDrain && iv.Overlaps(from, t) {
 			return diagnosis{cause: fmt.Sprintf("%s during the drain of node %s", at, iv.Locator.Node),
 				fix: fmt.Sprintf("make sure %s's PDB selects its pods and counts only ready ones (unhealthyPodEvictionPolicy: IfHealthyBudget), and that its readiness probe reflects real readiness so that replacements are ready before the next eviction", workload)}
@@ -440,7 +443,8 @@ func (e *evaluation) upgradeDeadline() Criterion {
 	// once: the time during which at least one eviction was refused.
 	var stalls []measure.Span
 	var pdbs []string
-	for _, iv := range e.m.Timeline {
+	for ivi := range e.m.Timeline {
+		iv := &e.m.Timeline[ivi]
 		if iv.Reason == model.ReasonEvictionBlocked && iv.Overlaps(p.From, p.To) {
 			stalls = append(stalls, measure.Span{From: max(iv.From, p.From), To: min(iv.To, p.To)})
 			if !slices.Contains(pdbs, iv.Locator.PDB) {

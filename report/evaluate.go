@@ -43,6 +43,16 @@ type evaluation struct {
 	// integrity lists what does not hold up in the run directory's files; nil when the run was
 	// evaluated in memory.
 	integrity *[]string
+	// faultDrops are the explanations of drop windows made so far by an injected fault, by
+	// fault, node and target: a fault often explains many windows.
+	faultDrops map[faultDropKey]faultDrop
+}
+
+type faultDropKey struct{ fault, node, target string }
+
+type faultDrop struct {
+	key, what string
+	fix       func(*finding) string
 }
 
 // evaluate makes the report; inPlace says that timeline and states are handed over (the

@@ -43,7 +43,8 @@ func (e *evaluation) faultOutcomes() []FaultOutcome {
 	for i := range e.sc.Spec.Faults {
 		f := &e.sc.Spec.Faults[i]
 		o := FaultOutcome{Name: f.Name, Kind: string(f.Kind), Planned: f.Describe(), Status: FaultNotReached}
-		for _, iv := range e.m.Timeline {
+		for ivi := range e.m.Timeline {
+			iv := &e.m.Timeline[ivi]
 			if iv.Locator.Fault != f.Name {
 				continue
 			}

@@ -578,7 +578,8 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		apiSpans = append(apiSpans, b.spans...)
 	}
 	m.apiWindows = mergeSpans(apiSpans, gap)
-	for _, iv := range timeline {
+	for ivi := range timeline {
+		iv := &timeline[ivi]
 		if iv.Reason == model.ReasonAPIUnavailable {
 			m.apiWindows = append(m.apiWindows, Span{From: iv.From, To: iv.To})
 		}
@@ -587,7 +588,8 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	m.api.Windows = []Window{}
 	for _, w := range m.apiWindows {
 		win := Window{FromSeconds: Secs(w.From), ToSeconds: Secs(w.To), Seen: []string{}}
-		for _, iv := range timeline {
+		for ivi := range timeline {
+			iv := &timeline[ivi]
 			msg := strings.TrimPrefix(iv.Message, "Kubernetes API unavailable: ")
 			if iv.Reason == model.ReasonAPIUnavailable && iv.Overlaps(w.From, w.To) && !slices.Contains(win.Seen, msg) {
 				win.Seen = append(win.Seen, msg)

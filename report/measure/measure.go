@@ -67,7 +67,8 @@ func measure(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, s
 	end := info.End
 	if end == 0 {
 		end = acc.maxAt
-		for _, iv := range timeline {
+		for ivi := range timeline {
+			iv := &timeline[ivi]
 			end = max(end, iv.To)
 		}
 	}
@@ -188,7 +189,8 @@ func pdbStalls(timeline []model.Interval) PDBStalls {
 	s := PDBStalls{Stalls: []PDBStall{}}
 	var longest time.Duration
 	var total time.Duration
-	for _, iv := range timeline {
+	for ivi := range timeline {
+		iv := &timeline[ivi]
 		if iv.Reason != model.ReasonEvictionBlocked {
 			continue
 		}
