@@ -31,7 +31,7 @@ func NewJudging(sc *scenarios.Scenario) *Judging {
 func (j *Judging) Reset(sc *scenarios.Scenario) {
 	res := resolution(sc)
 	if j.acc == nil {
-		j.acc = measure.NewAccumulator(res).WithoutSeries().WithoutPercentiles().WithoutTimelineRefs()
+		j.acc = measure.NewAccumulator(res).WithoutSeries().WithoutLatency().WithoutTimelineRefs()
 	} else {
 		j.acc.Reset(res)
 	}
@@ -61,9 +61,8 @@ func (j *Judging) State(s *model.StateSample) error {
 }
 
 // Report is the run's report as Evaluate makes it for the same records, but for what no
-// criterion or cause reads: it has no Series for the plots, no latency percentiles (Latency's
-// P50, P90 and P99 are 0) and no timeline intervals in its drop windows (DropWindow.During is
-// empty). It is made once; later calls return the same report, until Reset.
+// criterion or cause reads: it has no Series for the plots, no latencies (every Latency is
+// zero) and no timeline intervals in its drop windows (DropWindow.During is empty). It is made once; later calls return the same report, until Reset.
 func (j *Judging) Report(info *model.RunInfo) *Report {
 	if j.report == nil {
 		j.report = evaluate(j.sc, info, j.acc, j.Intervals, j.States, nil, true)

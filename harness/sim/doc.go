@@ -28,7 +28,7 @@
 //     drew nothing at random for the seconds after it (traffic.template), and once the replayed
 //     seconds only extend the runs of requests held, counts them and adds them when read;
 //   - a sweep measures each sample as it is recorded and judges the run without the plots'
-//     bins, the latency percentiles and the drop windows' timeline references (report.Judging).
+//     bins, the latencies and the drop windows' timeline references (report.Judging).
 //
 // harness/sweep's TestSweepResultsAreStable holds the digest of 2,000 seeds' results: a
 // change of results is a change of the model, never a side effect of making it faster.

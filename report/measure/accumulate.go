@@ -94,10 +94,10 @@ type Accumulator struct {
 	maxAt      time.Duration
 	// noSeries skips the per-second bins of the plots (WithoutSeries).
 	noSeries bool
-	// noPercentiles leaves the latency percentiles out (WithoutPercentiles); noRefs the
-	// timeline intervals of each drop window (WithoutTimelineRefs).
-	noPercentiles bool
-	noRefs        bool
+	// noLatency leaves the latencies out (WithoutLatency); noRefs the timeline intervals of
+	// each drop window (WithoutTimelineRefs).
+	noLatency bool
+	noRefs    bool
 	// streams are the backends in the order they were met, for Add: a run has a handful of
 	// streams whose samples interleave, and a short scan comparing the keys' strings (mostly the
 	// same strings, so equal at their first word) costs less than hashing them for the maps.
@@ -141,11 +141,12 @@ func (a *Accumulator) WithoutSeries() *Accumulator {
 	return a
 }
 
-// WithoutPercentiles makes the accumulator leave out the latency percentiles (P50, P90, P99),
-// for a caller that only judges the run: no criterion reads them, and spreading every latency
-// distribution over its quantiles is most of what measuring a simulated run costs.
-func (a *Accumulator) WithoutPercentiles() *Accumulator {
-	a.noPercentiles = true
+// WithoutLatency makes the accumulator leave the requests' latencies out (every Latency is
+// zero), for a caller that only judges the run: no criterion or cause reads them, and
+// spreading every latency distribution over its quantiles is most of what measuring a
+// simulated run costs.
+func (a *Accumulator) WithoutLatency() *Accumulator {
+	a.noLatency = true
 	return a
 }
 
@@ -155,14 +156,6 @@ func (a *Accumulator) WithoutPercentiles() *Accumulator {
 func (a *Accumulator) WithoutTimelineRefs() *Accumulator {
 	a.noRefs = true
 	return a
-}
-
-// latency is h's Latency, with its percentiles unless the accumulator leaves them out.
-func (a *Accumulator) latency(h *latency.Hist) Latency {
-	if a.noPercentiles {
-		return h.Summary()
-	}
-	return h.Percentiles()
 }
 
 // NewAccumulator returns an empty accumulator that measures load coverage at resolution (the
@@ -216,11 +209,7 @@ func (a *Accumulator) Add(s *model.Sample) {
 	if ok {
 		b.ok += n
 		// Nothing reads the prober's latencies: the API is judged by its failures.
-		switch {
-		case st.api:
-		case a.noPercentiles:
-			b.lat.AddCounted(s.Latency, s.LatencySigma, n)
-		default:
+		if !st.api && !a.noLatency {
 			b.lat.AddDist(s.Latency, s.LatencySigma, n)
 		}
 	} else {
@@ -446,7 +435,6 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	byTarget := map[string][]backendKey{}
 	var targets []string
 	all := latency.Hist{}
-	var allHs []*latency.Hist // a judged run's: summarized, not merged (summaryOf)
 	errs := map[string]int64{}
 	conns := map[model.ConnMode]*ConnCount{}
 	gap := func(k backendKey) time.Duration { return a.backends[k].interval() }
@@ -459,9 +447,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 			targets = append(targets, k.target)
 		}
 		byTarget[k.target] = append(byTarget[k.target], k)
-		if a.noPercentiles {
-			allHs = append(allHs, &b.lat)
-		} else {
+		if !a.noLatency {
 			all.Merge(&b.lat)
 		}
 		for e, n := range b.errors {
@@ -494,10 +480,8 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	}
 	m.requests.Dropped = m.requests.Total - m.requests.Succeeded
 	m.requests.DropRate = ratio(m.requests.Dropped, m.requests.Total)
-	if a.noPercentiles {
-		m.requests.Latency = latency.SummaryOf(allHs)
-	} else {
-		m.requests.Latency = a.latency(&all)
+	if !a.noLatency {
+		m.requests.Latency = all.Percentiles()
 	}
 	for _, c := range sortedMapKeys(conns) {
 		m.requests.ByConn = append(m.requests.ByConn, *conns[c])
@@ -514,26 +498,21 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	for _, t := range targets {
 		tr := TargetRequests{Target: t}
 		lat := latency.Hist{}
-		var hs []*latency.Hist
 		spans := a.scratch[:0]
 		for _, k := range byTarget[t] {
 			b := a.backends[k]
 			tr.Total += b.total
 			tr.Succeeded += b.ok
 			tr.ByConn = append(tr.ByConn, ConnCount{Conn: string(k.conn), Total: b.total, Succeeded: b.ok, Dropped: b.total - b.ok})
-			if a.noPercentiles {
-				hs = append(hs, &b.lat)
-			} else {
+			if !a.noLatency {
 				lat.Merge(&b.lat)
 			}
 			spans = append(spans, b.spans...)
 		}
 		tr.Dropped = tr.Total - tr.Succeeded
 		tr.DropRate = ratio(tr.Dropped, tr.Total)
-		if a.noPercentiles {
-			tr.Latency = latency.SummaryOf(hs)
-		} else {
-			tr.Latency = a.latency(&lat)
+		if !a.noLatency {
+			tr.Latency = lat.Percentiles()
 		}
 		m.requests.ByTarget = append(m.requests.ByTarget, tr)
 		for _, w := range mergeSpans(spans, gap) {

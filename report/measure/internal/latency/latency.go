@@ -139,69 +139,11 @@ func (h *Hist) raiseMax(ld dist, w float64) {
 	h.max = max(h.max, time.Duration(ld.logNormal().Quantile(1-1/(w+1))*float64(time.Second)))
 }
 
-// SummaryOf is the Summary of hs merged, without merging them: what a judged run reads.
-func SummaryOf(hs []*Hist) Latency {
-	var sum, n float64
-	var top time.Duration
-	type weighted struct {
-		ld dist
-		w  float64
-	}
-	var dists []weighted
-	for _, h := range hs {
-		h.flush()
-		sum += h.sum
-		n += h.n
-		top = max(top, h.max)
-		for ld, w := range h.dists {
-			i := slices.IndexFunc(dists, func(d weighted) bool { return d.ld == ld })
-			if i < 0 {
-				i = len(dists)
-				dists = append(dists, weighted{ld: ld})
-			}
-			dists[i].w += w
-		}
-	}
-	if n == 0 {
-		return Latency{}
-	}
-	all := Hist{max: top}
-	for _, d := range dists {
-		all.raiseMax(d.ld, d.w)
-	}
-	return Latency{Max: Round(ms(all.max), 3), Mean: Round(sum/n, 3)}
-}
-
-// Summary is the latency of the requests added without its percentiles: the mean and the
-// slowest request.
-func (h *Hist) Summary() Latency {
-	if h.n == 0 {
-		return Latency{}
-	}
-	h.flush()
-	for ld, w := range h.dists {
-		h.raiseMax(ld, w)
-	}
-	return Latency{Max: Round(ms(h.max), 3), Mean: Round(h.sum/h.n, 3)}
-}
-
 // Reset returns an empty Hist that keeps h's maps, emptied, for another run.
 func (h *Hist) Reset() Hist {
 	clear(h.weights)
 	clear(h.dists)
 	return Hist{weights: h.weights, dists: h.dists}
-}
-
-// AddCounted adds n requests of latency d to the mean and the maximum only, for an
-// accumulator that leaves the percentiles out (the weights feed nothing else).
-func (h *Hist) AddCounted(d time.Duration, sigma float64, n int64) {
-	if sigma > 0 && d > 0 {
-		h.AddDist(d, sigma, n) // the distribution raises the maximum
-		return
-	}
-	h.sum += ms(d) * float64(n)
-	h.n += float64(n)
-	h.max = max(h.max, d)
 }
 
 func (h *Hist) add(d time.Duration, n int64) {
