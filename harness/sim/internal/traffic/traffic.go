@@ -89,8 +89,6 @@ type Load struct {
 	// pacerCount and probeCount count the load's and the prober's hits, with the latest
 	// counts hits computed.
 	pacerCount, probeCount hitCount
-	// scratch is the sample being handed to the recorder, which copies what it keeps.
-	scratch model.Sample
 }
 
 // Flush emits the requests sent since the last flush, under the routing that held since then.
@@ -283,7 +281,7 @@ func (l *Load) replay(from, to time.Duration) bool {
 func (l *Load) recordSecond(ts *tmplSlot, at time.Duration) {
 	sl := ts.sl
 	sl.n = ts.n
-	sm := &l.scratch
+	sm := &sl.out
 	l.fill(sm, sl, at, ts.lat, time.Second)
 	if ts.n == 1 {
 		sm.At, sm.Count, sm.Span = sl.at, 0, 0
@@ -614,11 +612,15 @@ type slot struct {
 	// holds one run at a time.
 	pending *pendingSample
 	run     pendingSample
+	// out is the sample of requests not merged into a run, handed to the recorder (which
+	// copies what it keeps). It and run's sample hold the slot's stream and outcome from the
+	// slot's making on: fill writes only what changes from sample to sample.
+	out model.Sample
 }
 
-// startRun returns the slot's run, emptied, for a run that starts.
+// startRun returns the slot's run for a run that starts.
 func (sl *slot) startRun() *pendingSample {
-	sl.run = pendingSample{sl: sl}
+	sl.run.seen = false
 	return &sl.run
 }
 
@@ -666,6 +668,15 @@ func (s *stream) findSlot(code int, errMsg, backend string, path time.Duration) 
 		}
 	}
 	sl := &slot{s: s, code: code, err: errMsg, backend: backend, path: path}
+	target := model.APITarget
+	if s.W != nil {
+		target = s.W.Name
+	}
+	sl.out = model.Sample{Target: target, Conn: s.mode, Code: code, Error: errMsg, Backend: backend}
+	if s.sigma > 0 && code >= 200 && code < 400 && errMsg == "" {
+		sl.out.LatencySigma = s.sigma
+	}
+	sl.run = pendingSample{sl: sl, s: sl.out}
 	s.slots = append(s.slots, sl)
 	return sl
 }
@@ -740,7 +751,7 @@ func (l *Load) closeBin(end time.Duration) {
 			b.pending = append(b.pending, p)
 			continue
 		}
-		sm := &l.scratch
+		sm := &sl.out
 		l.fill(sm, sl, b.start, lat, span)
 		if sl.n == 1 {
 			sm.At, sm.Count, sm.Span = sl.at, 0, 0
@@ -764,19 +775,10 @@ func (l *Load) closeBin(end time.Duration) {
 	b.start = end
 }
 
-// fill writes the sample of a slot's requests of the second from at.
+// fill writes the sample of a slot's requests of the second from at into sm, the slot's own
+// (out, or its run's), which holds the slot's stream and outcome already.
 func (l *Load) fill(sm *model.Sample, sl *slot, at, lat, span time.Duration) {
-	target := model.APITarget
-	if sl.s.W != nil {
-		target = sl.s.W.Name
-	}
-	*sm = model.Sample{
-		Target: target, Conn: sl.s.mode, At: at, Latency: lat,
-		Code: sl.code, Error: sl.err, Backend: sl.backend, Count: sl.n, Span: span,
-	}
-	if sl.s.sigma > 0 && sl.code >= 200 && sl.code < 400 && sl.err == "" {
-		sm.LatencySigma = sl.s.sigma
-	}
+	sm.At, sm.Latency, sm.Count, sm.Span = at, lat, sl.n, span
 }
 
 // flushPending records every merged sample still held.
