@@ -61,7 +61,11 @@ func measure(acc *Accumulator, info *model.RunInfo, timeline []model.Interval, s
 	if !inPlace {
 		states = slices.Clone(states)
 	}
-	slices.SortStableFunc(states, func(x, y model.StateSample) int { return cmp.Compare(x.At, y.At) })
+	// Recorders see the state samples in time order: most often they need no sorting.
+	byAt := func(x, y model.StateSample) int { return cmp.Compare(x.At, y.At) }
+	if !slices.IsSortedFunc(states, byAt) {
+		slices.SortStableFunc(states, byAt)
+	}
 	phases := slices.Clone(info.Phases)
 	slices.SortStableFunc(phases, func(x, y model.Phase) int { return cmp.Compare(x.From, y.From) })
 	end := info.End
