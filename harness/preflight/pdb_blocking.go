@@ -42,16 +42,16 @@ func pdbBlockingDrain(in *Input) []model.CheckResult {
 		for _, w := range b.Workloads {
 			pdbsOf[w] = append(pdbsOf[w], b.Name)
 		}
-		pods := fmt.Sprintf("%s of %s", plural(expected, "pod"), strings.Join(b.Workloads, ", "))
+		pods := func() string { return plural(expected, "pod") + " of " + strings.Join(b.Workloads, ", ") }
 		switch {
 		case b.MinAvailable != "" && atLeast(b.MinAvailable, expected):
-			fail(fmt.Sprintf("PDB %s has minAvailable %s for %s: no pod may ever be evicted, so every drain of a node running one stalls until nodeDrainTimeout (for ever by default)", b.Name, b.MinAvailable, pods),
+			fail(fmt.Sprintf("PDB %s has minAvailable %s for %s: no pod may ever be evicted, so every drain of a node running one stalls until nodeDrainTimeout (for ever by default)", b.Name, b.MinAvailable, pods()),
 				minAvailableFix(b.Name, b.MinAvailable, expected))
 		case b.MaxUnavailable != "" && atMost0(b.MaxUnavailable, expected):
-			fail(fmt.Sprintf("PDB %s has maxUnavailable %s for %s: no pod may ever be evicted, so every drain of a node running one stalls until nodeDrainTimeout (for ever by default)", b.Name, b.MaxUnavailable, pods),
+			fail(fmt.Sprintf("PDB %s has maxUnavailable %s for %s: no pod may ever be evicted, so every drain of a node running one stalls until nodeDrainTimeout (for ever by default)", b.Name, b.MaxUnavailable, pods()),
 				fmt.Sprintf("set maxUnavailable: 1 on PDB %s (with at least 2 replicas)", b.Name))
 		case b.DisruptionsAllowed <= 0:
-			fail(fmt.Sprintf("PDB %s allows 0 disruptions now (%d healthy of %s, %d needed): every eviction answers 429 and the drain stalls", b.Name, b.CurrentHealthy, pods, b.DesiredHealthy),
+			fail(fmt.Sprintf("PDB %s allows 0 disruptions now (%d healthy of %s, %d needed): every eviction answers 429 and the drain stalls", b.Name, b.CurrentHealthy, pods(), b.DesiredHealthy),
 				fmt.Sprintf("make the pods of %s Ready before upgrading (kubectl describe pods), or set unhealthyPodEvictionPolicy: AlwaysAllow on PDB %s so that drains may evict the unhealthy ones", strings.Join(b.Workloads, ", "), b.Name))
 		}
 	}
