@@ -51,6 +51,13 @@ type Recorder interface {
 	State(*StateSample) error
 }
 
+// NodeVersionsSkipper is implemented by a Recorder that never reads a state sample's
+// NodesByVersion, which only the report's plots draw (report.Judging, which only judges the
+// run): a provider may leave it nil for such a recorder.
+type NodeVersionsSkipper interface {
+	SkipsNodeVersions() bool
+}
+
 // Writer writes a run directory. Samples, intervals and states are appended as JSON lines, so a
 // run that is interrupted leaves every complete line readable. It owns run.json while the run
 // goes: it writes it at once, at every Checkpoint and at least every CheckpointInterval, with

@@ -48,6 +48,10 @@ func (j *Judging) Sample(s *model.Sample) error {
 	return nil
 }
 
+// SkipsNodeVersions implements model.NodeVersionsSkipper: no criterion reads a state sample's
+// NodesByVersion.
+func (j *Judging) SkipsNodeVersions() bool { return true }
+
 // Interval implements model.Recorder.
 func (j *Judging) Interval(iv *model.Interval) error {
 	j.Intervals = append(j.Intervals, *iv)

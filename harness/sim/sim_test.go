@@ -281,3 +281,49 @@ func TestPacedRunRecordsTheSame(t *testing.T) {
 		t.Error("the paced run recorded something else than the run at full speed")
 	}
 }
+
+// skippingMemory is a model.Memory that says it reads no NodesByVersion.
+type skippingMemory struct{ model.Memory }
+
+func (*skippingMemory) SkipsNodeVersions() bool { return true }
+
+// TestNodeVersionsLeftOutOnlyForARecorderThatSkipsThem checks that a recorder that says it reads
+// no state sample's NodesByVersion (report.Judging) gets the same records but for those maps,
+// and that every other recorder gets them.
+func TestNodeVersionsLeftOutOnlyForARecorderThatSkipsThem(t *testing.T) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, skipping := &model.Memory{}, &skippingMemory{}
+	if _, err := harness.Run(context.Background(), sc, NewProvider(), full, harness.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := harness.Run(context.Background(), sc, NewProvider(), skipping, harness.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(full.States) == 0 || len(full.States) != len(skipping.States) {
+		t.Fatalf("%d and %d state samples, want the same number, more than 0", len(full.States), len(skipping.States))
+	}
+	versions := map[string]bool{}
+	for i := range full.States {
+		if len(full.States[i].NodesByVersion) == 0 {
+			t.Fatalf("state sample %d has no NodesByVersion", i)
+		}
+		for v := range full.States[i].NodesByVersion {
+			versions[v] = true
+		}
+		if skipping.States[i].NodesByVersion != nil {
+			t.Fatalf("state sample %d: NodesByVersion %v for a recorder that skips it", i, skipping.States[i].NodesByVersion)
+		}
+		full.States[i].NodesByVersion = nil
+	}
+	if len(versions) < 2 {
+		t.Errorf("the upgrade's state samples count nodes at %d version(s), want both", len(versions))
+	}
+	a, _ := json.Marshal([]any{full.Samples, full.Intervals, full.States})
+	b, _ := json.Marshal([]any{skipping.Samples, skipping.Intervals, skipping.States})
+	if !bytes.Equal(a, b) {
+		t.Error("the records differ beyond NodesByVersion")
+	}
+}

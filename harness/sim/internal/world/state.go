@@ -41,7 +41,9 @@ func (c *World) stateSample() {
 	s.Workloads = st.workloads
 	// The counts come in the same order as long as the nodes do: a map is made only when
 	// they changed (one with the same counts in another order is the same map).
-	if st.byVersion == nil || !slices.Equal(st.lastVersions, vs) {
+	if c.noNodeVersions {
+		st.byVersion = nil
+	} else if st.byVersion == nil || !slices.Equal(st.lastVersions, vs) {
 		st.byVersion = make(map[string]int, len(vs))
 		for _, v := range vs {
 			st.byVersion[v.version] = v.n

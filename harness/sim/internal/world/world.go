@@ -34,12 +34,15 @@ type Hooks struct {
 // World is the simulated cluster's Kubernetes side. It is single threaded and deterministic:
 // the same scenario and seed give the same records.
 type World struct {
-	Sc    *scenarios.Scenario
-	Cal   calibration.Calibration
-	rec   model.Recorder
-	Rng   *rand.Rand
-	Src   *rand.PCG
-	Clock des.Clock
+	Sc  *scenarios.Scenario
+	Cal calibration.Calibration
+	rec model.Recorder
+	// noNodeVersions says the recorder reads no state sample's NodesByVersion
+	// (model.NodeVersionsSkipper): stateSample leaves it nil.
+	noNodeVersions bool
+	Rng            *rand.Rand
+	Src            *rand.PCG
+	Clock          des.Clock
 	// Name is the cluster's name in locators.
 	Name  string
 	Hooks Hooks
@@ -108,6 +111,9 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	w := &World{
 		Sc: sc, Cal: *sc.Spec.Calibration, rec: rec, Src: src, Rng: rand.New(src),
 		Name: sc.Metadata.Name, APILB: LBSet{API: true}, APIUp: true, Settling: true,
+	}
+	if s, ok := rec.(model.NodeVersionsSkipper); ok {
+		w.noNodeVersions = s.SkipsNodeVersions()
 	}
 	spread := w.Cal.ProxySyncMax.Duration - w.Cal.ProxySyncMin.Duration
 	for b := range w.lags {
