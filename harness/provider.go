@@ -98,7 +98,8 @@ type Milestone struct {
 type Cluster interface {
 	// Now returns the current offset from the start of the run.
 	Now() time.Duration
-	// Inventory reads the cluster's objects for preflight and postflight checks.
+	// Inventory reads the cluster's objects for preflight and postflight checks. The
+	// inventory may be reused once the cluster is closed: nothing keeps it past Close.
 	Inventory(ctx context.Context) (*model.Inventory, error)
 	// SnapshotEtcd takes an etcd snapshot and verifies it.
 	SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)

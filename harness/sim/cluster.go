@@ -89,6 +89,9 @@ type Cluster struct {
 	speed     float64
 	wallStart time.Time
 	virtStart time.Duration
+	// inventories are the ones Inventory handed out, which Close puts back for other
+	// clusters to reuse.
+	inventories []*model.Inventory
 }
 
 // New builds a simulated cluster for a scenario.
@@ -357,6 +360,10 @@ func (c *Cluster) Close(ctx context.Context) error {
 	c.closeAwaited()
 	c.closeFaults()
 	c.w.CloseOpenPods()
+	for _, inv := range c.inventories {
+		inventories.Put(inv)
+	}
+	c.inventories = nil
 	return c.w.Err()
 }
 
@@ -367,7 +374,9 @@ func (c *Cluster) SnapshotEtcd(ctx context.Context) (*model.EtcdSnapshot, error)
 
 // Inventory implements harness.Cluster.
 func (c *Cluster) Inventory(ctx context.Context) (*model.Inventory, error) {
-	return inventory(c.w), c.w.Err()
+	inv := inventory(c.w, inventories.Get().(*model.Inventory))
+	c.inventories = append(c.inventories, inv)
+	return inv, c.w.Err()
 }
 
 func ptr[T any](v T) *T { return &v }

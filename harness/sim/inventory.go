@@ -3,15 +3,23 @@ package sim
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
 )
 
-// inventory reads the simulated cluster as the preflight and postflight checks see it.
-func inventory(c *world.World) *model.Inventory {
-	inv := &model.Inventory{At: c.Clock.Now(), APIAvailable: c.APIUp}
+// inventories are the inventories of closed clusters, whose lists the next ones reuse: a sweep
+// takes two per run.
+var inventories = sync.Pool{New: func() any { return new(model.Inventory) }}
+
+// inventory reads the simulated cluster as the preflight and postflight checks see it, into
+// inv's lists (emptied) and a fresh record otherwise.
+func inventory(c *world.World, inv *model.Inventory) *model.Inventory {
+	*inv = model.Inventory{At: c.Clock.Now(), APIAvailable: c.APIUp,
+		Nodes: inv.Nodes[:0], SystemPods: inv.SystemPods[:0], Workloads: inv.Workloads[:0],
+		Pods: inv.Pods[:0], Objects: inv.Objects[:0], PDBs: inv.PDBs[:0], Addons: inv.Addons[:0]}
 	pods, systemPods := 0, len(c.Nodes)+len(world.StaticPods)*len(c.CPNodes)
 	for _, w := range c.Workloads {
 		if w.System {
@@ -20,12 +28,12 @@ func inventory(c *world.World) *model.Inventory {
 			pods += len(w.Active)
 		}
 	}
-	inv.Nodes = make([]model.NodeInfo, 0, len(c.Nodes))
-	inv.SystemPods = make([]model.SystemPod, 0, systemPods)
-	inv.Workloads = make([]model.WorkloadInfo, 0, len(c.Workloads))
-	inv.Pods = make([]model.PodInfo, 0, pods)
-	inv.Objects = make([]model.ObjectRef, 0, 2*len(c.Workloads)+len(c.PDBs))
-	inv.PDBs = make([]model.PDBInfo, 0, len(c.PDBs))
+	inv.Nodes = slices.Grow(inv.Nodes, len(c.Nodes))
+	inv.SystemPods = slices.Grow(inv.SystemPods, systemPods)
+	inv.Workloads = slices.Grow(inv.Workloads, len(c.Workloads))
+	inv.Pods = slices.Grow(inv.Pods, pods)
+	inv.Objects = slices.Grow(inv.Objects, 2*len(c.Workloads)+len(c.PDBs))
+	inv.PDBs = slices.Grow(inv.PDBs, len(c.PDBs))
 	lowest := ""
 	for _, n := range c.Nodes {
 		if n.Gone || !n.Joined {
@@ -119,6 +127,6 @@ func inventory(c *world.World) *model.Inventory {
 			cniHealthy = false
 		}
 	}
-	inv.Addons = []model.Addon{{Name: "cni", Kind: "cni", Healthy: cniHealthy}}
+	inv.Addons = append(inv.Addons, model.Addon{Name: "cni", Kind: "cni", Healthy: cniHealthy})
 	return inv
 }
