@@ -21,7 +21,9 @@ const maxSlices = 1 << 24
 // slice, a 2-hour run at a 1 s resolution holds 18 KiB per stream.
 type Coverage struct {
 	width time.Duration
-	bits  []uint64
+	// bits are the marked slices; its words beyond len are all zero (New makes them so, and
+	// Reset clears every word used), so that grow need not clear them.
+	bits []uint64
 }
 
 // New returns an empty coverage of slices of width, with room for words 64-slice words.
@@ -51,9 +53,7 @@ func (c *Coverage) Mark(t time.Duration) {
 // grow makes room for word w.
 func (c *Coverage) grow(w int) {
 	if need := w + 1; need > len(c.bits) {
-		old := len(c.bits)
-		c.bits = slices.Grow(c.bits, need-old)[:need]
-		clear(c.bits[old:])
+		c.bits = slices.Grow(c.bits, need-len(c.bits))[:need]
 	}
 }
 

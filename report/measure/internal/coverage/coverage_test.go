@@ -134,3 +134,18 @@ func TestMarkSpanMarksEachRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestResetForgetsEveryMark checks that a coverage reused after Reset (as a judged sweep reuses
+// each stream's from run to run) sees only the new run's requests, however far the old run's
+// marks reached.
+func TestResetForgetsEveryMark(t *testing.T) {
+	c := New(50*time.Millisecond, 4)
+	c.MarkSpan(0, 10*time.Minute, 60000) // 100/s for 10 minutes: the words grow past their room
+	c.Reset(50 * time.Millisecond)
+	c.Mark(time.Second)
+	c.Mark(9 * time.Minute)
+	got, at := c.LargestGap(time.Second, 9*time.Minute)
+	if want := 9*time.Minute - time.Second; got < want-2*c.width || got > want+2*c.width {
+		t.Errorf("after Reset: largest gap %s at %s, want %s: the old run's marks remain", got, at, want)
+	}
+}
