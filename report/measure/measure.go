@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -142,19 +143,21 @@ func sortedTimeline(in []model.Interval, inPlace bool, scratch *[]timelineKey) [
 		}
 		return cmp.Or(strings.Compare(x.Message, y.Message), cmp.Compare(a.i, b.i))
 	}
-	// A run's intervals are recorded as they end, so they come nearly in order of their start:
-	// an insertion sort does little more than one comparison each. Equal intervals keep their
-	// order (the position breaks ties). A long timeline that is not nearly sorted goes to
-	// pdqsort.
+	// A run's intervals are recorded as they end, so they come mostly in order of their start:
+	// an insertion sort makes one comparison for an interval already in its place, and finds
+	// the place of one that is not (a long interval, recorded late) by binary search. Equal
+	// intervals keep their order (the position breaks ties, so the order is total and any
+	// sort gives it). A long timeline far from sorted goes to pdqsort.
 	moves := 0
 	for j := 1; j < len(keys); j++ {
-		k := keys[j]
-		i := j
-		for ; i > 0 && compare(&keys[i-1], &k) > 0; i-- {
-			keys[i] = keys[i-1]
+		if compare(&keys[j-1], &keys[j]) <= 0 {
+			continue
 		}
+		k := keys[j]
+		i := sort.Search(j-1, func(m int) bool { return compare(&keys[m], &k) > 0 })
+		copy(keys[i+1:j+1], keys[i:j])
 		keys[i] = k
-		if moves += j - i; moves > 8*len(keys)+64 {
+		if moves += j - i; moves > 64*len(keys)+4096 {
 			slices.SortFunc(keys, func(a, b timelineKey) int { return compare(&a, &b) })
 			break
 		}
