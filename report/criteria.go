@@ -57,18 +57,18 @@ func outcome(ok bool) Outcome {
 func (e *evaluation) criteriaSpec() scenarios.Criteria { return e.sc.Spec.Criteria }
 
 func (e *evaluation) preflight() Criterion {
-	return checkCriterion("preflight", "every preflight check passes (warnings allowed)", e.info.Preflight, false)
+	return e.checkCriterion("preflight", "every preflight check passes (warnings allowed)", e.info.Preflight, false)
 }
 
 func (e *evaluation) postflight() Criterion {
-	c := checkCriterion("postflight", "every postflight check passes: nodes upgraded and Ready, system pods and add-ons healthy, workloads available",
+	c := e.checkCriterion("postflight", "every postflight check passes: nodes upgraded and Ready, system pods and add-ons healthy, workloads available",
 		e.info.Postflight, e.info.Aborted || e.info.Error != "")
 	return c
 }
 
 // checkCriterion turns a list of checks into one criterion. stopped says the run ended before
 // the checks could run.
-func checkCriterion(name, desc string, results []model.CheckResult, stopped bool) Criterion {
+func (e *evaluation) checkCriterion(name, desc string, results []model.CheckResult, stopped bool) Criterion {
 	c := Criterion{Name: name, Description: desc, Unit: "failed checks"}
 	if len(results) == 0 {
 		if stopped {
@@ -93,9 +93,11 @@ func checkCriterion(name, desc string, results []model.CheckResult, stopped bool
 	}
 	c.Observed = float64(len(failed))
 	c.Outcome = outcome(len(failed) == 0)
-	c.Detail = fmt.Sprintf("%d checks: %d failed, %d warned", len(results), len(failed), len(warned))
-	if len(warned) > 0 {
-		c.Detail += " (" + countedNames(warned) + ")"
+	if !e.judged {
+		c.Detail = fmt.Sprintf("%d checks: %d failed, %d warned", len(results), len(failed), len(warned))
+		if len(warned) > 0 {
+			c.Detail += " (" + countedNames(warned) + ")"
+		}
 	}
 	if len(failed) > 0 {
 		c.Cause = "failed: " + strings.Join(failed, "; ")
@@ -137,13 +139,15 @@ func (e *evaluation) droppedRequests() Criterion {
 		return c
 	}
 	c.Outcome = outcome(rq.Dropped <= limit)
-	c.Detail = fmt.Sprintf("%d of %d requests dropped (%s) in %d window(s)", rq.Dropped, rq.Total, Percent(rq.DropRate), len(rq.Windows))
-	if rq.Dropped > 0 {
-		var parts []string
-		for _, cc := range rq.ByConn {
-			parts = append(parts, fmt.Sprintf("%s connections %d", cc.Conn, cc.Dropped))
+	if !e.judged {
+		c.Detail = fmt.Sprintf("%d of %d requests dropped (%s) in %d window(s)", rq.Dropped, rq.Total, Percent(rq.DropRate), len(rq.Windows))
+		if rq.Dropped > 0 {
+			var parts []string
+			for _, cc := range rq.ByConn {
+				parts = append(parts, fmt.Sprintf("%s connections %d", cc.Conn, cc.Dropped))
+			}
+			c.Detail += "; " + strings.Join(parts, ", ")
 		}
-		c.Detail += "; " + strings.Join(parts, ", ")
 	}
 	if c.Outcome == OutcomeFail {
 		c.Cause, c.Fix = e.diagnoseDrops()
@@ -187,9 +191,11 @@ func (e *evaluation) apiDowntime() Criterion {
 	c := Criterion{Name: "api-downtime", Description: "time the Kubernetes API was unavailable (failed API probes and APIUnavailable intervals)",
 		Observed: a.Seconds, Limit: measure.Secs(limit), Unit: "seconds"}
 	c.Outcome = outcome(a.Seconds <= measure.Secs(limit))
-	c.Detail = fmt.Sprintf("%d of %d API probes failed; %d window(s) of unavailability", a.FailedProbes, a.Probes, len(a.Windows))
-	if a.Probes == 0 {
-		c.Detail = fmt.Sprintf("no API probe recorded: measured from the timeline's APIUnavailable intervals only; %d window(s)", len(a.Windows))
+	if !e.judged {
+		c.Detail = fmt.Sprintf("%d of %d API probes failed; %d window(s) of unavailability", a.FailedProbes, a.Probes, len(a.Windows))
+		if a.Probes == 0 {
+			c.Detail = fmt.Sprintf("no API probe recorded: measured from the timeline's APIUnavailable intervals only; %d window(s)", len(a.Windows))
+		}
 	}
 	if c.Outcome == OutcomeFail {
 		c.Cause, c.Fix = e.diagnoseAPI()
@@ -210,9 +216,13 @@ func (e *evaluation) pdbStall() Criterion {
 	c := Criterion{Name: "pdb-stall", Description: "longest time a drain was blocked by a PodDisruptionBudget",
 		Observed: s.LongestSeconds, Limit: measure.Secs(limit), Unit: "seconds"}
 	c.Outcome = outcome(s.LongestSeconds <= measure.Secs(limit))
-	c.Detail = fmt.Sprintf("%d stall(s), %s in total", s.Count, Dur(s.TotalSeconds))
+	if !e.judged {
+		c.Detail = fmt.Sprintf("%d stall(s), %s in total", s.Count, Dur(s.TotalSeconds))
+	}
 	if st, ok := s.LongestStall(); ok {
-		c.Detail += fmt.Sprintf("; longest %s: PDB %s, pod %s on node %s", Dur(st.Seconds), st.PDB, st.Pod, st.Node)
+		if !e.judged {
+			c.Detail += fmt.Sprintf("; longest %s: PDB %s, pod %s on node %s", Dur(st.Seconds), st.PDB, st.Pod, st.Node)
+		}
 		if c.Outcome == OutcomeFail {
 			c.Cause = fmt.Sprintf("the drain of node %s was blocked for %s by PDB %s, which allowed no disruption of pod %s", st.Node, Dur(st.Seconds), st.PDB, st.Pod)
 			if note := e.pdbNote(st.PDB); note != "" {
@@ -262,7 +272,9 @@ func (e *evaluation) readyPercent() Criterion {
 	}
 	c.Observed = low.MinReadyPercent
 	c.Outcome = outcome(low.MinReadyPercent >= float64(limit))
-	c.Detail = fmt.Sprintf("%s fell to %d of %d ready at %s", low.Workload, low.MinReady, low.Desired, At(measure.Duration(low.MinReadyAtSeconds)))
+	if !e.judged {
+		c.Detail = fmt.Sprintf("%s fell to %d of %d ready at %s", low.Workload, low.MinReady, low.Desired, At(measure.Duration(low.MinReadyAtSeconds)))
+	}
 	if c.Outcome == OutcomeFail {
 		d := e.diagnoseCapacity(low.Workload, measure.Duration(low.MinReadyAtSeconds), low.MinReady, low.Desired, fmt.Sprintf("%d%% of desired", limit))
 		c.Cause, c.Fix = d.cause, d.fix
@@ -294,7 +306,9 @@ func (e *evaluation) availabilityFloor() Criterion {
 	}
 	c.Observed = float64(worst.MinReady)
 	c.Outcome = outcome(short(worst) <= 0)
-	c.Detail = fmt.Sprintf("lowest: %s with %d of %d ready at %s", worst.Workload, worst.MinReady, worst.Desired, At(measure.Duration(worst.MinReadyAtSeconds)))
+	if !e.judged {
+		c.Detail = fmt.Sprintf("lowest: %s with %d of %d ready at %s", worst.Workload, worst.MinReady, worst.Desired, At(measure.Duration(worst.MinReadyAtSeconds)))
+	}
 	if c.Outcome == OutcomeFail {
 		d := e.diagnoseCapacity(worst.Workload, measure.Duration(worst.MinReadyAtSeconds), worst.MinReady, worst.Desired, fmt.Sprintf("the availability floor %d", min(floor, worst.Desired)))
 		c.Cause, c.Fix = d.cause, d.fix
@@ -322,7 +336,9 @@ func (e *evaluation) pdbFloors() []Criterion {
 		f := e.m.Floors[n]
 		c := Criterion{Name: "pdb-floor/" + n, Description: "ready replicas of " + n + " stay at or above its PDB floor",
 			Observed: float64(f.Ready), Limit: float64(f.Floor), Unit: "replicas", Outcome: outcome(f.Ready >= f.Floor)}
-		c.Detail = fmt.Sprintf("lowest %d ready of %d (PDB floor %d) at %s", f.Ready, f.Desired, f.Floor, At(f.At))
+		if !e.judged {
+			c.Detail = fmt.Sprintf("lowest %d ready of %d (PDB floor %d) at %s", f.Ready, f.Desired, f.Floor, At(f.At))
+		}
 		if c.Outcome == OutcomeFail {
 			d := e.diagnoseCapacity(n, f.At, f.Ready, f.Desired, fmt.Sprintf("its PDB floor %d", f.Floor))
 			c.Cause, c.Fix = d.cause, d.fix
@@ -417,12 +433,16 @@ func (e *evaluation) upgradeDeadline() Criterion {
 	// failed, within it nothing says it would have made it.
 	if cut != nil && len(timedOut) == 0 && e.r.UpgradeSeconds <= measure.Secs(limit) {
 		c.Outcome = OutcomeInconclusive
-		c.Detail = fmt.Sprintf("the run stopped %s into the upgrade, in phase %s (%s), before it finished: %s",
-			Dur(e.r.UpgradeSeconds), cut.Name, (cut.To - cut.From).Round(time.Millisecond), cut.Message)
+		if !e.judged {
+			c.Detail = fmt.Sprintf("the run stopped %s into the upgrade, in phase %s (%s), before it finished: %s",
+				Dur(e.r.UpgradeSeconds), cut.Name, (cut.To - cut.From).Round(time.Millisecond), cut.Message)
+		}
 		return c
 	}
 	c.Outcome = outcome(e.r.UpgradeSeconds <= measure.Secs(limit) && len(timedOut) == 0)
-	c.Detail = fmt.Sprintf("%d phase(s) in %s; longest %s (%s)", upgradePhases, Dur(e.r.UpgradeSeconds), longest.Name, (longest.To - longest.From).Round(time.Millisecond))
+	if !e.judged {
+		c.Detail = fmt.Sprintf("%d phase(s) in %s; longest %s (%s)", upgradePhases, Dur(e.r.UpgradeSeconds), longest.Name, (longest.To - longest.From).Round(time.Millisecond))
+	}
 	if c.Outcome == OutcomePass {
 		return c
 	}
@@ -495,7 +515,9 @@ func (e *evaluation) measurement() Criterion {
 	}
 	if m.Reliable {
 		c.Outcome = OutcomePass
-		c.Detail = fmt.Sprintf("%d stream(s) kept up", len(m.Streams))
+		if !e.judged {
+			c.Detail = fmt.Sprintf("%d stream(s) kept up", len(m.Streams))
+		}
 		return c
 	}
 	c.Outcome = OutcomeInconclusive
@@ -534,8 +556,10 @@ func (e *evaluation) loadCoverage() Criterion {
 	if worst.LargestGapSeconds == 0 {
 		seen = Dur(0.1 * res)
 	}
-	c.Detail = fmt.Sprintf("largest gap between two requests from %s to %s: %s (stream %s/%s at %s); a disruption shorter than %s could go unseen",
-		At(measure.Duration(cv.FromSeconds)), At(measure.Duration(cv.ToSeconds)), seen, worst.Target, worst.Conn, At(measure.Duration(worst.GapFromSeconds)), seen)
+	if !e.judged {
+		c.Detail = fmt.Sprintf("largest gap between two requests from %s to %s: %s (stream %s/%s at %s); a disruption shorter than %s could go unseen",
+			At(measure.Duration(cv.FromSeconds)), At(measure.Duration(cv.ToSeconds)), seen, worst.Target, worst.Conn, At(measure.Duration(worst.GapFromSeconds)), seen)
+	}
 	if worst.LargestGapSeconds < res {
 		c.Outcome = OutcomePass
 		return c

@@ -66,7 +66,7 @@ func FromDir(dir string) (*Report, error) {
 		info.Phases = append(info.Phases, ph)
 		info.Current = nil
 	}
-	return evaluate(sc, info, acc, timeline, states, &integrity, true), nil
+	return evaluate(sc, info, acc, timeline, states, &integrity, true, false), nil
 }
 
 func missing(err error) bool { return errors.Is(err, fs.ErrNotExist) }

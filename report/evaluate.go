@@ -14,7 +14,7 @@ import (
 // Evaluate computes measurements and the verdict from data in memory (fast: no
 // files, no HTML). sc may be nil when the scenario is unknown; its criteria's defaults apply.
 func Evaluate(sc *scenarios.Scenario, info *model.RunInfo, samples []model.Sample, timeline []model.Interval, states []model.StateSample) *Report {
-	return evaluate(sc, info, accumulate(sc, samples), timeline, states, nil, false)
+	return evaluate(sc, info, accumulate(sc, samples), timeline, states, nil, false, false)
 }
 
 // accumulate feeds samples to an accumulator at the scenario's resolution.
@@ -43,6 +43,9 @@ type evaluation struct {
 	// integrity lists what does not hold up in the run directory's files; nil when the run was
 	// evaluated in memory.
 	integrity *[]string
+	// judged says the report is report.Judging's: the criteria get no Detail, which no
+	// criterion, cause or judge reads.
+	judged bool
 	// faultDrops are the explanations of drop windows made so far by an injected fault, by
 	// fault, node and target: a fault often explains many windows.
 	faultDrops map[faultDropKey]faultDrop
@@ -58,7 +61,7 @@ type faultDrop struct {
 // evaluate makes the report; inPlace says that timeline and states are handed over (the
 // caller's own records, read from files or recorded for this report), to be put in order
 // where they are.
-func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumulator, timeline []model.Interval, states []model.StateSample, integrity *[]string, inPlace bool) *Report {
+func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumulator, timeline []model.Interval, states []model.StateSample, integrity *[]string, inPlace, judged bool) *Report {
 	if sc == nil {
 		sc = &scenarios.Scenario{}
 		scenarios.SetDefaults(sc)
@@ -100,7 +103,7 @@ func evaluate(sc *scenarios.Scenario, info *model.RunInfo, acc *measure.Accumula
 		Egress:             info.Egress,
 		Series:             m.Series,
 	}
-	e := &evaluation{sc: sc, info: info, m: m, r: r, integrity: integrity}
+	e := &evaluation{sc: sc, info: info, m: m, r: r, integrity: integrity, judged: judged}
 	r.Faults = e.faultOutcomes()
 	nilToEmpty(r)
 	r.Criteria = e.criteria()

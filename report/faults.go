@@ -90,7 +90,9 @@ func (e *evaluation) faultsApplied() []Criterion {
 		return []Criterion{skip(c, fmt.Sprintf("the run stopped early; %d of %d fault(s) applied", applied, len(e.r.Faults)))}
 	}
 	c.Observed = float64(len(missed) + len(unreached))
-	c.Detail = fmt.Sprintf("%d of %d fault(s) applied", applied, len(e.r.Faults))
+	if !e.judged {
+		c.Detail = fmt.Sprintf("%d of %d fault(s) applied", applied, len(e.r.Faults))
+	}
 	if c.Observed == 0 {
 		c.Outcome = OutcomePass
 		return []Criterion{c}

@@ -286,7 +286,8 @@ func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
 
 // TestJudgeIsTheReportWithoutPlots checks that report.Judging, which the sweep judges with
 // (one per worker, reused from seed to seed), gives the report zdt run writes (report.json) but
-// for its plots, its latencies and its drop windows' timeline intervals, for
+// for its plots, its latencies, its drop windows' timeline intervals and the criteria's
+// formatted details, for
 // random-fault seeds, passing and failing alike.
 func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	sc, draw := smallWithFaults(t)
@@ -313,6 +314,14 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 			t.Fatalf("seed %d: report.Judging kept the plots' bins", seed)
 		}
 		withoutLatency(full)
+		if len(judged.Criteria) != len(full.Criteria) {
+			t.Fatalf("seed %d: %d criteria judged, %d in the report", seed, len(judged.Criteria), len(full.Criteria))
+		}
+		for i := range full.Criteria {
+			if judged.Criteria[i].Detail == "" {
+				full.Criteria[i].Detail = ""
+			}
+		}
 		a, _ := json.Marshal(full)
 		b, _ := json.Marshal(judged)
 		if !bytes.Equal(a, b) {
