@@ -43,8 +43,8 @@ type evaluation struct {
 	// integrity lists what does not hold up in the run directory's files; nil when the run was
 	// evaluated in memory.
 	integrity *[]string
-	// judged says the report is report.Judging's: the criteria get no Detail, which no
-	// criterion, cause or judge reads.
+	// judged says the report is report.Judging's: the criteria get no formatted Detail and
+	// the faults no Planned, which no criterion, cause or judge reads.
 	judged bool
 	// faultDrops are the explanations of drop windows made so far by an injected fault, by
 	// fault, node and target: a fault often explains many windows.

@@ -42,7 +42,10 @@ func (e *evaluation) faultOutcomes() []FaultOutcome {
 	out := []FaultOutcome{}
 	for i := range e.sc.Spec.Faults {
 		f := &e.sc.Spec.Faults[i]
-		o := FaultOutcome{Name: f.Name, Kind: string(f.Kind), Planned: f.Describe(), Status: FaultNotReached}
+		o := FaultOutcome{Name: f.Name, Kind: string(f.Kind), Status: FaultNotReached}
+		if !e.judged {
+			o.Planned = f.Describe()
+		}
 		for ivi := range e.m.Timeline {
 			iv := &e.m.Timeline[ivi]
 			if iv.Locator.Fault != f.Name {
@@ -75,14 +78,18 @@ func (e *evaluation) faultsApplied() []Criterion {
 	c := Criterion{Name: "faults-applied", Description: "every fault of the scenario was injected", Unit: "faults missed"}
 	var missed, unreached []string
 	applied := 0
-	for _, f := range e.r.Faults {
+	for i, f := range e.r.Faults {
 		switch f.Status {
 		case FaultApplied:
 			applied++
 		case FaultNotApplied:
 			missed = append(missed, fmt.Sprintf("%s (%s) at %s: %s", f.Name, f.Kind, At(measure.Duration(f.FromSeconds)), f.Detail))
 		case FaultNotReached:
-			unreached = append(unreached, fmt.Sprintf("%s (%s)", f.Name, f.Planned))
+			planned := f.Planned
+			if e.judged { // a judged report leaves Planned out: the cause still says it
+				planned = e.sc.Spec.Faults[i].Describe()
+			}
+			unreached = append(unreached, fmt.Sprintf("%s (%s)", f.Name, planned))
 		}
 	}
 	stopped := e.info.Aborted || e.info.Error != "" || model.Failed(e.info.Preflight)

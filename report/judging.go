@@ -66,8 +66,9 @@ func (j *Judging) State(s *model.StateSample) error {
 
 // Report is the run's report as Evaluate makes it for the same records, but for what no
 // criterion, cause or judge reads: it has no Series for the plots, no latencies (every Latency
-// is zero), no timeline intervals in its drop windows (DropWindow.During is empty) and, for
-// the criteria that format one from the run's figures, no Detail. It is made once; later calls return the same report, until Reset.
+// is zero), no timeline intervals in its drop windows (DropWindow.During is empty), no
+// Planned in its faults and, for the criteria that format one from the run's figures, no
+// Detail. It is made once; later calls return the same report, until Reset.
 func (j *Judging) Report(info *model.RunInfo) *Report {
 	if j.report == nil {
 		j.report = evaluate(j.sc, info, j.acc, j.Intervals, j.States, nil, true, true)

@@ -9,7 +9,11 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/zdt-dev/zdt/harness"
 	"github.com/zdt-dev/zdt/harness/sim"
@@ -286,8 +290,8 @@ func TestShardsAndLinesGiveTheLocalResult(t *testing.T) {
 
 // TestJudgeIsTheReportWithoutPlots checks that report.Judging, which the sweep judges with
 // (one per worker, reused from seed to seed), gives the report zdt run writes (report.json) but
-// for its plots, its latencies, its drop windows' timeline intervals and the criteria's
-// formatted details, for
+// for its plots, its latencies, its drop windows' timeline intervals, its faults' planned
+// schedules and the criteria's formatted details, for
 // random-fault seeds, passing and failing alike.
 func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	sc, draw := smallWithFaults(t)
@@ -322,6 +326,9 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 				full.Criteria[i].Detail = ""
 			}
 		}
+		for i := range full.Faults {
+			full.Faults[i].Planned = ""
+		}
 		a, _ := json.Marshal(full)
 		b, _ := json.Marshal(judged)
 		if !bytes.Equal(a, b) {
@@ -331,6 +338,41 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	}
 	if verdicts[report.Pass] == 0 || verdicts[report.Fail] == 0 {
 		t.Fatalf("want passing and failing seeds among the 12, got %v", verdicts)
+	}
+}
+
+// TestJudgedUnreachedFaultSaysItsSchedule checks that a judged report, which leaves the faults'
+// planned schedules out, still names the schedule of a fault the run never reached in the
+// faults-applied criterion's cause, as the full report does.
+func TestJudgedUnreachedFaultSaysItsSchedule(t *testing.T) {
+	sc, draw := smallWithFaults(t)
+	fs := RandomFaults(draw, 1)
+	fs[0].At = faults.Time{Phase: model.PhaseWorkers, After: metav1.Duration{Duration: 10 * time.Hour}}
+	v := Variant(sc, 1, fs)
+	mem := &model.Memory{}
+	info, err := harness.Run(context.Background(), v, sim.NewProvider(), mem, harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := report.Evaluate(v, info, mem.Samples, mem.Intervals, mem.States)
+	j := report.NewJudging(v)
+	if err := mem.Replay(j); err != nil {
+		t.Fatal(err)
+	}
+	cause := func(r *report.Report) string {
+		for _, c := range r.Criteria {
+			if c.Name == "faults-applied" {
+				return c.Cause
+			}
+		}
+		return ""
+	}
+	want := cause(full)
+	if !strings.Contains(want, fs[0].Describe()) {
+		t.Fatalf("the full report's faults-applied cause %q does not name the unreached fault's schedule %q", want, fs[0].Describe())
+	}
+	if got := cause(j.Report(info)); got != want {
+		t.Errorf("judged cause %q, want %q", got, want)
 	}
 }
 
