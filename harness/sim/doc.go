@@ -27,8 +27,12 @@
 //   - the load routes each stream once per flush of the cluster's state, replays a second that
 //     drew nothing at random for the seconds after it (traffic.template), and once the replayed
 //     seconds only extend the runs of requests held, counts them and adds them when read;
-//   - a sweep measures each sample as it is recorded and judges the run without the plots'
-//     bins, the latencies and the drop windows' timeline references (report.Judging).
+//   - each slot of a stream's outcomes holds its samples' fixed fields from its making on,
+//     so that handing a sample to the recorder writes four figures;
+//   - a sweep measures each sample as it is recorded and judges the run without what only the
+//     rendered report shows: the plots' bins, the latencies, the drop windows' timeline
+//     references, the criteria's formatted details and the state samples' nodes by version
+//     (report.Judging, a model.NodeVersionsSkipper).
 //
 // harness/sweep's TestSweepResultsAreStable holds the digest of 2,000 seeds' results: a
 // change of results is a change of the model, never a side effect of making it faster.
