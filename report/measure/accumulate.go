@@ -266,7 +266,17 @@ func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 	// A stream of the run before Reset lends its maps and coverage bits.
 	var old stream
 	if n := len(a.spare); n > 0 {
-		old, a.spare[n-1] = a.spare[n-1], stream{}
+		// A workload stream takes one with coverage bits, the prober's one without, when there
+		// is one: no coverage is then dropped by one stream and made anew for another.
+		i := n - 1
+		for j := n - 1; j >= 0; j-- {
+			if (a.spare[j].cov != nil) != st.api {
+				i = j
+				break
+			}
+		}
+		old = a.spare[i]
+		a.spare[i], a.spare[n-1] = a.spare[n-1], stream{}
 		a.spare = a.spare[:n-1]
 	}
 	if old.b != nil {
