@@ -25,6 +25,12 @@ type Info struct {
 	Schedulable                bool
 }
 
+// same reports whether a and b are equal, field by field (== on the struct calls memequal).
+func (a *Info) same(b *Info) bool {
+	return a.CPU == b.CPU && a.Mem == b.Mem && a.UsedCPU == b.UsedCPU && a.UsedMem == b.UsedMem &&
+		a.Pods == b.Pods && a.MaxPods == b.MaxPods && a.Zone == b.Zone && a.Schedulable == b.Schedulable
+}
+
 // class is one Info that some node has or had.
 type class struct {
 	info Info
@@ -52,6 +58,10 @@ type Scheduler struct {
 
 // Set records node's state: a node index one past the last adds a node.
 func (s *Scheduler) Set(node int, info Info) {
+	// Most changes of a node leave what the scheduler reads of it as it was.
+	if node < len(s.nodeClass) && s.classes[s.nodeClass[node]].info.same(&info) {
+		return
+	}
 	cl, ok := s.classOf[info]
 	if !ok {
 		if s.classOf == nil {

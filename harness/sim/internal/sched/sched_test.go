@@ -2,6 +2,7 @@ package sched
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -92,6 +93,31 @@ func TestPickTiesAreUniform(t *testing.T) {
 	for j, n := range got {
 		if n < draws/4*9/10 || n > draws/4*11/10 {
 			t.Errorf("node %d picked %d times of %d, want about %d", j, n, draws, draws/4)
+		}
+	}
+}
+
+// TestSameComparesEveryField checks that Info.same tells apart two Infos that differ in any one
+// field, so that a field added to Info is not forgotten there.
+func TestSameComparesEveryField(t *testing.T) {
+	base := Info{CPU: 1, Mem: 2, UsedCPU: 3, UsedMem: 4, Pods: 5, MaxPods: 6, Zone: 7, Schedulable: true}
+	if c := base; !base.same(&c) {
+		t.Fatal("an Info is not the same as its copy")
+	}
+	typ := reflect.TypeOf(base)
+	for i := 0; i < typ.NumField(); i++ {
+		other := base
+		f := reflect.ValueOf(&other).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
+		case reflect.Int32, reflect.Int64:
+			f.SetInt(f.Int() + 100)
+		default:
+			t.Fatalf("field %s: kind %s not handled by this test", typ.Field(i).Name, f.Kind())
+		}
+		if base.same(&other) {
+			t.Errorf("Infos that differ in %s are the same to Info.same", typ.Field(i).Name)
 		}
 	}
 }
