@@ -85,11 +85,8 @@ func (e *evaluation) faultsApplied() []Criterion {
 		case FaultNotApplied:
 			missed = append(missed, fmt.Sprintf("%s (%s) at %s: %s", f.Name, f.Kind, At(measure.Duration(f.FromSeconds)), f.Detail))
 		case FaultNotReached:
-			planned := f.Planned
-			if e.judged { // a judged report leaves Planned out: the cause still says it
-				planned = e.sc.Spec.Faults[i].Describe()
-			}
-			unreached = append(unreached, fmt.Sprintf("%s (%s)", f.Name, planned))
+			// The fault as the scenario states it (Planned, which a judged report leaves out).
+			unreached = append(unreached, fmt.Sprintf("%s (%s)", f.Name, e.sc.Spec.Faults[i].Describe()))
 		}
 	}
 	stopped := e.info.Aborted || e.info.Error != "" || model.Failed(e.info.Preflight)
