@@ -58,6 +58,15 @@ type NodeVersionsSkipper interface {
 	SkipsNodeVersions() bool
 }
 
+// ProbeCounter is implemented by a Recorder that reads of the API prober's answered probes
+// (samples of one request, to APITarget, that succeeded) only how many there were and when the
+// first and the last were sent (report.Judging: the API is judged by its failures). A provider
+// may hand it such probes in runs, n at a time, instead of one Sample each; every other sample
+// still goes to Sample.
+type ProbeCounter interface {
+	ProbesAnswered(first, last time.Duration, n int64) error
+}
+
 // Writer writes a run directory. Samples, intervals and states are appended as JSON lines, so a
 // run that is interrupted leaves every complete line readable. It owns run.json while the run
 // goes: it writes it at once, at every Checkpoint and at least every CheckpointInterval, with

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"time"
+
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/report/measure"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -45,6 +47,14 @@ func (j *Judging) Reset(sc *scenarios.Scenario) {
 func (j *Judging) Sample(s *model.Sample) error {
 	j.acc.Add(s)
 	j.Samples++
+	return nil
+}
+
+// ProbesAnswered implements model.ProbeCounter: n answered probes of the API prober, sent
+// from first to last, are measured as n samples would be.
+func (j *Judging) ProbesAnswered(first, last time.Duration, n int64) error {
+	j.acc.AddProbes(first, last, n)
+	j.Samples += int(n)
 	return nil
 }
 

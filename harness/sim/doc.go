@@ -32,7 +32,9 @@
 //   - a sweep measures each sample as it is recorded and judges the run without what only the
 //     rendered report shows: the plots' bins, the latencies, the drop windows' timeline
 //     references, the criteria's formatted details and the state samples' nodes by version
-//     (report.Judging, a model.NodeVersionsSkipper).
+//     (report.Judging, a model.NodeVersionsSkipper); it takes the API prober's answered
+//     probes, one a second and most of a run's samples, in runs of a count and the first and
+//     last send times (a model.ProbeCounter).
 //
 // harness/sweep's TestSweepResultsAreStable holds the digest of 2,000 seeds' results: a
 // change of results is a change of the model, never a side effect of making it faster.

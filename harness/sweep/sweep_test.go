@@ -341,6 +341,69 @@ func TestJudgeIsTheReportWithoutPlots(t *testing.T) {
 	}
 }
 
+// TestJudgeTakesProbesInRuns checks that report.Judging judges a run the simulator records
+// into it (which hands it the API prober's answered probes in runs, model.ProbeCounter) as it
+// judges the same run's samples replayed one by one, for random-fault seeds, with and without
+// failed probes.
+func TestJudgeTakesProbesInRuns(t *testing.T) {
+	sc, draw := smallWithFaults(t)
+	single, _, err := scenarios.Open("single-control-plane")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var variants []*scenarios.Scenario
+	for seed := int64(1); seed <= 20; seed++ {
+		variants = append(variants, Variant(sc, seed, RandomFaults(draw, seed)), Variant(single, seed, single.Spec.Faults))
+	}
+	failedProbes := 0
+	for _, v := range variants {
+		seed := *v.Spec.Seed
+		mem := &model.Memory{}
+		info, err := harness.Run(context.Background(), v, sim.NewProvider(), mem, harness.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one := report.NewJudging(v)
+		if err := mem.Replay(one); err != nil {
+			t.Fatal(err)
+		}
+		runs := &probeRuns{Judging: report.NewJudging(v)}
+		if _, err := harness.Run(context.Background(), v, sim.NewProvider(), runs, harness.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if runs.calls == 0 || runs.probes < 100 {
+			t.Fatalf("seed %d: the simulator handed %d answered probes in %d runs, want them in runs", seed, runs.probes, runs.calls)
+		}
+		want, _ := json.Marshal(one.Report(info))
+		got, _ := json.Marshal(runs.Report(info))
+		if !bytes.Equal(got, want) {
+			t.Fatalf("seed %d: judged with probes in runs:\n%s\nwant\n%s", seed, got, want)
+		}
+		if one.Samples != runs.Samples || one.Samples != len(mem.Samples) {
+			t.Fatalf("seed %d: %d samples measured with probes in runs, %d one by one, %d recorded", seed, runs.Samples, one.Samples, len(mem.Samples))
+		}
+		if one.Report(info).API.FailedProbes > 0 {
+			failedProbes++
+		}
+	}
+	if failedProbes == 0 {
+		t.Error("no seed had a failed probe: the comparison says little")
+	}
+}
+
+// probeRuns is a report.Judging that counts the runs of answered probes handed to it.
+type probeRuns struct {
+	*report.Judging
+	calls  int
+	probes int64
+}
+
+func (p *probeRuns) ProbesAnswered(first, last time.Duration, n int64) error {
+	p.calls++
+	p.probes += n
+	return p.Judging.ProbesAnswered(first, last, n)
+}
+
 // TestJudgedUnreachedFaultSaysItsSchedule checks that a judged report, which leaves the faults'
 // planned schedules out, still names the schedule of a fault the run never reached in the
 // faults-applied criterion's cause, as the full report does.

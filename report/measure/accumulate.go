@@ -235,6 +235,25 @@ func (a *Accumulator) Add(s *model.Sample) {
 	})
 }
 
+// AddProbes is Add for n answered probes of the API prober (samples of one request to
+// model.APITarget over new connections, that succeeded) sent from first to last: what Add
+// makes of them is their number and the first and last send times, whatever their order.
+func (a *Accumulator) AddProbes(first, last time.Duration, n int64) {
+	if n <= 0 {
+		return
+	}
+	st := a.stream(model.APITarget, model.ConnNew)
+	b := st.b
+	if !b.seen || first < b.first {
+		b.first = first
+	}
+	b.last = max(b.last, last)
+	b.seen = true
+	b.total += n
+	b.ok += n
+	a.maxAt = max(a.maxAt, last)
+}
+
 // stream returns the stream of a target and connection mode, made on first use.
 func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 	// Samples come in the same order second after second: the stream found last, then the

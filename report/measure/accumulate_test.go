@@ -1,6 +1,8 @@
 package measure
 
 import (
+	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -57,6 +59,68 @@ func TestCompareLocatorsIsTheStringsOrder(t *testing.T) {
 		want := strings.Compare(LocatorString(a), LocatorString(b))
 		if got := CompareLocators(&a, &b); got != want {
 			t.Fatalf("CompareLocators(%q, %q) = %d, strings.Compare gives %d", LocatorString(a), LocatorString(b), got, want)
+		}
+	}
+}
+
+// TestAddProbesIsAddOfEachProbe checks that a run of answered API probes handed to AddProbes is
+// measured as the same probes handed to Add one by one, among workload samples and failed
+// probes, for runs made at random points and probes out of order within a run.
+func TestAddProbesIsAddOfEachProbe(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 50; trial++ {
+		one := NewAccumulator(time.Second).WithoutSeries().WithoutLatency()
+		runs := NewAccumulator(time.Second).WithoutSeries().WithoutLatency()
+		var n int64
+		var first, last time.Duration
+		flush := func() {
+			runs.AddProbes(first, last, n)
+			n = 0
+		}
+		apiSeen := false
+		for i := 0; i < 300; i++ {
+			at := time.Duration(i)*time.Second + time.Duration(rng.Int64N(int64(time.Second)))
+			var s model.Sample
+			switch r := rng.IntN(10); {
+			case r < 3:
+				s = model.Sample{Target: "web", Conn: model.ConnNew, At: at, Latency: 5 * time.Millisecond, Code: 200, Count: 100, Span: time.Second}
+				if r == 0 {
+					s.Code, s.Error, s.Count = 503, "load balancer: no healthy backend", 3
+				}
+			case r == 3:
+				s = model.Sample{Target: model.APITarget, Conn: model.ConnNew, At: at, Latency: time.Second, Error: "connection refused"}
+			default:
+				s = model.Sample{Target: model.APITarget, Conn: model.ConnNew, At: at, Latency: 3 * time.Millisecond, Code: 200}
+			}
+			one.Add(&s)
+			if s.Target == model.APITarget && s.OK() && apiSeen {
+				if n == 0 || s.At < first {
+					first = s.At
+				}
+				if n == 0 || s.At > last {
+					last = s.At
+				}
+				n++
+				if rng.IntN(20) == 0 {
+					flush()
+				}
+				continue
+			}
+			apiSeen = apiSeen || s.Target == model.APITarget
+			runs.Add(&s)
+			if rng.IntN(50) == 0 {
+				flush()
+			}
+		}
+		flush()
+		info := &model.RunInfo{}
+		a, _ := json.Marshal(Measure(one, info, nil, nil))
+		b, _ := json.Marshal(Measure(runs, info, nil, nil))
+		if !bytes.Equal(a, b) {
+			t.Fatalf("trial %d: probes in runs measure\n%s\nwant\n%s", trial, b, a)
+		}
+		if !strings.Contains(string(a), `"probes":`) {
+			t.Fatalf("trial %d: no probe measured: %s", trial, a)
 		}
 	}
 }

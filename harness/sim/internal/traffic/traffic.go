@@ -89,6 +89,10 @@ type Load struct {
 	// pacerCount and probeCount count the load's and the prober's hits, with the latest
 	// counts hits computed.
 	pacerCount, probeCount hitCount
+	// countProbes says that the recorder counts the prober's answered probes
+	// (world.CountsProbes): record gathers them in probes.
+	countProbes bool
+	probes      probeRun
 }
 
 // Flush emits the requests sent since the last flush, under the routing that held since then.
@@ -793,10 +797,37 @@ func (l *Load) flushPending() {
 	b.pending = b.pending[:0]
 }
 
-// record hands one sample to the recorder.
+// record hands one sample to the recorder. For a recorder that counts the prober's answered
+// probes (world.CountsProbes), those after the prober's first sample are gathered into a run
+// and handed over by flushProbes; the first goes to Sample, so that the recorder meets the
+// prober's stream where it would without runs.
 func (l *Load) record(s *stream, sm *model.Sample) {
+	if s == l.API && l.countProbes && s.recorded > 0 && sm.N() == 1 && sm.OK() {
+		pr := &l.probes
+		if pr.n == 0 || sm.At < pr.first {
+			pr.first = sm.At
+		}
+		pr.last = max(pr.last, sm.At)
+		pr.n++
+		s.recorded++
+		return
+	}
 	l.c.Sample(sm)
 	s.recorded += sm.N()
+}
+
+// flushProbes hands the recorder the run of answered probes record gathered.
+func (l *Load) flushProbes() {
+	if pr := &l.probes; pr.n > 0 {
+		l.c.ProbesAnswered(pr.first, pr.last, pr.n)
+		*pr = probeRun{}
+	}
+}
+
+// probeRun is a run of answered probes: how many, and the first and last send times.
+type probeRun struct {
+	n           int64
+	first, last time.Duration
 }
 
 // Start starts the scenario's load and the API prober at the world's current instant.
@@ -808,7 +839,7 @@ func Start(c *world.World) (*Load, error) {
 	}
 	now := c.Clock.Now()
 	t := &Load{c: c, on: true, start: now, last: now, end: math.MaxInt64, pacer: pacer,
-		timeout: l.Timeout.Duration, bin: bin{start: now}}
+		timeout: l.Timeout.Duration, bin: bin{start: now}, countProbes: c.CountsProbes()}
 	rate := 1.0
 	probe, err := loadgen.NewPacer(&scenarios.Load{Rate: &rate})
 	if err != nil {
@@ -842,6 +873,7 @@ func (l *Load) Stop() []model.StreamStats {
 		l.closeBin(l.c.Clock.Now())
 	}
 	l.flushPending()
+	l.flushProbes()
 	l.on = false
 	until := min(l.c.Clock.Now(), l.end)
 	var out []model.StreamStats

@@ -40,9 +40,11 @@ type World struct {
 	// noNodeVersions says the recorder reads no state sample's NodesByVersion
 	// (model.NodeVersionsSkipper): stateSample leaves it nil.
 	noNodeVersions bool
-	Rng            *rand.Rand
-	Src            *rand.PCG
-	Clock          des.Clock
+	// probes is the recorder as a model.ProbeCounter, nil when it is none.
+	probes model.ProbeCounter
+	Rng    *rand.Rand
+	Src    *rand.PCG
+	Clock  des.Clock
 	// Name is the cluster's name in locators.
 	Name  string
 	Hooks Hooks
@@ -115,6 +117,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	if s, ok := rec.(model.NodeVersionsSkipper); ok {
 		w.noNodeVersions = s.SkipsNodeVersions()
 	}
+	w.probes, _ = rec.(model.ProbeCounter)
 	spread := w.Cal.ProxySyncMax.Duration - w.Cal.ProxySyncMin.Duration
 	for b := range w.lags {
 		w.lags[b] = w.Cal.ProxySyncMin.Duration + time.Duration((float64(b)+0.5)/Buckets*float64(spread))
@@ -395,6 +398,16 @@ func (c *World) Instant(level model.Level, loc model.Locator, reason model.Reaso
 
 // Sample records a request sample.
 func (c *World) Sample(s *model.Sample) { c.Record(c.rec.Sample(s)) }
+
+// CountsProbes says that the recorder takes the API prober's answered probes in runs
+// (model.ProbeCounter, see ProbesAnswered).
+func (c *World) CountsProbes() bool { return c.probes != nil }
+
+// ProbesAnswered records n answered probes of the API prober sent from first to last, for a
+// recorder that CountsProbes.
+func (c *World) ProbesAnswered(first, last time.Duration, n int64) {
+	c.Record(c.probes.ProbesAnswered(first, last, n))
+}
 
 // SnapshotEtcd records the snapshot the preflight takes (size from the number of objects) and
 // marks it verified when etcd has quorum.
