@@ -2,7 +2,10 @@
 // after it, run in order.
 package des
 
-import "time"
+import (
+	"math/bits"
+	"time"
+)
 
 // event is something that happens at a virtual instant. Events at the same instant run in the
 // order they were scheduled, so a run is a pure function of the scenario and the seed.
@@ -91,12 +94,12 @@ type lane interface {
 	reset()
 }
 
-// laneHead is the instant and order of a lane's first event; ok is false when it has none. The
-// lanes keep their heads in Clock.heads, so that Step compares them without a call per lane.
+// laneHead is the instant and order of a lane's first event. The lanes keep their heads in
+// Clock.heads, and the set of lanes that hold events in Clock.busy, so that Step compares the
+// heads of those lanes only, without a call per lane.
 type laneHead struct {
 	at  time.Duration
 	seq uint64
-	ok  bool
 }
 
 // NewLane returns a lane of c whose events come d after they are scheduled and are handed to
@@ -107,6 +110,9 @@ func NewLane[T any](c *Clock, d time.Duration, handle func(T)) *Lane[T] {
 	l := &Lane[T]{c: c, idx: len(c.lanes), delay: max(d, 0), handle: handle}
 	c.lanes = append(c.lanes, l)
 	c.heads = append(c.heads, laneHead{})
+	if l.idx/64 >= len(c.busy) {
+		c.busy = append(c.busy, 0)
+	}
 	return l
 }
 
@@ -123,7 +129,8 @@ func (l *Lane[T]) After(v T) {
 	}
 	l.events = append(l.events, laneEvent[T]{at: c.now + l.delay, seq: c.seq, v: v})
 	if l.head == len(l.events)-1 {
-		c.heads[l.idx] = laneHead{at: c.now + l.delay, seq: c.seq, ok: true}
+		c.heads[l.idx] = laneHead{at: c.now + l.delay, seq: c.seq}
+		c.busy[l.idx/64] |= 1 << (l.idx % 64)
 	}
 }
 
@@ -151,9 +158,9 @@ func (l *Lane[T]) runNext() {
 	l.head++
 	if l.head < len(l.events) {
 		n := &l.events[l.head]
-		l.c.heads[l.idx] = laneHead{at: n.at, seq: n.seq, ok: true}
+		l.c.heads[l.idx] = laneHead{at: n.at, seq: n.seq}
 	} else {
-		l.c.heads[l.idx].ok = false
+		l.c.busy[l.idx/64] &^= 1 << (l.idx % 64)
 	}
 	l.c.now = e.at
 	l.c.events++
@@ -163,7 +170,7 @@ func (l *Lane[T]) runNext() {
 func (l *Lane[T]) reset() {
 	clear(l.events)
 	l.events, l.head = l.events[:0], 0
-	l.c.heads[l.idx].ok = false
+	l.c.busy[l.idx/64] &^= 1 << (l.idx % 64)
 }
 
 // Clock is the virtual clock and its event queue.
@@ -173,6 +180,7 @@ type Clock struct {
 	queue  eventQueue
 	lanes  []lane
 	heads  []laneHead // each lane's first event, by lane index
+	busy   []uint64   // the lanes that hold events, a bit per lane index
 	events uint64     // events run so far
 }
 
@@ -204,9 +212,12 @@ func (c *Clock) Step(until time.Duration) bool {
 	if len(c.queue) > 0 {
 		at, seq, ok = c.queue[0].at, c.queue[0].seq, true
 	}
-	for i := range c.heads {
-		if h := &c.heads[i]; h.ok && (!ok || h.at < at || (h.at == at && h.seq < seq)) {
-			at, seq, ok, from = h.at, h.seq, true, i
+	for wi, w := range c.busy {
+		for ; w != 0; w &= w - 1 {
+			i := wi*64 + bits.TrailingZeros64(w)
+			if h := &c.heads[i]; !ok || h.at < at || (h.at == at && h.seq < seq) {
+				at, seq, ok, from = h.at, h.seq, true, i
+			}
 		}
 	}
 	if !ok || at > until {
