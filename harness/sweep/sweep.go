@@ -267,7 +267,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 	res := agg.result()
 	res.Interrupted = ctx.Err() != nil
 	if opts.Shrink && !res.Interrupted {
-		ShrinkFailures(ctx, sc, p, judge, res, opts.MaxShrinkRuns)
+		ShrinkFailures(ctx, sc, p, judge, res, opts.MaxShrinkRuns, parallel)
 	}
 	res.Elapsed = time.Since(start)
 	if res.Interrupted {
@@ -276,17 +276,37 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge 
 	return res, nil
 }
 
-// ShrinkFailures shrinks each distinct failure of res in turn; an interruption (ctx) stops it
-// with res.Interrupted set, the failures not yet shrunk left as they were.
-func ShrinkFailures(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge Judge, res *Result, maxRuns int) {
-	for i := range res.Failures {
-		f := &res.Failures[i]
-		shrunk, runs, err := Shrink(ctx, sc, p, judge, f.Example, maxRuns)
-		f.Shrunk, f.ShrinkRuns = shrunk, runs
-		if err != nil {
-			res.Interrupted = true
-			return
-		}
+// ShrinkFailures shrinks the distinct failures of res, up to parallel at once (each shrink runs
+// its candidates one after another and is deterministic, so the result does not depend on
+// parallel); an interruption (ctx) stops it with res.Interrupted set, each failure holding the
+// smallest schedule found so far, the failures not yet begun left as they were.
+func ShrinkFailures(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, judge Judge, res *Result, maxRuns, parallel int) {
+	var (
+		wg          sync.WaitGroup
+		next        atomic.Int64
+		interrupted atomic.Bool
+	)
+	for w := 0; w < min(max(parallel, 1), len(res.Failures)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !interrupted.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(res.Failures) {
+					return
+				}
+				f := &res.Failures[i]
+				shrunk, runs, err := Shrink(ctx, sc, p, judge, f.Example, maxRuns)
+				f.Shrunk, f.ShrinkRuns = shrunk, runs
+				if err != nil {
+					interrupted.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if interrupted.Load() {
+		res.Interrupted = true
 	}
 }
 

@@ -137,15 +137,17 @@ func TestRandomFaultsAreDrawnFromTheSeed(t *testing.T) {
 	}
 }
 
+// TestResultsDoNotDependOnParallelism: the seeds' results, and the failures shrunk from them,
+// are the same on one worker as on several.
 func TestResultsDoNotDependOnParallelism(t *testing.T) {
 	sc, _, err := scenarios.Open("ha-well-configured")
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(parallel int) []SeedResult {
+	run := func(parallel int) ([]SeedResult, []Failure) {
 		var all []SeedResult
-		res, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: 24, FirstSeed: 100, RandomFaults: true, Parallel: parallel,
-			OnResult: func(r SeedResult) { all = append(all, r) }})
+		res, err := Run(context.Background(), sc, sim.NewProvider(), ReportJudge, Options{Seeds: 400, FirstSeed: 100, RandomFaults: true, Parallel: parallel,
+			Shrink: true, OnResult: func(r SeedResult) { all = append(all, r) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,10 +155,25 @@ func TestResultsDoNotDependOnParallelism(t *testing.T) {
 		if len(all) != res.Runs {
 			t.Fatalf("%d results seen, %d runs", len(all), res.Runs)
 		}
-		return all
+		return all, res.Failures
 	}
-	if !reflect.DeepEqual(run(1), run(2)) {
-		t.Error("a sweep on one worker and on two gave different results")
+	all1, failures1 := run(1)
+	if len(failures1) < 2 {
+		t.Fatalf("%d distinct failures: want several, shrunk at once on several workers", len(failures1))
+	}
+	for _, f := range failures1 {
+		if f.Shrunk == nil || f.ShrinkRuns == 0 {
+			t.Fatalf("failure %q was not shrunk", f.Criterion)
+		}
+	}
+	for _, parallel := range []int{2, 3} {
+		all, failures := run(parallel)
+		if !reflect.DeepEqual(all1, all) {
+			t.Errorf("a sweep on one worker and on %d gave different results", parallel)
+		}
+		if !reflect.DeepEqual(failures1, failures) {
+			t.Errorf("a sweep on one worker and on %d shrank its failures differently", parallel)
+		}
 	}
 }
 

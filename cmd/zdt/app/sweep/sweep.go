@@ -325,7 +325,7 @@ func runOnCluster(ctx context.Context, streams cli.IOStreams, f *flagpole, sc *s
 	}
 	res := sweep.FromLines(lines, opts.Keep)
 	if opts.Shrink {
-		sweep.ShrinkFailures(ctx, sc, sim.NewProvider(), sweep.ReportJudge, res, opts.MaxShrinkRuns)
+		sweep.ShrinkFailures(ctx, sc, sim.NewProvider(), sweep.ReportJudge, res, opts.MaxShrinkRuns, opts.Parallel)
 	}
 	res.Elapsed = time.Since(start)
 	if res.Interrupted {
