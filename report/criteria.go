@@ -21,15 +21,14 @@ func (e *evaluation) criteria() []Criterion {
 	// Room for every criterion: the fixed ones, a PDB floor per workload and one per fault.
 	cs := make([]Criterion, 0, 16+len(e.sc.Spec.Workloads)+len(e.sc.Spec.Faults))
 	cs = append(cs, e.preflight())
-	upgrade := make([]Criterion, 0, 7+len(e.sc.Spec.Workloads))
-	upgrade = append(upgrade, e.droppedRequests(), e.apiDowntime(), e.pdbStall(), e.readyPercent(), e.availabilityFloor())
-	upgrade = append(upgrade, e.pdbFloors()...)
-	upgrade = append(upgrade, e.upgradeDeadline(), e.postflight())
-	for _, c := range upgrade {
-		if stoppedEarly {
-			c = skip(c, "the run stopped after the failed preflight")
+	first := len(cs) // the upgrade's criteria
+	cs = append(cs, e.droppedRequests(), e.apiDowntime(), e.pdbStall(), e.readyPercent(), e.availabilityFloor())
+	cs = append(cs, e.pdbFloors()...)
+	cs = append(cs, e.upgradeDeadline(), e.postflight())
+	if stoppedEarly {
+		for i := first; i < len(cs); i++ {
+			cs[i] = skip(cs[i], "the run stopped after the failed preflight")
 		}
-		cs = append(cs, c)
 	}
 	cs = append(cs, e.faultsApplied()...)
 	cs = append(cs, e.runCompleted(), e.measurement(), e.loadCoverage())
