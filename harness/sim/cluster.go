@@ -360,6 +360,10 @@ func (c *Cluster) Close(ctx context.Context) error {
 	c.closeAwaited()
 	c.closeFaults()
 	c.w.CloseOpenPods()
+	if c.load != nil {
+		c.load.Release()
+		c.load = nil
+	}
 	for _, inv := range c.inventories {
 		inventories.Put(inv)
 	}

@@ -8,6 +8,7 @@ package traffic
 import (
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -50,7 +51,9 @@ type stream struct {
 	// code 200 with no backend named and no path delay.
 	slots []*slot
 	ok    *slot
-	plan  newConnPlan
+	// free holds the slots of a released load's streams, for findSlot to make new ones in.
+	free *[]*slot
+	plan newConnPlan
 	// okLat is the mean latency of a request a healthy pod answers on this stream's
 	// connections, sigma the spread of the log-normal it follows (0: every request takes okLat).
 	okLat time.Duration
@@ -93,6 +96,68 @@ type Load struct {
 	// (world.CountsProbes): record gathers them in probes.
 	countProbes bool
 	probes      probeRun
+	// spareStreams and spareSlots are what the runs before left (Release), for this run's
+	// streams and slots to be made in.
+	spareStreams []*stream
+	spareSlots   []*slot
+}
+
+// loads holds the loads of closed clusters (Release) for the next ones: a sweep's runs are
+// alike, so what a run's load allocated (its streams and slots, the lists of its second and
+// its template) fits the next.
+var loads = sync.Pool{New: func() any { return new(Load) }}
+
+// Release hands the load back for another run's: nothing may use it afterwards.
+func (l *Load) Release() {
+	for i := 0; i <= len(l.streams); i++ {
+		s := l.API
+		if i < len(l.streams) {
+			s = l.streams[i]
+		}
+		if s == nil {
+			continue
+		}
+		for _, sl := range s.slots {
+			*sl = slot{}
+			l.spareSlots = append(l.spareSlots, sl)
+		}
+		clear(s.slots)
+		clear(s.conns)
+		*s = stream{conns: s.conns[:0], slots: s.slots[:0]}
+		l.spareStreams = append(l.spareStreams, s)
+	}
+	clear(l.streams)
+	clear(l.bin.order)
+	clear(l.bin.pending)
+	clear(l.tmpl.calls)
+	clear(l.tmpl.slots)
+	*l = Load{
+		streams: l.streams[:0], bin: bin{order: l.bin.order[:0], pending: l.bin.pending[:0]},
+		tmpl:         template{calls: l.tmpl.calls[:0], slots: l.tmpl.slots[:0], drawn: l.tmpl.drawn[:0], recorded: l.tmpl.recorded[:0]},
+		spareStreams: l.spareStreams, spareSlots: l.spareSlots,
+	}
+	loads.Put(l)
+}
+
+// newStream makes a stream, in one a released load left when there is one.
+func (l *Load) newStream(w *world.Workload, mode model.ConnMode) *stream {
+	var s *stream
+	if n := len(l.spareStreams); n > 0 {
+		s = l.spareStreams[n-1]
+		l.spareStreams[n-1] = nil
+		l.spareStreams = l.spareStreams[:n-1]
+	} else {
+		s = new(stream)
+	}
+	*s = stream{W: w, mode: mode, conns: s.conns[:0], slots: s.slots[:0], free: &l.spareSlots}
+	if mode == model.ConnReused {
+		if cap(s.conns) >= reusedConns {
+			s.conns = s.conns[:reusedConns]
+		} else {
+			s.conns = make([]conn, reusedConns)
+		}
+	}
+	return s
 }
 
 // Flush emits the requests sent since the last flush, under the routing that held since then.
@@ -671,7 +736,15 @@ func (s *stream) findSlot(code int, errMsg, backend string, path time.Duration) 
 			return sl
 		}
 	}
-	sl := &slot{s: s, code: code, err: errMsg, backend: backend, path: path}
+	var sl *slot
+	if n := len(*s.free); n > 0 {
+		sl = (*s.free)[n-1]
+		(*s.free)[n-1] = nil
+		*s.free = (*s.free)[:n-1]
+	} else {
+		sl = new(slot)
+	}
+	*sl = slot{s: s, code: code, err: errMsg, backend: backend, path: path}
 	target := model.APITarget
 	if s.W != nil {
 		target = s.W.Name
@@ -838,8 +911,9 @@ func Start(c *world.World) (*Load, error) {
 		return nil, fmt.Errorf("spec.load: %w", err)
 	}
 	now := c.Clock.Now()
-	t := &Load{c: c, on: true, start: now, last: now, end: math.MaxInt64, pacer: pacer,
-		timeout: l.Timeout.Duration, bin: bin{start: now}, countProbes: c.CountsProbes()}
+	t := loads.Get().(*Load)
+	t.c, t.on, t.start, t.last, t.end, t.pacer = c, true, now, now, math.MaxInt64, pacer
+	t.timeout, t.bin.start, t.countProbes = l.Timeout.Duration, now, c.CountsProbes()
 	rate := 1.0
 	probe, err := loadgen.NewPacer(&scenarios.Load{Rate: &rate})
 	if err != nil {
@@ -852,15 +926,13 @@ func Start(c *world.World) (*Load, error) {
 	}
 	for _, name := range l.Targets {
 		for _, mode := range l.Connections {
-			s := &stream{W: c.Workload(name), mode: model.ConnMode(mode)}
+			s := t.newStream(c.Workload(name), model.ConnMode(mode))
 			s.okLat, s.sigma = latencyOf(&c.Cal, s.mode)
-			if s.mode == model.ConnReused {
-				s.conns = make([]conn, reusedConns)
-			}
 			t.streams = append(t.streams, s)
 		}
 	}
-	t.API = &stream{mode: model.ConnNew, okLat: c.Cal.RequestLatency.Duration}
+	t.API = t.newStream(nil, model.ConnNew)
+	t.API.okLat = c.Cal.RequestLatency.Duration
 	return t, nil
 }
 
