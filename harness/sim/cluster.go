@@ -354,7 +354,6 @@ func (c *Cluster) StopLoad(ctx context.Context) ([]model.StreamStats, error) {
 func (c *Cluster) Close(ctx context.Context) error {
 	c.w.Flush()
 	c.w.CuttingShort = true
-	defer func() { c.w.CuttingShort = false }()
 	c.ctl.Close()
 	c.w.CloseAPIUnavailable()
 	c.closeAwaited()
@@ -368,7 +367,12 @@ func (c *Cluster) Close(ctx context.Context) error {
 		inventories.Put(inv)
 	}
 	c.inventories = nil
-	return c.w.Err()
+	err := c.w.Err()
+	// The world goes back to a pool for the next cluster's (world.Release): nothing that
+	// Close's caller keeps (the records handed to the recorder, RunInfo) shares it.
+	c.w.Release()
+	c.w = nil
+	return err
 }
 
 // SnapshotEtcd implements harness.Cluster.

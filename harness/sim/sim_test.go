@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -325,5 +326,48 @@ func TestNodeVersionsLeftOutOnlyForARecorderThatSkipsThem(t *testing.T) {
 	b, _ := json.Marshal([]any{skipping.Samples, skipping.Intervals, skipping.States})
 	if !bytes.Equal(a, b) {
 		t.Error("the records differ beyond NodesByVersion")
+	}
+}
+
+// TestReleasedWorldRunsAsNew: a closed cluster's world and load go back to pools for the next
+// cluster (world.World.Release, traffic.Load.Release). Runs of several scenarios, one with other
+// timings, each made in what a run of another scenario left, record what they record in a world
+// made new.
+func TestReleasedWorldRunsAsNew(t *testing.T) {
+	slower := func(sc *scenarios.Scenario) {
+		cal := *sc.Spec.Calibration
+		cal.ProxySyncMax.Duration *= 3
+		cal.KubeletSync.Duration *= 2
+		cal.EndpointSync.Duration += time.Second
+		sc.Spec.Calibration = &cal
+	}
+	runs := []struct {
+		name string
+		edit func(*scenarios.Scenario)
+	}{{"ha-well-configured", nil}, {"single-control-plane", nil}, {"pdb-blocks-drain", nil}, {"ha-well-configured", slower}, {"no-prestop-exit", nil}}
+	records := func(o *outcome) []byte {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		for _, v := range []any{o.info, o.mem.Samples, o.mem.Intervals, o.mem.States} {
+			if err := enc.Encode(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.Bytes()
+	}
+	fresh := make([][]byte, len(runs))
+	for i, r := range runs {
+		// Two collections empty the pools: this run's world and load are made new.
+		runtime.GC()
+		runtime.GC()
+		fresh[i] = records(runScenario(t, r.name, 7, r.edit))
+	}
+	if bytes.Equal(fresh[0], fresh[3]) {
+		t.Fatal("the timings changed nothing: the comparison says little")
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		if got := records(runScenario(t, runs[i].name, 7, runs[i].edit)); !bytes.Equal(got, fresh[i]) {
+			t.Errorf("run %d (%s) in a released world recorded other records than in a new one", i, runs[i].name)
+		}
 	}
 }

@@ -167,6 +167,10 @@ func (l *Lane[T]) runNext() {
 	l.handle(e.v)
 }
 
+// SetDelay sets how long after they are scheduled the lane's events come, for a lane of a
+// clock that was Reset.
+func (l *Lane[T]) SetDelay(d time.Duration) { l.delay = max(d, 0) }
+
 func (l *Lane[T]) reset() {
 	clear(l.events)
 	l.events, l.head = l.events[:0], 0
@@ -239,6 +243,13 @@ func (c *Clock) AdvanceTo(t time.Duration) {
 	if c.now < t {
 		c.now = t
 	}
+}
+
+// Reset makes the clock as new but for its lanes, which it keeps, emptied, with what they and
+// the queue allocated: a clock for another run.
+func (c *Clock) Reset() {
+	c.Restart()
+	c.seq, c.events = 0, 0
 }
 
 // Restart drops every queued event and sets the clock back to 0: the state the events built

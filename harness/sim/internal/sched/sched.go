@@ -82,6 +82,14 @@ func (s *Scheduler) Set(node int, info Info) {
 	}
 }
 
+// Reset empties the scheduler, keeping what it allocated, for another cluster.
+func (s *Scheduler) Reset() {
+	clear(s.classOf)
+	clear(s.shapes)
+	*s = Scheduler{nodeClass: s.nodeClass[:0], classes: s.classes[:0], classOf: s.classOf, shapes: s.shapes,
+		live: s.live[:0], livePos: s.livePos[:0]}
+}
+
 // View is node's state as Set last recorded it.
 func (s *Scheduler) View(node int) Info { return s.classes[s.nodeClass[node]].info }
 

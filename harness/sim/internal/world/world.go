@@ -8,6 +8,7 @@ package world
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/des"
@@ -106,14 +107,43 @@ type World struct {
 	Effects      Effects
 }
 
+// worlds holds the worlds of closed clusters (Release) for the next ones: a sweep's runs are
+// alike, so what a run's world allocated (its clock's queue and lanes, the scheduler's classes,
+// its lists) fits the next.
+var worlds = sync.Pool{New: func() any { return new(World) }}
+
+// Release hands the world back for another cluster's: nothing may use it, its nodes or its pods
+// afterwards. What it kept is what no record handed to the recorder shares.
+func (c *World) Release() {
+	c.Clock.Reset()
+	c.sched.Reset()
+	st := &c.lastState
+	*c = World{
+		Clock: c.Clock, sched: c.sched,
+		proxyLanes: c.proxyLanes, endpointLane: c.endpointLane, scheduleLane: c.scheduleLane,
+		syncLane: c.syncLane, startLane: c.startLane, pullStartLane: c.pullStartLane,
+		Nodes: emptied(c.Nodes), CPNodes: emptied(c.CPNodes), Workers: emptied(c.Workers),
+		Workloads: emptied(c.Workloads), PDBs: emptied(c.PDBs), pending: emptied(c.pending),
+		entries: emptied(c.entries), delayPods: emptied(c.delayPods),
+		lastState: stateScratch{scratch: st.scratch[:0], versions: st.versions[:0],
+			lastVersions: st.lastVersions[:0], checked: st.checked[:0]},
+	}
+	worlds.Put(c)
+}
+
+// emptied is s with no element, its room kept and cleared of pointers.
+func emptied[T any](s []*T) []*T {
+	clear(s)
+	return s[:0]
+}
+
 // New builds the world of a scenario: its workloads and PDBs, no node yet.
 func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	seed := uint64(*sc.Spec.Seed)
 	src := rand.NewPCG(seed, seed^0x5a17_c0de)
-	w := &World{
-		Sc: sc, Cal: *sc.Spec.Calibration, rec: rec, Src: src, Rng: rand.New(src),
-		Name: sc.Metadata.Name, APILB: LBSet{API: true}, APIUp: true, Settling: true,
-	}
+	w := worlds.Get().(*World)
+	w.Sc, w.Cal, w.rec, w.Src, w.Rng = sc, *sc.Spec.Calibration, rec, src, rand.New(src)
+	w.Name, w.APILB, w.APIUp, w.Settling = sc.Metadata.Name, LBSet{API: true}, true, true
 	if s, ok := rec.(model.NodeVersionsSkipper); ok {
 		w.noNodeVersions = s.SkipsNodeVersions()
 	}
@@ -121,6 +151,21 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	spread := w.Cal.ProxySyncMax.Duration - w.Cal.ProxySyncMin.Duration
 	for b := range w.lags {
 		w.lags[b] = w.Cal.ProxySyncMin.Duration + time.Duration((float64(b)+0.5)/Buckets*float64(spread))
+	}
+	if w.endpointLane != nil {
+		// A released world's lanes, whose handlers are this world's.
+		for b, l := range w.proxyLanes {
+			l.SetDelay(w.lags[b])
+		}
+		w.endpointLane.SetDelay(w.Cal.EndpointSync.Duration)
+		w.scheduleLane.SetDelay(w.Cal.SchedulerDelay.Duration)
+		w.syncLane.SetDelay(w.Cal.KubeletSync.Duration)
+		w.startLane.SetDelay(w.Cal.ContainerStart.Duration)
+		w.pullStartLane.SetDelay(w.Cal.ContainerStart.Duration + w.Cal.ImagePull.Duration)
+		w.reconcileFn = w.reconcile
+		return w
+	}
+	for b := range w.lags {
 		w.proxyLanes[b] = des.NewLane(&w.Clock, w.lags[b], func(v viewChange) { w.applyView(v.p, b, v.ep) })
 	}
 	w.endpointLane = des.NewLane(&w.Clock, w.Cal.EndpointSync.Duration, w.endpointSynced)
