@@ -8,8 +8,10 @@ import (
 // AddNode adds a machine's node, not up yet: a control plane node when pool is "", a worker of
 // the pool otherwise.
 func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Capacity) *Node {
-	n := &Node{
+	n := spare(&c.spareNodes)
+	*n = Node{
 		idx: len(c.Nodes), Name: name, Pool: pool, Zone: zone, Version: version, Created: c.Clock.Now(),
+		Pods: n.Pods,
 	}
 	if pool == "" {
 		n.Role = model.RoleControlPlane

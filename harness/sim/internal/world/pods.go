@@ -18,7 +18,9 @@ import (
 func (c *World) ReconcileReplicas(w *Workload) {
 	for len(w.Active) < w.Replicas {
 		w.seq++
-		p := &Pod{Name: w.Name + "-" + strconv.Itoa(w.seq), W: w, Created: c.Clock.Now()}
+		p := spare(&c.sparePods)
+		*p = Pod{Name: w.Name + "-" + strconv.Itoa(w.seq), W: w, Created: c.Clock.Now()}
+		c.made = append(c.made, p)
 		for b := range p.viewPos {
 			p.viewPos[b], p.termPos[b] = -1, -1
 		}

@@ -105,6 +105,12 @@ type World struct {
 	CuttingShort bool
 	PodsCreated  int
 	Effects      Effects
+	// made are the pods made in this world (Release recycles them); sparePods, spareNodes and
+	// spareWorkloads what the worlds before left, for this one's to be made in.
+	made           []*Pod
+	sparePods      []*Pod
+	spareNodes     []*Node
+	spareWorkloads []*Workload
 }
 
 // worlds holds the worlds of closed clusters (Release) for the next ones: a sweep's runs are
@@ -117,6 +123,23 @@ var worlds = sync.Pool{New: func() any { return new(World) }}
 func (c *World) Release() {
 	c.Clock.Reset()
 	c.sched.Reset()
+	for _, p := range c.made {
+		*p = Pod{}
+		c.sparePods = append(c.sparePods, p)
+	}
+	for _, n := range c.Nodes {
+		*n = Node{Pods: emptied(n.Pods)}
+		c.spareNodes = append(c.spareNodes, n)
+	}
+	for _, w := range c.Workloads {
+		views := w.Views
+		for b := range views {
+			views[b] = View{Ready: emptied(views[b].Ready), Term: emptied(views[b].Term)}
+		}
+		*w = Workload{Views: views, Active: emptied(w.Active), perNode: zeroed(w.perNode), perZone: zeroed(w.perZone),
+			PDBs: emptied(w.PDBs), ansDirty: emptied(w.ansDirty)}
+		c.spareWorkloads = append(c.spareWorkloads, w)
+	}
 	st := &c.lastState
 	*c = World{
 		Clock: c.Clock, sched: c.sched,
@@ -127,6 +150,7 @@ func (c *World) Release() {
 		entries: emptied(c.entries), delayPods: emptied(c.delayPods),
 		lastState: stateScratch{scratch: st.scratch[:0], versions: st.versions[:0],
 			lastVersions: st.lastVersions[:0], checked: st.checked[:0]},
+		made: emptied(c.made), sparePods: c.sparePods, spareNodes: c.spareNodes, spareWorkloads: c.spareWorkloads,
 	}
 	worlds.Put(c)
 }
@@ -135,6 +159,33 @@ func (c *World) Release() {
 func emptied[T any](s []*T) []*T {
 	clear(s)
 	return s[:0]
+}
+
+// zeroed is s with no element, its room kept and zeroed: a list that grows by reslicing its
+// room (slices.Grow) finds zeros there, as in a new one.
+func zeroed(s []int) []int {
+	clear(s[:cap(s)])
+	return s[:0]
+}
+
+// spare takes the last of a list of spare objects, or a new one.
+func spare[T any](list *[]*T) *T {
+	n := len(*list)
+	if n == 0 {
+		return new(T)
+	}
+	v := (*list)[n-1]
+	(*list)[n-1] = nil
+	*list = (*list)[:n-1]
+	return v
+}
+
+// newWorkload is a workload made in what a released world left, its lists' room kept.
+func (c *World) newWorkload(w Workload) *Workload {
+	wl := spare(&c.spareWorkloads)
+	w.Views, w.Active, w.perNode, w.perZone, w.PDBs, w.ansDirty = wl.Views, wl.Active, wl.perNode, wl.perZone, wl.PDBs, wl.ansDirty
+	*wl = w
+	return wl
 }
 
 // New builds the world of a scenario: its workloads and PDBs, no node yet.
@@ -190,14 +241,16 @@ func (c *World) AddWorkloads() {
 	}
 	for i := range sc.Spec.Workloads {
 		ws := &sc.Spec.Workloads[i]
-		wl := &Workload{
+		wl := c.newWorkload(Workload{
 			idx: i, Name: ws.Name, Spec: ws, Replicas: int(*ws.Replicas),
 			CPU: ws.Requests.CPU.MilliValue(), Mem: ws.Requests.Memory.Value(),
 			Target: targets[ws.Name],
-		}
+		})
 		// A view holds the workload's ready pods and a few more while they are replaced.
 		for b := range wl.Views {
-			wl.Views[b].Ready = make([]*Pod, 0, wl.Replicas+2)
+			if cap(wl.Views[b].Ready) < wl.Replicas+2 {
+				wl.Views[b].Ready = make([]*Pod, 0, wl.Replicas+2)
+			}
 		}
 		c.Workloads = append(c.Workloads, wl)
 	}
@@ -229,10 +282,10 @@ func (c *World) AddWorkloads() {
 // them. The DaemonSets (kube-proxy, the CNI's agent) are modeled per node (DaemonsReady).
 func (c *World) AddSystemWorkloads() {
 	ws := scenarios.CoreDNS()
-	c.Workloads = append(c.Workloads, &Workload{
+	c.Workloads = append(c.Workloads, c.newWorkload(Workload{
 		idx: len(c.Workloads), Name: ws.Name, Spec: &ws, Replicas: int(*ws.Replicas),
 		CPU: ws.Requests.CPU.MilliValue(), Mem: ws.Requests.Memory.Value(), System: true,
-	})
+	}))
 }
 
 // Settle places every workload's pods, Ready and serving, and runs the cluster until it has
