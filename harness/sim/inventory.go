@@ -54,7 +54,7 @@ func inventory(c *world.World, inv *model.Inventory) *model.Inventory {
 			if lowest == "" || scenarios.VersionLess(n.Version, lowest) {
 				lowest = n.Version
 			}
-			names := n.StaticPodNames()
+			names := c.StaticPodNames(n)
 			for i, comp := range world.StaticPods {
 				inv.SystemPods = append(inv.SystemPods, model.SystemPod{
 					Name: names[i], Component: comp, Node: n.Name, Version: n.Version, Ready: n.Ready,
@@ -62,7 +62,7 @@ func inventory(c *world.World, inv *model.Inventory) *model.Inventory {
 			}
 		}
 		inv.SystemPods = append(inv.SystemPods, model.SystemPod{
-			Name: n.ProxyPodName(), Component: "kube-proxy", Node: n.Name, Version: n.Version, Ready: n.Ready && n.DaemonsReady,
+			Name: c.ProxyPodName(n), Component: "kube-proxy", Node: n.Name, Version: n.Version, Ready: n.Ready && n.DaemonsReady,
 		})
 	}
 	inv.APIServerVersion = lowest

@@ -42,21 +42,24 @@ func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Ca
 // StaticPods are the components kubeadm runs as static pods on every control plane node.
 var StaticPods = [...]string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"}
 
-// StaticPodNames are the names of the node's static pods, in the order of StaticPods (made once).
-func (n *Node) StaticPodNames() *[len(StaticPods)]string {
+// StaticPodNames are the names of node n's static pods, in the order of StaticPods (made once;
+// a released node keeps the room for them).
+func (c *World) StaticPodNames(n *Node) *[len(StaticPods)]string {
 	if n.staticPods == nil {
 		n.staticPods = new([len(StaticPods)]string)
+	}
+	if n.staticPods[0] == "" {
 		for i, comp := range StaticPods {
-			n.staticPods[i] = comp + "-" + n.Name
+			n.staticPods[i] = c.Text(comp, "-", n.Name)
 		}
 	}
 	return n.staticPods
 }
 
-// ProxyPodName is the name of the node's kube-proxy pod (made once).
-func (n *Node) ProxyPodName() string {
+// ProxyPodName is the name of node n's kube-proxy pod (made once).
+func (c *World) ProxyPodName(n *Node) string {
 	if n.proxyPod == "" {
-		n.proxyPod = "kube-proxy-" + n.Name
+		n.proxyPod = c.Text("kube-proxy-", n.Name)
 	}
 	return n.proxyPod
 }

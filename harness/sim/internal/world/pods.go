@@ -3,7 +3,6 @@ package world
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -19,7 +18,7 @@ func (c *World) ReconcileReplicas(w *Workload) {
 	for len(w.Active) < w.Replicas {
 		w.seq++
 		p := spare(&c.sparePods)
-		*p = Pod{Name: w.Name + "-" + strconv.Itoa(w.seq), W: w, Created: c.Clock.Now()}
+		*p = Pod{Name: c.Numbered(w.Name, "", w.seq), W: w, Created: c.Clock.Now()}
 		c.made = append(c.made, p)
 		for b := range p.viewPos {
 			p.viewPos[b], p.termPos[b] = -1, -1
@@ -253,7 +252,7 @@ func (c *World) SetReady(p *Pod, ready bool) {
 		if ready {
 			p.W.ReadyCount++
 			p.ReadyAt = c.Clock.Now()
-			c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, p.Name+" not ready", p.Created, c.Clock.Now())
+			c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Text(p.Name, " not ready", ""), p.Created, c.Clock.Now())
 		} else {
 			p.W.ReadyCount--
 		}
@@ -425,7 +424,7 @@ func (c *World) PodGone(p *Pod) {
 	p.W.Route.Dirty = true
 	c.answerMayChange(p)
 	if p.DeletedAt < c.Clock.Now() {
-		msg := p.Name + " terminating"
+		msg := c.Text(p.Name, " terminating", "")
 		if p.lostWith != "" {
 			msg = fmt.Sprintf("%s gone with node %s, powered off: it never terminated gracefully", p.Name, p.lostWith)
 		}

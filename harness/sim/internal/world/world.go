@@ -111,6 +111,8 @@ type World struct {
 	sparePods      []*Pod
 	spareNodes     []*Node
 	spareWorkloads []*Workload
+	// names are the strings made from names (names.go), kept from world to world.
+	names map[nameKey]string
 }
 
 // worlds holds the worlds of closed clusters (Release) for the next ones: a sweep's runs are
@@ -128,7 +130,10 @@ func (c *World) Release() {
 		c.sparePods = append(c.sparePods, p)
 	}
 	for _, n := range c.Nodes {
-		*n = Node{Pods: emptied(n.Pods)}
+		if n.staticPods != nil {
+			*n.staticPods = [len(StaticPods)]string{}
+		}
+		*n = Node{Pods: emptied(n.Pods), staticPods: n.staticPods}
 		c.spareNodes = append(c.spareNodes, n)
 	}
 	for _, w := range c.Workloads {
@@ -151,6 +156,7 @@ func (c *World) Release() {
 		lastState: stateScratch{scratch: st.scratch[:0], versions: st.versions[:0],
 			lastVersions: st.lastVersions[:0], checked: st.checked[:0]},
 		made: emptied(c.made), sparePods: c.sparePods, spareNodes: c.spareNodes, spareWorkloads: c.spareWorkloads,
+		names: c.names,
 	}
 	worlds.Put(c)
 }
@@ -483,9 +489,9 @@ func (c *World) closeOpenPod(p *Pod, now time.Duration) {
 	switch {
 	case p.Gone:
 	case p.Terminating && p.DeletedAt < now:
-		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, p.Name+" terminating, not yet gone", p.DeletedAt, now)
+		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, c.Text(p.Name, " terminating, not yet gone", ""), p.DeletedAt, now)
 	case !p.Terminating && !p.Ready && p.Created < now:
-		c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, p.Name+" not ready", p.Created, now)
+		c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Text(p.Name, " not ready", ""), p.Created, now)
 	}
 }
 
