@@ -8,8 +8,8 @@ import (
 )
 
 // TestOrder checks that events run by instant, and in the order they were scheduled at the
-// same instant, including events scheduled while others run, whether they go through the heap
-// or through lanes.
+// same instant, including events scheduled while others run, whether they go through the heap,
+// through lanes or through timers.
 func TestOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var c Clock
@@ -34,8 +34,18 @@ func TestOrder(t *testing.T) {
 	for _, d := range []time.Duration{0, time.Second, 2500 * time.Millisecond} {
 		lanes = append(lanes, NewLane(&c, d, func(e laneEv) { ran(e.k, e.depth) }))
 	}
+	var timers []*Timer[laneEv]
+	for range 2 {
+		timers = append(timers, NewTimer(&c, func(e laneEv) { ran(e.k, e.depth) }))
+	}
 	schedule = func(at time.Duration, depth int) {
 		seq++
+		if i := rng.IntN(len(timers) + 1); i < len(timers) && rng.IntN(2) == 0 {
+			k := key{at: max(at, c.Now()), seq: seq}
+			want = append(want, k)
+			timers[i].At(at, laneEv{k: k, depth: depth})
+			return
+		}
 		if i := rng.IntN(len(lanes) + 1); i < len(lanes) {
 			k := key{at: c.Now() + lanes[i].delay, seq: seq}
 			want = append(want, k)

@@ -213,15 +213,7 @@ func (c *World) containerStarted(p *Pod) {
 	c.syncEndpoint(p)
 	gen := p.Gen
 	startup := w.Spec.StartupTime.Duration + c.Effects.SlowStart[p.W]
-	c.Clock.After(startup, func() {
-		if p.Gen != gen {
-			return
-		}
-		c.Flush()
-		p.Serving = true
-		w.Route.Dirty = true
-		c.answerMayChange(p)
-	})
+	c.podTimer.After(startup, podEvent{p: p, gen: gen, kind: podServing})
 	// Readiness: without a probe the pod is Ready as soon as its container runs, whether the
 	// application serves or not. With one, at the first probe after the application serves.
 	readyIn := time.Duration(0)
@@ -234,12 +226,55 @@ func (c *World) containerStarted(p *Pod) {
 			readyIn = first + k*period
 		}
 	}
-	c.Clock.After(readyIn, func() {
-		if p.Gen != gen || p.Terminating {
+	c.podTimer.After(readyIn, podEvent{p: p, gen: gen, kind: podProbedReady})
+}
+
+// podEvent is something that happens to a pod in one of its generations (Pod.Gen), at an
+// instant of its own (World.podTimer): dropped once the pod's future changed.
+type podEvent struct {
+	p        *Pod
+	gen      int
+	kind     podEventKind
+	graceful bool // podExit's
+}
+
+type podEventKind uint8
+
+const (
+	podServing       podEventKind = iota // the started application accepts requests
+	podProbedReady                       // the first readiness probe after it serves passes
+	podDrainNotReady                     // a draining application's readiness probe has failed
+	podExit                              // the application process exits
+)
+
+// podEventRan is podEvent's handler.
+func (c *World) podEventRan(e podEvent) {
+	p := e.p
+	if p.Gen != e.gen {
+		return
+	}
+	switch e.kind {
+	case podServing:
+		c.Flush()
+		p.Serving = true
+		p.W.Route.Dirty = true
+		c.answerMayChange(p)
+	case podProbedReady:
+		if !p.Terminating {
+			c.SetReady(p, true)
+		}
+	case podDrainNotReady:
+		if !p.Gone && !p.Exited {
+			c.SetReady(p, false)
+		}
+	case podExit:
+		if p.Gone {
 			return
 		}
-		c.SetReady(p, true)
-	})
+		c.ProcessExit(p, e.graceful)
+		// The kubelet reports the containers stopped and the pod object is removed.
+		c.syncLane.After(syncEvent{p: p, gen: e.gen, kind: syncGone})
+	}
 }
 
 func (c *World) SetReady(p *Pod, ready bool) {
@@ -368,11 +403,7 @@ func (c *World) terminate(p *Pod, gen int) {
 		// A draining application fails its readiness probe from SIGTERM on while it keeps
 		// serving: the kubelet notices after failureThreshold probes.
 		if pr := spec.ReadinessProbe; pr != nil {
-			c.Clock.At(sigterm+time.Duration(*pr.FailureThreshold)*pr.Period.Duration, func() {
-				if p.Gen == gen && !p.Gone && !p.Exited {
-					c.SetReady(p, false)
-				}
-			})
+			c.podTimer.At(sigterm+time.Duration(*pr.FailureThreshold)*pr.Period.Duration, podEvent{p: p, gen: gen, kind: podDrainNotReady})
 		}
 	case scenarios.ShutdownGraceful:
 		graceful = true
@@ -380,14 +411,7 @@ func (c *World) terminate(p *Pod, gen int) {
 	if exit > kill {
 		exit, graceful = kill, false
 	}
-	c.Clock.At(exit, func() {
-		if p.Gen != gen || p.Gone {
-			return
-		}
-		c.ProcessExit(p, graceful)
-		// The kubelet reports the containers stopped and the pod object is removed.
-		c.syncLane.After(syncEvent{p: p, gen: gen, kind: syncGone})
-	})
+	c.podTimer.At(exit, podEvent{p: p, gen: gen, kind: podExit, graceful: graceful})
 }
 
 // ProcessExit stops the application: gracefully (kept-alive connections are closed cleanly) or

@@ -98,6 +98,8 @@ type World struct {
 	// containers they start (pullStartLane after pulling the image first).
 	syncLane                 *des.Lane[syncEvent]
 	startLane, pullStartLane *des.Lane[podGen]
+	// podTimer holds the pods' events at instants of their own (podEvent).
+	podTimer *des.Timer[podEvent]
 	// Settling is set while the initial state is built: nothing is recorded.
 	Settling bool
 	// CuttingShort is set while the run stops: every interval recorded then had not ended by
@@ -149,7 +151,7 @@ func (c *World) Release() {
 	*c = World{
 		Clock: c.Clock, sched: c.sched,
 		proxyLanes: c.proxyLanes, endpointLane: c.endpointLane, scheduleLane: c.scheduleLane,
-		syncLane: c.syncLane, startLane: c.startLane, pullStartLane: c.pullStartLane,
+		syncLane: c.syncLane, startLane: c.startLane, pullStartLane: c.pullStartLane, podTimer: c.podTimer,
 		Nodes: emptied(c.Nodes), CPNodes: emptied(c.CPNodes), Workers: emptied(c.Workers),
 		Workloads: emptied(c.Workloads), PDBs: emptied(c.PDBs), pending: emptied(c.pending),
 		entries: emptied(c.entries), delayPods: emptied(c.delayPods),
@@ -234,6 +236,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	w.syncLane = des.NewLane(&w.Clock, w.Cal.KubeletSync.Duration, w.synced)
 	w.startLane = des.NewLane(&w.Clock, w.Cal.ContainerStart.Duration, w.containerStarting)
 	w.pullStartLane = des.NewLane(&w.Clock, w.Cal.ContainerStart.Duration+w.Cal.ImagePull.Duration, w.containerStarting)
+	w.podTimer = des.NewTimer(&w.Clock, w.podEventRan)
 	w.reconcileFn = w.reconcile
 	return w
 }
