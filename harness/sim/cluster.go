@@ -121,6 +121,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) (*Cluster, error) {
 			}
 		},
 		Reconcile: func() { c.ctl.Reconcile() },
+		CtlEvent:  func(e world.CtlEvent) { c.ctl.Event(e) },
 	}
 	ctl, err := capi.New(w)
 	if err != nil {

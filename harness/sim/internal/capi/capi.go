@@ -367,3 +367,32 @@ func (c *Controllers) zoneFor(p *pool, i int) string {
 	}
 	return zones[i%len(zones)]
 }
+
+// The controllers' events at instants of their own (world.CtlEvent's Kind).
+const (
+	evProvisioned uint8 = iota // a machine's infrastructure is up: world.CtlEvent.Node
+	evDrainRetry               // a drain is requeued: Ref is the *machine
+	evDeleteInfra              // a drained machine's infrastructure is deleted: Node
+	evNodeDeleted              // the Node of a deleted machine goes: Node
+	evSettled                  // nodes that joined settled (settling): At
+)
+
+// after schedules one of the controllers' events d from now.
+func (c *Controllers) after(d time.Duration, e world.CtlEvent) { c.w.CtlAt(c.w.Clock.Now()+d, e) }
+
+// Event runs one of the controllers' events (world.Hooks.CtlEvent).
+func (c *Controllers) Event(e world.CtlEvent) {
+	switch e.Kind {
+	case evProvisioned:
+		c.provisioned(e.Node)
+	case evDrainRetry:
+		c.drain(e.Ref.(*machine))
+	case evDeleteInfra:
+		c.deleteInfra(e.Node)
+	case evNodeDeleted:
+		c.nodeDeleted(e.Node)
+	case evSettled:
+		delete(c.settleWake, e.At)
+		c.w.Wake()
+	}
+}

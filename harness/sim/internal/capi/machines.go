@@ -40,37 +40,41 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 	}
 	c.event(faults.EventMachineCreated, n)
 	provision := w.Cal.MachineProvision.Duration + w.Effects.ProvisionSlow
-	w.Clock.After(provision, func() {
-		if n.Deleting {
-			return
-		}
-		if w.Effects.ProvisionFails > 0 {
-			w.Effects.ProvisionFails--
-			w.Instant(model.Error, world.LocNode(n), model.ReasonMachineCreated, "machine "+n.Name+" failed to provision (injected)")
-			c.failedMachine(n)
-			return
-		}
-		w.MachineUp(n)
-		join := w.Cal.NodeJoin.Duration
-		if n.Role == model.RoleControlPlane {
-			join = w.Cal.ControlPlaneJoin.Duration
-			// kubeadm adds the new etcd member (a voter) shortly before its etcd runs: with a
-			// single member, quorum is lost until the new one has started.
-			if q := w.Cal.EtcdQuorumLoss.Duration; q <= join {
-				w.Clock.After(join-q, func() { w.AddEtcdMember(n) })
-			}
-		}
-		if n.Role == model.RoleControlPlane {
-			w.Clock.After(join, func() {
-				if !n.Deleting && n.Up {
-					c.nodeJoined(n)
-				}
-			})
-			return
-		}
-		c.joinWorker(n, join)
-	})
+	c.after(provision, world.CtlEvent{Kind: evProvisioned, Node: n})
 	return n
+}
+
+// provisioned: machine n's infrastructure is up (or failed to come up), and it starts joining.
+func (c *Controllers) provisioned(n *world.Node) {
+	w := c.w
+	if n.Deleting {
+		return
+	}
+	if w.Effects.ProvisionFails > 0 {
+		w.Effects.ProvisionFails--
+		w.Instant(model.Error, world.LocNode(n), model.ReasonMachineCreated, "machine "+n.Name+" failed to provision (injected)")
+		c.failedMachine(n)
+		return
+	}
+	w.MachineUp(n)
+	join := w.Cal.NodeJoin.Duration
+	if n.Role == model.RoleControlPlane {
+		join = w.Cal.ControlPlaneJoin.Duration
+		// kubeadm adds the new etcd member (a voter) shortly before its etcd runs: with a
+		// single member, quorum is lost until the new one has started.
+		if q := w.Cal.EtcdQuorumLoss.Duration; q <= join {
+			w.Clock.After(join-q, func() { w.AddEtcdMember(n) })
+		}
+	}
+	if n.Role == model.RoleControlPlane {
+		w.Clock.After(join, func() {
+			if !n.Deleting && n.Up {
+				c.nodeJoined(n)
+			}
+		})
+		return
+	}
+	c.joinWorker(n, join)
 }
 
 // joinWorker has a worker join the cluster after d of kubeadm join, which makes no progress
@@ -171,7 +175,7 @@ func (c *Controllers) drain(m *machine) {
 	}
 	if blocked > 0 || podsLeft(n) > 0 {
 		// Cluster API requeues the drain: it sees the last pod gone only at its next pass.
-		w.Clock.After(w.Cal.EvictionRetry.Duration, func() { c.drain(m) })
+		c.after(w.Cal.EvictionRetry.Duration, world.CtlEvent{Kind: evDrainRetry, Ref: m})
 		return
 	}
 	c.finishDrain(m)
@@ -300,14 +304,14 @@ func (c *Controllers) finishDrain(m *machine) {
 		// KubeadmControlPlane's pre-terminate hook removes the etcd member once the drain is done.
 		w.StopEtcdMember(n)
 	}
-	w.Clock.After(w.Cal.MachineDelete.Duration, func() { c.deleteInfra(n) })
+	c.after(w.Cal.MachineDelete.Duration, world.CtlEvent{Kind: evDeleteInfra, Node: n})
 }
 
 // deleteInfra removes the machine's infrastructure, then its Node. Pods still on it die with it
 // and are replaced.
 func (c *Controllers) deleteInfra(n *world.Node) {
 	c.w.PowerDown(n)
-	c.w.Clock.After(time.Second, func() { c.nodeDeleted(n) })
+	c.after(time.Second, world.CtlEvent{Kind: evNodeDeleted, Node: n})
 }
 
 func (c *Controllers) nodeDeleted(n *world.Node) {
@@ -456,10 +460,7 @@ func (c *Controllers) settling(nodes []*world.Node, version string, settle time.
 		c.settleWake = map[time.Duration]bool{}
 	}
 	c.settleWake[until] = true
-	c.w.Clock.At(until, func() {
-		delete(c.settleWake, until)
-		c.w.Wake()
-	})
+	c.w.CtlAt(until, world.CtlEvent{Kind: evSettled, At: until})
 	return true
 }
 

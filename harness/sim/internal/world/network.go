@@ -393,23 +393,27 @@ func (c *World) armHealthCheck(n *Node, api bool) {
 		next += k * interval
 	}
 	at := next + time.Duration(checks-1)*interval
-	c.Clock.At(at, func() {
-		if n.LB.Gen != gen || !n.LB.In {
-			return
-		}
-		c.Flush()
-		if n.LB.Healthy {
-			c.count(n, -1)
-		}
-		n.LB.Healthy = ok
-		if n.LB.Healthy {
-			c.count(n, 1)
-		}
-		c.LBDirty = true
-		if api {
-			c.APIChanged()
-		}
-	})
+	c.nodeTimer.At(at, nodeEvent{n: n, gen: gen, kind: nodeHealthChecked, ok: ok, api: api})
+}
+
+// healthChecked is the instant the load balancer marks backend n healthy (ok) or not, if its
+// checks were not armed again since (gen).
+func (c *World) healthChecked(n *Node, gen int, ok, api bool) {
+	if n.LB.Gen != gen || !n.LB.In {
+		return
+	}
+	c.Flush()
+	if n.LB.Healthy {
+		c.count(n, -1)
+	}
+	n.LB.Healthy = ok
+	if n.LB.Healthy {
+		c.count(n, 1)
+	}
+	c.LBDirty = true
+	if api {
+		c.APIChanged()
+	}
 }
 
 // joinLB adds a node to its load balancer's backends. Like haproxy's default init-state, a new

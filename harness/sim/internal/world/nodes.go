@@ -94,13 +94,37 @@ func (c *World) NodeJoined(n *Node) {
 	if c.Settling {
 		d = 0
 	}
-	c.Clock.After(d, func() {
+	c.nodeTimer.After(d, nodeEvent{n: n, kind: nodeDaemonsStarted})
+}
+
+// nodeEvent is something that happens to a node at an instant of its own (World.nodeTimer).
+type nodeEvent struct {
+	n       *Node
+	gen     int // the load balancer's checks the event was armed by (LBMember.Gen)
+	kind    nodeEventKind
+	ok, api bool // nodeHealthChecked's
+}
+
+type nodeEventKind uint8
+
+const (
+	nodeHealthChecked  nodeEventKind = iota // the load balancer's checks changed its mind
+	nodeDaemonsStarted                      // a worker's DaemonSet pods run
+)
+
+// nodeEventRan is nodeEvent's handler.
+func (c *World) nodeEventRan(e nodeEvent) {
+	n := e.n
+	switch e.kind {
+	case nodeHealthChecked:
+		c.healthChecked(n, e.gen, e.ok, e.api)
+	case nodeDaemonsStarted:
 		if n.Joined && !n.Gone && !n.DaemonsReady {
 			n.DaemonsReady = true
 			c.joinLB(n)
 			c.Wake()
 		}
-	})
+	}
 }
 
 // PowerDown removes the machine's infrastructure: nothing on it answers, its processes end.

@@ -30,7 +30,23 @@ type Hooks struct {
 	PodGone func(p *Pod)
 	// Reconcile runs the Cluster API controllers, before the ReplicaSet controller.
 	Reconcile func()
+	// CtlEvent runs an event of the controllers that came (World.CtlAt).
+	CtlEvent func(CtlEvent)
 }
+
+// CtlEvent is an event of the Cluster API controllers at an instant of its own, held by the
+// world's clock without a closure: what it means is the controllers' (Kind), about a node, a
+// thing of theirs (Ref, a pointer) or an instant.
+type CtlEvent struct {
+	Kind uint8
+	Node *Node
+	Ref  any
+	At   time.Duration
+}
+
+// CtlAt schedules a controllers' event at instant at (never in the past): Hooks.CtlEvent then
+// runs it.
+func (c *World) CtlAt(at time.Duration, e CtlEvent) { c.ctlTimer.At(at, e) }
 
 // World is the simulated cluster's Kubernetes side. It is single threaded and deterministic:
 // the same scenario and seed give the same records.
@@ -100,6 +116,9 @@ type World struct {
 	startLane, pullStartLane *des.Lane[podGen]
 	// podTimer holds the pods' events at instants of their own (podEvent).
 	podTimer *des.Timer[podEvent]
+	// nodeTimer holds the nodes' events at instants of their own (nodeEvent).
+	nodeTimer *des.Timer[nodeEvent]
+	ctlTimer  *des.Timer[CtlEvent]
 	// Settling is set while the initial state is built: nothing is recorded.
 	Settling bool
 	// CuttingShort is set while the run stops: every interval recorded then had not ended by
@@ -152,6 +171,7 @@ func (c *World) Release() {
 		Clock: c.Clock, sched: c.sched,
 		proxyLanes: c.proxyLanes, endpointLane: c.endpointLane, scheduleLane: c.scheduleLane,
 		syncLane: c.syncLane, startLane: c.startLane, pullStartLane: c.pullStartLane, podTimer: c.podTimer,
+		nodeTimer: c.nodeTimer, ctlTimer: c.ctlTimer,
 		Nodes: emptied(c.Nodes), CPNodes: emptied(c.CPNodes), Workers: emptied(c.Workers),
 		Workloads: emptied(c.Workloads), PDBs: emptied(c.PDBs), pending: emptied(c.pending),
 		entries: emptied(c.entries), delayPods: emptied(c.delayPods),
@@ -237,6 +257,8 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	w.startLane = des.NewLane(&w.Clock, w.Cal.ContainerStart.Duration, w.containerStarting)
 	w.pullStartLane = des.NewLane(&w.Clock, w.Cal.ContainerStart.Duration+w.Cal.ImagePull.Duration, w.containerStarting)
 	w.podTimer = des.NewTimer(&w.Clock, w.podEventRan)
+	w.nodeTimer = des.NewTimer(&w.Clock, w.nodeEventRan)
+	w.ctlTimer = des.NewTimer(&w.Clock, func(e CtlEvent) { w.Hooks.CtlEvent(e) })
 	w.reconcileFn = w.reconcile
 	return w
 }
