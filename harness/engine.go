@@ -23,6 +23,9 @@ type Options struct {
 	Progress func(format string, args ...any)
 	// PreflightOnly stops after the preflight checks.
 	PreflightOnly bool
+	// Brief says that the run is only judged for its verdict (zdt sweep): the preflight and
+	// postflight checks may leave a passing check's message out (preflight.Input.Brief).
+	Brief bool
 }
 
 // Cooldown is how long load keeps running after the last pool, before postflight.
@@ -95,7 +98,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, p Provider, rec model.Reco
 		return info, errors.Join(rec.Interval(&model.Interval{Level: model.Error, Locator: model.Locator{Phase: model.PhaseBringUp}, Reason: model.ReasonPhase,
 			Message: info.Phases[0].Message, From: 0, To: end, CutShort: true}), checkpoint(rec, info))
 	}
-	e := &engine{sc: sc, cl: cl, rec: rec, info: info, progress: progress, quiet: quiet, stepStart: -1, upgradeStart: -1}
+	e := &engine{sc: sc, cl: cl, rec: rec, info: info, progress: progress, quiet: quiet, stepStart: -1, upgradeStart: -1, brief: opts.Brief}
 	runErr := e.run(ctx, plan, opts.PreflightOnly)
 	// A run that stops abnormally (interrupted, a harness error) still shows where it was.
 	switch {
@@ -135,6 +138,7 @@ type engine struct {
 	quiet       bool // no Progress was given
 	iv          model.Interval
 	loadStopped bool
+	brief       bool // Options.Brief
 	// current is the phase in progress, waiting what it last waited for (from the provider);
 	// stepStart and upgradeStart the open step and upgrade (-1 when none).
 	current                 *model.Phase
@@ -288,7 +292,7 @@ func (e *engine) preflight(ctx context.Context, plan []string) (*model.Inventory
 		return nil, false, fmt.Errorf("etcd snapshot: %w", err)
 	}
 	before.EtcdSnapshot = snap
-	e.info.Preflight = preflight.Run(&preflight.Input{Inventory: before, Scenario: e.sc, Plan: plan})
+	e.info.Preflight = preflight.Run(&preflight.Input{Inventory: before, Scenario: e.sc, Plan: plan, Brief: e.brief})
 	if model.Failed(e.info.Preflight) {
 		return before, false, e.phase(model.PhasePreflight, "", start, model.PhaseFailed, "a check failed: no node was touched")
 	}
@@ -376,7 +380,7 @@ func (e *engine) postflight(ctx context.Context, before *model.Inventory, target
 	if err != nil {
 		return fmt.Errorf("postflight inventory: %w", err)
 	}
-	e.info.Postflight = preflight.RunPostflight(&preflight.PostInput{Before: before, After: after, Scenario: e.sc, Target: target})
+	e.info.Postflight = preflight.RunPostflight(&preflight.PostInput{Before: before, After: after, Scenario: e.sc, Target: target, Brief: e.brief})
 	outcome, msg := model.PhaseSucceeded, ""
 	if model.Failed(e.info.Postflight) {
 		outcome, msg = model.PhaseFailed, "a check failed"

@@ -13,6 +13,9 @@ type Input struct {
 	Scenario *scenarios.Scenario
 	// Plan is the versions the cluster will go through, "from" first.
 	Plan []string
+	// Brief says that no passing check's message is read (a sweep judges each run by its
+	// verdict): a check may leave it out rather than format it.
+	Brief bool
 }
 
 // Check is one preflight check. Each lives in its own file.

@@ -31,6 +31,20 @@ func resourceUsage(in *PostInput) []model.CheckResult {
 		{"memory", before.MemoryBytes, after.MemoryBytes, mem},
 	}
 	status := model.CheckPass
+	for _, m := range metrics {
+		if m.before <= 0 {
+			continue
+		}
+		switch growth := float64(m.after-m.before) * 100 / float64(m.before); {
+		case growth > usageFailPercent:
+			status = model.CheckFail
+		case growth > usageWarnPercent && status == model.CheckPass:
+			status = model.CheckWarn
+		}
+	}
+	if status == model.CheckPass && in.Brief && (before.CPUMilli > 0 || before.MemoryBytes > 0) {
+		return []model.CheckResult{{Status: status}}
+	}
 	var figures []string
 	for _, m := range metrics {
 		if m.before <= 0 {
@@ -39,12 +53,6 @@ func resourceUsage(in *PostInput) []model.CheckResult {
 		}
 		growth := float64(m.after-m.before) * 100 / float64(m.before)
 		figures = append(figures, fmt.Sprintf("%s %s -> %s (%+.0f%%)", m.name, m.format(m.before), m.format(m.after), growth))
-		switch {
-		case growth > usageFailPercent:
-			status = model.CheckFail
-		case growth > usageWarnPercent && status == model.CheckPass:
-			status = model.CheckWarn
-		}
 	}
 	if before.CPUMilli <= 0 && before.MemoryBytes <= 0 {
 		return []model.CheckResult{{Status: model.CheckWarn,

@@ -12,6 +12,8 @@ type PostInput struct {
 	Scenario      *scenarios.Scenario
 	// Target is the version the upgrade ended at.
 	Target string
+	// Brief is Input.Brief.
+	Brief bool
 }
 
 // PostCheck is one postflight check. Each lives in its own file.

@@ -59,6 +59,10 @@ func TestPostflightChecks(t *testing.T) {
 			in := goodPostInput()
 			tt.mutate(in)
 			expect(t, tt.check(in), tt.want, tt.texts...)
+			brief := goodPostInput()
+			tt.mutate(brief)
+			brief.Brief = true
+			briefAgrees(t, tt.check(in), tt.check(brief))
 		})
 	}
 }

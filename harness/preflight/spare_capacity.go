@@ -23,7 +23,7 @@ func spareCapacity(in *Input) []model.CheckResult {
 	}
 	var out []model.CheckResult
 	for _, p := range pools(in) {
-		out = append(out, poolCapacity(in.Inventory, p, requests)...)
+		out = append(out, poolCapacity(in.Inventory, p, requests, in.Brief)...)
 	}
 	if len(out) == 0 {
 		return []model.CheckResult{{Status: model.CheckWarn, Message: "no worker pool to check: capacity for drains was not checked",
@@ -63,7 +63,7 @@ type bin struct {
 	pods     int
 }
 
-func poolCapacity(inv *model.Inventory, p scenarios.WorkerPool, requests map[string]model.WorkloadInfo) []model.CheckResult {
+func poolCapacity(inv *model.Inventory, p scenarios.WorkerPool, requests map[string]model.WorkloadInfo, brief bool) []model.CheckResult {
 	var nodes []model.NodeInfo
 	for _, n := range inv.Nodes {
 		if n.Role == model.RoleWorker && n.Pool == p.Name {
@@ -83,10 +83,12 @@ func poolCapacity(inv *model.Inventory, p scenarios.WorkerPool, requests map[str
 	if err != nil {
 		return []model.CheckResult{{Status: model.CheckFail, Message: fmt.Sprintf("pool %s: maxUnavailable: %v", p.Name, err), Fix: "write maxUnavailable as a number or a percentage"}}
 	}
-	settings := fmt.Sprintf("pool %s (%s, maxSurge %d, maxUnavailable %d)", p.Name, plural(len(nodes), "node"), surge, unavail)
+	settings := func() string {
+		return fmt.Sprintf("pool %s (%s, maxSurge %d, maxUnavailable %d)", p.Name, plural(len(nodes), "node"), surge, unavail)
+	}
 	if surge == 0 && unavail == 0 {
 		return []model.CheckResult{{Status: model.CheckFail,
-			Message: settings + ": Cluster API can neither add a node before draining one nor drain one first, so the rollout never starts",
+			Message: settings() + ": Cluster API can neither add a node before draining one nor drain one first, so the rollout never starts",
 			Fix:     fmt.Sprintf("set maxSurge: 1 on pool %s", p.Name)}}
 	}
 	// Busiest nodes first: they are the hardest to empty.
@@ -108,7 +110,7 @@ func poolCapacity(inv *model.Inventory, p scenarios.WorkerPool, requests map[str
 	}
 	var res model.CheckResult
 	for _, m := range moments {
-		res = placeDrained(inv, settings, p.Name, nodes[:m.drained], m.added, requests, surge)
+		res = placeDrained(inv, settings, p.Name, nodes[:m.drained], m.added, requests, surge, brief)
 		if res.Status == model.CheckFail {
 			return []model.CheckResult{res}
 		}
@@ -118,7 +120,8 @@ func poolCapacity(inv *model.Inventory, p scenarios.WorkerPool, requests map[str
 
 // placeDrained places the pods of the drained nodes on the other schedulable workers and added
 // new nodes (each with the allocatable of the first drained node), largest first.
-func placeDrained(inv *model.Inventory, settings, poolName string, drained []model.NodeInfo, added int, requests map[string]model.WorkloadInfo, surge int) model.CheckResult {
+// A pass leaves its message out when brief (Input.Brief).
+func placeDrained(inv *model.Inventory, settings func() string, poolName string, drained []model.NodeInfo, added int, requests map[string]model.WorkloadInfo, surge int, brief bool) model.CheckResult {
 	isDrained := map[string]bool{}
 	var names []string
 	var reqCPU, reqMem int64
@@ -177,6 +180,9 @@ func placeDrained(inv *model.Inventory, settings, poolName string, drained []mod
 			pending = append(pending, fmt.Sprintf("%s (%s CPU, %s)", p.name, cpu(p.cpu), mem(p.mem)))
 		}
 	}
+	if len(pending) == 0 && brief {
+		return model.CheckResult{Status: model.CheckPass}
+	}
 	what := fmt.Sprintf("%s (the busiest: %d pods requesting %s CPU, %s)", list(names), reqPods, cpu(reqCPU), mem(reqMem))
 	where := fmt.Sprintf("%s CPU and %s free on %s", cpu(freeCPU), mem(freeMem), plural(len(bins), "schedulable node"))
 	if added > 0 {
@@ -189,11 +195,11 @@ func placeDrained(inv *model.Inventory, settings, poolName string, drained []mod
 		}
 		return model.CheckResult{Status: model.CheckFail,
 			Message: fmt.Sprintf("%s: draining %s leaves %s; %s %s nowhere and %s Pending, their workloads short of replicas until a new node joins: %s",
-				settings, what, where, plural(unplaced, "pod"), verb(unplaced, "fits", "fit"), verb(unplaced, "stays", "stay"), list(pending)),
+				settings(), what, where, plural(unplaced, "pod"), verb(unplaced, "fits", "fit"), verb(unplaced, "stays", "stay"), list(pending)),
 			Fix: fix}
 	}
 	return model.CheckResult{Status: model.CheckPass,
-		Message: fmt.Sprintf("%s: the pods of %s fit in %s", settings, what, where)}
+		Message: fmt.Sprintf("%s: the pods of %s fit in %s", settings(), what, where)}
 }
 
 // verb picks the singular or plural form for n subjects.

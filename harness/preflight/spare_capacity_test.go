@@ -57,6 +57,28 @@ func TestSpareCapacity(t *testing.T) {
 			in := goodInput()
 			tt.mutate(in)
 			expect(t, spareCapacity(in), tt.want, tt.texts...)
+			brief := goodInput()
+			tt.mutate(brief)
+			brief.Brief = true
+			briefAgrees(t, spareCapacity(in), spareCapacity(brief))
 		})
+	}
+}
+
+// briefAgrees checks that the results of a check run with Input.Brief are full's, but for the
+// messages of passing checks, which it may leave out.
+func briefAgrees(t *testing.T, full, brief []model.CheckResult) {
+	t.Helper()
+	if len(full) != len(brief) {
+		t.Fatalf("%d results, %d brief ones", len(full), len(brief))
+	}
+	for i, f := range full {
+		b := brief[i]
+		if b.Status != f.Status || b.Name != f.Name || b.Fix != f.Fix {
+			t.Errorf("result %d: %+v brief, %+v in full", i, b, f)
+		}
+		if b.Message != f.Message && (f.Status != model.CheckPass || b.Message != "") {
+			t.Errorf("result %d (%s): message %q brief, %q in full", i, f.Status, b.Message, f.Message)
+		}
 	}
 }

@@ -183,7 +183,7 @@ func RunOne(ctx context.Context, sc *scenarios.Scenario, p harness.Provider, jud
 	j := judgings.Get().(*report.Judging)
 	defer judgings.Put(j)
 	j.Reset(sc)
-	info, err := harness.Run(ctx, sc, p, j, harness.Options{})
+	info, err := harness.Run(ctx, sc, p, j, harness.Options{Brief: true})
 	if err != nil {
 		return Verdict{}, err
 	}
