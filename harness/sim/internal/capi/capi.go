@@ -41,6 +41,9 @@ type Controllers struct {
 	progressAt time.Duration
 	// OnEvent, when set, hears the rollout's events faults can be timed to.
 	OnEvent func(ev faults.Event, n *world.Node)
+	// old is reconcilePool's list of a pool's old machines, kept from call to call (nil while
+	// a call holds it).
+	old []*world.Node
 }
 
 func (c *Controllers) event(ev faults.Event, n *world.Node) {

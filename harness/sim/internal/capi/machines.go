@@ -383,7 +383,9 @@ func (c *Controllers) reconcileControlPlane() {
 // replicas-maxUnavailable.
 func (c *Controllers) reconcilePool(p *pool) {
 	var newAll, newReady, total, deleting int
-	var old []*world.Node
+	old := c.old[:0]
+	c.old = nil
+	defer func() { clear(old); c.old = old[:0] }()
 	for _, n := range p.live() { // the pool's machines, in the order the workers were made
 		if n.Gone || c.isQuarantined(n) {
 			continue

@@ -120,7 +120,11 @@ func (c *World) schedOf(n *Node) sched.Info {
 // schedulable, so the scheduler's scan (and its draws) are the same without them.
 func (c *World) liveWorkers() []*Node {
 	if c.live == nil {
-		c.live = make([]*Node, 0, len(c.Workers))
+		// The list is made again in the room of the last one: nothing holds that one.
+		if cap(c.liveRoom) < len(c.Workers) {
+			c.liveRoom = make([]*Node, 0, len(c.Workers)+len(c.Workers)/2+4)
+		}
+		c.live = c.liveRoom[:0]
 		c.sched.ResetLive()
 		for _, n := range c.Workers {
 			if !n.Gone {

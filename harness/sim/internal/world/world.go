@@ -85,6 +85,8 @@ type World struct {
 	// live is Workers without the gone ones, in the same order, for the scheduler; nil when a
 	// worker was added or went since it was made.
 	live []*Node
+	// liveRoom is the room live is made in.
+	liveRoom []*Node
 	// sched is kube-scheduler's view of the nodes (NodeChanged keeps it) and of live.
 	sched sched.Scheduler
 	// zones numbers the nodes' zones in the order they were met (Node.zone).
@@ -168,13 +170,13 @@ func (c *World) Release() {
 	}
 	st := &c.lastState
 	*c = World{
-		Clock: c.Clock, sched: c.sched,
+		Clock: c.Clock, sched: c.sched, Src: c.Src, Rng: c.Rng,
 		proxyLanes: c.proxyLanes, endpointLane: c.endpointLane, scheduleLane: c.scheduleLane,
 		syncLane: c.syncLane, startLane: c.startLane, pullStartLane: c.pullStartLane, podTimer: c.podTimer,
 		nodeTimer: c.nodeTimer, ctlTimer: c.ctlTimer,
 		Nodes: emptied(c.Nodes), CPNodes: emptied(c.CPNodes), Workers: emptied(c.Workers),
 		Workloads: emptied(c.Workloads), PDBs: emptied(c.PDBs), pending: emptied(c.pending),
-		entries: emptied(c.entries), delayPods: emptied(c.delayPods),
+		entries: emptied(c.entries), delayPods: emptied(c.delayPods), liveRoom: emptied(c.liveRoom),
 		lastState: stateScratch{scratch: st.scratch[:0], versions: st.versions[:0],
 			lastVersions: st.lastVersions[:0], checked: st.checked[:0]},
 		made: emptied(c.made), sparePods: c.sparePods, spareNodes: c.spareNodes, spareWorkloads: c.spareWorkloads,
@@ -219,9 +221,14 @@ func (c *World) newWorkload(w Workload) *Workload {
 // New builds the world of a scenario: its workloads and PDBs, no node yet.
 func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	seed := uint64(*sc.Spec.Seed)
-	src := rand.NewPCG(seed, seed^0x5a17_c0de)
 	w := worlds.Get().(*World)
-	w.Sc, w.Cal, w.rec, w.Src, w.Rng = sc, *sc.Spec.Calibration, rec, src, rand.New(src)
+	if w.Src == nil {
+		w.Src = rand.NewPCG(seed, seed^0x5a17_c0de)
+		w.Rng = rand.New(w.Src)
+	} else {
+		w.Src.Seed(seed, seed^0x5a17_c0de) // a released world's source, started anew
+	}
+	w.Sc, w.Cal, w.rec = sc, *sc.Spec.Calibration, rec
 	w.Name, w.APILB, w.APIUp, w.Settling = sc.Metadata.Name, LBSet{API: true}, true, true
 	if s, ok := rec.(model.NodeVersionsSkipper); ok {
 		w.noNodeVersions = s.SkipsNodeVersions()
