@@ -61,7 +61,16 @@ func (b *backendAcc) fail(k backendKey, from, to time.Duration, n int64, errKey 
 			return
 		}
 	}
-	b.spans = append(b.spans, failSpan{backendKey: k, from: from, to: to, n: n, errs: map[string]int64{errKey: n}})
+	// Past the spans are those of the run before Reset, with their maps emptied (stream).
+	var errs map[string]int64
+	if i := len(b.spans); i < cap(b.spans) {
+		errs = b.spans[:i+1][i].errs
+	}
+	if errs == nil {
+		errs = make(map[string]int64, 1)
+	}
+	errs[errKey] = n
+	b.spans = append(b.spans, failSpan{backendKey: k, from: from, to: to, n: n, errs: errs})
 	b.open = len(b.spans) - 1
 }
 
@@ -300,7 +309,12 @@ func (a *Accumulator) stream(target string, conn model.ConnMode) *stream {
 	}
 	if old.b != nil {
 		clear(old.b.errors)
-		clear(old.b.spans)
+		// The spans' maps are kept, emptied, for the spans of this run (backendAcc.fail).
+		for i := range old.b.spans {
+			sp := &old.b.spans[i]
+			clear(sp.errs)
+			*sp = failSpan{errs: sp.errs}
+		}
 		*old.b = backendAcc{open: -1, errors: old.b.errors, spans: old.b.spans[:0],
 			lat: old.b.lat.Reset()}
 		st.b = old.b
