@@ -26,6 +26,9 @@ type Check struct {
 	Run func(in *Input) []model.CheckResult
 }
 
+// briefPass is a passing check's result without its message (Input.Brief).
+func briefPass() []model.CheckResult { return []model.CheckResult{{Status: model.CheckPass}} }
+
 // registry holds every preflight check, in the order they run.
 var registry []Check
 

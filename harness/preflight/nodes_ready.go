@@ -52,6 +52,9 @@ func nodesReady(in *Input) []model.CheckResult {
 	if len(out) > 0 {
 		return out
 	}
+	if in.Brief {
+		return briefPass()
+	}
 	return []model.CheckResult{{
 		Status:  model.CheckPass,
 		Message: fmt.Sprintf("all %d nodes Ready and schedulable", len(in.Inventory.Nodes)),

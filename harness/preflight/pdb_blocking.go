@@ -69,6 +69,9 @@ func pdbBlockingDrain(in *Input) []model.CheckResult {
 	if len(out) > 0 {
 		return out
 	}
+	if in.Brief {
+		return briefPass()
+	}
 	return []model.CheckResult{{
 		Status:  model.CheckPass,
 		Message: fmt.Sprintf("%s, each selecting pods, allowing a disruption, and no pod under two", plural(len(in.Inventory.PDBs), "PDB")),

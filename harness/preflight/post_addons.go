@@ -36,5 +36,8 @@ func addonsHealthy(in *PostInput) []model.CheckResult {
 	if len(out) > 0 {
 		return out
 	}
+	if in.Brief {
+		return briefPass()
+	}
 	return []model.CheckResult{{Status: model.CheckPass, Message: fmt.Sprintf("all %s healthy", plural(len(addons), "add-on"))}}
 }

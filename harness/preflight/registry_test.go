@@ -59,3 +59,29 @@ func TestRegistry(t *testing.T) {
 		}
 	})
 }
+
+// TestBriefPassesCarryNoMessage: run brief (Input.Brief, as a sweep runs them), every check of a
+// well-configured cluster passes without formatting its message, and a failing check's result
+// is the same as without Brief.
+func TestBriefPassesCarryNoMessage(t *testing.T) {
+	in, post := goodInput(), goodPostInput()
+	in.Brief, post.Brief = true, true
+	full := RunPostflight(goodPostInput())
+	brief := RunPostflight(post)
+	briefAgrees(t, Run(goodInput()), Run(in))
+	briefAgrees(t, full, brief)
+	for _, r := range append(Run(in), brief...) {
+		if r.Status != model.CheckPass || r.Message != "" {
+			t.Errorf("%s brief: %s %q, want a pass without a message", r.Name, r.Status, r.Message)
+		}
+	}
+	failing := goodInput()
+	failing.Inventory.EtcdSnapshot = nil
+	failingBrief := goodInput()
+	failingBrief.Inventory.EtcdSnapshot = nil
+	failingBrief.Brief = true
+	briefAgrees(t, Run(failing), Run(failingBrief))
+	if !model.Failed(Run(failingBrief)) {
+		t.Error("brief, a cluster without an etcd snapshot passed")
+	}
+}

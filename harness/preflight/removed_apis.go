@@ -61,6 +61,9 @@ func removedAPIs(in *Input) []model.CheckResult {
 	if len(out) > 0 {
 		return out
 	}
+	if in.Brief {
+		return briefPass()
+	}
 	msg := fmt.Sprintf("none of %s (%d in the cluster, %d in the scenario's manifests) uses an API %s deprecates or removes",
 		plural(len(objects), "object"), len(in.Inventory.Objects), len(in.Scenario.Objects), target)
 	if in.Inventory.APIUseUnread != "" {

@@ -137,6 +137,9 @@ func versionSkew(in *Input) []model.CheckResult {
 	if len(out) > 0 {
 		return out
 	}
+	if in.Brief {
+		return briefPass()
+	}
 	return []model.CheckResult{{
 		Status: model.CheckPass,
 		Message: fmt.Sprintf("plan %s goes one minor at a time from the API server's %s; %s within the kubelet skew policy",
