@@ -41,6 +41,8 @@ type Controllers struct {
 	progressAt time.Duration
 	// OnEvent, when set, hears the rollout's events faults can be timed to.
 	OnEvent func(ev faults.Event, n *world.Node)
+	// machineRoom is where machines are made (newMachine).
+	machineRoom []machine
 	// old is reconcilePool's list of a pool's old machines, kept from call to call (nil while
 	// a call holds it).
 	old []*world.Node
@@ -115,7 +117,13 @@ type stall struct {
 // the cluster had been running for a while.
 func New(w *world.World) (*Controllers, error) {
 	sc := w.Sc
-	c := &Controllers{w: w, cpVersion: sc.Spec.Versions.From, machines: map[*world.Node]*machine{}, stalls: map[*world.Pod][]*stall{}}
+	// A rollout makes about as many machines again as the cluster starts with.
+	nodes := int(*sc.Spec.Cluster.ControlPlane.Replicas)
+	for i := range sc.Spec.Cluster.WorkerPools {
+		nodes += int(*sc.Spec.Cluster.WorkerPools[i].Replicas)
+	}
+	c := &Controllers{w: w, cpVersion: sc.Spec.Versions.From, machines: make(map[*world.Node]*machine, 2*nodes+4),
+		stalls: map[*world.Pod][]*stall{}, machineRoom: make([]machine, 0, 2*nodes+4)}
 	from := sc.Spec.Versions.From
 	for i := 0; i < int(*sc.Spec.Cluster.ControlPlane.Replicas); i++ {
 		c.createMachine(nil, c.zoneFor(nil, i), from, true)
@@ -398,4 +406,14 @@ func (c *Controllers) Event(e world.CtlEvent) {
 		delete(c.settleWake, e.At)
 		c.w.Wake()
 	}
+}
+
+// newMachine makes a machine in machineRoom, or in a new room when it is full: a machine
+// stays where it was made.
+func (c *Controllers) newMachine(m machine) *machine {
+	if len(c.machineRoom) == cap(c.machineRoom) {
+		c.machineRoom = make([]machine, 0, max(8, cap(c.machineRoom)))
+	}
+	c.machineRoom = append(c.machineRoom, m)
+	return &c.machineRoom[len(c.machineRoom)-1]
 }

@@ -29,7 +29,7 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 	}
 	n := w.AddNode(name, poolName, zone, version, capacity)
 	c.progress()
-	c.machines[n] = &machine{n: n, pool: p}
+	c.machines[n] = c.newMachine(machine{n: n, pool: p})
 	if p != nil {
 		p.nodes = append(p.nodes, n)
 	}
