@@ -96,6 +96,8 @@ type Series struct {
 
 // Accumulator aggregates samples as they stream by.
 type Accumulator struct {
+	// names are the backends' names (backendName).
+	names      map[backendKey]string
 	backends   map[backendKey]*backendAcc
 	bins       map[string][]Bin
 	cov        map[backendKey]*coverage.Coverage
@@ -507,7 +509,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		m.requests.Total += b.total
 		m.requests.Succeeded += b.ok
 
-		d := BackendDisruption{Backend: k.target + "-" + string(k.conn) + "-connections", Target: k.target,
+		d := BackendDisruption{Backend: a.backendName(k), Target: k.target,
 			Conn: string(k.conn), Dropped: b.total - b.ok, Total: b.total}
 		a.scratch = append(a.scratch[:0], b.spans...)
 		a.windows = mergeSpansInto(a.windows[:0], a.scratch, gap, false)
@@ -526,8 +528,14 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 	if !a.noLatency {
 		m.requests.Latency = all.Percentiles()
 	}
+	if len(conns) > 0 {
+		m.requests.ByConn = make([]ConnCount, 0, len(conns))
+	}
 	for _, c := range sortedMapKeys(conns) {
 		m.requests.ByConn = append(m.requests.ByConn, *conns[c])
+	}
+	if len(errs) > 0 {
+		m.requests.Errors = make([]ErrorCount, 0, len(errs))
 	}
 	for _, e := range sortedMapKeys(errs) {
 		m.requests.Errors = append(m.requests.Errors, ErrorCount{Error: e, Count: errs[e]})
@@ -539,7 +547,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 		m.requests.ByTarget = make([]TargetRequests, 0, len(targets))
 	}
 	for _, t := range targets {
-		tr := TargetRequests{Target: t}
+		tr := TargetRequests{Target: t, ByConn: make([]ConnCount, 0, len(byTarget[t]))}
 		lat := latency.Hist{}
 		spans := a.scratch[:0]
 		for _, k := range byTarget[t] {
@@ -637,7 +645,7 @@ func (a *Accumulator) finish(phases []model.Phase, timeline []model.Interval, st
 
 // errorCounts lists errors by count, most first, then by name.
 func errorCounts(m map[string]int64) []ErrorCount {
-	out := []ErrorCount{}
+	out := make([]ErrorCount, 0, len(m))
 	for _, e := range sortedMapKeys(m) {
 		out = append(out, ErrorCount{Error: e, Count: m[e]})
 	}
@@ -831,4 +839,18 @@ func ratio(a, b int64) float64 {
 		return 0
 	}
 	return Round(float64(a)/float64(b), 6)
+}
+
+// backendName names a backend in the report's disruption list. The names are kept from run to
+// run (Reset): a sweep's runs have the same backends.
+func (a *Accumulator) backendName(k backendKey) string {
+	if s, ok := a.names[k]; ok {
+		return s
+	}
+	if a.names == nil || len(a.names) >= 1024 {
+		a.names = map[backendKey]string{}
+	}
+	s := k.target + "-" + string(k.conn) + "-connections"
+	a.names[k] = s
+	return s
 }

@@ -351,7 +351,7 @@ func IsUpgradePhase(p model.Phase) bool {
 
 // checks copies check results into the report's form.
 func checks(in []model.CheckResult) []Check {
-	out := []Check{}
+	out := make([]Check, 0, len(in))
 	for _, c := range in {
 		out = append(out, Check{Name: c.Name, Status: string(c.Status), Message: c.Message, Fix: c.Fix})
 	}
@@ -366,13 +366,12 @@ func checks(in []model.CheckResult) []Check {
 const MaxShortfallPercent = 1.0
 
 func measurement(streams []model.StreamStats, acc *Accumulator) Measurement {
-	m := Measurement{Reliable: true, Streams: []StreamStats{}}
+	m := Measurement{Reliable: true, Streams: make([]StreamStats, 0, len(streams))}
 	sorted := slices.Clone(streams)
 	slices.SortStableFunc(sorted, func(x, y model.StreamStats) int {
 		return cmp.Or(strings.Compare(x.Target, y.Target), cmp.Compare(x.Conn, y.Conn))
 	})
 	for _, s := range sorted {
-		name := s.Target + "/" + string(s.Conn)
 		var readBack int64
 		if b := acc.backends[backendKey{s.Target, s.Conn}]; b != nil {
 			readBack = b.total
@@ -382,17 +381,17 @@ func measurement(streams []model.StreamStats, acc *Accumulator) Measurement {
 		// What counts is what was read back, not what the load generator says it wrote.
 		switch {
 		case readBack < s.Recorded:
-			m.Problems = append(m.Problems, fmt.Sprintf("stream %s recorded %d requests, but the samples read back hold %d: %d lost or cut from the samples",
-				name, s.Recorded, readBack, s.Recorded-readBack))
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s/%s recorded %d requests, but the samples read back hold %d: %d lost or cut from the samples",
+				s.Target, s.Conn, s.Recorded, readBack, s.Recorded-readBack))
 		case readBack > s.Recorded:
-			m.Problems = append(m.Problems, fmt.Sprintf("stream %s recorded %d requests, but the samples read back hold %d: samples of another run?",
-				name, s.Recorded, readBack))
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s/%s recorded %d requests, but the samples read back hold %d: samples of another run?",
+				s.Target, s.Conn, s.Recorded, readBack))
 		}
 		if sf := Shortfall(s); sf > MaxShortfallPercent {
-			m.Problems = append(m.Problems, fmt.Sprintf("stream %s sent %d of %d planned requests (%.1f%% short): the load generator fell behind", name, s.Sent, s.Planned, sf))
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s/%s sent %d of %d planned requests (%.1f%% short): the load generator fell behind", s.Target, s.Conn, s.Sent, s.Planned, sf))
 		}
 		if s.Recorded < s.Sent {
-			m.Problems = append(m.Problems, fmt.Sprintf("stream %s recorded %d of %d sent requests: %d samples lost", name, s.Recorded, s.Sent, s.Sent-s.Recorded))
+			m.Problems = append(m.Problems, fmt.Sprintf("stream %s/%s recorded %d of %d sent requests: %d samples lost", s.Target, s.Conn, s.Recorded, s.Sent, s.Sent-s.Recorded))
 		}
 	}
 	if len(streams) == 0 {
