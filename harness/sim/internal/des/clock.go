@@ -192,7 +192,7 @@ type Timer[T any] struct {
 	c      *Clock
 	idx    int
 	handle func(T)
-	events []laneEvent[T] // a binary min-heap by (at, seq)
+	events []laneEvent[T] // a 4-ary min-heap by (at, seq), as the clock's queue
 }
 
 // NewTimer returns a timer of c whose events are handed to handle.
@@ -214,7 +214,7 @@ func (t *Timer[T]) At(at time.Duration, v T) {
 	t.events = append(t.events, laneEvent[T]{at: at, seq: c.seq, v: v})
 	h := t.events
 	for i := len(h) - 1; i > 0; {
-		parent := (i - 1) / 2
+		parent := (i - 1) / 4
 		if !h[i].before(&h[parent]) {
 			break
 		}
@@ -236,12 +236,15 @@ func (t *Timer[T]) runNext() {
 	h[last] = laneEvent[T]{}
 	h = h[:last]
 	for i := 0; ; {
-		m := 2*i + 1
-		if m >= len(h) {
+		first := 4*i + 1
+		if first >= len(h) {
 			break
 		}
-		if r := m + 1; r < len(h) && h[r].before(&h[m]) {
-			m = r
+		m := first
+		for c := first + 1; c < first+4 && c < len(h); c++ {
+			if h[c].before(&h[m]) {
+				m = c
+			}
 		}
 		if !h[m].before(&h[i]) {
 			break

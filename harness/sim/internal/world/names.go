@@ -13,8 +13,13 @@ type nameKey struct {
 	n     int
 }
 
-// maxNames bounds the strings a world keeps: past it, they are forgotten and made anew.
-const maxNames = 1 << 14
+// maxNames bounds the strings a world keeps: past it, they are forgotten and made anew. A
+// cluster of more than namedPods pods keeps none: its names are many and made once each, and
+// keeping them cost more than it saved.
+const (
+	maxNames  = 1 << 14
+	namedPods = 2500
+)
 
 // Text returns the parts (at most 4) joined, made once for the parts.
 func (c *World) Text(parts ...string) string {
@@ -42,6 +47,9 @@ func (c *World) Numbered(a, b string, n int) string {
 }
 
 func (c *World) keepName(k nameKey, s string) string {
+	if c.unnamed {
+		return s
+	}
 	if c.names == nil || len(c.names) >= maxNames {
 		c.names = make(map[nameKey]string)
 	}

@@ -134,8 +134,10 @@ type World struct {
 	sparePods      []*Pod
 	spareNodes     []*Node
 	spareWorkloads []*Workload
-	// names are the strings made from names (names.go), kept from world to world.
-	names map[nameKey]string
+	// names are the strings made from names (names.go), kept from world to world; unnamed
+	// says this world keeps none (a large cluster).
+	names   map[nameKey]string
+	unnamed bool
 }
 
 // worlds holds the worlds of closed clusters (Release) for the next ones: a sweep's runs are
@@ -229,6 +231,11 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 		w.Src.Seed(seed, seed^0x5a17_c0de) // a released world's source, started anew
 	}
 	w.Sc, w.Cal, w.rec = sc, *sc.Spec.Calibration, rec
+	pods := 0
+	for _, ws := range sc.Spec.Workloads {
+		pods += int(*ws.Replicas)
+	}
+	w.unnamed = pods > namedPods
 	w.Name, w.APILB, w.APIUp, w.Settling = sc.Metadata.Name, LBSet{API: true}, true, true
 	if s, ok := rec.(model.NodeVersionsSkipper); ok {
 		w.noNodeVersions = s.SkipsNodeVersions()
