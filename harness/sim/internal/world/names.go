@@ -1,16 +1,35 @@
 package world
 
-import "strconv"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // A run names its pods and machines by counters (web-3, <cluster>-md-0-2) and its records'
 // messages by those names, so the runs of a sweep make the same strings over and over. A world
 // keeps the ones it made for the worlds after it (Release) and hands them out again: a string
 // never changes, so the records share them.
 
-// nameKey is the parts a kept string was made of; n is -1 for a string without a number.
+// nameKey is the parts a kept string was made of, each by where its bytes are and how many
+// (the strings are the same from run to run: names kept here, and the scenario's); n is -1 for
+// a string without a number. Hashing and comparing the key reads no string's bytes. A part
+// with the same bytes elsewhere makes another key, and the same string again: that only
+// costs room.
 type nameKey struct {
-	parts [4]string
-	n     int
+	at  [4]unsafe.Pointer
+	len [4]int32
+	n   int
+}
+
+func keyOf(n int, parts ...string) nameKey {
+	k := nameKey{n: n}
+	if len(parts) > len(k.at) {
+		panic("world: a kept string of more than 4 parts")
+	}
+	for i, p := range parts {
+		k.at[i], k.len[i] = unsafe.Pointer(unsafe.StringData(p)), int32(len(p))
+	}
+	return k
 }
 
 // maxNames bounds the strings a world keeps: past it, they are forgotten and made anew. A
@@ -23,19 +42,18 @@ const (
 
 // Text returns the parts (at most 4) joined, made once for the parts.
 func (c *World) Text(parts ...string) string {
-	k := nameKey{n: -1}
-	if copy(k.parts[:], parts) < len(parts) {
-		panic("world.Text: more than 4 parts")
-	}
+	k := keyOf(-1, parts...)
 	if s, ok := c.names[k]; ok {
 		return s
 	}
-	return c.keepName(k, k.parts[0]+k.parts[1]+k.parts[2]+k.parts[3])
+	var p [4]string
+	copy(p[:], parts)
+	return c.keepName(k, p[0]+p[1]+p[2]+p[3])
 }
 
 // Numbered returns a-n, or a-b-n when b is not empty, made once for the parts.
 func (c *World) Numbered(a, b string, n int) string {
-	k := nameKey{parts: [4]string{a, b}, n: n}
+	k := keyOf(n, a, b)
 	if s, ok := c.names[k]; ok {
 		return s
 	}
