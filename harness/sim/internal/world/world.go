@@ -148,6 +148,12 @@ var worlds = sync.Pool{New: func() any { return new(World) }}
 // Release hands the world back for another cluster's: nothing may use it, its nodes or its pods
 // afterwards. What it kept is what no record handed to the recorder shares.
 func (c *World) Release() {
+	if c.unnamed {
+		// A large cluster is seldom run twice in a process, and its thousands of pods would
+		// cost as much to empty as to make: it is left to the collector.
+		*c = World{}
+		return
+	}
 	c.Clock.Reset()
 	c.sched.Reset()
 	for _, p := range c.made {
