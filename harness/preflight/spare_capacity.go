@@ -1,8 +1,9 @@
 package preflight
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -92,11 +93,8 @@ func poolCapacity(inv *model.Inventory, p scenarios.WorkerPool, requests map[str
 			Fix:     fmt.Sprintf("set maxSurge: 1 on pool %s", p.Name)}}
 	}
 	// Busiest nodes first: they are the hardest to empty.
-	sort.SliceStable(nodes, func(i, j int) bool {
-		if nodes[i].RequestedCPUMilli != nodes[j].RequestedCPUMilli {
-			return nodes[i].RequestedCPUMilli > nodes[j].RequestedCPUMilli
-		}
-		return nodes[i].RequestedMemory > nodes[j].RequestedMemory
+	slices.SortStableFunc(nodes, func(a, b model.NodeInfo) int {
+		return cmp.Or(cmp.Compare(b.RequestedCPUMilli, a.RequestedCPUMilli), cmp.Compare(b.RequestedMemory, a.RequestedMemory))
 	})
 	// Two moments of the rollout: before the surge nodes are Ready, maxUnavailable nodes may be
 	// drained with no new node; once they are, maxSurge+maxUnavailable old nodes may drain.
@@ -162,7 +160,7 @@ func placeDrained(inv *model.Inventory, settings func() string, poolName string,
 		freeCPU += tmpl.AllocatableCPUMilli
 		freeMem += tmpl.AllocatableMemory
 	}
-	sort.SliceStable(pods, func(i, j int) bool { return pods[i].cpu > pods[j].cpu })
+	slices.SortStableFunc(pods, func(a, b podReq) int { return cmp.Compare(b.cpu, a.cpu) })
 	var pending []string
 	unplaced := 0
 	for _, p := range pods {

@@ -80,7 +80,7 @@ func Random(seed int64, c DrawContext) []Fault {
 func winner(seed int64, slot int) *Descriptor {
 	var best *Descriptor
 	var bestKey uint64
-	for _, d := range All() {
+	for _, d := range sorted() {
 		if k := key(seed, slot, d.Kind); best == nil || k > bestKey {
 			best, bestKey = d, k
 		}

@@ -58,7 +58,10 @@ func TestAddingAKindLeavesOtherDrawsAlone(t *testing.T) {
 		before[i] = Random(int64(i+1), drawCtx)
 	}
 	register(Descriptor{Kind: "TestOnlyKind", Summary: "a kind for this test", Cause: genericCause})
-	defer delete(registry, "TestOnlyKind")
+	defer func() {
+		delete(registry, "TestOnlyKind")
+		sortedKinds.Store(nil)
+	}()
 	won, kept := 0, 0
 	for i := range before {
 		after := Random(int64(i+1), drawCtx)

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -146,6 +146,7 @@ func register(d Descriptor) {
 		panic("faults: kind registered twice: " + string(d.Kind))
 	}
 	registry[d.Kind] = &d
+	sortedKinds.Store(nil)
 }
 
 // Lookup returns the descriptor of a kind.
@@ -155,12 +156,22 @@ func Lookup(k Kind) (*Descriptor, bool) {
 }
 
 // All returns every kind's descriptor, sorted by kind.
-func All() []*Descriptor {
+func All() []*Descriptor { return slices.Clone(sorted()) }
+
+// sortedKinds is every kind's descriptor, sorted by kind (sorted), made at its first use after
+// a registration: shared, read-only.
+var sortedKinds atomic.Pointer[[]*Descriptor]
+
+func sorted() []*Descriptor {
+	if p := sortedKinds.Load(); p != nil {
+		return *p
+	}
 	out := make([]*Descriptor, 0, len(registry))
 	for _, d := range registry {
 		out = append(out, d)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	slices.SortFunc(out, func(a, b *Descriptor) int { return strings.Compare(string(a.Kind), string(b.Kind)) })
+	sortedKinds.Store(&out)
 	return out
 }
 
