@@ -33,11 +33,11 @@ func keyOf(n int, parts ...string) nameKey {
 }
 
 // maxNames bounds the strings a world keeps: past it, they are forgotten and made anew. A
-// cluster of more than namedPods pods keeps none: its names are many and made once each, and
+// cluster of more than largePods pods keeps none: its names are many and made once each, and
 // keeping them cost more than it saved.
 const (
 	maxNames  = 1 << 14
-	namedPods = 2500
+	largePods = 2500
 )
 
 // Text returns the parts (at most 4) joined, made once for the parts.
@@ -65,7 +65,7 @@ func (c *World) Numbered(a, b string, n int) string {
 }
 
 func (c *World) keepName(k nameKey, s string) string {
-	if c.unnamed {
+	if c.large {
 		return s
 	}
 	if c.names == nil || len(c.names) >= maxNames {

@@ -120,7 +120,8 @@ type World struct {
 	podTimer *des.Timer[podEvent]
 	// nodeTimer holds the nodes' events at instants of their own (nodeEvent).
 	nodeTimer *des.Timer[nodeEvent]
-	ctlTimer  *des.Timer[CtlEvent]
+	// ctlTimer holds the Cluster API controllers' events (CtlEvent).
+	ctlTimer *des.Timer[CtlEvent]
 	// Settling is set while the initial state is built: nothing is recorded.
 	Settling bool
 	// CuttingShort is set while the run stops: every interval recorded then had not ended by
@@ -134,10 +135,11 @@ type World struct {
 	sparePods      []*Pod
 	spareNodes     []*Node
 	spareWorkloads []*Workload
-	// names are the strings made from names (names.go), kept from world to world; unnamed
-	// says this world keeps none (a large cluster).
-	names   map[nameKey]string
-	unnamed bool
+	// names are the strings made from names (names.go), kept from world to world.
+	names map[nameKey]string
+	// large is set for a cluster of more than largePods pods: it keeps no names and is not
+	// pooled (Release).
+	large bool
 }
 
 // worlds holds the worlds of closed clusters (Release) for the next ones: a sweep's runs are
@@ -148,7 +150,7 @@ var worlds = sync.Pool{New: func() any { return new(World) }}
 // Release hands the world back for another cluster's: nothing may use it, its nodes or its pods
 // afterwards. What it kept is what no record handed to the recorder shares.
 func (c *World) Release() {
-	if c.unnamed {
+	if c.large {
 		// A large cluster is seldom run twice in a process, and its thousands of pods would
 		// cost as much to empty as to make: it is left to the collector.
 		*c = World{}
@@ -241,7 +243,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 	for _, ws := range sc.Spec.Workloads {
 		pods += int(*ws.Replicas)
 	}
-	w.unnamed = pods > namedPods
+	w.large = pods > largePods
 	w.Name, w.APILB, w.APIUp, w.Settling = sc.Metadata.Name, LBSet{API: true}, true, true
 	if s, ok := rec.(model.NodeVersionsSkipper); ok {
 		w.noNodeVersions = s.SkipsNodeVersions()
