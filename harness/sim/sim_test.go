@@ -65,24 +65,27 @@ func (o *outcome) phase(name model.PhaseName) *model.Phase {
 	return nil
 }
 
-func TestSameSeedSameRecords(t *testing.T) {
-	encode := func(o *outcome) []byte {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		for _, v := range []any{o.info, o.mem.Samples, o.mem.Intervals, o.mem.States} {
-			if err := enc.Encode(v); err != nil {
-				t.Fatal(err)
-			}
+// records is what a run recorded, encoded: its RunInfo, samples, intervals and states.
+func records(t *testing.T, o *outcome) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, v := range []any{o.info, o.mem.Samples, o.mem.Intervals, o.mem.States} {
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
 		}
-		return b.Bytes()
 	}
+	return b.Bytes()
+}
+
+func TestSameSeedSameRecords(t *testing.T) {
 	for _, name := range []string{"ha-well-configured", "no-prestop-exit"} {
-		a := encode(runScenario(t, name, 42, nil))
-		b := encode(runScenario(t, name, 42, nil))
+		a := records(t, runScenario(t, name, 42, nil))
+		b := records(t, runScenario(t, name, 42, nil))
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s: two runs with seed 42 differ", name)
 		}
-		c := encode(runScenario(t, name, 43, nil))
+		c := records(t, runScenario(t, name, 43, nil))
 		if bytes.Equal(a, c) {
 			t.Errorf("%s: seeds 42 and 43 gave identical records; the seed is not used", name)
 		}
@@ -345,28 +348,18 @@ func TestReleasedWorldRunsAsNew(t *testing.T) {
 		name string
 		edit func(*scenarios.Scenario)
 	}{{"ha-well-configured", nil}, {"single-control-plane", nil}, {"pdb-blocks-drain", nil}, {"ha-well-configured", slower}, {"no-prestop-exit", nil}}
-	records := func(o *outcome) []byte {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		for _, v := range []any{o.info, o.mem.Samples, o.mem.Intervals, o.mem.States} {
-			if err := enc.Encode(v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return b.Bytes()
-	}
 	fresh := make([][]byte, len(runs))
 	for i, r := range runs {
 		// Two collections empty the pools: this run's world and load are made new.
 		runtime.GC()
 		runtime.GC()
-		fresh[i] = records(runScenario(t, r.name, 7, r.edit))
+		fresh[i] = records(t, runScenario(t, r.name, 7, r.edit))
 	}
 	if bytes.Equal(fresh[0], fresh[3]) {
 		t.Fatal("the timings changed nothing: the comparison says little")
 	}
 	for i := len(runs) - 1; i >= 0; i-- {
-		if got := records(runScenario(t, runs[i].name, 7, runs[i].edit)); !bytes.Equal(got, fresh[i]) {
+		if got := records(t, runScenario(t, runs[i].name, 7, runs[i].edit)); !bytes.Equal(got, fresh[i]) {
 			t.Errorf("run %d (%s) in a released world recorded other records than in a new one", i, runs[i].name)
 		}
 	}

@@ -7,29 +7,17 @@ import (
 	"time"
 )
 
-// event is something that happens at a virtual instant. Events at the same instant run in the
-// order they were scheduled, so a run is a pure function of the scenario and the seed.
-type event struct {
-	at  time.Duration
-	seq uint64
-	fn  func()
-}
-
-func (e *event) before(o *event) bool {
-	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
-}
-
-// eventQueue is a 4-ary min-heap of events by value, ordered by (at, seq). A fleet run keeps
+// A queue holds events by value in a 4-ary min-heap ordered by (at, seq). A fleet run keeps
 // hundreds of thousands of events queued: container/heap's interface calls and a pointer per
 // event cost more there than the whole queue, so the heap is kept by hand (it is the textbook
-// one; seq makes the order total, so any correct heap runs the events in the same order).
-type eventQueue []event
+// one; seq makes the order total, so any correct heap runs the events in the same order). The
+// clock's own events are closures (queue[func()]); a timer's are values of its type.
+type queue[T any] []laneEvent[T]
 
-func (q *eventQueue) push(e event) {
+func (q *queue[T]) push(e laneEvent[T]) {
 	*q = append(*q, e)
 	h := *q
-	i := len(h) - 1
-	for i > 0 {
+	for i := len(h) - 1; i > 0; {
 		parent := (i - 1) / 4
 		if !h[i].before(&h[parent]) {
 			break
@@ -39,16 +27,15 @@ func (q *eventQueue) push(e event) {
 	}
 }
 
-func (q *eventQueue) pop() event {
+func (q *queue[T]) pop() laneEvent[T] {
 	h := *q
 	top := h[0]
 	last := len(h) - 1
 	h[0] = h[last]
-	h[last] = event{}
+	h[last] = laneEvent[T]{}
 	h = h[:last]
 	*q = h
-	i := 0
-	for {
+	for i := 0; ; {
 		first := 4*i + 1
 		if first >= len(h) {
 			break
@@ -82,10 +69,16 @@ type Lane[T any] struct {
 	head   int
 }
 
+// laneEvent is one event of a lane, a timer or the clock's queue: a value for the handler (a
+// closure, in the clock's queue) at an instant, in the order it was scheduled at that instant.
 type laneEvent[T any] struct {
 	at  time.Duration
 	seq uint64
 	v   T
+}
+
+func (e *laneEvent[T]) before(o *laneEvent[T]) bool {
+	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
 }
 
 // lane is what the clock needs of a Lane of any type.
@@ -192,7 +185,7 @@ type Timer[T any] struct {
 	c      *Clock
 	idx    int
 	handle func(T)
-	events []laneEvent[T] // a 4-ary min-heap by (at, seq), as the clock's queue
+	events queue[T]
 }
 
 // NewTimer returns a timer of c whose events are handed to handle.
@@ -202,26 +195,13 @@ func NewTimer[T any](c *Clock, handle func(T)) *Timer[T] {
 	return t
 }
 
-func (e *laneEvent[T]) before(o *laneEvent[T]) bool {
-	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
-}
-
 // At schedules v for the handler at instant at (never in the past).
 func (t *Timer[T]) At(at time.Duration, v T) {
 	c := t.c
 	at = max(at, c.now)
 	c.seq++
-	t.events = append(t.events, laneEvent[T]{at: at, seq: c.seq, v: v})
-	h := t.events
-	for i := len(h) - 1; i > 0; {
-		parent := (i - 1) / 4
-		if !h[i].before(&h[parent]) {
-			break
-		}
-		h[i], h[parent] = h[parent], h[i]
-		i = parent
-	}
-	c.heads[t.idx] = laneHead{at: h[0].at, seq: h[0].seq}
+	t.events.push(laneEvent[T]{at: at, seq: c.seq, v: v})
+	c.heads[t.idx] = laneHead{at: t.events[0].at, seq: t.events[0].seq}
 	c.busy[t.idx/64] |= 1 << (t.idx % 64)
 }
 
@@ -229,30 +209,8 @@ func (t *Timer[T]) At(at time.Duration, v T) {
 func (t *Timer[T]) After(d time.Duration, v T) { t.At(t.c.now+d, v) }
 
 func (t *Timer[T]) runNext() {
+	e := t.events.pop()
 	h := t.events
-	e := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h[last] = laneEvent[T]{}
-	h = h[:last]
-	for i := 0; ; {
-		first := 4*i + 1
-		if first >= len(h) {
-			break
-		}
-		m := first
-		for c := first + 1; c < first+4 && c < len(h); c++ {
-			if h[c].before(&h[m]) {
-				m = c
-			}
-		}
-		if !h[m].before(&h[i]) {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-	t.events = h
 	c := t.c
 	if len(h) > 0 {
 		c.heads[t.idx] = laneHead{at: h[0].at, seq: h[0].seq}
@@ -274,7 +232,7 @@ func (t *Timer[T]) reset() {
 type Clock struct {
 	now    time.Duration
 	seq    uint64
-	queue  eventQueue
+	queue  queue[func()]
 	lanes  []lane
 	heads  []laneHead // each lane's first event, by lane index
 	busy   []uint64   // the lanes that hold events, a bit per lane index
@@ -294,9 +252,9 @@ func (c *Clock) At(t time.Duration, fn func()) {
 	}
 	c.seq++
 	if c.queue == nil {
-		c.queue = make(eventQueue, 0, 64)
+		c.queue = make(queue[func()], 0, 64)
 	}
-	c.queue.push(event{at: t, seq: c.seq, fn: fn})
+	c.queue.push(laneEvent[func()]{at: t, seq: c.seq, v: fn})
 }
 
 // After schedules fn d from now.
@@ -327,7 +285,7 @@ func (c *Clock) Step(until time.Duration) bool {
 	e := c.queue.pop()
 	c.now = e.at
 	c.events++
-	e.fn()
+	e.v()
 	return true
 }
 
