@@ -353,6 +353,9 @@ func (c *Cluster) StopLoad(ctx context.Context) ([]model.StreamStats, error) {
 // drains, a stall at the deadline, the API down, a fault, pods terminating or not yet ready)
 // are closed at the current instant and marked cut short.
 func (c *Cluster) Close(ctx context.Context) error {
+	if c.w == nil {
+		return nil // closed already: the world went back to the pool
+	}
 	c.w.Flush()
 	c.w.CuttingShort = true
 	c.ctl.Close()

@@ -364,3 +364,21 @@ func TestReleasedWorldRunsAsNew(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseTwice: a second Close of a cluster, whose world went back to the pool at the first,
+// does nothing.
+func TestCloseTwice(t *testing.T) {
+	sc, _, err := scenarios.Open("ha-well-configured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(sc, &model.Memory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := c.Close(context.Background()); err != nil {
+			t.Fatalf("Close %d: %v", i+1, err)
+		}
+	}
+}
