@@ -5,8 +5,9 @@
 // side (nodes, pods, workloads, PDBs, the controllers, EndpointSlices, kube-proxy views, load
 // balancers); sched, kube-scheduler's choice of a node, which world calls; draw, bounded draws
 // from the seed's PCG; capi, the Cluster API controllers (machines, the KubeadmControlPlane
-// and MachineDeployment rollouts, drains); traffic, the load and the API prober. This package
-// wires them into a harness.Cluster and injects faults, one fault_<kind>.go file per kind.
+// and MachineDeployment rollouts, drains); traffic, the load and the API prober; reuse, what
+// they keep from one simulated cluster to the next. This package wires them into a
+// harness.Cluster and injects faults, one fault_<kind>.go file per kind.
 //
 // A sweep runs the simulation thousands of times a second and a fleet has 150,000 pods, so the
 // hot paths are built for it without changing what is computed:
@@ -42,7 +43,7 @@
 //     traffic.Load.Release), and the next cluster's are made in them: the clock's queue, lanes
 //     and timers, the scheduler's classes, the pods, nodes, workloads, streams and slots and
 //     the lists, emptied, nothing that a record handed to the recorder shares; names and the
-//     messages made of them are kept from world to world (world.World.Text and Numbered)
+//     messages made of them are kept from world to world (reuse.Names)
 //     but by a large cluster. A seed of a sweep then allocates about 400 objects, where it
 //     allocated over a thousand and the runtime's allocation and collection took a fifth of
 //     its time.

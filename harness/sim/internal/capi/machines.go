@@ -21,10 +21,10 @@ func (c *Controllers) createMachine(p *pool, zone, version string, instant bool)
 	var name, poolName string
 	if p == nil {
 		c.cpSeq++
-		name = w.Numbered(w.Name, "control-plane", c.cpSeq)
+		name = w.Names.Numbered(w.Name, "control-plane", c.cpSeq)
 	} else {
 		p.seq++
-		name = w.Numbered(w.Name, p.name, p.seq)
+		name = w.Names.Numbered(w.Name, p.name, p.seq)
 		poolName, capacity = p.name, p.spec.Capacity
 	}
 	n := w.AddNode(name, poolName, zone, version, capacity)
@@ -102,7 +102,7 @@ func (c *Controllers) nodeJoined(n *world.Node) {
 	w.NodeJoined(n)
 	c.progress()
 	if n.Created > 0 {
-		w.Interval(model.Info, world.LocNode(n), model.ReasonMachineCreated, w.Text("machine ", n.Name, " created and Ready at ", n.Version), n.Created, w.Clock.Now())
+		w.Interval(model.Info, world.LocNode(n), model.ReasonMachineCreated, w.Names.Text("machine ", n.Name, " created and Ready at ", n.Version), n.Created, w.Clock.Now())
 	}
 	w.RetryPending()
 	w.Wake()
@@ -299,7 +299,7 @@ func (c *Controllers) finishDrain(m *machine) {
 	for _, p := range append([]*world.Pod(nil), n.Pods...) {
 		c.CloseStalls(p)
 	}
-	w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, w.Text("drain of ", n.Name, ""), m.drainStart, w.Clock.Now())
+	w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, w.Names.Text("drain of ", n.Name, ""), m.drainStart, w.Clock.Now())
 	if n.Role == model.RoleControlPlane {
 		// KubeadmControlPlane's pre-terminate hook removes the etcd member once the drain is done.
 		w.StopEtcdMember(n)
@@ -319,9 +319,9 @@ func (c *Controllers) nodeDeleted(n *world.Node) {
 	w.RemoveNode(n)
 	c.progress()
 	if n.Cordoned {
-		w.Interval(model.Info, world.LocNode(n), model.ReasonNodeCordoned, w.Text(n.Name, " cordoned", ""), m.drainStart, w.Clock.Now())
+		w.Interval(model.Info, world.LocNode(n), model.ReasonNodeCordoned, w.Names.Text(n.Name, " cordoned", ""), m.drainStart, w.Clock.Now())
 	}
-	w.Interval(model.Info, world.LocNode(n), model.ReasonMachineDeleted, w.Text("machine ", n.Name, " deleted"), m.drainStart, w.Clock.Now())
+	w.Interval(model.Info, world.LocNode(n), model.ReasonMachineDeleted, w.Names.Text("machine ", n.Name, " deleted"), m.drainStart, w.Clock.Now())
 	w.Wake()
 }
 

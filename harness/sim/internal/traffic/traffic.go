@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/draw"
+	"github.com/zdt-dev/zdt/harness/sim/internal/reuse"
 	"github.com/zdt-dev/zdt/harness/sim/internal/world"
 	"github.com/zdt-dev/zdt/loadgen"
 	"github.com/zdt-dev/zdt/model"
@@ -121,18 +122,14 @@ func (l *Load) Release() {
 			*sl = slot{}
 			l.spareSlots = append(l.spareSlots, sl)
 		}
-		clear(s.slots)
 		clear(s.conns)
-		*s = stream{conns: s.conns[:0], slots: s.slots[:0]}
+		*s = stream{conns: s.conns[:0], slots: reuse.Emptied(s.slots)}
 		l.spareStreams = append(l.spareStreams, s)
 	}
-	clear(l.streams)
-	clear(l.bin.order)
-	clear(l.bin.pending)
 	clear(l.tmpl.calls)
 	clear(l.tmpl.slots)
 	*l = Load{
-		streams: l.streams[:0], bin: bin{order: l.bin.order[:0], pending: l.bin.pending[:0]},
+		streams: reuse.Emptied(l.streams), bin: bin{order: reuse.Emptied(l.bin.order), pending: reuse.Emptied(l.bin.pending)},
 		tmpl:         template{calls: l.tmpl.calls[:0], slots: l.tmpl.slots[:0], drawn: l.tmpl.drawn[:0], recorded: l.tmpl.recorded[:0]},
 		spareStreams: l.spareStreams, spareSlots: l.spareSlots,
 	}
@@ -141,14 +138,7 @@ func (l *Load) Release() {
 
 // newStream makes a stream, in one a released load left when there is one.
 func (l *Load) newStream(w *world.Workload, mode model.ConnMode) *stream {
-	var s *stream
-	if n := len(l.spareStreams); n > 0 {
-		s = l.spareStreams[n-1]
-		l.spareStreams[n-1] = nil
-		l.spareStreams = l.spareStreams[:n-1]
-	} else {
-		s = new(stream)
-	}
+	s := reuse.Take(&l.spareStreams)
 	*s = stream{W: w, mode: mode, conns: s.conns[:0], slots: s.slots[:0], free: &l.spareSlots}
 	if mode == model.ConnReused {
 		if cap(s.conns) >= reusedConns {
@@ -736,14 +726,7 @@ func (s *stream) findSlot(code int, errMsg, backend string, path time.Duration) 
 			return sl
 		}
 	}
-	var sl *slot
-	if n := len(*s.free); n > 0 {
-		sl = (*s.free)[n-1]
-		(*s.free)[n-1] = nil
-		*s.free = (*s.free)[:n-1]
-	} else {
-		sl = new(slot)
-	}
+	sl := reuse.Take(s.free)
 	*sl = slot{s: s, code: code, err: errMsg, backend: backend, path: path}
 	target := model.APITarget
 	if s.W != nil {

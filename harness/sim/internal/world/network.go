@@ -133,7 +133,7 @@ func (c *World) endpointSynced(p *Pod) {
 		return
 	}
 	if p.ep.Present && p.ep.Ready && !ep.Ready && p.W.Target {
-		c.Instant(model.Warning, LocPod(p), model.ReasonEndpointRemoved, c.Text("endpoint of ", p.Name, " removed from service ", p.W.Name))
+		c.Instant(model.Warning, LocPod(p), model.ReasonEndpointRemoved, c.Names.Text("endpoint of ", p.Name, " removed from service ", p.W.Name))
 	}
 	if p.ep.Present && p.ep.Ready {
 		p.W.Endpoints--

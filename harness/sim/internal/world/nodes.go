@@ -1,6 +1,7 @@
 package world
 
 import (
+	"github.com/zdt-dev/zdt/harness/sim/internal/reuse"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
 )
@@ -8,7 +9,7 @@ import (
 // AddNode adds a machine's node, not up yet: a control plane node when pool is "", a worker of
 // the pool otherwise.
 func (c *World) AddNode(name, pool, zone, version string, capacity *scenarios.Capacity) *Node {
-	n := spare(&c.spareNodes)
+	n := reuse.Take(&c.spareNodes)
 	*n = Node{
 		idx: len(c.Nodes), Name: name, Pool: pool, Zone: zone, Version: version, Created: c.Clock.Now(),
 		Pods: n.Pods,
@@ -50,7 +51,7 @@ func (c *World) StaticPodNames(n *Node) *[len(StaticPods)]string {
 	}
 	if n.staticPods[0] == "" {
 		for i, comp := range StaticPods {
-			n.staticPods[i] = c.Text(comp, "-", n.Name)
+			n.staticPods[i] = c.Names.Text(comp, "-", n.Name)
 		}
 	}
 	return n.staticPods
@@ -59,7 +60,7 @@ func (c *World) StaticPodNames(n *Node) *[len(StaticPods)]string {
 // ProxyPodName is the name of node n's kube-proxy pod (made once).
 func (c *World) ProxyPodName(n *Node) string {
 	if n.proxyPod == "" {
-		n.proxyPod = c.Text("kube-proxy-", n.Name)
+		n.proxyPod = c.Names.Text("kube-proxy-", n.Name)
 	}
 	return n.proxyPod
 }

@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/zdt-dev/zdt/harness/sim/internal/reuse"
 	"github.com/zdt-dev/zdt/harness/sim/internal/sched"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -17,8 +18,8 @@ import (
 func (c *World) ReconcileReplicas(w *Workload) {
 	for len(w.Active) < w.Replicas {
 		w.seq++
-		p := spare(&c.sparePods)
-		*p = Pod{Name: c.Numbered(w.Name, "", w.seq), W: w, Created: c.Clock.Now()}
+		p := reuse.Take(&c.sparePods)
+		*p = Pod{Name: c.Names.Numbered(w.Name, "", w.seq), W: w, Created: c.Clock.Now()}
 		c.made = append(c.made, p)
 		for b := range p.viewPos {
 			p.viewPos[b], p.termPos[b] = -1, -1
@@ -291,7 +292,7 @@ func (c *World) SetReady(p *Pod, ready bool) {
 		if ready {
 			p.W.ReadyCount++
 			p.ReadyAt = c.Clock.Now()
-			c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Text(p.Name, " not ready", ""), p.Created, c.Clock.Now())
+			c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Names.Text(p.Name, " not ready", ""), p.Created, c.Clock.Now())
 		} else {
 			p.W.ReadyCount--
 		}
@@ -452,7 +453,7 @@ func (c *World) PodGone(p *Pod) {
 	p.W.Route.Dirty = true
 	c.answerMayChange(p)
 	if p.DeletedAt < c.Clock.Now() {
-		msg := c.Text(p.Name, " terminating", "")
+		msg := c.Names.Text(p.Name, " terminating", "")
 		if p.lostWith != "" {
 			msg = fmt.Sprintf("%s gone with node %s, powered off: it never terminated gracefully", p.Name, p.lostWith)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zdt-dev/zdt/harness/sim/internal/des"
+	"github.com/zdt-dev/zdt/harness/sim/internal/reuse"
 	"github.com/zdt-dev/zdt/harness/sim/internal/sched"
 	"github.com/zdt-dev/zdt/model"
 	"github.com/zdt-dev/zdt/scenarios"
@@ -135,8 +136,9 @@ type World struct {
 	sparePods      []*Pod
 	spareNodes     []*Node
 	spareWorkloads []*Workload
-	// names are the strings made from names (names.go), kept from world to world.
-	names map[nameKey]string
+	// Names are the strings made from names, kept from world to world (off for a large
+	// cluster).
+	Names reuse.Names
 	// large is set for a cluster of more than largePods pods: it keeps no names and is not
 	// pooled (Release).
 	large bool
@@ -146,6 +148,10 @@ type World struct {
 // alike, so what a run's world allocated (its clock's queue and lanes, the scheduler's classes,
 // its lists) fits the next.
 var worlds = sync.Pool{New: func() any { return new(World) }}
+
+// largePods is the size from which a cluster keeps no names and is not pooled: its pods are
+// many and made once each, and keeping them cost more than it saved.
+const largePods = 2500
 
 // Release hands the world back for another cluster's: nothing may use it, its nodes or its pods
 // afterwards. What it kept is what no record handed to the recorder shares.
@@ -166,16 +172,16 @@ func (c *World) Release() {
 		if n.staticPods != nil {
 			*n.staticPods = [len(StaticPods)]string{}
 		}
-		*n = Node{Pods: emptied(n.Pods), staticPods: n.staticPods}
+		*n = Node{Pods: reuse.Emptied(n.Pods), staticPods: n.staticPods}
 		c.spareNodes = append(c.spareNodes, n)
 	}
 	for _, w := range c.Workloads {
 		views := w.Views
 		for b := range views {
-			views[b] = View{Ready: emptied(views[b].Ready), Term: emptied(views[b].Term)}
+			views[b] = View{Ready: reuse.Emptied(views[b].Ready), Term: reuse.Emptied(views[b].Term)}
 		}
-		*w = Workload{Views: views, Active: emptied(w.Active), perNode: zeroed(w.perNode), perZone: zeroed(w.perZone),
-			PDBs: emptied(w.PDBs), ansDirty: emptied(w.ansDirty)}
+		*w = Workload{Views: views, Active: reuse.Emptied(w.Active), perNode: reuse.Zeroed(w.perNode), perZone: reuse.Zeroed(w.perZone),
+			PDBs: reuse.Emptied(w.PDBs), ansDirty: reuse.Emptied(w.ansDirty)}
 		c.spareWorkloads = append(c.spareWorkloads, w)
 	}
 	st := &c.lastState
@@ -184,45 +190,20 @@ func (c *World) Release() {
 		proxyLanes: c.proxyLanes, endpointLane: c.endpointLane, scheduleLane: c.scheduleLane,
 		syncLane: c.syncLane, startLane: c.startLane, pullStartLane: c.pullStartLane, podTimer: c.podTimer,
 		nodeTimer: c.nodeTimer, ctlTimer: c.ctlTimer,
-		Nodes: emptied(c.Nodes), CPNodes: emptied(c.CPNodes), Workers: emptied(c.Workers),
-		Workloads: emptied(c.Workloads), PDBs: emptied(c.PDBs), pending: emptied(c.pending),
-		entries: emptied(c.entries), delayPods: emptied(c.delayPods), liveRoom: emptied(c.liveRoom),
+		Nodes: reuse.Emptied(c.Nodes), CPNodes: reuse.Emptied(c.CPNodes), Workers: reuse.Emptied(c.Workers),
+		Workloads: reuse.Emptied(c.Workloads), PDBs: reuse.Emptied(c.PDBs), pending: reuse.Emptied(c.pending),
+		entries: reuse.Emptied(c.entries), delayPods: reuse.Emptied(c.delayPods), liveRoom: reuse.Emptied(c.liveRoom),
 		lastState: stateScratch{scratch: st.scratch[:0], versions: st.versions[:0],
 			lastVersions: st.lastVersions[:0], checked: st.checked[:0]},
-		made: emptied(c.made), sparePods: c.sparePods, spareNodes: c.spareNodes, spareWorkloads: c.spareWorkloads,
-		names: c.names,
+		made: reuse.Emptied(c.made), sparePods: c.sparePods, spareNodes: c.spareNodes, spareWorkloads: c.spareWorkloads,
+		Names: c.Names,
 	}
 	worlds.Put(c)
 }
 
-// emptied is s with no element, its room kept and cleared of pointers.
-func emptied[T any](s []*T) []*T {
-	clear(s)
-	return s[:0]
-}
-
-// zeroed is s with no element, its room kept and zeroed: a list that grows by reslicing its
-// room (slices.Grow) finds zeros there, as in a new one.
-func zeroed(s []int) []int {
-	clear(s[:cap(s)])
-	return s[:0]
-}
-
-// spare takes the last of a list of spare objects, or a new one.
-func spare[T any](list *[]*T) *T {
-	n := len(*list)
-	if n == 0 {
-		return new(T)
-	}
-	v := (*list)[n-1]
-	(*list)[n-1] = nil
-	*list = (*list)[:n-1]
-	return v
-}
-
 // newWorkload is a workload made in what a released world left, its lists' room kept.
 func (c *World) newWorkload(w Workload) *Workload {
-	wl := spare(&c.spareWorkloads)
+	wl := reuse.Take(&c.spareWorkloads)
 	w.Views, w.Active, w.perNode, w.perZone, w.PDBs, w.ansDirty = wl.Views, wl.Active, wl.perNode, wl.perZone, wl.PDBs, wl.ansDirty
 	*wl = w
 	return wl
@@ -244,6 +225,7 @@ func New(sc *scenarios.Scenario, rec model.Recorder) *World {
 		pods += int(*ws.Replicas)
 	}
 	w.large = pods > largePods
+	w.Names.Off = w.large
 	w.Name, w.APILB, w.APIUp, w.Settling = sc.Metadata.Name, LBSet{API: true}, true, true
 	if s, ok := rec.(model.NodeVersionsSkipper); ok {
 		w.noNodeVersions = s.SkipsNodeVersions()
@@ -536,9 +518,9 @@ func (c *World) closeOpenPod(p *Pod, now time.Duration) {
 	switch {
 	case p.Gone:
 	case p.Terminating && p.DeletedAt < now:
-		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, c.Text(p.Name, " terminating, not yet gone", ""), p.DeletedAt, now)
+		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, c.Names.Text(p.Name, " terminating, not yet gone", ""), p.DeletedAt, now)
 	case !p.Terminating && !p.Ready && p.Created < now:
-		c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Text(p.Name, " not ready", ""), p.Created, now)
+		c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Names.Text(p.Name, " not ready", ""), p.Created, now)
 	}
 }
 

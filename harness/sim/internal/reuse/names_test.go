@@ -1,4 +1,4 @@
-package world
+package reuse
 
 import (
 	"testing"
@@ -6,9 +6,9 @@ import (
 )
 
 // TestNamesAreMadeOnce: Text and Numbered give the parts joined, the same string again for the
-// same parts, and keep at most maxNames strings.
+// same parts, and keep at most maxNames strings, or none when Off.
 func TestNamesAreMadeOnce(t *testing.T) {
-	c := &World{}
+	c := &Names{}
 	for _, tc := range []struct{ got, want string }{
 		{c.Text("endpoint of ", "web-1", " removed from service ", "web"), "endpoint of web-1 removed from service web"},
 		{c.Text("web-1", " not ready"), "web-1 not ready"},
@@ -27,8 +27,12 @@ func TestNamesAreMadeOnce(t *testing.T) {
 	for i := 0; i < 3*maxNames; i++ {
 		c.Numbered("pod", "", i)
 	}
-	if len(c.names) > maxNames {
-		t.Errorf("%d strings kept, at most %d wanted", len(c.names), maxNames)
+	if len(c.kept) > maxNames {
+		t.Errorf("%d strings kept, at most %d wanted", len(c.kept), maxNames)
+	}
+	off := &Names{Off: true}
+	if s := off.Numbered("web", "", 3); s != "web-3" || len(off.kept) != 0 {
+		t.Errorf("Off: %q made, %d strings kept; want web-3 and none", s, len(off.kept))
 	}
 	func() {
 		defer func() {
