@@ -299,7 +299,7 @@ func (c *Controllers) finishDrain(m *machine) {
 	for _, p := range append([]*world.Pod(nil), n.Pods...) {
 		c.CloseStalls(p)
 	}
-	w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, w.Names.Text("drain of ", n.Name, ""), m.drainStart, w.Clock.Now())
+	w.Interval(model.Info, world.LocNode(n), model.ReasonNodeDrain, w.Names.Text("drain of ", n.Name), m.drainStart, w.Clock.Now())
 	if n.Role == model.RoleControlPlane {
 		// KubeadmControlPlane's pre-terminate hook removes the etcd member once the drain is done.
 		w.StopEtcdMember(n)
@@ -319,7 +319,7 @@ func (c *Controllers) nodeDeleted(n *world.Node) {
 	w.RemoveNode(n)
 	c.progress()
 	if n.Cordoned {
-		w.Interval(model.Info, world.LocNode(n), model.ReasonNodeCordoned, w.Names.Text(n.Name, " cordoned", ""), m.drainStart, w.Clock.Now())
+		w.Interval(model.Info, world.LocNode(n), model.ReasonNodeCordoned, w.Names.Text(n.Name, " cordoned"), m.drainStart, w.Clock.Now())
 	}
 	w.Interval(model.Info, world.LocNode(n), model.ReasonMachineDeleted, w.Names.Text("machine ", n.Name, " deleted"), m.drainStart, w.Clock.Now())
 	w.Wake()

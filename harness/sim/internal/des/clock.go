@@ -12,9 +12,9 @@ import (
 // event cost more there than the whole queue, so the heap is kept by hand (it is the textbook
 // one; seq makes the order total, so any correct heap runs the events in the same order). The
 // clock's own events are closures (queue[func()]); a timer's are values of its type.
-type queue[T any] []laneEvent[T]
+type queue[T any] []event[T]
 
-func (q *queue[T]) push(e laneEvent[T]) {
+func (q *queue[T]) push(e event[T]) {
 	*q = append(*q, e)
 	h := *q
 	for i := len(h) - 1; i > 0; {
@@ -27,12 +27,12 @@ func (q *queue[T]) push(e laneEvent[T]) {
 	}
 }
 
-func (q *queue[T]) pop() laneEvent[T] {
+func (q *queue[T]) pop() event[T] {
 	h := *q
 	top := h[0]
 	last := len(h) - 1
 	h[0] = h[last]
-	h[last] = laneEvent[T]{}
+	h[last] = event[T]{}
 	h = h[:last]
 	*q = h
 	for i := 0; ; {
@@ -65,19 +65,19 @@ type Lane[T any] struct {
 	idx    int // the lane's place in Clock.lanes and Clock.heads
 	delay  time.Duration
 	handle func(T)
-	events []laneEvent[T]
+	events []event[T]
 	head   int
 }
 
-// laneEvent is one event of a lane, a timer or the clock's queue: a value for the handler (a
+// event is one event of a lane, a timer or the clock's queue: a value for the handler (a
 // closure, in the clock's queue) at an instant, in the order it was scheduled at that instant.
-type laneEvent[T any] struct {
+type event[T any] struct {
 	at  time.Duration
 	seq uint64
 	v   T
 }
 
-func (e *laneEvent[T]) before(o *laneEvent[T]) bool {
+func (e *event[T]) before(o *event[T]) bool {
 	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
 }
 
@@ -105,6 +105,15 @@ func NewLane[T any](c *Clock, d time.Duration, handle func(T)) *Lane[T] {
 	return l
 }
 
+// show records the first event of lane (or timer) idx for Step; idle records that it holds
+// none.
+func (c *Clock) show(idx int, at time.Duration, seq uint64) {
+	c.heads[idx] = laneHead{at: at, seq: seq}
+	c.busy[idx/64] |= 1 << (idx % 64)
+}
+
+func (c *Clock) idle(idx int) { c.busy[idx/64] &^= 1 << (idx % 64) }
+
 // register adds a lane (or a timer) to the clock and returns its index.
 func (c *Clock) register(l lane) int {
 	idx := len(c.lanes)
@@ -127,10 +136,9 @@ func (l *Lane[T]) After(v T) {
 	if len(l.events) == cap(l.events) {
 		l.makeRoom()
 	}
-	l.events = append(l.events, laneEvent[T]{at: c.now + l.delay, seq: c.seq, v: v})
+	l.events = append(l.events, event[T]{at: c.now + l.delay, seq: c.seq, v: v})
 	if l.head == len(l.events)-1 {
-		c.heads[l.idx] = laneHead{at: c.now + l.delay, seq: c.seq}
-		c.busy[l.idx/64] |= 1 << (l.idx % 64)
+		c.show(l.idx, c.now+l.delay, c.seq)
 	}
 }
 
@@ -147,20 +155,20 @@ func (l *Lane[T]) makeRoom() {
 		l.events, l.head = l.events[:n], 0
 		return
 	}
-	buf := make([]laneEvent[T], queued, max(8, 2*cap(l.events)))
+	buf := make([]event[T], queued, max(8, 2*cap(l.events)))
 	copy(buf, l.events[l.head:])
 	l.events, l.head = buf, 0
 }
 
 func (l *Lane[T]) runNext() {
 	e := l.events[l.head]
-	l.events[l.head] = laneEvent[T]{}
+	l.events[l.head] = event[T]{}
 	l.head++
 	if l.head < len(l.events) {
 		n := &l.events[l.head]
-		l.c.heads[l.idx] = laneHead{at: n.at, seq: n.seq}
+		l.c.show(l.idx, n.at, n.seq)
 	} else {
-		l.c.busy[l.idx/64] &^= 1 << (l.idx % 64)
+		l.c.idle(l.idx)
 	}
 	l.c.now = e.at
 	l.c.events++
@@ -174,7 +182,7 @@ func (l *Lane[T]) SetDelay(d time.Duration) { l.delay = max(d, 0) }
 func (l *Lane[T]) reset() {
 	clear(l.events)
 	l.events, l.head = l.events[:0], 0
-	l.c.busy[l.idx/64] &^= 1 << (l.idx % 64)
+	l.c.idle(l.idx)
 }
 
 // Timer is a queue of events of one kind, each at an instant of its own: a value of T handed to
@@ -200,9 +208,8 @@ func (t *Timer[T]) At(at time.Duration, v T) {
 	c := t.c
 	at = max(at, c.now)
 	c.seq++
-	t.events.push(laneEvent[T]{at: at, seq: c.seq, v: v})
-	c.heads[t.idx] = laneHead{at: t.events[0].at, seq: t.events[0].seq}
-	c.busy[t.idx/64] |= 1 << (t.idx % 64)
+	t.events.push(event[T]{at: at, seq: c.seq, v: v})
+	c.show(t.idx, t.events[0].at, t.events[0].seq)
 }
 
 // After schedules v for the handler d from now.
@@ -213,9 +220,9 @@ func (t *Timer[T]) runNext() {
 	h := t.events
 	c := t.c
 	if len(h) > 0 {
-		c.heads[t.idx] = laneHead{at: h[0].at, seq: h[0].seq}
+		c.show(t.idx, h[0].at, h[0].seq)
 	} else {
-		c.busy[t.idx/64] &^= 1 << (t.idx % 64)
+		c.idle(t.idx)
 	}
 	c.now = e.at
 	c.events++
@@ -225,7 +232,7 @@ func (t *Timer[T]) runNext() {
 func (t *Timer[T]) reset() {
 	clear(t.events)
 	t.events = t.events[:0]
-	t.c.busy[t.idx/64] &^= 1 << (t.idx % 64)
+	t.c.idle(t.idx)
 }
 
 // Clock is the virtual clock and its event queue.
@@ -254,7 +261,7 @@ func (c *Clock) At(t time.Duration, fn func()) {
 	if c.queue == nil {
 		c.queue = make(queue[func()], 0, 64)
 	}
-	c.queue.push(laneEvent[func()]{at: t, seq: c.seq, v: fn})
+	c.queue.push(event[func()]{at: t, seq: c.seq, v: fn})
 }
 
 // After schedules fn d from now.

@@ -292,7 +292,7 @@ func (c *World) SetReady(p *Pod, ready bool) {
 		if ready {
 			p.W.ReadyCount++
 			p.ReadyAt = c.Clock.Now()
-			c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Names.Text(p.Name, " not ready", ""), p.Created, c.Clock.Now())
+			c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Names.Text(p.Name, " not ready"), p.Created, c.Clock.Now())
 		} else {
 			p.W.ReadyCount--
 		}
@@ -453,7 +453,7 @@ func (c *World) PodGone(p *Pod) {
 	p.W.Route.Dirty = true
 	c.answerMayChange(p)
 	if p.DeletedAt < c.Clock.Now() {
-		msg := c.Names.Text(p.Name, " terminating", "")
+		msg := c.Names.Text(p.Name, " terminating")
 		if p.lostWith != "" {
 			msg = fmt.Sprintf("%s gone with node %s, powered off: it never terminated gracefully", p.Name, p.lostWith)
 		}

@@ -518,9 +518,9 @@ func (c *World) closeOpenPod(p *Pod, now time.Duration) {
 	switch {
 	case p.Gone:
 	case p.Terminating && p.DeletedAt < now:
-		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, c.Names.Text(p.Name, " terminating, not yet gone", ""), p.DeletedAt, now)
+		c.Interval(model.Info, LocPod(p), model.ReasonPodTerminating, c.Names.Text(p.Name, " terminating, not yet gone"), p.DeletedAt, now)
 	case !p.Terminating && !p.Ready && p.Created < now:
-		c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Names.Text(p.Name, " not ready", ""), p.Created, now)
+		c.Interval(model.Info, LocPod(p), model.ReasonPodNotReady, c.Names.Text(p.Name, " not ready"), p.Created, now)
 	}
 }
 
